@@ -1,0 +1,92 @@
+import { MailError } from './errors';
+
+export type MailProtocol = 'imap' | 'pop3';
+export type ConnectionSecurity = 'tls' | 'starttls' | 'none';
+
+/** The shape of one entry of the `mailroom.accounts` setting. No secrets live here. */
+export interface AccountConfig {
+  id: string;
+  label?: string;
+  protocol: MailProtocol;
+  host: string;
+  port: number;
+  security: ConnectionSecurity;
+  user: string;
+  allowPlaintextPassword?: boolean;
+  trustedCertificateSha256?: string;
+}
+
+export const DEFAULT_PORTS: Record<MailProtocol, Record<ConnectionSecurity, number>> = {
+  imap: { tls: 993, starttls: 143, none: 143 },
+  pop3: { tls: 995, starttls: 110, none: 110 },
+};
+
+export function accountLabel(account: AccountConfig): string {
+  return account.label?.trim() || `${account.user}@${account.host}`;
+}
+
+const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+
+export function normalizeFingerprint(value: string): string {
+  const hex = value.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+  return hex.match(/.{2}/g)?.join(':') ?? '';
+}
+
+/**
+ * Validates one raw settings entry. Settings are user-editable JSON, so nothing about their shape
+ * is assumed; a bad entry yields an InvalidAccount error naming the field.
+ */
+export function parseAccountConfig(raw: unknown): AccountConfig {
+  if (typeof raw !== 'object' || raw === null) {
+    throw invalid('an account entry must be an object');
+  }
+  const r = raw as Record<string, unknown>;
+  const id = requireString(r, 'id');
+  const protocol = r.protocol;
+  if (protocol !== 'imap' && protocol !== 'pop3') throw invalid(`account "${id}": protocol must be "imap" or "pop3"`);
+  const security = r.security;
+  if (security !== 'tls' && security !== 'starttls' && security !== 'none') {
+    throw invalid(`account "${id}": security must be "tls", "starttls" or "none"`);
+  }
+  const port = r.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalid(`account "${id}": port must be a whole number from 1 to 65535`);
+  }
+  const account: AccountConfig = {
+    id,
+    protocol,
+    host: requireString(r, 'host'),
+    port,
+    security,
+    user: requireString(r, 'user'),
+  };
+  if (typeof r.label === 'string' && r.label.trim()) account.label = r.label.trim();
+  if (r.allowPlaintextPassword === true) account.allowPlaintextPassword = true;
+  if (typeof r.trustedCertificateSha256 === 'string' && r.trustedCertificateSha256) {
+    const fp = normalizeFingerprint(r.trustedCertificateSha256);
+    if (!FINGERPRINT.test(fp)) throw invalid(`account "${id}": trustedCertificateSha256 is not a SHA-256 fingerprint`);
+    account.trustedCertificateSha256 = fp;
+  }
+  return account;
+
+  function requireString(obj: Record<string, unknown>, key: string): string {
+    const v = obj[key];
+    if (typeof v !== 'string' || !v.trim()) throw invalid(`account ${key === 'id' ? '' : `"${String(obj.id)}" `}needs a "${key}"`);
+    return v.trim();
+  }
+}
+
+function invalid(message: string): MailError {
+  return new MailError('InvalidAccount', `Invalid account setting: ${message}.`);
+}
+
+/** Refuses, before anything is sent, to put a password on an unencrypted link without consent. */
+export function assertPasswordTransportAllowed(account: AccountConfig): void {
+  if (account.security === 'none' && !account.allowPlaintextPassword) {
+    throw new MailError(
+      'InsecureAuthRefused',
+      `Mailroom will not send the password for ${accountLabel(account)} over an unencrypted connection. ` +
+        'Choose TLS or STARTTLS, or set "allowPlaintextPassword": true for this account if it is a local test server.',
+    );
+  }
+}

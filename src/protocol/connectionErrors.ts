@@ -1,0 +1,86 @@
+import { CertificateSummary, describeTlsReason, isCertificateVerificationCode, MailError } from './errors';
+
+export interface EndpointLabel {
+  host: string;
+  port: number;
+}
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  authenticationFailed?: unknown;
+  serverResponseCode?: unknown;
+  responseText?: unknown;
+  tlsFailed?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * Turns whatever a socket, TLS or imapflow threw into a MailError with a sentence the user can
+ * act on. The server's own words go to `detail` for the log.
+ */
+export function toMailError(err: unknown, endpoint: EndpointLabel, certificate?: CertificateSummary): MailError {
+  if (MailError.is(err)) return err;
+  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const where = `${endpoint.host}:${endpoint.port}`;
+  const serverText = typeof e.responseText === 'string' ? e.responseText : undefined;
+  const detail = [code, typeof e.serverResponseCode === 'string' ? `[${e.serverResponseCode}]` : undefined, serverText ?? (typeof e.message === 'string' ? e.message : undefined)]
+    .filter(Boolean)
+    .join(' ');
+
+  if (e.authenticationFailed === true) {
+    return new MailError('AuthFailed', `${where} rejected the user name or password${serverText ? ` (${serverText})` : ''}. Check them and try again.`, { detail, cause: err });
+  }
+  if (e.serverResponseCode === 'NONEXISTENT' || code === 'NotFound') {
+    return new MailError('MailboxNotFound', `The folder does not exist on ${where} any more; another client may have renamed or deleted it. Refresh the account.`, { detail, cause: err });
+  }
+  if (isCertificateVerificationCode(code)) {
+    return new MailError(
+      'CertificateUntrusted',
+      `The certificate of ${where} could not be verified: ${describeTlsReason(code ?? '')}. Mailroom did not send your password. If you know this server, you can choose to trust this certificate.`,
+      { detail, cause: err, tlsReason: code, ...(certificate ? { certificate } : {}) },
+    );
+  }
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new MailError('HostNotFound', `The host name ${endpoint.host} could not be found. Check the spelling and your network.`, { detail, cause: err });
+    case 'ECONNREFUSED':
+      return new MailError('ConnectionRefused', `${where} refused the connection. Check the host, the port and that the server is running.`, { detail, cause: err });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new MailError('ConnectionRefused', `${where} cannot be reached from this network.`, { detail, cause: err });
+    case 'CONNECT_TIMEOUT':
+    case 'GREETING_TIMEOUT':
+    case 'UPGRADE_TIMEOUT':
+    case 'ETIMEOUT':
+    case 'ETIMEDOUT':
+    case 'LockTimeout':
+      return new MailError('Timeout', `${where} did not answer in time. The server may be overloaded, or a firewall may be dropping the connection.`, { detail, cause: err });
+    case 'NoConnection':
+    case 'EConnectionClosed':
+    case 'ClosedAfterConnectText':
+    case 'ClosedAfterConnectTLS':
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new MailError('ConnectionClosed', `${where} closed the connection unexpectedly. Check that the port and security setting (TLS or STARTTLS) match the server.`, { detail, cause: err });
+    case 'STARTTLS_INJECTION':
+      return new MailError('TlsFailed', `${where} sent data before the TLS handshake, which may be an attack. Mailroom stopped before sending your password.`, { detail, cause: err });
+    default:
+      break;
+  }
+  if (e.tlsFailed === true) {
+    if (typeof e.message === 'string' && /STARTTLS/i.test(e.message)) {
+      return new MailError('StartTlsUnavailable', `${where} does not offer STARTTLS, so Mailroom did not send your password. Use TLS on the server's TLS port, or ask the administrator to enable STARTTLS.`, { detail, cause: err });
+    }
+    return new MailError('TlsFailed', `The secure connection to ${where} failed. Check that the port and the security setting (TLS or STARTTLS) match the server.`, { detail, cause: err });
+  }
+  if (typeof e.message === 'string' && /wrong version number|packet length too long|unknown protocol/i.test(e.message)) {
+    return new MailError('TlsFailed', `${where} did not answer with TLS. The port may expect STARTTLS or no TLS: check the security setting.`, { detail, cause: err });
+  }
+  if (code?.startsWith('Parser') || code === 'InvalidResponse' || code === 'UnexpectedTag') {
+    return new MailError('ProtocolError', `${where} sent a response Mailroom could not understand. It may not be an IMAP server.`, { detail, cause: err });
+  }
+  return new MailError('Unknown', `Talking to ${where} failed: ${typeof e.message === 'string' ? e.message : 'unknown error'}.`, { detail, cause: err });
+}

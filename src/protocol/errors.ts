@@ -1,0 +1,96 @@
+/**
+ * Typed errors with stable codes. Callers branch on `MailError.is(e, 'AuthFailed')`, never on
+ * message text; the message is one sentence a user can act on, `detail` carries the server's own
+ * words (response text or code) for the log.
+ */
+export type MailErrorCode =
+  | 'AuthFailed'
+  | 'PasswordMissing'
+  | 'HostNotFound'
+  | 'ConnectionRefused'
+  | 'ConnectionClosed'
+  | 'Timeout'
+  | 'CertificateUntrusted'
+  | 'TlsFailed'
+  | 'StartTlsUnavailable'
+  | 'InsecureAuthRefused'
+  | 'ProtocolError'
+  | 'MailboxNotFound'
+  | 'MessageNotFound'
+  | 'InvalidAccount'
+  | 'Unknown';
+
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  subjectAltNames: string;
+  sha256: string;
+  /** PEM of the leaf certificate, needed to pin it. */
+  pem: string;
+}
+
+export interface MailErrorOptions {
+  detail?: string;
+  cause?: unknown;
+  /** Set on CertificateUntrusted when the certificate could be read. */
+  certificate?: CertificateSummary;
+  /** The verification failure as OpenSSL/Node names it, e.g. DEPTH_ZERO_SELF_SIGNED_CERT. */
+  tlsReason?: string;
+}
+
+export class MailError extends Error {
+  override readonly name = 'MailError';
+  readonly detail: string | undefined;
+  readonly certificate: CertificateSummary | undefined;
+  readonly tlsReason: string | undefined;
+
+  constructor(readonly code: MailErrorCode, message: string, options: MailErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options.detail;
+    this.certificate = options.certificate;
+    this.tlsReason = options.tlsReason;
+  }
+
+  static is(value: unknown, code?: MailErrorCode): value is MailError {
+    return value instanceof MailError && (code === undefined || value.code === code);
+  }
+}
+
+/** Node/OpenSSL verification failures that mean "the certificate is not one we can trust". */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'PINNED_CERTIFICATE_MISMATCH',
+]);
+
+export function isCertificateVerificationCode(code: string | undefined): boolean {
+  return code !== undefined && UNTRUSTED_CERTIFICATE_CODES.has(code);
+}
+
+const TLS_REASON_TEXT: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate was issued by an authority this computer does not know',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate was issued by an authority this computer does not know',
+  UNABLE_TO_GET_ISSUER_CERT: 'the issuer of the certificate could not be found',
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate was issued for a different host name',
+  PINNED_CERTIFICATE_MISMATCH: 'the server now presents a different certificate from the one you chose to trust',
+};
+
+export function describeTlsReason(code: string): string {
+  return TLS_REASON_TEXT[code] ?? `verification failed (${code})`;
+}

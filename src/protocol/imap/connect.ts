@@ -1,0 +1,85 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { ImapFlow } from 'imapflow';
+import { AccountConfig, assertPasswordTransportAllowed } from '../account';
+import { toMailError } from '../connectionErrors';
+import { MailError } from '../errors';
+import type { ProtocolLog } from '../log';
+import { fetchPeerCertificate, pinnedTlsOptions } from '../tls/certificate';
+import { imapflowLogger } from './imapflowLogger';
+
+export interface ImapConnectOptions {
+  account: AccountConfig;
+  password: string;
+  log: ProtocolLog;
+  /** Budget for connect + greeting + TLS upgrade. */
+  timeoutMs: number;
+  clientVersion?: string;
+}
+
+/** After login, an idle socket is given this long before imapflow reports a timeout. */
+const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * Opens an authenticated imapflow connection, or throws a MailError. The password is checked
+ * against the account's transport policy before a socket is opened; a certificate the user
+ * pinned is honoured, any other unverified certificate fails with CertificateUntrusted carrying
+ * the certificate so the UI can ask.
+ */
+export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow> {
+  const { account, log } = options;
+  assertPasswordTransportAllowed(account);
+  const endpoint = { protocol: account.protocol, host: account.host, port: account.port, security: account.security };
+  const tlsOptions = await tlsOptionsFor(account, options.timeoutMs);
+
+  const { ImapFlow } = await import('imapflow');
+  const client = new ImapFlow({
+    host: account.host,
+    port: account.port,
+    secure: account.security === 'tls',
+    doSTARTTLS: account.security === 'starttls' ? true : account.security === 'none' ? false : undefined,
+    auth: { user: account.user, pass: options.password },
+    tls: tlsOptions,
+    logger: imapflowLogger(log),
+    connectionTimeout: options.timeoutMs,
+    greetingTimeout: options.timeoutMs,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    disableAutoIdle: true,
+    clientInfo: { name: 'Mailroom', version: options.clientVersion ?? '0' },
+  });
+  // imapflow emits 'error' for socket failures after connect; without a listener Node throws.
+  client.on('error', (err: Error) => log.warn(`connection error: ${err.message}`));
+
+  log.info(`connecting to ${account.host}:${account.port} (${account.security})`);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.close();
+    const mapped = toMailError(err, account);
+    if (mapped.code === 'CertificateUntrusted' && account.security !== 'none') {
+      const peer = await fetchPeerCertificate(endpoint, options.timeoutMs).catch(() => undefined);
+      if (peer) throw toMailError(err, account, peer.certificate);
+    }
+    throw mapped;
+  }
+  log.info(`connected; capabilities: ${[...client.capabilities.keys()].join(' ')}`);
+  return client;
+}
+
+async function tlsOptionsFor(account: AccountConfig, timeoutMs: number): Promise<ConnectionOptions> {
+  const pin = account.trustedCertificateSha256;
+  if (!pin || account.security === 'none') return { rejectUnauthorized: true };
+  // Read the presented certificate to get its PEM; the real connection then verifies against
+  // exactly that PEM, so a certificate swapped in between still fails.
+  const peer = await fetchPeerCertificate(account, timeoutMs).catch((err: unknown) => {
+    throw toMailError(err, account);
+  });
+  if (peer.certificate.sha256 !== pin) {
+    if (peer.authorized) return { rejectUnauthorized: true };
+    throw new MailError(
+      'CertificateUntrusted',
+      `${account.host}:${account.port} now presents a different certificate from the one you chose to trust. Mailroom did not send your password. If the server's certificate was renewed, check the new one and trust it again.`,
+      { certificate: peer.certificate, tlsReason: 'PINNED_CERTIFICATE_MISMATCH' },
+    );
+  }
+  return pinnedTlsOptions(peer.certificate.pem, pin);
+}

@@ -1,0 +1,180 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { ConnectionSecurity, MailProtocol } from '../account';
+import { CertificateSummary, MailError } from '../errors';
+
+export interface TlsEndpoint {
+  protocol: MailProtocol;
+  host: string;
+  port: number;
+  security: ConnectionSecurity;
+}
+
+export interface PeerCertificateResult {
+  certificate: CertificateSummary;
+  authorized: boolean;
+  authorizationError?: string;
+}
+
+/** Longest line we read while negotiating STARTTLS by hand; a greeting is far shorter. */
+const MAX_NEGOTIATION_BYTES = 16 * 1024;
+
+export function summarizeCertificate(peer: tls.PeerCertificate): CertificateSummary {
+  const pem = `-----BEGIN CERTIFICATE-----\n${peer.raw.toString('base64').match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
+  return {
+    subject: distinguishedName(peer.subject),
+    issuer: distinguishedName(peer.issuer),
+    validFrom: peer.valid_from,
+    validTo: peer.valid_to,
+    subjectAltNames: peer.subjectaltname ?? '',
+    sha256: peer.fingerprint256,
+    pem,
+  };
+}
+
+function distinguishedName(name: tls.Certificate | undefined): string {
+  if (!name) return '';
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+    .join(', ');
+}
+
+/**
+ * Reads the certificate a server presents, without trusting it and without sending anything but
+ * STARTTLS/STLS. Used to show the user what they are asked to trust, and to fetch the PEM of a
+ * certificate they pinned earlier.
+ */
+export async function fetchPeerCertificate(endpoint: TlsEndpoint, timeoutMs: number): Promise<PeerCertificateResult> {
+  if (endpoint.security === 'none') {
+    throw new MailError('TlsFailed', `${endpoint.host}:${endpoint.port} is configured without TLS, so it has no certificate.`);
+  }
+  const deadline = setTimeoutPromise(timeoutMs, endpoint);
+  try {
+    const socket = await Promise.race([openTls(endpoint), deadline.promise]);
+    try {
+      const peer = socket.getPeerCertificate(false);
+      if (!peer || !peer.raw) throw new MailError('TlsFailed', `${endpoint.host} sent no certificate.`);
+      return {
+        certificate: summarizeCertificate(peer),
+        authorized: socket.authorized,
+        ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
+      };
+    } finally {
+      socket.destroy();
+    }
+  } finally {
+    deadline.cancel();
+  }
+}
+
+async function openTls(endpoint: TlsEndpoint): Promise<tls.TLSSocket> {
+  const servername = net.isIP(endpoint.host) ? undefined : endpoint.host;
+  const base = { rejectUnauthorized: false, ...(servername ? { servername } : {}) };
+  if (endpoint.security === 'tls') {
+    return handshake(tls.connect({ host: endpoint.host, port: endpoint.port, ...base }));
+  }
+  const plain = net.connect({ host: endpoint.host, port: endpoint.port });
+  try {
+    await negotiateStartTls(plain, endpoint.protocol);
+  } catch (err) {
+    plain.destroy();
+    throw err;
+  }
+  return handshake(tls.connect({ socket: plain, ...base }));
+}
+
+function handshake(socket: tls.TLSSocket): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(new MailError('TlsFailed', `The TLS handshake failed: ${err.message}`, { cause: err }));
+    });
+  });
+}
+
+/** Greeting, then STARTTLS (IMAP) or STLS (POP3), reading only whole lines. */
+async function negotiateStartTls(socket: net.Socket, protocol: MailProtocol): Promise<void> {
+  const lines = lineReader(socket);
+  const greeting = await lines.next();
+  const isOk = protocol === 'imap' ? /^\* (OK|PREAUTH)/i : /^\+OK/i;
+  if (!isOk.test(greeting)) throw new MailError('ProtocolError', `Unexpected greeting: ${greeting.slice(0, 200)}`);
+  socket.write(protocol === 'imap' ? 'M1 STARTTLS\r\n' : 'STLS\r\n');
+  for (let i = 0; i < 50; i++) {
+    const line = await lines.next();
+    if (protocol === 'imap' && line.startsWith('*')) continue;
+    const ok = protocol === 'imap' ? /^M1 OK/i.test(line) : /^\+OK/i.test(line);
+    if (!ok) throw new MailError('StartTlsUnavailable', `The server refused STARTTLS: ${line.slice(0, 200)}`);
+    lines.detach();
+    return;
+  }
+  throw new MailError('ProtocolError', 'The server sent too many lines before answering STARTTLS.');
+}
+
+function lineReader(socket: net.Socket): { next(): Promise<string>; detach(): void } {
+  let buffered = '';
+  let waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
+  let failure: Error | undefined;
+  const onData = (chunk: Buffer): void => {
+    buffered += chunk.toString('latin1');
+    if (buffered.length > MAX_NEGOTIATION_BYTES) fail(new MailError('ProtocolError', 'The server sent an overlong line.'));
+    deliver();
+  };
+  const onEnd = (): void => fail(new MailError('ConnectionClosed', 'The server closed the connection during STARTTLS negotiation.'));
+  const onError = (err: Error): void => fail(err);
+  socket.on('data', onData).on('end', onEnd).on('error', onError);
+
+  function fail(err: Error): void {
+    failure = err;
+    waiting?.reject(err);
+    waiting = undefined;
+  }
+  function deliver(): void {
+    const at = buffered.indexOf('\n');
+    if (at < 0 || !waiting) return;
+    const line = buffered.slice(0, at).replace(/\r$/, '');
+    buffered = buffered.slice(at + 1);
+    const w = waiting;
+    waiting = undefined;
+    w.resolve(line);
+  }
+  return {
+    next: () =>
+      new Promise<string>((resolve, reject) => {
+        if (failure) return reject(failure);
+        waiting = { resolve, reject };
+        deliver();
+      }),
+    detach: () => {
+      socket.off('data', onData).off('end', onEnd).off('error', onError);
+    },
+  };
+}
+
+function setTimeoutPromise(ms: number, endpoint: TlsEndpoint): { promise: Promise<never>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new MailError('Timeout', `${endpoint.host}:${endpoint.port} did not complete the TLS handshake within ${Math.round(ms / 1000)} s.`)),
+      ms,
+    );
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * TLS options that accept exactly one certificate the user chose to trust (by its SHA-256), on
+ * top of the normal trust store. The pinned PEM joins the CA list so the chain verifies, and the
+ * identity check accepts it whatever host name it names; any other certificate must verify and
+ * match the host name as usual.
+ */
+export function pinnedTlsOptions(pinnedPem: string, pinnedSha256: string): tls.ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ca: [...tls.rootCertificates, pinnedPem],
+    checkServerIdentity: (host, cert) => {
+      if (cert.fingerprint256 === pinnedSha256) return undefined;
+      return tls.checkServerIdentity(host, cert);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import * as vscode from 'vscode';
+import { AccountConfig, parseAccountConfig } from '../protocol/account';
+import { MailError } from '../protocol/errors';
+import type { ProtocolLog } from '../protocol/log';
+import { Disposable } from '../util/dispose';
+
+const SECTION = 'mailroom';
+const ACCOUNTS_KEY = 'accounts';
+const secretKey = (accountId: string): string => `mailroom.password.${accountId}`;
+
+/**
+ * Accounts live in the `mailroom.accounts` setting (application scope, user settings), their
+ * passwords in SecretStorage and nowhere else. Invalid settings entries are skipped and reported
+ * once each in the log, never fatal.
+ */
+export class AccountRepository extends Disposable {
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this._onDidChange.event;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: ProtocolLog) {
+    super();
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.${ACCOUNTS_KEY}`)) this._onDidChange.fire();
+      }),
+    );
+  }
+
+  list(): AccountConfig[] {
+    const accounts: AccountConfig[] = [];
+    const seen = new Set<string>();
+    for (const raw of this.rawList()) {
+      try {
+        const account = parseAccountConfig(raw);
+        if (seen.has(account.id)) throw new MailError('InvalidAccount', `Invalid account setting: the id "${account.id}" is used twice.`);
+        seen.add(account.id);
+        accounts.push(account);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (!this.reported.has(message)) {
+          this.reported.add(message);
+          this.log.warn(message);
+        }
+      }
+    }
+    return accounts;
+  }
+
+  get(accountId: string): AccountConfig | undefined {
+    return this.list().find((a) => a.id === accountId);
+  }
+
+  getPassword(accountId: string): Thenable<string | undefined> {
+    return this.secrets.get(secretKey(accountId));
+  }
+
+  /** Adds or replaces an account. The secret is written first so a saved account always has one. */
+  async save(account: AccountConfig, password?: string): Promise<void> {
+    if (password !== undefined) await this.secrets.store(secretKey(account.id), password);
+    const others = this.rawList().filter((raw) => !isEntryFor(raw, account.id));
+    try {
+      await this.writeList([...others, account]);
+    } catch (err) {
+      if (password !== undefined && !this.rawList().some((raw) => isEntryFor(raw, account.id))) {
+        await this.secrets.delete(secretKey(account.id));
+      }
+      throw err;
+    }
+  }
+
+  async remove(accountId: string): Promise<void> {
+    await this.writeList(this.rawList().filter((raw) => !isEntryFor(raw, accountId)));
+    await this.secrets.delete(secretKey(accountId));
+  }
+
+  async setTrustedCertificate(accountId: string, sha256: string): Promise<AccountConfig> {
+    const account = this.get(accountId);
+    if (!account) throw new MailError('InvalidAccount', `The account "${accountId}" no longer exists.`);
+    const updated = { ...account, trustedCertificateSha256: sha256 };
+    await this.save(updated);
+    return updated;
+  }
+
+  /** A fresh id that no current entry uses. */
+  newId(user: string, host: string): string {
+    const base = `${user}@${host}`.toLowerCase().replace(/[^a-z0-9@._-]/g, '-');
+    const taken = new Set(this.rawList().map((raw) => (raw as { id?: unknown }).id));
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  private rawList(): unknown[] {
+    const value = vscode.workspace.getConfiguration(SECTION).get<unknown>(ACCOUNTS_KEY);
+    return Array.isArray(value) ? value : [];
+  }
+
+  private async writeList(list: unknown[]): Promise<void> {
+    await vscode.workspace.getConfiguration(SECTION).update(ACCOUNTS_KEY, list, vscode.ConfigurationTarget.Global);
+  }
+}
+
+function isEntryFor(raw: unknown, accountId: string): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as { id?: unknown }).id === accountId;
+}
+
+/**
+ * `npm run demo` hands the demo account's password over in the environment of the VS Code
+ * server it starts; it is copied into SecretStorage once. Nothing else reads passwords from the
+ * environment.
+ */
+export async function adoptDemoPassword(repository: AccountRepository, env: NodeJS.ProcessEnv): Promise<void> {
+  const accountId = env.MAILROOM_DEMO_ACCOUNT;
+  const password = env.MAILROOM_DEMO_PASSWORD;
+  if (!accountId || !password || !repository.get(accountId)) return;
+  if ((await repository.getPassword(accountId)) === password) return;
+  await repository.save(repository.get(accountId)!, password);
+}

@@ -1,0 +1,167 @@
+import * as vscode from 'vscode';
+import { AccountConfig, accountLabel, normalizeFingerprint, parseAccountConfig } from '../../protocol/account';
+import { MailError } from '../../protocol/errors';
+import type { ProtocolLog } from '../../protocol/log';
+import { fetchPeerCertificate } from '../../protocol/tls/certificate';
+import type { AccountRepository } from '../accounts';
+import { errorSummary, reportError } from '../errors';
+import type { SessionRegistry } from '../sessions';
+import type { AccountNode } from '../tree/nodes';
+import type { MailTreeModel } from '../tree/treeModel';
+import { AccountDraft, promptForAccount } from './addAccountInput';
+import { confirmCertificateTrust } from './certificatePrompt';
+
+/**
+ * Arguments for `mailroom.addAccount` when called from code (tests, other extensions) instead of
+ * the palette: no prompts are shown, the result says what happened.
+ */
+export interface AddAccountRequest extends Omit<AccountConfig, 'id'> {
+  id?: string;
+  password: string;
+  /** Save even when the test login fails. Default false. */
+  saveOnFailure?: boolean;
+}
+
+export interface AddAccountResult {
+  saved: boolean;
+  accountId?: string;
+  error?: { code: string; message: string; certificateSha256?: string };
+}
+
+export interface AccountCommandDeps {
+  repository: AccountRepository;
+  sessions: SessionRegistry;
+  model: MailTreeModel;
+  log: ProtocolLog;
+}
+
+export function registerAccountCommands(deps: AccountCommandDeps): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('mailroom.addAccount', (request?: AddAccountRequest) =>
+      request && typeof request === 'object' && 'host' in request ? addFromRequest(deps, request) : addInteractively(deps),
+    ),
+    vscode.commands.registerCommand('mailroom.removeAccount', (target?: AccountNode | string) => removeAccount(deps, target)),
+    vscode.commands.registerCommand('mailroom.trustCertificate', (target?: AccountNode | string, sha256?: string) => trustCertificate(deps, target, sha256)),
+  );
+}
+
+async function addFromRequest(deps: AccountCommandDeps, request: AddAccountRequest): Promise<AddAccountResult> {
+  let account: AccountConfig;
+  try {
+    const { password: _password, saveOnFailure: _save, ...shape } = request;
+    account = parseAccountConfig({ ...shape, id: request.id ?? deps.repository.newId(request.user, request.host) });
+  } catch (err) {
+    return { saved: false, error: errorSummary(err) };
+  }
+  const failure = await testLogin(deps, account, request.password);
+  if (failure && !request.saveOnFailure) {
+    return { saved: false, error: { ...errorSummary(failure), ...(failure.certificate ? { certificateSha256: failure.certificate.sha256 } : {}) } };
+  }
+  await deps.repository.save(account, request.password);
+  return { saved: true, accountId: account.id, ...(failure ? { error: errorSummary(failure) } : {}) };
+}
+
+async function addInteractively(deps: AccountCommandDeps): Promise<AddAccountResult> {
+  const draft = await promptForAccount();
+  if (!draft) return { saved: false };
+  let account = draftToAccount(deps, draft);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const failure = await testLogin(deps, account, draft.password);
+    if (!failure) break;
+    if (failure.code === 'CertificateUntrusted' && failure.certificate) {
+      if (!(await confirmCertificateTrust(`${account.host}:${account.port}`, failure.certificate, failure.tlsReason))) return { saved: false };
+      account = { ...account, trustedCertificateSha256: failure.certificate.sha256 };
+      continue;
+    }
+    deps.log.error(`adding ${accountLabel(account)}: ${failure.message} ${failure.detail ?? ''}`);
+    const choice = await vscode.window.showErrorMessage(failure.message, { modal: true }, 'Save Anyway');
+    if (choice !== 'Save Anyway') return { saved: false, error: errorSummary(failure) };
+    break;
+  }
+  await deps.repository.save(account, draft.password);
+  void vscode.window.showInformationMessage(`Added ${accountLabel(account)}. Its folders are in the Mail view.`);
+  return { saved: true, accountId: account.id };
+}
+
+function draftToAccount(deps: AccountCommandDeps, draft: AccountDraft): AccountConfig {
+  const account: AccountConfig = {
+    id: deps.repository.newId(draft.user, draft.host),
+    protocol: draft.protocol,
+    host: draft.host,
+    port: draft.port,
+    security: draft.security,
+    user: draft.user,
+  };
+  if (draft.allowPlaintextPassword) account.allowPlaintextPassword = true;
+  return account;
+}
+
+/** Logs in once with the given settings; returns the failure, or undefined when it worked. */
+async function testLogin(deps: AccountCommandDeps, account: AccountConfig, password: string): Promise<MailError | undefined> {
+  if (account.protocol !== 'imap') return undefined; // POP3 sessions arrive with POP3 support
+  const session = deps.sessions.createDetached(account, password);
+  try {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Signing in to ${account.host}…` },
+      () => session.verify(),
+    );
+    return undefined;
+  } catch (err) {
+    return MailError.is(err) ? err : new MailError('Unknown', String(err));
+  } finally {
+    await session.close();
+  }
+}
+
+async function removeAccount(deps: AccountCommandDeps, target: AccountNode | string | undefined): Promise<boolean> {
+  const account = await resolveAccount(deps, target, 'Remove which account?');
+  if (!account) return false;
+  if (typeof target !== 'string') {
+    const choice = await vscode.window.showWarningMessage(
+      `Remove ${accountLabel(account)}?`,
+      { modal: true, detail: 'Its settings and stored password are deleted from VS Code. Mail on the server is not touched.' },
+      'Remove',
+    );
+    if (choice !== 'Remove') return false;
+  }
+  await deps.sessions.reset(account.id);
+  await deps.repository.remove(account.id);
+  return true;
+}
+
+async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | string | undefined, sha256?: string): Promise<boolean> {
+  const account = await resolveAccount(deps, target, 'Trust the certificate of which account?');
+  if (!account) return false;
+  try {
+    let fingerprint = sha256 ? normalizeFingerprint(sha256) : undefined;
+    if (!fingerprint) {
+      const peer = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Reading the certificate of ${account.host}…` },
+        () => fetchPeerCertificate(account, 20_000),
+      );
+      if (peer.authorized) {
+        void vscode.window.showInformationMessage(`The certificate of ${account.host} verifies; there is nothing to trust by hand.`);
+        return false;
+      }
+      if (!(await confirmCertificateTrust(`${account.host}:${account.port}`, peer.certificate, peer.authorizationError))) return false;
+      fingerprint = peer.certificate.sha256;
+    }
+    await deps.repository.setTrustedCertificate(account.id, fingerprint);
+    await deps.sessions.reset(account.id);
+    return true;
+  } catch (err) {
+    await reportError(deps.log, `Trusting the certificate of ${account.host}`, err);
+    return false;
+  }
+}
+
+async function resolveAccount(deps: AccountCommandDeps, target: AccountNode | string | undefined, placeHolder: string): Promise<AccountConfig | undefined> {
+  if (typeof target === 'string') return deps.repository.get(target);
+  if (target?.kind === 'account') return deps.repository.get(target.account.id);
+  const accounts = deps.repository.list();
+  const pick = await vscode.window.showQuickPick(
+    accounts.map((a) => ({ label: accountLabel(a), description: `${a.protocol.toUpperCase()} · ${a.host}`, account: a })),
+    { placeHolder },
+  );
+  return pick?.account;
+}

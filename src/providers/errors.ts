@@ -1,0 +1,23 @@
+import * as vscode from 'vscode';
+import { MailError } from '../protocol/errors';
+import type { ProtocolLog } from '../protocol/log';
+
+/**
+ * The command boundary: logs the error with its context and detail, and shows the user one
+ * sentence they can act on. Never throws, so a failing command cannot take anything down.
+ */
+export async function reportError(log: ProtocolLog, context: string, err: unknown, actions: string[] = []): Promise<string | undefined> {
+  const message = MailError.is(err) ? err.message : `${context} failed: ${err instanceof Error ? err.message : String(err)}`;
+  const detail = MailError.is(err) && err.detail ? ` (${err.detail})` : '';
+  log.error(`${context}: ${message}${detail}`);
+  try {
+    return await vscode.window.showErrorMessage(message, ...actions);
+  } catch {
+    return undefined;
+  }
+}
+
+export function errorSummary(err: unknown): { code: string; message: string } {
+  if (MailError.is(err)) return { code: err.code, message: err.message };
+  return { code: 'Unknown', message: err instanceof Error ? err.message : String(err) };
+}

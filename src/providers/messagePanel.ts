@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { accountLabel } from '../protocol/account';
+import { MailError } from '../protocol/errors';
+import { parseMessage } from '../protocol/mime/parseMessage';
+import type { ProtocolLog } from '../protocol/log';
+import { FromWebview, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
+import { Disposable } from '../util/dispose';
+import type { SessionRegistry } from './sessions';
+import type { MessageNode } from './tree/nodes';
+
+export interface RenderedReport {
+  panelKey: string;
+  subject: string;
+  textLength: number;
+}
+
+/** Opens one webview panel per message and reveals the existing one when asked again. */
+export class MessagePanelManager extends Disposable {
+  private readonly panels = new Map<string, MessagePanel>();
+  private readonly _onDidRender = this._register(new vscode.EventEmitter<RenderedReport>());
+  /** Fires when a webview reports it has drawn a message: what a person now sees. */
+  readonly onDidRender = this._onDidRender.event;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly sessions: SessionRegistry, private readonly log: ProtocolLog) {
+    super();
+  }
+
+  open(node: MessageNode): MessagePanel {
+    const key = node.id;
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sessions, this.log, (report) => this._onDidRender.fire(report));
+    this.panels.set(key, panel);
+    panel.onDidDispose(() => this.panels.delete(key));
+    return panel;
+  }
+
+  get openPanelCount(): number {
+    return this.panels.size;
+  }
+
+  override dispose(): void {
+    for (const panel of [...this.panels.values()]) panel.dispose();
+    super.dispose();
+  }
+}
+
+export class MessagePanel extends Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private loaded: MessageViewModel | undefined;
+  private loading: Promise<void> | undefined;
+  readonly onDidDispose: vscode.Event<void>;
+
+  constructor(
+    readonly key: string,
+    private readonly node: MessageNode,
+    private readonly extensionUri: vscode.Uri,
+    private readonly sessions: SessionRegistry,
+    private readonly log: ProtocolLog,
+    private readonly reportRendered: (report: RenderedReport) => void,
+  ) {
+    super();
+    const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
+    const distRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
+    this.panel = vscode.window.createWebviewPanel('mailroom.message', title(node.summary.subject), vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      enableFindWidget: true,
+      localResourceRoots: [mediaRoot, distRoot],
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(mediaRoot, 'icons', 'mail.svg');
+    this.onDidDispose = this.panel.onDidDispose;
+    this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromWebview(raw))));
+    this.panel.webview.html = this.html();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  private onMessage(message: FromWebview | undefined): void {
+    if (!message) {
+      this.log.warn('ignored a malformed message from the message webview');
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        void this.showMessage(false);
+        break;
+      case 'retry':
+        void this.showMessage(true);
+        break;
+      case 'rendered':
+        this.reportRendered({ panelKey: this.key, subject: message.subject, textLength: message.textLength });
+        break;
+    }
+  }
+
+  private async showMessage(forceReload: boolean): Promise<void> {
+    if (this.loaded && !forceReload) {
+      this.post({ type: 'show', message: this.loaded });
+      return;
+    }
+    this.post({ type: 'loading', subject: this.node.summary.subject });
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    await this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const { account, path, summary } = this.node;
+    try {
+      const source = await this.sessions.get(account).fetchSource(path, summary.uid);
+      const parsed = await parseMessage(source);
+      this.loaded = { ...parsed, accountLabel: accountLabel(account), folder: path, date: parsed.date || summary.date || '' };
+      this.post({ type: 'show', message: this.loaded });
+    } catch (err) {
+      const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.error(`opening message ${summary.uid} in ${path} failed: ${error.message} ${error.detail ?? ''}`);
+      this.post({ type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' });
+    }
+  }
+
+  private post(message: ToWebview): void {
+    if (!this.isDisposed) void this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webviews', 'message.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'message', 'message.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      "form-action 'none'",
+      "base-uri 'none'",
+      "frame-src 'none'",
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Message</title>
+</head>
+<body>
+<main id="root" aria-live="polite"><p class="status">Loading…</p></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}
+
+function title(subject: string): string {
+  const text = subject.trim() || '(no subject)';
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}

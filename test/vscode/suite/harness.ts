@@ -1,0 +1,100 @@
+// Helpers for tests that run inside the extension host. The code-server runner provides
+// MAILROOM_SCREENSHOT_URL (screenshots, webview text) and MAILROOM_FIXTURE_INFO (mail servers);
+// under desktop test-cli only MAILROOM_FIXTURE_INFO is set and the browser helpers are no-ops.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { format } from 'node:util';
+import { FixtureInfo, readFixtureInfo } from '../../fixtures/info';
+
+export type { FixtureInfo };
+
+export interface WebviewText {
+  url: string;
+  text: string;
+  /** Whether the frame has a non-empty box on screen (the runner adds it). */
+  visible?: boolean;
+}
+
+const SERVICE_TIMEOUT_MS = 60_000;
+
+/** Screenshot of the whole workbench as test-results/<name>.png; resolves with its path once written. */
+export async function takeScreenshot(name: string): Promise<string | undefined> {
+  const base = process.env.MAILROOM_SCREENSHOT_URL;
+  if (!base) {
+    return undefined;
+  }
+  return post(`${base}/screenshot?name=${encodeURIComponent(name)}`);
+}
+
+/** The text a person sees in each rendered webview (undefined outside the code-server runner). */
+export async function webviewTexts(): Promise<WebviewText[] | undefined> {
+  const base = process.env.MAILROOM_SCREENSHOT_URL;
+  if (!base) {
+    return undefined;
+  }
+  return JSON.parse(await post(`${base}/webview-text`)) as WebviewText[];
+}
+
+/** Reads (and validates) the fixture info JSON named by MAILROOM_FIXTURE_INFO. */
+export function fixtureInfo(): FixtureInfo {
+  const file = process.env.MAILROOM_FIXTURE_INFO;
+  if (!file) {
+    throw new Error('MAILROOM_FIXTURE_INFO is not set: run the suite through a runner that starts the mail fixture');
+  }
+  return readFixtureInfo(file);
+}
+
+/**
+ * console.log that also reaches the runner's stdout (via MAILROOM_TEST_LOG). Plain console.log in
+ * the extension host only ends up in test-results/browser-console.log and workbench.log.
+ */
+export function log(...args: unknown[]): void {
+  const text = format(...args);
+  console.log(text);
+  const file = process.env.MAILROOM_TEST_LOG;
+  if (file) {
+    fs.appendFileSync(file, `      ${text.replace(/\n/g, '\n      ')}\n`);
+  }
+}
+
+/** Polls fn (every 100 ms) until it returns something truthy; fails with `what` after timeoutMs. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) {
+        return value;
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function post(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', timeout: SERVICE_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) {
+          resolve(body);
+        } else {
+          reject(new Error(`${url} answered ${res.statusCode}: ${body.trim()}`));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${SERVICE_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
