@@ -1,4 +1,4 @@
-import type { AddressObject } from 'mailparser';
+import type { AddressObject, EmailAddress } from 'mailparser';
 import type { AttachmentSummary } from '../../shared/messageView';
 
 export interface ParsedMessage {
@@ -52,5 +52,12 @@ export async function parseMessage(source: Buffer): Promise<ParsedMessage> {
 function addresses(value: AddressObject | AddressObject[] | undefined): string {
   if (!value) return '';
   const list = Array.isArray(value) ? value : [value];
-  return list.map((a) => a.text).filter(Boolean).join(', ');
+  return list.flatMap((a) => a.value.map(formatAddress)).filter(Boolean).join(', ');
+}
+
+/** `Name <address>` without mailparser's quoting, which is for headers, not for people. */
+function formatAddress(a: EmailAddress): string {
+  if (a.group) return `${a.name}: ${a.group.map(formatAddress).join(', ')};`;
+  if (a.name && a.address) return `${a.name} <${a.address}>`;
+  return a.address || a.name;
 }

@@ -1,0 +1,38 @@
+import * as assert from 'node:assert/strict';
+import { maskKnownSecret, redactSecrets, taggedLog } from '../../src/protocol/log';
+
+describe('redactSecrets', () => {
+  it('masks the password of an IMAP LOGIN in quoted form', () => {
+    assert.equal(redactSecrets('A1 LOGIN "alice" "hunter2 with space"'), 'A1 LOGIN "alice" "(secret)"');
+  });
+  it('masks the password of an IMAP LOGIN in atom and literal form', () => {
+    assert.equal(redactSecrets('3 login alice hunter2'), '3 login alice "(secret)"');
+    assert.equal(redactSecrets('4 LOGIN {5}'), '4 LOGIN {5}'); // the literal carries the user; nothing secret yet
+    assert.equal(redactSecrets('4 LOGIN alice {7+}'), '4 LOGIN alice "(secret)"');
+  });
+  it('masks a quoted password containing escaped quotes entirely', () => {
+    const out = redactSecrets('A1 LOGIN "alice" "pa\\"ss"');
+    assert.ok(!out.includes('pa'), out);
+  });
+  it('masks SASL initial responses and POP3 credentials', () => {
+    assert.equal(redactSecrets('A2 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA=='), 'A2 AUTHENTICATE PLAIN (secret)');
+    assert.equal(redactSecrets('AUTH PLAIN AGFsaWNlAHNlY3JldA=='), 'AUTH PLAIN (secret)');
+    assert.equal(redactSecrets('PASS s3cret'), 'PASS (secret)');
+    assert.equal(redactSecrets('APOP alice c4c9334bac560ecc979e58001b3e22fb'), 'APOP alice (secret)');
+  });
+  it('leaves ordinary protocol lines alone', () => {
+    for (const line of ['* OK [CAPABILITY IMAP4rev1] ready', 'A3 SELECT "INBOX"', 'C: A4 FETCH 1:50 (UID ENVELOPE)', 'USER alice']) {
+      assert.equal(redactSecrets(line), line);
+    }
+  });
+  it('taggedLog prefixes the component and redacts', () => {
+    const lines: string[] = [];
+    const sink = { trace: (m: string) => lines.push(m), debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    taggedLog(sink, 'imap a@b').info('PASS topsecret');
+    assert.deepEqual(lines, ['[imap a@b] PASS (secret)']);
+  });
+  it('maskKnownSecret replaces every occurrence of a known secret', () => {
+    assert.equal(maskKnownSecret('bad pw: s3cr3t (s3cr3t)', 's3cr3t'), 'bad pw: (secret) ((secret))');
+    assert.equal(maskKnownSecret('short ab', 'ab'), 'short ab');
+  });
+});
