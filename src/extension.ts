@@ -37,7 +37,13 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   updateAccountCountContext(repository);
   void adoptDemoPassword(repository, process.env).catch((err: unknown) => log.warn(`demo password not stored: ${String(err)}`));
 
-  return { treeModel, treeView, panels };
+  return {
+    treeModel,
+    treeView,
+    treeProvider,
+    panels,
+    hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
+  };
 }
 
 export function deactivate(): void {

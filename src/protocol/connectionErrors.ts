@@ -12,6 +12,7 @@ interface ErrorLike {
   serverResponseCode?: unknown;
   responseText?: unknown;
   tlsFailed?: unknown;
+  mailboxMissing?: unknown;
   cause?: unknown;
 }
 
@@ -32,7 +33,7 @@ export function toMailError(err: unknown, endpoint: EndpointLabel, certificate?:
   if (e.authenticationFailed === true) {
     return new MailError('AuthFailed', `${where} rejected the user name or password${serverText ? ` (${serverText})` : ''}. Check them and try again.`, { detail, cause: err });
   }
-  if (e.serverResponseCode === 'NONEXISTENT' || code === 'NotFound') {
+  if (e.mailboxMissing === true || e.serverResponseCode === 'NONEXISTENT' || code === 'NotFound') {
     return new MailError('MailboxNotFound', `The folder does not exist on ${where} any more; another client may have renamed or deleted it. Refresh the account.`, { detail, cause: err });
   }
   if (isCertificateVerificationCode(code)) {

@@ -21,6 +21,7 @@ describe('toMailError', () => {
     ['TLS spoken to a plaintext port', { message: 'ssl3_get_record:wrong version number' }, 'TlsFailed'],
     ['a garbage response', { code: 'ParserError5' }, 'ProtocolError'],
     ['a missing mailbox', { serverResponseCode: 'NONEXISTENT', responseText: 'Mailbox does not exist' }, 'MailboxNotFound'],
+    ['a failed EXAMINE of a missing folder', { mailboxMissing: true, responseText: "Mailbox doesn't exist" }, 'MailboxNotFound'],
     ['anything else', { message: 'weird' }, 'Unknown'],
   ];
   for (const [what, props, code] of cases) {
