@@ -24,6 +24,20 @@ const esbuildProblemMatcherPlugin = {
   },
 };
 
+/**
+ * Keeps src/protocol/libs.ts (imapflow, mailparser) out of the host bundle: the host requires
+ * ./libs.js at run time, on first connect, so activation does not parse ~2.5 MB of libraries.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyLibsPlugin = {
+  name: 'mailroom-lazy-libs',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/libs$/ }, (args) =>
+      args.importer.endsWith('loadMailLibraries.ts') ? { path: './libs.js', external: true } : undefined,
+    );
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
@@ -43,6 +57,15 @@ const builds = [
     target: 'node20',
     outfile: 'dist/extension.js',
     external: ['vscode'],
+    plugins: [...common.plugins, lazyLibsPlugin],
+  },
+  {
+    ...common,
+    entryPoints: ['src/protocol/libs.ts'],
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: 'dist/libs.js',
   },
   {
     ...common,
@@ -70,7 +93,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+module.exports = { builds, common, lazyLibsPlugin };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

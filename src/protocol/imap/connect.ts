@@ -4,6 +4,7 @@ import { AccountConfig, assertPasswordTransportAllowed } from '../account';
 import { toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
+import { loadMailLibraries } from '../loadMailLibraries';
 import { fetchPeerCertificate, pinnedTlsOptions } from '../tls/certificate';
 import { imapflowLogger } from './imapflowLogger';
 
@@ -31,7 +32,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
   const endpoint = { protocol: account.protocol, host: account.host, port: account.port, security: account.security };
   const tlsOptions = await tlsOptionsFor(account, options.timeoutMs);
 
-  const { ImapFlow } = await import('imapflow');
+  const { ImapFlow } = loadMailLibraries();
   const client = new ImapFlow({
     host: account.host,
     port: account.port,

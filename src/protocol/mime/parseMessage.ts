@@ -1,5 +1,6 @@
 import type { AddressObject, EmailAddress } from 'mailparser';
 import type { AttachmentSummary } from '../../shared/messageView';
+import { loadMailLibraries } from '../loadMailLibraries';
 
 export interface ParsedMessage {
   subject: string;
@@ -23,10 +24,9 @@ const MAX_HTML_TO_PARSE = 5 * 1024 * 1024;
 /**
  * Parses RFC 822 bytes into what the plain-text view shows. HTML-only mail is converted to text
  * by mailparser; attachments are summarized, their content is dropped at once.
- * mailparser is loaded on first use so that activation stays fast.
  */
 export async function parseMessage(source: Buffer): Promise<ParsedMessage> {
-  const { simpleParser } = await import('mailparser');
+  const { simpleParser } = loadMailLibraries();
   const parsed = await simpleParser(source, {
     skipImageLinks: true,
     maxHtmlLengthToParse: MAX_HTML_TO_PARSE,

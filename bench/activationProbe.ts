@@ -1,0 +1,36 @@
+// Child process: loads one extension bundle against the fake vscode module, activates it, and
+// prints {requireMs, activateMs, sockets} as JSON. Run fresh for each sample so the require is cold.
+import Module from 'node:module';
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createFakeVscode } from './fakeVscode';
+
+const bundle = process.argv[2];
+const fake = createFakeVscode();
+const moduleWithLoad = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const originalLoad = moduleWithLoad._load;
+moduleWithLoad._load = function (request, parent, isMain) {
+  return request === 'vscode' ? fake : originalLoad.call(this, request, parent, isMain);
+};
+
+let sockets = 0;
+const originalConnect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+  sockets++;
+  return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+} as typeof net.Socket.prototype.connect;
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const extension = require(bundle) as { activate(context: unknown): unknown };
+  const t1 = performance.now();
+  const secrets = { get: async () => undefined, store: async () => undefined, delete: async () => undefined };
+  const context = { subscriptions: [] as unknown[], extensionUri: (fake as { Uri: unknown }).Uri, extension: { packageJSON: { version: '0.0.0' } }, secrets };
+  await extension.activate(context);
+  const t2 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let fire-and-forget work start
+  process.stdout.write(JSON.stringify({ requireMs: t1 - t0, activateMs: t2 - t1, sockets }) + '\n');
+}
+
+void main();

@@ -1,0 +1,21 @@
+// A stand-in for the `vscode` module so activate() can run in plain Node for timing. Every member
+// is a callable that returns another stand-in; awaiting one resolves to undefined. It measures
+// our own activation work, not VS Code's.
+export function createFakeVscode(): unknown {
+  const make = (): unknown =>
+    new Proxy(function () {}, {
+      get(_target, prop) {
+        if (prop === 'then') return undefined;
+        if (prop === Symbol.toPrimitive) return () => '';
+        if (prop === 'event') return () => ({ dispose() {} });
+        if (prop === 'get') return (_key: string, fallback?: unknown) => fallback;
+        return make();
+      },
+      apply: () => make(),
+      construct: () => make() as object,
+    });
+  // esbuild's ESM interop copies the module's own keys, so the namespace members must be real keys.
+  const members = ['window', 'workspace', 'commands', 'env', 'extensions', 'EventEmitter', 'Disposable', 'ThemeIcon', 'ThemeColor', 'TreeItem',
+    'TreeItemCollapsibleState', 'MarkdownString', 'Uri', 'ProgressLocation', 'ConfigurationTarget', 'ViewColumn'];
+  return Object.fromEntries(members.map((name) => [name, make()]));
+}

@@ -1,0 +1,97 @@
+// `npm run bench`: prints one JSON line per measurement, {name, value, unit, baseline, ratio},
+// each against a baseline measured in this same run.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SAMPLES = 7;
+
+type BuildOptions = import('esbuild').BuildOptions;
+interface BuildConfig {
+  builds: BuildOptions[];
+}
+
+function emit(name: string, value: number, unit: string, baseline: number): void {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  process.stdout.write(JSON.stringify({ name, value: round(value), unit, baseline: round(baseline), ratio: round(value / baseline) }) + '\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Builds one of esbuild.js's own configurations, minified as in --production, into `outfile`. */
+async function buildAs(config: BuildOptions, outfile: string): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const { outdir: _outdir, plugins, ...rest } = config;
+  await esbuild.build({
+    ...rest,
+    absWorkingDir: ROOT,
+    outfile,
+    minify: true,
+    sourcemap: false,
+    plugins: (plugins ?? []).filter((p) => p.name !== 'esbuild-problem-matcher'),
+  });
+  return fs.statSync(outfile).size;
+}
+
+async function bundle(entry: string, outfile: string, format: 'cjs' | 'iife', platform: 'node' | 'browser'): Promise<number> {
+  return buildAs({ entryPoints: [entry], bundle: true, format, platform, external: ['vscode'], logLevel: 'silent' }, outfile);
+}
+
+function activation(bundlePath: string): { activateMs: number; totalMs: number; sockets: number } {
+  const probe = path.join(__dirname, 'activationProbe.js');
+  const samples = Array.from({ length: SAMPLES }, () => JSON.parse(execFileSync(process.execPath, [probe, bundlePath], { encoding: 'utf8' })) as { requireMs: number; activateMs: number; sockets: number });
+  return {
+    activateMs: median(samples.map((s) => s.activateMs)),
+    totalMs: median(samples.map((s) => s.requireMs + s.activateMs)),
+    sockets: Math.max(...samples.map((s) => s.sockets)),
+  };
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-'));
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const config = require(path.join(ROOT, 'esbuild.js')) as BuildConfig;
+    const [hostBuild, libsBuild, webviewBuild] = config.builds;
+
+    const baselineBundle = path.join(tmp, 'baseline.js');
+    const baselineBytes = await bundle(path.join(ROOT, 'bench', 'fixtures', 'baselineExtension.ts'), baselineBundle, 'cjs', 'node');
+    // What activation parses: the host bundle, with the mail libraries split off into libs.js.
+    const host = await buildAs(hostBuild, path.join(tmp, 'extension.js'));
+    emit('bundle.extension.bytes', host, 'bytes', baselineBytes);
+
+    const imapflowEntry = path.join(tmp, 'imapflow-entry.js');
+    fs.writeFileSync(imapflowEntry, `module.exports = require(${JSON.stringify(require.resolve('imapflow', { paths: [ROOT] }))});\n`);
+    const imapflowAlone = await bundle(imapflowEntry, path.join(tmp, 'imapflow.js'), 'cjs', 'node');
+    const libs = await buildAs(libsBuild, path.join(tmp, 'libs.js'));
+    emit('bundle.libs.bytes', libs, 'bytes', imapflowAlone);
+
+    const webview = await buildAs(webviewBuild, path.join(tmp, 'message.js'));
+    const sharedEntry = path.join(ROOT, 'src', 'shared', 'messageView.ts');
+    const sharedAlone = await bundle(sharedEntry, path.join(tmp, 'shared.js'), 'iife', 'browser');
+    emit('bundle.webview.message.bytes', webview, 'bytes', sharedAlone);
+
+    const mine = activation(path.join(tmp, 'extension.js'));
+    const base = activation(baselineBundle);
+    emit('activation.total.ms', mine.totalMs, 'ms', base.totalMs);
+    emit('activation.activate.ms', mine.activateMs, 'ms', base.activateMs);
+    if (mine.sockets !== 0) {
+      process.stderr.write(`activation opened ${mine.sockets} socket(s); it must connect nowhere\n`);
+      process.exitCode = 1;
+    }
+    emit('activation.sockets', mine.sockets, 'count', 1); // ratio 0: activation connects nowhere
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
