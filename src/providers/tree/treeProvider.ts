@@ -94,7 +94,7 @@ function statusItem(node: StatusNode): vscode.TreeItem {
     tooltip: node.error?.detail ? `${node.message}\n\n${node.error.detail}` : node.message,
     iconPath: new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined),
     contextValue: ContextValue.Status,
-    ...(isCertificate ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent] } } : {}),
+    ...(isCertificate ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent.account.id] } } : {}),
   });
 }
 

@@ -27,7 +27,15 @@ export interface OpenOptions {
 }
 
 export async function openWorkbench(options: OpenOptions): Promise<WorkbenchSession> {
-  const browser = await chromium.launch({ executablePath: options.executablePath, args: chromiumArgs(), timeout: 60_000 });
+  const browser = await chromium.launch({
+    executablePath: options.executablePath,
+    args: chromiumArgs(),
+    timeout: 60_000,
+    // Our own handlers close the browser; Playwright's would exit the process before the rest is cleaned up.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
   onCleanup('chromium', () => browser.close());
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();

@@ -117,12 +117,15 @@ function conclude(suiteCode: number | 'timeout', reportFile: string, results: st
     process.stdout.write('vscode: no test report: the suite did not run to the end'
       + ` (see ${path.join(results, 'code-server.log')} and ${path.join(results, 'browser-console.log')})\n`);
   }
+  if (report && report.passed + report.failed + report.pending === 0) {
+    log('no tests ran: check MAILROOM_TEST_GREP and that out/test/vscode/suite/**/*.test.js exist');
+  }
   if (suiteCode === 'timeout') {
     return 1;
   }
   const code = finalExitCode(suiteCode, report);
-  if (code !== suiteCode || code !== 0) {
-    log(`suite exit code ${suiteCode}; runner exits with ${code}`);
+  if (code !== 0) {
+    log(`suite exit code ${suiteCode}; runner exits with ${code}. Logs: ${results}/{code-server.log,browser-console.log,workbench.log}`);
   }
   return code;
 }

@@ -22,6 +22,8 @@ export interface RunningCodeServer {
   port: number;
   baseUrl: string;
   userDataDir: string;
+  /** Resolves with code-server's exit code if it stops by itself. */
+  exited: Promise<number | null>;
 }
 
 const START_TIMEOUT_MS = 90_000;
@@ -56,11 +58,13 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
   });
   logChildTo(child, options.logFile);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => {
-    reject(new Error(`code-server exited with code ${code} during start-up (see ${options.logFile})`));
-  }));
-  await Promise.race([waitForHttp(`${baseUrl}/healthz`, START_TIMEOUT_MS, 'code-server'), exited]);
-  return { port, baseUrl, userDataDir };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const failedStart = exited.then((code) => {
+    throw new Error(`code-server exited with code ${code} during start-up (see ${options.logFile})`);
+  });
+  void failedStart.catch(() => undefined); // Only matters during start-up; the race below reports it.
+  await Promise.race([waitForHttp(`${baseUrl}/healthz`, START_TIMEOUT_MS, 'code-server'), failedStart]);
+  return { port, baseUrl, userDataDir, exited };
 }
 
 /** code-server must not inherit variables that make it think it runs inside another VS Code. */
@@ -88,7 +92,7 @@ const DEFAULT_SETTINGS: Record<string, unknown> = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
-function writeUserSettings(userDataDir: string, settings: Record<string, unknown>): void {
+export function writeUserSettings(userDataDir: string, settings: Record<string, unknown>): void {
   const dir = path.join(userDataDir, 'User');
   fs.mkdirSync(dir, { recursive: true });
   const merged = { ...DEFAULT_SETTINGS, ...settings };

@@ -17,6 +17,10 @@ export function onCleanup(what: string, fn: Cleanup): void {
   cleanups.push({ what, fn });
 }
 
+export function isCleaningUp(): boolean {
+  return cleaningUp !== undefined;
+}
+
 /** Runs every registered cleanup step once (later calls return the same promise). */
 export function runCleanups(): Promise<void> {
   cleaningUp ??= (async () => {

@@ -53,8 +53,8 @@ export function findCodeServer(): CodeServerTools {
 }
 
 export function findChromium(): string {
-  const candidates = [process.env.MAILROOM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
-    .filter((c): c is string => typeof c === 'string' && c.length > 0);
+  const explicit = process.env.MAILROOM_CHROMIUM;
+  const candidates = explicit ? [explicit] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find(isExecutable);
   if (!found) {
     throw new MissingToolError('Chromium not found (looked at ' + candidates.join(', ')

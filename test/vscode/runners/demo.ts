@@ -1,0 +1,125 @@
+// `npm run demo` (scripts/demo.sh builds first): starts the mail fixture and code-server (or desktop
+// VS Code when `code` is on PATH) with the extension loaded and a demo IMAP account configured.
+// Stays up until Ctrl-C, then stops everything.
+//
+// Environment: MAILROOM_DEMO_PORT (code-server port, default 8080), MAILROOM_DEMO_CODE_SERVER=1
+// (use code-server even when `code` is on PATH), MAILROOM_FIXTURE_INFO (reuse a running fixture).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readFixtureInfo, FixtureInfo } from '../../fixtures/info';
+import { startCodeServer, workbenchUrl, writeUserSettings } from './codeserver';
+import { ensureFixture } from './fixture';
+import { freePort, isCleaningUp, log, makeTempDir, runMain, spawnManaged } from './proc';
+import { extensionPath, findCodeServer, isExecutable, MissingToolError, resultsDir } from './tools';
+
+const ACCOUNT_ID = 'demo';
+
+function demoSettings(info: FixtureInfo): Record<string, unknown> {
+  return {
+    'mailroom.accounts': [{
+      id: ACCOUNT_ID,
+      label: 'Demo (alice@localhost)',
+      protocol: 'imap',
+      host: info.host,
+      port: info.ports.imaps,
+      security: 'tls',
+      user: info.users.alice.user,
+      trustedCertificateSha256: info.certSha256,
+    }],
+  };
+}
+
+function demoEnv(infoFile: string, info: FixtureInfo): Record<string, string> {
+  return {
+    MAILROOM_FIXTURE_INFO: infoFile,
+    MAILROOM_DEMO_ACCOUNT: ACCOUNT_ID,
+    MAILROOM_DEMO_PASSWORD: info.users.alice.password,
+  };
+}
+
+function printAccount(info: FixtureInfo): void {
+  const alice = info.users.alice;
+  const bob = info.users.bob;
+  process.stdout.write([
+    'Demo account "demo" (already configured, password handed to the extension via MAILROOM_DEMO_PASSWORD):',
+    `  IMAP over TLS  ${info.host}:${info.ports.imaps}  user ${alice.user}  password ${alice.password}`,
+    `  also running   IMAP+STARTTLS ${info.ports.imap}, POP3 ${info.ports.pop3}, POP3S ${info.ports.pop3s}, SMTP sink ${info.ports.smtp}`,
+    `  second user    ${bob.user} / ${bob.password}`,
+    `  certificate    self-signed, SHA-256 ${info.certSha256} (trusted in the demo settings)`,
+    '',
+  ].join('\n'));
+}
+
+/** `code` on PATH (unless MAILROOM_DEMO_CODE_SERVER=1). */
+function desktopCode(): string | undefined {
+  if (process.env.MAILROOM_DEMO_CODE_SERVER === '1') {
+    return undefined;
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'code');
+    if (dir && isExecutable(candidate)) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+async function runCodeServer(info: FixtureInfo, env: Record<string, string>, stateDir: string, workspace: string): Promise<number> {
+  const requested = Number(process.env.MAILROOM_DEMO_PORT ?? 8080);
+  const port = await freePort(requested).catch(() => {
+    throw new Error(`port ${requested} on 127.0.0.1 is in use: set MAILROOM_DEMO_PORT to another port`);
+  });
+  const server = await startCodeServer({
+    tools: findCodeServer(),
+    stateDir,
+    logFile: path.join(resultsDir(), 'demo-code-server.log'),
+    env,
+    port,
+    settings: demoSettings(info),
+  });
+  printAccount(info);
+  process.stdout.write(`Open this URL in a browser on this machine (code-server listens on 127.0.0.1 only;\n`
+    + `from elsewhere use ssh -L ${port}:127.0.0.1:${port}):\n\n  ${workbenchUrl(server, workspace, extensionPath())}\n\n`
+    + 'Press Ctrl-C to stop the demo.\n');
+  const code = await server.exited;
+  if (!isCleaningUp()) {
+    log(`code-server stopped by itself (exit code ${code}); see ${path.join(resultsDir(), 'demo-code-server.log')}`);
+  }
+  return 1;
+}
+
+async function runDesktop(code: string, info: FixtureInfo, env: Record<string, string>, stateDir: string, workspace: string): Promise<number> {
+  const userDataDir = path.join(stateDir, 'user-data');
+  writeUserSettings(userDataDir, demoSettings(info));
+  const args = ['--wait', '--new-window', '--user-data-dir', userDataDir, '--extensions-dir', path.join(stateDir, 'extensions'),
+    `--extensionDevelopmentPath=${extensionPath()}`, workspace];
+  printAccount(info);
+  process.stdout.write(`Starting desktop VS Code (${code}) with the extension loaded; close its window or press Ctrl-C to stop.\n`);
+  const child = spawnManaged('VS Code', code, args, { env: { ...process.env, ...env }, stdio: 'inherit' });
+  return new Promise((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 0)));
+}
+
+async function main(): Promise<number> {
+  try {
+    extensionPath();
+  } catch (err) {
+    if (err instanceof MissingToolError) {
+      log(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const fixture = await ensureFixture(resultsDir());
+  if (!fixture.infoFile) {
+    throw new Error('the demo needs the mail fixture; unset MAILROOM_SKIP_FIXTURE');
+  }
+  const info = readFixtureInfo(fixture.infoFile);
+  const env = demoEnv(fixture.infoFile, info);
+  const stateDir = makeTempDir('mailroom-demo-');
+  const workspace = path.join(stateDir, 'workspace');
+  fs.mkdirSync(workspace, { recursive: true });
+  const code = desktopCode();
+  return code ? runDesktop(code, info, env, stateDir, workspace) : runCodeServer(info, env, stateDir, workspace);
+}
+
+runMain('demo', main);
