@@ -126,6 +126,10 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     assert.ok(projectChildren.some((c) => c.kind === 'folder' && c.folder.path === 'Projects/Mailroom'), 'Projects/Mailroom nested under Projects');
     const umlaut = folders.find((f) => labelOf(f) === 'Überweisungen')!;
     assert.equal(umlaut.folder.unseen, ALICE_SEED.expected['Überweisungen'].unseen);
+
+    await api.treeView.reveal(projectChildren[0], { focus: false, select: false });
+    const shot = await takeScreenshot('workbench-folders');
+    if (shot) log(`screenshot: ${shot}`);
   });
 
   it('lists the newest 50 messages first and pages back with Load more', async () => {
@@ -182,6 +186,20 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     await api.treeView.reveal(again, { focus: false, select: true });
     const shot = await takeScreenshot('workbench-tree-and-message');
     if (shot) log(`screenshot: ${shot}`);
+  });
+
+  it('shows a connection failure in the tree instead of spinning', async () => {
+    const port = await freePort();
+    const result = await addAccount(request({ id: 'down', label: 'Down server', port, trustedCertificateSha256: undefined, saveOnFailure: true }));
+    assert.equal(result.saved, true);
+    assert.equal(result.error?.code, 'ConnectionRefused');
+    const down = await waitFor(async () => ((await api.treeModel.getChildren(undefined)) as AccountNode[]).find((n) => n.account.id === 'down'), 'the saved account in the tree');
+    const children = await api.treeModel.getChildren(down);
+    assert.equal(children.length, 1);
+    assert.equal(children[0].kind, 'status');
+    assert.match(labelOf(children[0]), /refused the connection/);
+    assert.equal((itemOf(children[0]).iconPath as vscode.ThemeIcon).id, 'error');
+    assert.equal(await vscode.commands.executeCommand('mailroom.removeAccount', 'down'), true);
   });
 
   it('removes the account: settings entry and stored password', async () => {
