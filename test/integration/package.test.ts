@@ -1,0 +1,42 @@
+// The .vsix holds only what the extension needs at run time (dist/, the media it loads, README,
+// LICENSE, manifest): `vsce ls` lists exactly what `npm run package` would pack.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+describe('the packaged extension', function () {
+  this.timeout(60_000);
+
+  it('contains only dist/, the media webviews load, README, LICENSE and the manifest', function () {
+    assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'extension.js')), 'build first (npm run build)');
+    const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
+    const listed = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .sort();
+    assert.deepEqual(listed, [
+      'LICENSE',
+      'README.md',
+      'dist/extension.js',
+      'dist/libs.js',
+      'dist/webviews/message.js',
+      'media/icons/mail.svg',
+      'media/message/message.css',
+      'package.json',
+    ]);
+  });
+
+  it('the manifest\'s entry point and view icon exist', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+      contributes: { viewsContainers: { activitybar: Array<{ icon: string }> } };
+    };
+    for (const file of [manifest.main, ...manifest.contributes.viewsContainers.activitybar.map((c) => c.icon)]) {
+      assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);
+    }
+  });
+});
