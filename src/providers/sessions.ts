@@ -24,26 +24,14 @@ export class SessionRegistry implements vscode.Disposable {
     const existing = this.sessions.get(account.id);
     if (existing?.key === key) return existing.session;
     if (existing) void existing.session.close();
-    const session = new ImapAccountSession({
-      account,
-      getPassword: async () => this.options.repository.getPassword(account.id),
-      log: taggedLog(this.options.log, `imap ${accountLabel(account)}`),
-      timeoutMs: connectionTimeoutMs(),
-      clientVersion: this.options.clientVersion,
-    });
+    const session = this.create(account, async () => this.options.repository.getPassword(account.id));
     this.sessions.set(account.id, { key, session });
     return session;
   }
 
   /** A throwaway session for an account that is not saved yet (Add Account's check). */
   createDetached(account: AccountConfig, password: string): ImapAccountSession {
-    return new ImapAccountSession({
-      account,
-      getPassword: async () => password,
-      log: taggedLog(this.options.log, `imap ${accountLabel(account)}`),
-      timeoutMs: connectionTimeoutMs(),
-      clientVersion: this.options.clientVersion,
-    });
+    return this.create(account, async () => password);
   }
 
   /** Closes sessions whose account is gone or changed; the next use reconnects. */
@@ -58,6 +46,16 @@ export class SessionRegistry implements vscode.Disposable {
     const entry = this.sessions.get(accountId);
     this.sessions.delete(accountId);
     await entry?.session.close();
+  }
+
+  private create(account: AccountConfig, getPassword: () => Promise<string | undefined>): ImapAccountSession {
+    return new ImapAccountSession({
+      account,
+      getPassword,
+      log: taggedLog(this.options.log, `imap ${accountLabel(account)}`),
+      timeoutMs: connectionTimeoutMs(),
+      clientVersion: this.options.clientVersion,
+    });
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { AddAccountRequest, AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AccountNode, FolderNode, MailNode, MessageNode } from '../../../src/providers/tree/nodes';
+import { freePorts } from '../../fixtures/net';
 import { ALICE_SEED } from '../../fixtures/seed';
 import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
@@ -69,7 +70,7 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
   });
 
   it('reports a refused connection and a server that hangs up, without hanging', async () => {
-    const closed = await freePort();
+    const [closed] = await freePorts(1);
     const refused = await addAccount(request({ id: 'refused', port: closed }));
     assert.equal(refused.error?.code, 'ConnectionRefused');
 
@@ -189,7 +190,7 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
   });
 
   it('shows a connection failure in the tree instead of spinning', async () => {
-    const port = await freePort();
+    const [port] = await freePorts(1);
     const result = await addAccount(request({ id: 'down', label: 'Down server', port, trustedCertificateSha256: undefined, saveOnFailure: true }));
     assert.equal(result.saved, true);
     assert.equal(result.error?.code, 'ConnectionRefused');
@@ -225,13 +226,3 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
