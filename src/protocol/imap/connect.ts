@@ -29,7 +29,6 @@ const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow> {
   const { account, log } = options;
   assertPasswordTransportAllowed(account);
-  const endpoint = { protocol: account.protocol, host: account.host, port: account.port, security: account.security };
   const tlsOptions = await tlsOptionsFor(account, options.timeoutMs);
 
   const { ImapFlow } = loadMailLibraries();
@@ -57,7 +56,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     client.close();
     const mapped = toMailError(err, account);
     if (mapped.code === 'CertificateUntrusted' && account.security !== 'none') {
-      const peer = await fetchPeerCertificate(endpoint, options.timeoutMs).catch(() => undefined);
+      const peer = await fetchPeerCertificate(account, options.timeoutMs).catch(() => undefined);
       if (peer) throw toMailError(err, account, peer.certificate);
     }
     throw mapped;
