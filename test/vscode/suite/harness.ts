@@ -58,14 +58,14 @@ export function log(...args: unknown[]): void {
 }
 
 /** Polls fn (every 100 ms) until it returns something truthy; fails with `what` after timeoutMs. */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await fn();
       if (value) {
-        return value;
+        return value as NonNullable<T>;
       }
     } catch (err) {
       lastError = err;

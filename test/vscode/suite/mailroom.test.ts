@@ -102,7 +102,7 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
       const r = await api.treeModel.getChildren(undefined);
       return r.length === 1 ? r : undefined;
     }, 'the account in the tree');
-    assert.equal(labelOf(roots![0]), 'Alice (fixture)');
+    assert.equal(labelOf(roots[0]), 'Alice (fixture)');
   });
 
   it('shows the folder hierarchy with special-use icons and unread counts', async () => {
@@ -175,9 +175,9 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     const texts = await webviewTexts();
     if (texts) {
       const panelText = await waitFor(async () => (await webviewTexts())?.find((t) => t.text.includes(ALICE_SEED.newest.firstLine))?.text, 'the message text in a webview');
-      assert.match(panelText!, /Welcome to Mailroom/);
-      assert.match(panelText!, /From\s*Dovecot Fixture <fixture@example\.test>/);
-      log(`panel shows: ${panelText!.slice(0, 200).replace(/\n/g, ' | ')}`);
+      assert.match(panelText, /Welcome to Mailroom/);
+      assert.match(panelText, /From\s*Dovecot Fixture <fixture@example\.test>/);
+      log(`panel shows: ${panelText.slice(0, 200).replace(/\n/g, ' | ')}`);
     }
     // Reading a message must not mark it read on the server in this slice (BODY.PEEK).
     api.treeModel.refresh(inbox);
