@@ -1,5 +1,7 @@
-// `npm run bench`: prints one JSON line per measurement, {name, value, unit, baseline, ratio},
-// each against a baseline measured in this same run.
+// `npm run bench [suite...]`: prints one JSON line per measurement, {name, value, unit, baseline,
+// ratio}, each against a baseline measured in this same run. Suites: this file's own `bundle`
+// (bundle sizes and activation), then every `bench/suites/<name>.ts` in name order. With
+// arguments, only the suites named.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,21 +9,13 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SAMPLES = 7;
+import { BenchContext, BenchSuite, benchContext, median } from './report';
 
 type BuildOptions = import('esbuild').BuildOptions;
 interface BuildConfig {
   builds: BuildOptions[];
 }
 
-function emit(name: string, value: number, unit: string, baseline: number): void {
-  const round = (n: number): number => Math.round(n * 100) / 100;
-  process.stdout.write(JSON.stringify({ name, value: round(value), unit, baseline: round(baseline), ratio: round(value / baseline) }) + '\n');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Builds one of esbuild.js's own configurations, minified as in --production, into `outfile`. */
 async function buildAs(config: BuildOptions, outfile: string): Promise<number> {
@@ -53,9 +47,8 @@ function activation(bundlePath: string): { activateMs: number; totalMs: number; 
   };
 }
 
-async function main(): Promise<void> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-'));
-  try {
+async function bundleSuite({ tmp, emit, fail }: BenchContext): Promise<void> {
+  {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const config = require(path.join(ROOT, 'esbuild.js')) as BuildConfig;
     const [hostBuild, libsBuild, webviewBuild] = config.builds;
@@ -81,11 +74,35 @@ async function main(): Promise<void> {
     const base = activation(baselineBundle);
     emit('activation.total.ms', mine.totalMs, 'ms', base.totalMs);
     emit('activation.activate.ms', mine.activateMs, 'ms', base.activateMs);
-    if (mine.sockets !== 0) {
-      process.stderr.write(`activation opened ${mine.sockets} socket(s); it must connect nowhere\n`);
-      process.exitCode = 1;
-    }
+    if (mine.sockets !== 0) fail(`activation opened ${mine.sockets} socket(s); it must connect nowhere`);
     emit('activation.sockets', mine.sockets, 'count', 1); // ratio 0: activation connects nowhere
+  }
+}
+
+function suites(): Array<[string, BenchSuite]> {
+  const dir = path.join(__dirname, 'suites');
+  const found: Array<[string, BenchSuite]> = [['bundle', bundleSuite]];
+  for (const file of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
+    if (!file.endsWith('.js')) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path.join(dir, file)) as { run?: BenchSuite };
+    if (typeof mod.run === 'function') found.push([file.slice(0, -3), mod.run]);
+  }
+  return found;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const all = suites();
+  const unknown = wanted.filter((w) => !all.some(([name]) => name === w));
+  if (unknown.length) throw new Error(`unknown bench suite(s): ${unknown.join(', ')}; known: ${all.map(([n]) => n).join(', ')}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-'));
+  try {
+    for (const [name, suite] of all) {
+      if (wanted.length && !wanted.includes(name)) continue;
+      process.stderr.write(`bench: ${name}\n`);
+      await suite(benchContext(ROOT, fs.mkdtempSync(path.join(tmp, `${name}-`))));
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
