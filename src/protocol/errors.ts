@@ -18,6 +18,20 @@ export type MailErrorCode =
   | 'MailboxNotFound'
   | 'MessageNotFound'
   | 'InvalidAccount'
+  /** The maildrop is locked by another session (POP3 `[IN-USE]`). */
+  | 'MailboxInUse'
+  /** The server asks to wait longer between logins (POP3 `[LOGIN-DELAY]`). */
+  | 'LoginDelayed'
+  /** The server lacks something this operation needs (e.g. POP3 UIDL for leave-on-server). */
+  | 'Unsupported'
+  /** A response exceeded a size limit (line, literal, message); see the limits' comments. */
+  | 'LimitExceeded'
+  /** The server rejected a command (NO/BAD, -ERR); `detail` carries its words. */
+  | 'CommandFailed'
+  /** Work could not run because the account is offline; it may have been queued. */
+  | 'Offline'
+  /** A local cache or queue file could not be read or written. */
+  | 'StorageFailed'
   | 'Unknown';
 
 export interface CertificateSummary {
