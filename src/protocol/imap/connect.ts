@@ -44,6 +44,8 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     greetingTimeout: options.timeoutMs,
     socketTimeout: SOCKET_TIMEOUT_MS,
     disableAutoIdle: true,
+    // ENABLE QRESYNC (with CONDSTORE) when offered: resync then costs the change, not the folder.
+    qresync: true,
     clientInfo: { name: 'Mailroom', version: options.clientVersion ?? '0' },
   });
   // imapflow emits 'error' for socket failures after connect; without a listener Node throws.
