@@ -2,10 +2,19 @@ import * as vscode from 'vscode';
 import { adoptDemoPassword, AccountRepository } from './providers/accounts';
 import type { MailroomApi } from './providers/api';
 import { registerAccountCommands } from './providers/commands/accountCommands';
+import { registerFolderCommands } from './providers/commands/folderCommands';
 import { registerMailCommands } from './providers/commands/mailCommands';
+import { registerMessageCommands } from './providers/commands/messageCommands';
+import { registerSearchCommands } from './providers/commands/searchCommands';
+import { registerPop3Commands } from './providers/commands/pop3Commands';
+import { ImapAccountRegistry } from './providers/imapAccounts';
+import { Pop3AccountRegistry } from './providers/pop3Accounts';
 import { createOutputLog } from './providers/log';
 import { MessagePanelManager } from './providers/messagePanel';
+import { MessageSources } from './providers/messageSources';
 import { SessionRegistry } from './providers/sessions';
+import { MailStatusBar, watchPop3Inboxes } from './providers/statusBar';
+import { MailDragAndDropController } from './providers/tree/dragAndDrop';
 import { MailTreeModel } from './providers/tree/treeModel';
 import { MailTreeProvider } from './providers/tree/treeProvider';
 
@@ -17,22 +26,50 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
 
   const repository = new AccountRepository(context.secrets, log);
   const sessions = new SessionRegistry({ repository, log, clientVersion: version });
-  const treeModel = new MailTreeModel(repository, sessions, log);
+  const imap = new ImapAccountRegistry({ repository, log, clientVersion: version, storageDir: context.globalStorageUri.fsPath });
+  const pop3 = new Pop3AccountRegistry({ repository, log, storageDir: context.globalStorageUri.fsPath });
+  const treeModel = new MailTreeModel(repository, imap, pop3, log);
   const treeProvider = new MailTreeProvider(treeModel);
-  const treeView = vscode.window.createTreeView('mailroom.mailboxes', { treeDataProvider: treeProvider, showCollapseAll: true });
-  const panels = new MessagePanelManager(context.extensionUri, sessions, log);
+  const dragAndDrop = new MailDragAndDropController(log);
+  const treeView = vscode.window.createTreeView('mailroom.mailboxes', {
+    treeDataProvider: treeProvider,
+    showCollapseAll: true,
+    canSelectMany: true,
+    dragAndDropController: dragAndDrop,
+  });
+  const panels = new MessagePanelManager(context.extensionUri, new MessageSources(imap, pop3, log), log);
+  const statusBar = new MailStatusBar(imap, log);
 
   context.subscriptions.push(
     logChannel,
     repository,
     sessions,
+    imap,
+    pop3,
     treeModel,
     treeProvider,
     treeView,
     panels,
+    statusBar,
+    watchPop3Inboxes(statusBar, pop3, repository),
     registerAccountCommands({ repository, sessions, model: treeModel, log }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
+    registerMessageCommands({ model: treeModel, imap, pop3, log, treeView }),
+    registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),
+    registerFolderCommands({ model: treeModel, imap, log, treeView }),
+    registerSearchCommands({ model: treeModel, log, treeView }),
     repository.onDidChange(() => updateAccountCountContext(repository)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mailroom.pop3CheckIntervalMinutes')) pop3.reschedule();
+      if (e.affectsConfiguration('mailroom.showUnsubscribedFolders')) {
+        imap.applySettings();
+        treeModel.refresh();
+      }
+    }),
+    // Coming back to the window is a good moment to reconnect an account that went offline.
+    vscode.window.onDidChangeWindowState((state) => {
+      if (state.focused) for (const account of imap.active()) if (account.state() === 'offline') account.kick();
+    }),
   );
   updateAccountCountContext(repository);
   void adoptDemoPassword(repository, process.env).catch((err: unknown) => log.warn(`demo password not stored: ${String(err)}`));
@@ -42,6 +79,10 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     treeView,
     treeProvider,
     panels,
+    imap,
+    pop3,
+    statusBar,
+    dragAndDrop,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
   };
 }

@@ -14,6 +14,12 @@ export interface AccountConfig {
   user: string;
   allowPlaintextPassword?: boolean;
   trustedCertificateSha256?: string;
+  /** POP3: keep messages on the server after downloading them (default true). */
+  leaveOnServer?: boolean;
+  /** POP3 with leaveOnServer: delete from the server this many days after downloading. */
+  deleteFromServerAfterDays?: number;
+  /** POP3: download only the headers of messages larger than this; the body when opened. */
+  headersOnlyAboveKilobytes?: number;
 }
 
 export const DEFAULT_PORTS: Record<MailProtocol, Record<ConnectionSecurity, number>> = {
@@ -66,6 +72,13 @@ export function parseAccountConfig(raw: unknown): AccountConfig {
     const fp = normalizeFingerprint(r.trustedCertificateSha256);
     if (!FINGERPRINT.test(fp)) throw invalid(`account "${id}": trustedCertificateSha256 is not a SHA-256 fingerprint`);
     account.trustedCertificateSha256 = fp;
+  }
+  if (typeof r.leaveOnServer === 'boolean') account.leaveOnServer = r.leaveOnServer;
+  for (const key of ['deleteFromServerAfterDays', 'headersOnlyAboveKilobytes'] as const) {
+    const v = r[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid(`account "${id}": ${key} must be a whole number of at least 1`);
+    account[key] = v;
   }
   return account;
 

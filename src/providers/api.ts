@@ -1,5 +1,9 @@
 import type * as vscode from 'vscode';
+import type { ImapAccountRegistry } from './imapAccounts';
 import type { MessagePanelManager } from './messagePanel';
+import type { Pop3AccountRegistry } from './pop3Accounts';
+import type { MailStatusBar } from './statusBar';
+import type { MailDragAndDropController } from './tree/dragAndDrop';
 import type { MailNode } from './tree/nodes';
 import type { MailTreeModel } from './tree/treeModel';
 import type { MailTreeProvider } from './tree/treeProvider';
@@ -13,6 +17,13 @@ export interface MailroomApi {
   readonly treeView: vscode.TreeView<MailNode>;
   readonly treeProvider: MailTreeProvider;
   readonly panels: MessagePanelManager;
+  /** IMAP accounts in use, with their caches (tests read sync state through it). */
+  readonly imap: ImapAccountRegistry;
+  /** POP3 accounts' local caches and checks. */
+  readonly pop3: Pop3AccountRegistry;
+  readonly statusBar: MailStatusBar;
+  /** The tree's drag-and-drop controller (tests drive drops through it, as the workbench does). */
+  readonly dragAndDrop: MailDragAndDropController;
   /** Whether SecretStorage holds a password for the account (never the password itself). */
   hasPassword(accountId: string): Promise<boolean>;
 }

@@ -6,8 +6,14 @@ import { parseMessage } from '../protocol/mime/parseMessage';
 import type { ProtocolLog } from '../protocol/log';
 import { FromWebview, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
-import type { SessionRegistry } from './sessions';
 import type { MessageNode } from './tree/nodes';
+
+/** Where panels get a message's bytes, and what happens when one is shown (mark read). */
+export interface MessageSourceProvider {
+  load(node: MessageNode): Promise<Buffer>;
+  /** Called once the message has been shown to the user. */
+  shown?(node: MessageNode): void;
+}
 
 export interface RenderedReport {
   panelKey: string;
@@ -22,7 +28,7 @@ export class MessagePanelManager extends Disposable {
   /** Fires when a webview reports it has drawn a message: what a person now sees. */
   readonly onDidRender = this._onDidRender.event;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly sessions: SessionRegistry, private readonly log: ProtocolLog) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
   }
 
@@ -33,7 +39,7 @@ export class MessagePanelManager extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = new MessagePanel(key, node, this.extensionUri, this.sessions, this.log, (report) => this._onDidRender.fire(report));
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report));
     this.panels.set(key, panel);
     panel.onDidDispose(() => this.panels.delete(key));
     return panel;
@@ -59,14 +65,14 @@ export class MessagePanel extends Disposable {
     readonly key: string,
     private readonly node: MessageNode,
     private readonly extensionUri: vscode.Uri,
-    private readonly sessions: SessionRegistry,
+    private readonly sources: MessageSourceProvider,
     private readonly log: ProtocolLog,
     private readonly reportRendered: (report: RenderedReport) => void,
   ) {
     super();
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
     const distRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
-    this.panel = vscode.window.createWebviewPanel('mailroom.message', title(node.summary.subject), vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel('mailroom.message', title(node.item.subject), vscode.ViewColumn.Active, {
       enableScripts: true,
       enableCommandUris: false,
       enableFindWidget: true,
@@ -112,21 +118,23 @@ export class MessagePanel extends Disposable {
       this.post({ type: 'show', message: this.loaded });
       return;
     }
-    this.post({ type: 'loading', subject: this.node.summary.subject });
+    this.post({ type: 'loading', subject: this.node.item.subject });
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
   }
 
   private async load(): Promise<void> {
-    const { account, path, summary } = this.node;
+    const { account, item } = this.node;
+    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
     try {
-      const source = await this.sessions.get(account).fetchSource(path, summary.uid);
+      const source = await this.sources.load(this.node);
       const parsed = await parseMessage(source);
-      this.loaded = { ...parsed, accountLabel: accountLabel(account), folder: path, date: parsed.date || summary.date || '' };
+      this.loaded = { ...parsed, accountLabel: accountLabel(account), folder, date: parsed.date || item.date || '' };
       this.post({ type: 'show', message: this.loaded });
+      this.sources.shown?.(this.node);
     } catch (err) {
       const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
-      this.log.error(`opening message ${summary.uid} in ${path} failed: ${error.message} ${error.detail ?? ''}`);
+      this.log.error(`opening message ${this.node.id} failed: ${error.message} ${error.detail ?? ''}`);
       this.post({ type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' });
     }
   }

@@ -15,6 +15,10 @@ export interface ImapConnectOptions {
   /** Budget for connect + greeting + TLS upgrade. */
   timeoutMs: number;
   clientVersion?: string;
+  /** Break and re-issue IDLE this often (RFC 2177: before 29 minutes); only the IDLE connection sets it. */
+  maxIdleTimeMs?: number;
+  /** Silence after which imapflow probes with NOOP, then gives up; default 5 minutes. */
+  socketTimeoutMs?: number;
 }
 
 /** After login, an idle socket is given this long before imapflow reports a timeout. */
@@ -42,13 +46,16 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     logger: imapflowLogger(log),
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
-    socketTimeout: SOCKET_TIMEOUT_MS,
+    socketTimeout: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
     disableAutoIdle: true,
+    ...(options.maxIdleTimeMs ? { maxIdleTime: options.maxIdleTimeMs } : {}),
     // ENABLE QRESYNC (with CONDSTORE) when offered: resync then costs the change, not the folder.
     qresync: true,
+    // imapflow sends ID with this before and after LOGIN when the server offers ID.
     clientInfo: { name: 'Mailroom', version: options.clientVersion ?? '0' },
   });
-  // imapflow emits 'error' for socket failures after connect; without a listener Node throws.
+  // imapflow emits 'error' for socket failures after connect; without a listener Node throws, so
+  // this listener is attached before connect() and never removed.
   client.on('error', (err: Error) => log.warn(`connection error: ${err.message}`));
 
   log.info(`connecting to ${account.host}:${account.port} (${account.security})`);

@@ -13,6 +13,8 @@ export interface FolderInfo {
   selectable: boolean;
   total?: number;
   unseen?: number;
+  /** False when the folder is listed only because unsubscribed folders were asked for. */
+  subscribed?: boolean;
   children: FolderInfo[];
 }
 
@@ -77,4 +79,51 @@ function sortFolders(folders: FolderInfo[]): void {
   const rank = (f: FolderInfo): number => (f.specialUse ? SPECIAL_ORDER.indexOf(f.specialUse) : SPECIAL_ORDER.length);
   folders.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   for (const f of folders) sortFolders(f.children);
+}
+
+/** Every folder of a tree, parents before children. */
+export function flattenFolders(folders: readonly FolderInfo[]): FolderInfo[] {
+  const out: FolderInfo[] = [];
+  const walk = (list: readonly FolderInfo[]): void => {
+    for (const f of list) {
+      out.push(f);
+      walk(f.children);
+    }
+  };
+  walk(folders);
+  return out;
+}
+
+/** The shape operations/folders.ts lists: flat, with parent paths. */
+export interface FlatFolder {
+  path: string;
+  name: string;
+  delimiter: string;
+  parentPath: string | undefined;
+  specialUse?: SpecialUse;
+  selectable: boolean;
+  subscribed: boolean;
+  total?: number;
+  unseen?: number;
+}
+
+/** Builds the ordered tree from a flat list; a child whose parent is missing goes to the top. */
+export function folderTreeFromFlat(entries: readonly FlatFolder[]): FolderInfo[] {
+  const byPath = new Map<string, FolderInfo>();
+  for (const e of entries) {
+    const special = e.path.toUpperCase() === 'INBOX' ? '\\Inbox' : e.specialUse;
+    const folder: FolderInfo = { path: e.path, name: e.name, delimiter: e.delimiter, selectable: e.selectable, subscribed: e.subscribed, children: [] };
+    if (special && (SPECIAL_ORDER as string[]).includes(special)) folder.specialUse = special;
+    if (e.total !== undefined) folder.total = e.total;
+    if (e.unseen !== undefined) folder.unseen = e.unseen;
+    byPath.set(e.path, folder);
+  }
+  const roots: FolderInfo[] = [];
+  for (const e of entries) {
+    const folder = byPath.get(e.path)!;
+    const parent = e.parentPath !== undefined ? byPath.get(e.parentPath) : undefined;
+    (parent ? parent.children : roots).push(folder);
+  }
+  sortFolders(roots);
+  return roots;
 }

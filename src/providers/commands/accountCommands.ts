@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { AccountConfig, accountLabel, normalizeFingerprint, parseAccountConfig } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
-import type { ProtocolLog } from '../../protocol/log';
+import { ProtocolLog, taggedLog } from '../../protocol/log';
+import { connectPop3 } from '../../protocol/pop3';
 import { fetchPeerCertificate } from '../../protocol/tls/certificate';
 import type { AccountRepository } from '../accounts';
 import { errorSummary, reportError } from '../errors';
 import type { SessionRegistry } from '../sessions';
+import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
 import { AccountDraft, promptForAccount } from './addAccountInput';
@@ -98,18 +100,30 @@ function draftToAccount(deps: AccountCommandDeps, draft: AccountDraft): AccountC
 
 /** Logs in once with the given settings; returns the failure, or undefined when it worked. */
 async function testLogin(deps: AccountCommandDeps, account: AccountConfig, password: string): Promise<MailError | undefined> {
-  if (account.protocol !== 'imap') return undefined; // POP3 sessions arrive with POP3 support
-  const session = deps.sessions.createDetached(account, password);
+  const signIn = async (): Promise<void> => {
+    if (account.protocol === 'pop3') {
+      const session = await connectPop3({ account, password, log: taggedLog(deps.log, `pop3 ${accountLabel(account)}`), timeoutMs: mailroomSettings().connectionTimeoutMs });
+      try {
+        if (account.leaveOnServer !== false && session.capabilities.uidl === false) {
+          throw new MailError('Unsupported', `${account.host} has no UIDL, so Mailroom cannot tell which messages it already downloaded. Set "leaveOnServer": false for this account to download and delete instead.`);
+        }
+      } finally {
+        await session.quit().catch(() => session.close());
+      }
+      return;
+    }
+    const session = deps.sessions.createDetached(account, password);
+    try {
+      await session.verify();
+    } finally {
+      await session.close();
+    }
+  };
   try {
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Signing in to ${account.host}…` },
-      () => session.verify(),
-    );
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Signing in to ${account.host}…` }, signIn);
     return undefined;
   } catch (err) {
     return MailError.is(err) ? err : new MailError('Unknown', String(err));
-  } finally {
-    await session.close();
   }
 }
 

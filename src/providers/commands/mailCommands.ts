@@ -23,7 +23,7 @@ export function registerMailCommands(deps: MailCommandDeps): vscode.Disposable {
       try {
         await vscode.window.withProgress({ location: { viewId: 'mailroom.mailboxes' }, title: 'Loading older messages' }, () => deps.model.loadMore(node.parent));
       } catch (err) {
-        await reportError(deps.log, `Loading more messages of ${node.parent.folder.path}`, err);
+        await reportError(deps.log, 'Loading more messages', err);
       }
     }),
     vscode.commands.registerCommand('mailroom.refresh', (node?: MailNode) => {
@@ -35,5 +35,9 @@ export function registerMailCommands(deps: MailCommandDeps): vscode.Disposable {
 
 function refreshTarget(node: MailNode | undefined): AccountNode | FolderNode | undefined {
   if (!node || node.kind === 'account' || node.kind === 'folder') return node;
-  return node.parent.kind === 'folder' || node.parent.kind === 'account' ? node.parent : undefined;
+  if (node.kind === 'pop3Inbox') return node.parent;
+  const parent = node.parent;
+  if (!parent) return undefined;
+  if (parent.kind === 'folder' || parent.kind === 'account') return parent;
+  return parent.kind === 'pop3Inbox' ? parent.parent : undefined;
 }

@@ -1,17 +1,22 @@
 import type { AccountConfig } from '../../protocol/account';
 import type { MailError } from '../../protocol/errors';
+import type { EnvelopeAddress } from '../../protocol/imap/cacheContract';
 import type { FolderInfo } from '../../protocol/imap/folders';
-import type { MessageSummary } from '../../protocol/imap/messages';
+import type { SearchCriteria } from '../../protocol/imap/operations/search';
 
-/** Every contextValue the tree uses; menus in package.json match on these. */
+/** Every contextValue the tree uses; menus in package.json match on these with regexes. */
 export const enum ContextValue {
   ImapAccount = 'mailroom.account.imap',
   Pop3Account = 'mailroom.account.pop3',
+  /** Suffixed: `.inbox` or `.other`, then `.subscribed`/`.unsubscribed`. */
   Folder = 'mailroom.folder',
   FolderContainer = 'mailroom.folder.noselect',
-  MessageUnread = 'mailroom.message.unread',
-  MessageRead = 'mailroom.message.read',
+  Pop3Inbox = 'mailroom.pop3inbox',
+  UnifiedInbox = 'mailroom.unified',
+  /** Suffixed: `.imap`/`.pop3`, `.unread`/`.read`, `.flagged`/`.unflagged`. */
+  Message = 'mailroom.message',
   LoadMore = 'mailroom.loadMore',
+  Search = 'mailroom.search',
   Status = 'mailroom.status',
 }
 
@@ -30,20 +35,66 @@ export interface FolderNode {
   folder: FolderInfo;
 }
 
+/** A POP3 account's only mailbox: its local cache. */
+export interface Pop3InboxNode {
+  kind: 'pop3Inbox';
+  id: string;
+  parent: AccountNode;
+  account: AccountConfig;
+}
+
+/** Every account's inbox merged, newest first. */
+export interface UnifiedInboxNode {
+  kind: 'unified';
+  id: string;
+  parent: undefined;
+}
+
+export interface SearchNode {
+  kind: 'search';
+  id: string;
+  parent: AccountNode;
+  account: AccountConfig;
+  label: string;
+  criteria: SearchCriteria;
+  paths: string[];
+  capped: boolean;
+  items: MessageItem[];
+}
+
+export type MessageLocation =
+  | { protocol: 'imap'; path: string; uidValidity: string; uid: number }
+  | { protocol: 'pop3'; uidl: string };
+
+/** What a message row needs, whatever the protocol. */
+export interface MessageItem {
+  location: MessageLocation;
+  subject: string;
+  from?: EnvelopeAddress;
+  /** ISO 8601. */
+  date?: string;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  size: number;
+  /** POP3 messages downloaded as headers only. */
+  partial?: boolean;
+}
+
+export type MessageParent = FolderNode | SearchNode | Pop3InboxNode | UnifiedInboxNode;
+
 export interface MessageNode {
   kind: 'message';
   id: string;
-  parent: FolderNode;
+  parent: MessageParent;
   account: AccountConfig;
-  path: string;
-  uidValidity: string;
-  summary: MessageSummary;
+  item: MessageItem;
 }
 
 export interface LoadMoreNode {
   kind: 'loadMore';
   id: string;
-  parent: FolderNode;
+  parent: FolderNode | Pop3InboxNode | UnifiedInboxNode;
   /** Messages not listed yet. */
   remaining: number;
 }
@@ -51,20 +102,33 @@ export interface LoadMoreNode {
 export interface StatusNode {
   kind: 'status';
   id: string;
-  parent: AccountNode | FolderNode;
-  severity: 'error' | 'info';
+  parent: AccountNode | FolderNode | Pop3InboxNode | SearchNode | UnifiedInboxNode;
+  severity: 'error' | 'info' | 'offline';
   message: string;
   error?: MailError;
 }
 
-export type MailNode = AccountNode | FolderNode | MessageNode | LoadMoreNode | StatusNode;
+export type MailNode = AccountNode | FolderNode | Pop3InboxNode | UnifiedInboxNode | SearchNode | MessageNode | LoadMoreNode | StatusNode;
+
+/** Nodes that own a list of messages. */
+export type MessageContainerNode = FolderNode | Pop3InboxNode | UnifiedInboxNode;
 
 /** Ids are built from the path so that expansion state survives refreshes. */
 export const nodeIds = {
+  unified: () => 'unified',
   account: (accountId: string) => `account/${accountId}`,
   folder: (accountId: string, path: string) => `account/${accountId}/folder/${path}`,
-  message: (accountId: string, path: string, uidValidity: string, uid: number) =>
-    `account/${accountId}/folder/${path}/message/${uidValidity}/${uid}`,
-  loadMore: (accountId: string, path: string) => `account/${accountId}/folder/${path}/more`,
+  pop3Inbox: (accountId: string) => `account/${accountId}/pop3`,
+  search: (accountId: string, serial: number) => `account/${accountId}/search/${serial}`,
+  message: (parentId: string, accountId: string, location: MessageLocation) =>
+    location.protocol === 'imap'
+      ? `${parentId}/message/${accountId}/${location.uidValidity}/${location.uid}`
+      : `${parentId}/message/${accountId}/${location.uidl}`,
+  loadMore: (parentId: string) => `${parentId}/more`,
   status: (parentId: string) => `${parentId}/status`,
 };
+
+/** The message's folder path on the server (IMAP) or undefined (POP3). */
+export function imapLocation(node: MessageNode): Extract<MessageLocation, { protocol: 'imap' }> | undefined {
+  return node.item.location.protocol === 'imap' ? node.item.location : undefined;
+}

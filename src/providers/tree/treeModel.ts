@@ -1,43 +1,71 @@
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
+import type { CachedEnvelope, FolderCache } from '../../protocol/imap/cacheContract';
 import type { FolderInfo } from '../../protocol/imap/folders';
-import type { MessageSummary } from '../../protocol/imap/messages';
+import type { FolderChange, FolderListing, ImapAccount, SearchHit } from '../../protocol/imap/imapAccount';
+import type { SearchCriteria } from '../../protocol/imap/operations/search';
 import type { ProtocolLog } from '../../protocol/log';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
-import type { SessionRegistry } from '../sessions';
-import { AccountNode, FolderNode, LoadMoreNode, MailNode, MessageNode, nodeIds, StatusNode } from './nodes';
-
-interface FolderListing {
-  messages: MessageSummary[];
-  uids: Set<number>;
-  total: number;
-  uidValidity: string;
-  olderThanSeq: number | undefined;
-}
+import type { ImapAccountRegistry } from '../imapAccounts';
+import type { Pop3AccountRegistry } from '../pop3Accounts';
+import type { CachedPop3Message } from '../../store/pop3';
+import { mailroomSettings } from '../settings';
+import {
+  AccountNode,
+  FolderNode,
+  LoadMoreNode,
+  MailNode,
+  MessageItem,
+  MessageNode,
+  MessageParent,
+  nodeIds,
+  Pop3InboxNode,
+  SearchNode,
+  StatusNode,
+  UnifiedInboxNode,
+} from './nodes';
 
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: MailError };
 
 /**
- * What the tree shows, fetched on demand and cached until refreshed. Node objects are cached too,
- * so `getParent`/`reveal` work and the same node is handed out for the same item.
+ * What the tree shows. Folder lists come from the server (or the last list seen, offline);
+ * messages come from the header cache at once, and the tree is told again when a sync, IDLE or
+ * another window changes them. Node objects for accounts and folders are kept so `reveal` and
+ * `getParent` work and expansion survives refreshes.
  */
 export class MailTreeModel extends Disposable {
   private readonly _onDidChangeData = this._register(new vscode.EventEmitter<MailNode | undefined>());
   readonly onDidChangeData = this._onDidChangeData.event;
 
   private accountNodes: AccountNode[] | undefined;
-  private readonly folderChildren = new Map<string, Promise<Loaded<FolderNode[]>>>();
-  private readonly listings = new Map<string, Promise<Loaded<FolderListing>>>();
+  private readonly folderLists = new Map<string, Promise<Loaded<FolderListing>>>();
+  private readonly folderNodes = new Map<string, FolderNode>();
   private readonly subfolders = new WeakMap<FolderNode, FolderNode[]>();
+  private readonly openCaches = new Map<string, FolderCache>();
+  private readonly visible = new Map<string, number>();
+  private readonly searches = new Map<string, SearchNode[]>();
+  private searchSerial = 0;
+  private readonly unifiedNode: UnifiedInboxNode = { kind: 'unified', id: nodeIds.unified(), parent: undefined };
+  private readonly pop3Nodes = new Map<string, Pop3InboxNode>();
+  private readonly pop3Checked = new Set<string>();
 
   constructor(
     private readonly repository: AccountRepository,
-    private readonly sessions: SessionRegistry,
+    private readonly imap: ImapAccountRegistry,
+    private readonly pop3: Pop3AccountRegistry,
     private readonly log: ProtocolLog,
   ) {
     super();
     this._register(repository.onDidChange(() => this.refresh()));
+    this._register(imap.onDidCreate((account) => this.watch(account)));
+    this._register(
+      pop3.onDidChange((accountId) => {
+        const node = this.pop3Nodes.get(accountId);
+        if (node) this._onDidChangeData.fire(node);
+        this.fireUnified();
+      }),
+    );
   }
 
   getRoots(): AccountNode[] {
@@ -45,132 +73,325 @@ export class MailTreeModel extends Disposable {
     return this.accountNodes;
   }
 
+  /** The Unified Inbox (with two or more accounts), then the accounts. */
+  topLevel(): Array<AccountNode | UnifiedInboxNode> {
+    const roots = this.getRoots();
+    return roots.length >= 2 ? [this.unifiedNode, ...roots] : roots;
+  }
+
   async getChildren(node: MailNode | undefined): Promise<MailNode[]> {
-    if (!node) return this.getRoots();
+    if (!node) return this.topLevel();
     switch (node.kind) {
       case 'account':
         return this.accountChildren(node);
       case 'folder':
         return this.folderChildrenOf(node);
+      case 'search':
+        return this.searchChildren(node);
+      case 'pop3Inbox':
+        return this.pop3Children(node);
+      case 'unified':
+        return this.unifiedChildren(node);
       default:
         return [];
     }
   }
 
-  /** Forgets cached data below `node` (everything when undefined) and tells the tree. */
+  /** Re-reads from the server below `node` (everything when undefined) and tells the tree. */
   refresh(node?: AccountNode | FolderNode): void {
     if (!node) {
       this.accountNodes = undefined;
-      this.folderChildren.clear();
-      this.listings.clear();
-      void this.sessions.reconcile(this.repository.list());
+      this.folderLists.clear();
+      this.folderNodes.clear();
+      this.pop3Nodes.clear();
+      void this.imap.reconcile(this.repository.list());
+      this.pop3.reconcile(this.repository.list());
+    } else if (node.kind === 'account' && node.account.protocol === 'pop3') {
+      void this.pop3.check(node.account);
     } else if (node.kind === 'account') {
-      this.forgetUnder(node.id);
+      this.folderLists.delete(node.account.id);
+      if (node.account.protocol === 'imap') this.imap.get(node.account).kick();
     } else {
-      this.listings.delete(node.id);
+      void this.imap.get(node.account).sync(node.folder.path).catch(() => undefined);
     }
     this._onDidChangeData.fire(node);
   }
 
-  /** Fetches the next older page of a folder and appends it. */
-  async loadMore(folderNode: FolderNode): Promise<void> {
-    const current = await this.listings.get(folderNode.id);
-    if (!current?.ok || current.value.olderThanSeq === undefined) return;
-    const listing = current.value;
-    const page = await this.sessions.get(folderNode.account).fetchPage(folderNode.folder.path, { endSeq: listing.olderThanSeq, pageSize: pageSize() });
-    for (const m of page.messages) {
-      if (listing.uids.has(m.uid)) continue; // a message shifted into this page by an expunge
-      listing.uids.add(m.uid);
-      listing.messages.push(m);
-    }
-    listing.total = page.total;
-    listing.olderThanSeq = page.olderThanSeq;
+  /** Shows the next page of a folder from the cache. */
+  loadMore(folderNode: FolderNode | Pop3InboxNode | UnifiedInboxNode): Promise<void> {
+    this.visible.set(folderNode.id, (this.visible.get(folderNode.id) ?? mailroomSettings().pageSize) + mailroomSettings().pageSize);
     this._onDidChangeData.fire(folderNode);
+    return Promise.resolve();
   }
 
   findAccount(accountId: string): AccountNode | undefined {
     return this.getRoots().find((n) => n.account.id === accountId);
   }
 
-  private forgetUnder(prefix: string): void {
-    for (const map of [this.folderChildren, this.listings] as Map<string, unknown>[]) {
-      for (const key of [...map.keys()]) if (key === prefix || key.startsWith(`${prefix}/`)) map.delete(key);
+  /** The folder node handed to the tree for this path, if the tree has shown it. */
+  findFolder(accountId: string, path: string): FolderNode | undefined {
+    return this.folderNodes.get(nodeIds.folder(accountId, path));
+  }
+
+  /** Unread and total from the synced cache when the folder is open, else from STATUS. */
+  counts(node: FolderNode): { unseen?: number; total?: number } {
+    const cache = this.openCaches.get(node.id);
+    if (cache?.state()) return { unseen: cache.unseenCount(), total: cache.count() };
+    return { ...(node.folder.unseen !== undefined ? { unseen: node.folder.unseen } : {}), ...(node.folder.total !== undefined ? { total: node.folder.total } : {}) };
+  }
+
+  /** Every folder of an account as last listed (for pickers). */
+  async listFolders(accountNode: AccountNode): Promise<FolderInfo[]> {
+    const listing = await this.folderListing(accountNode);
+    if (!listing.ok) throw listing.error;
+    return listing.value.folders;
+  }
+
+  /** Runs a server-side search and adds its result node under the account. */
+  async search(accountNode: AccountNode, criteria: SearchCriteria, paths: string[], label: string): Promise<SearchNode> {
+    const { hits, capped } = await this.imap.get(accountNode.account).search(paths, criteria);
+    const node: SearchNode = {
+      kind: 'search',
+      id: nodeIds.search(accountNode.account.id, ++this.searchSerial),
+      parent: accountNode,
+      account: accountNode.account,
+      label,
+      criteria,
+      paths,
+      capped,
+      items: hits.map(hitItem),
+    };
+    const list = this.searches.get(accountNode.account.id) ?? [];
+    list.push(node);
+    this.searches.set(accountNode.account.id, list);
+    this._onDidChangeData.fire(accountNode);
+    return node;
+  }
+
+  closeSearch(node: SearchNode): void {
+    const list = this.searches.get(node.account.id) ?? [];
+    this.searches.set(
+      node.account.id,
+      list.filter((s) => s.id !== node.id),
+    );
+    this._onDidChangeData.fire(node.parent);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private watch(account: ImapAccount): void {
+    const subscriptions = [
+      account.onDidChangeFolder((change) => this.onFolderChanged(account, change)),
+      account.onDidChangeFolders(() => {
+        this.folderLists.delete(account.id);
+        this._onDidChangeData.fire(this.findAccount(account.id));
+      }),
+      account.onDidChangeState((state) => {
+        if (state === 'online' || state === 'offline') {
+          this.folderLists.delete(account.id);
+          this._onDidChangeData.fire(this.findAccount(account.id));
+        }
+      }),
+    ];
+    this._register({ dispose: () => subscriptions.forEach((s) => s.dispose()) });
+  }
+
+  private onFolderChanged(account: ImapAccount, change: FolderChange): void {
+    const node = this.findFolder(account.id, change.path);
+    if (change.error) this.log.warn(`sync of ${change.path} failed: ${change.error.message} ${change.error.detail ?? ''}`);
+    if (node) this._onDidChangeData.fire(node);
+    if (change.path.toUpperCase() === 'INBOX') this.fireUnified();
+  }
+
+  private fireUnified(): void {
+    if (this.getRoots().length >= 2) this._onDidChangeData.fire(this.unifiedNode);
+  }
+
+  private pop3InboxNode(node: AccountNode): Pop3InboxNode {
+    let inbox = this.pop3Nodes.get(node.account.id);
+    if (!inbox || inbox.parent !== node) {
+      inbox = { kind: 'pop3Inbox', id: nodeIds.pop3Inbox(node.account.id), parent: node, account: node.account };
+      this.pop3Nodes.set(node.account.id, inbox);
     }
+    return inbox;
+  }
+
+  private async pop3Children(node: Pop3InboxNode): Promise<MailNode[]> {
+    if (!this.pop3Checked.has(node.account.id)) {
+      // First look in this window: check the server, as opening an IMAP folder syncs it.
+      this.pop3Checked.add(node.account.id);
+      void this.pop3.check(node.account);
+    }
+    const rows: MailNode[] = [];
+    const error = this.pop3.lastError(node.account.id);
+    if (error) rows.push(status(node, 'error', error.message, error));
+    let cache;
+    try {
+      cache = await this.pop3.cache(node.account);
+    } catch (err) {
+      const e = asMailError(err);
+      return [status(node, 'error', e.message, e)];
+    }
+    const limit = this.visible.get(node.id) ?? mailroomSettings().pageSize;
+    rows.push(...cache.page(0, limit).map((m) => messageNode(node, pop3Item(m))));
+    if (cache.size > limit) rows.push({ kind: 'loadMore', id: nodeIds.loadMore(node.id), parent: node, remaining: cache.size - limit });
+    if (cache.size === 0 && !error) rows.push(status(node, 'info', 'No messages downloaded yet: Mailroom: Check Mail'));
+    return rows;
+  }
+
+  private async unifiedChildren(node: UnifiedInboxNode): Promise<MailNode[]> {
+    const limit = this.visible.get(node.id) ?? mailroomSettings().pageSize;
+    const rows: Array<{ account: AccountNode['account']; item: MessageItem }> = [];
+    let total = 0;
+    const problems: string[] = [];
+    for (const accountNode of this.getRoots()) {
+      const account = accountNode.account;
+      try {
+        if (account.protocol === 'imap') {
+          const cache = await this.imap.get(account).openFolder('INBOX');
+          const uidValidity = cache.state()?.uidValidity ?? '';
+          total += cache.count();
+          for (const e of cache.page(0, limit)) rows.push({ account, item: imapItem('INBOX', uidValidity, e) });
+        } else {
+          const cache = await this.pop3.cache(account);
+          total += cache.size;
+          for (const m of cache.page(0, limit)) rows.push({ account, item: pop3Item(m) });
+        }
+      } catch (err) {
+        problems.push(`${account.label ?? account.host}: ${asMailError(err).message}`);
+      }
+    }
+    rows.sort((a, b) => (b.item.date ?? '').localeCompare(a.item.date ?? ''));
+    const shown = rows.slice(0, limit);
+    const children: MailNode[] = shown.map(({ account, item }) => ({ kind: 'message', id: nodeIds.message(node.id, account.id, item.location), parent: node, account, item }));
+    if (total > shown.length) children.push({ kind: 'loadMore', id: nodeIds.loadMore(node.id), parent: node, remaining: total - shown.length });
+    if (problems.length) children.push(status(node, 'error', problems.join('; ')));
+    if (children.length === 0) children.push(status(node, 'info', 'No messages'));
+    return children;
+  }
+
+  private folderListing(node: AccountNode): Promise<Loaded<FolderListing>> {
+    let loading = this.folderLists.get(node.account.id);
+    if (!loading) {
+      loading = settle(this.imap.get(node.account).folders());
+      this.folderLists.set(node.account.id, loading);
+    }
+    return loading;
   }
 
   private async accountChildren(node: AccountNode): Promise<MailNode[]> {
-    if (node.account.protocol !== 'imap') {
-      return [status(node, 'info', 'POP3 mailboxes are not supported by this version of Mailroom yet.')];
+    if (node.account.protocol === 'pop3') return [this.pop3InboxNode(node)];
+    const result = await this.folderListing(node);
+    if (!result.ok) {
+      this.folderLists.delete(node.account.id); // a failure is not cached: expanding again retries
+      this.log.warn(`listing folders failed: ${result.error.message} ${result.error.detail ?? ''}`);
+      return [status(node, 'error', result.error.message, result.error)];
     }
-    let loading = this.folderChildren.get(node.id);
-    if (!loading) {
-      loading = settle(this.sessions.get(node.account).listFolders()).then((r) => (r.ok ? { ok: true, value: folderNodes(node, r.value) } : r));
-      this.folderChildren.set(node.id, loading);
+    const children: MailNode[] = [];
+    if (result.value.offline) {
+      children.push(status(node, 'offline', `Offline: showing cached mail (${result.value.error?.message ?? 'server unreachable'})`, result.value.error));
     }
-    const result = await loading;
-    if (result.ok) return result.value;
-    this.folderChildren.delete(node.id); // a failure is not cached: expanding again retries
-    this.log.warn(`listing folders failed: ${result.error.message} ${result.error.detail ?? ''}`);
-    return [status(node, 'error', result.error.message, result.error)];
+    children.push(...this.folderNodesFor(node, result.value.folders));
+    children.push(...(this.searches.get(node.account.id) ?? []));
+    return children;
+  }
+
+  private folderNodesFor(parent: AccountNode | FolderNode, folders: FolderInfo[]): FolderNode[] {
+    const account = parent.account;
+    return folders.map((folder) => {
+      const id = nodeIds.folder(account.id, folder.path);
+      const node: FolderNode = { kind: 'folder', id, parent, account, folder };
+      this.folderNodes.set(id, node);
+      return node;
+    });
   }
 
   private async folderChildrenOf(node: FolderNode): Promise<MailNode[]> {
     let subfolders = this.subfolders.get(node);
     if (!subfolders) {
-      subfolders = folderNodes(node, node.folder.children);
+      subfolders = this.folderNodesFor(node, node.folder.children);
       this.subfolders.set(node, subfolders);
     }
     if (!node.folder.selectable) return subfolders;
-    let loading = this.listings.get(node.id);
-    if (!loading) {
-      loading = settle(this.sessions.get(node.account).fetchPage(node.folder.path, { pageSize: pageSize() })).then((r) =>
-        r.ok
-          ? { ok: true, value: { messages: r.value.messages, uids: new Set(r.value.messages.map((m) => m.uid)), total: r.value.total, uidValidity: r.value.uidValidity, olderThanSeq: r.value.olderThanSeq } }
-          : r,
-      );
-      this.listings.set(node.id, loading);
+    const account = this.imap.get(node.account);
+    let cache: FolderCache;
+    try {
+      cache = await account.openFolder(node.folder.path);
+      this.openCaches.set(node.id, cache);
+      if (!cache.state()) await account.sync(node.folder.path); // first visit: wait for the headers
+    } catch (err) {
+      const error = asMailError(err);
+      this.log.warn(`listing ${node.folder.path} failed: ${error.message} ${error.detail ?? ''}`);
+      return [...subfolders, status(node, 'error', error.message, error)];
     }
-    const result = await loading;
-    if (!result.ok) {
-      this.listings.delete(node.id);
-      this.log.warn(`listing ${node.folder.path} failed: ${result.error.message} ${result.error.detail ?? ''}`);
-      return [...subfolders, status(node, 'error', result.error.message, result.error)];
-    }
-    const listing = result.value;
-    const messages: MailNode[] = listing.messages.map((summary) => messageNode(node, listing.uidValidity, summary));
-    const remaining = listing.olderThanSeq ?? 0;
+    const limit = this.visible.get(node.id) ?? mailroomSettings().pageSize;
+    const uidValidity = cache.state()?.uidValidity ?? '';
+    const messages: MailNode[] = cache.page(0, limit).map((envelope) => messageNode(node, imapItem(node.folder.path, uidValidity, envelope)));
+    const remaining = cache.count() - limit;
     if (remaining > 0) {
-      const more: LoadMoreNode = { kind: 'loadMore', id: nodeIds.loadMore(node.account.id, node.folder.path), parent: node, remaining };
+      const more: LoadMoreNode = { kind: 'loadMore', id: nodeIds.loadMore(node.id), parent: node, remaining };
       messages.push(more);
     }
-    if (listing.messages.length === 0) messages.push(status(node, 'info', 'No messages'));
+    if (cache.count() === 0) messages.push(status(node, 'info', 'No messages'));
     return [...subfolders, ...messages];
+  }
+
+  private searchChildren(node: SearchNode): MailNode[] {
+    const rows: MailNode[] = node.items.map((item) => messageNode(node, item));
+    if (node.capped) rows.push(status(node, 'info', 'More results than shown: narrow the search'));
+    if (rows.length === 0) rows.push(status(node, 'info', 'No messages match'));
+    return rows;
   }
 }
 
-function folderNodes(parent: AccountNode | FolderNode, folders: FolderInfo[]): FolderNode[] {
+export function imapItem(path: string, uidValidity: string, e: CachedEnvelope): MessageItem {
+  return {
+    location: { protocol: 'imap', path, uidValidity, uid: e.uid },
+    subject: e.subject,
+    ...(e.from ? { from: e.from } : {}),
+    ...(e.date ? { date: e.date } : {}),
+    seen: e.flags.includes('\\Seen'),
+    flagged: e.flags.includes('\\Flagged'),
+    answered: e.flags.includes('\\Answered'),
+    size: e.size,
+  };
+}
+
+export function pop3Item(m: CachedPop3Message): MessageItem {
+  return {
+    location: { protocol: 'pop3', uidl: m.uidl },
+    subject: m.subject,
+    ...(m.from ? { from: m.from } : {}),
+    ...(m.date || m.receivedAt ? { date: m.date ?? m.receivedAt } : {}),
+    seen: m.flags.seen,
+    flagged: m.flags.flagged,
+    answered: m.flags.answered,
+    size: m.size,
+    ...(m.partial ? { partial: true } : {}),
+  };
+}
+
+function hitItem(hit: SearchHit): MessageItem {
+  return imapItem(hit.path, hit.uidValidity, hit.envelope);
+}
+
+function messageNode(parent: Exclude<MessageParent, UnifiedInboxNode>, item: MessageItem): MessageNode {
   const account = parent.account;
-  return folders.map((folder) => ({ kind: 'folder', id: nodeIds.folder(account.id, folder.path), parent, account, folder }));
+  return { kind: 'message', id: nodeIds.message(parent.id, account.id, item.location), parent, account, item };
 }
 
-function messageNode(parent: FolderNode, uidValidity: string, summary: MessageSummary): MessageNode {
-  const { account, folder } = parent;
-  return { kind: 'message', id: nodeIds.message(account.id, folder.path, uidValidity, summary.uid), parent, account, path: folder.path, uidValidity, summary };
-}
-
-function status(parent: AccountNode | FolderNode, severity: StatusNode['severity'], message: string, error?: MailError): StatusNode {
+function status(parent: StatusNode['parent'], severity: StatusNode['severity'], message: string, error?: MailError): StatusNode {
   return { kind: 'status', id: nodeIds.status(parent.id), parent, severity, message, ...(error ? { error } : {}) };
+}
+
+function asMailError(err: unknown): MailError {
+  return MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 async function settle<T>(promise: Promise<T>): Promise<Loaded<T>> {
   try {
     return { ok: true, value: await promise };
   } catch (err) {
-    return { ok: false, error: MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err }) };
+    return { ok: false, error: asMailError(err) };
   }
 }
-
-function pageSize(): number {
-  return Math.max(10, Math.min(500, vscode.workspace.getConfiguration('mailroom').get<number>('pageSize', 50)));
-}
-

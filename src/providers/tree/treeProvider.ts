@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import type { SpecialUse } from '../../protocol/imap/folders';
-import type { MessageSummary } from '../../protocol/imap/messages';
 import { Disposable } from '../../util/dispose';
-import { ContextValue, FolderNode, MailNode, MessageNode, StatusNode } from './nodes';
+import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, SearchNode, StatusNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
 
 const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
@@ -45,9 +44,21 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
           contextValue: node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account,
         });
       case 'folder':
-        return folderItem(node);
+        return folderItem(node, this.model.counts(node));
       case 'message':
         return messageItem(node);
+      case 'search':
+        return searchItem(node);
+      case 'pop3Inbox':
+        return item(node.id, 'Inbox', vscode.TreeItemCollapsibleState.Collapsed, {
+          iconPath: new vscode.ThemeIcon('inbox'),
+          contextValue: ContextValue.Pop3Inbox,
+        });
+      case 'unified':
+        return item(node.id, 'Unified Inbox', vscode.TreeItemCollapsibleState.Collapsed, {
+          iconPath: new vscode.ThemeIcon('inbox'),
+          contextValue: ContextValue.UnifiedInbox,
+        });
       case 'loadMore':
         return item(node.id, 'Load more…', vscode.TreeItemCollapsibleState.None, {
           description: `${node.remaining} older`,
@@ -61,40 +72,72 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 }
 
-function folderItem(node: FolderNode): vscode.TreeItem {
+function folderItem(node: FolderNode, counts: { unseen?: number; total?: number }): vscode.TreeItem {
   const { folder } = node;
-  const unseen = folder.unseen ?? 0;
-  const counts = folder.total === undefined ? '' : `${unseen} unread of ${folder.total}`;
+  const unseen = counts.unseen ?? 0;
+  const summary = counts.total === undefined ? '' : `${unseen} unread of ${counts.total}`;
+  const subscribed = folder.subscribed !== false;
+  const isInbox = folder.specialUse === '\\Inbox';
   return item(node.id, folder.name, vscode.TreeItemCollapsibleState.Collapsed, {
-    description: unseen > 0 ? String(unseen) : '',
-    tooltip: [folder.path, counts].filter(Boolean).join('\n'),
-    iconPath: new vscode.ThemeIcon(folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder'),
-    contextValue: folder.selectable ? ContextValue.Folder : ContextValue.FolderContainer,
+    description: [unseen > 0 ? String(unseen) : '', subscribed ? '' : '(unsubscribed)'].filter(Boolean).join(' '),
+    tooltip: [folder.path, summary, subscribed ? '' : 'Not subscribed'].filter(Boolean).join('\n'),
+    iconPath: new vscode.ThemeIcon(folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder', subscribed ? undefined : new vscode.ThemeColor('disabledForeground')),
+    contextValue: folder.selectable
+      ? `${ContextValue.Folder}.${isInbox ? 'inbox' : 'other'}.${subscribed ? 'subscribed' : 'unsubscribed'}`
+      : ContextValue.FolderContainer,
   });
 }
 
+function searchItem(node: SearchNode): vscode.TreeItem {
+  return item(node.id, `Search: ${node.label}`, vscode.TreeItemCollapsibleState.Expanded, {
+    description: `${node.items.length}${node.capped ? '+' : ''} found`,
+    tooltip: `${node.label}\nin ${node.paths.length === 1 ? node.paths[0] : `${node.paths.length} folders`}`,
+    iconPath: new vscode.ThemeIcon('search'),
+    contextValue: ContextValue.Search,
+  });
+}
+
+export function messageContextValue(node: MessageNode): string {
+  const m = node.item;
+  return `${ContextValue.Message}.${m.location.protocol}.${m.seen ? 'read' : 'unread'}.${m.flagged ? 'flagged' : 'unflagged'}`;
+}
+
 function messageItem(node: MessageNode): vscode.TreeItem {
-  const m = node.summary;
+  const m = node.item;
   const from = m.from ? m.from.name || m.from.address : '(unknown sender)';
   const tooltip = new vscode.MarkdownString(undefined, false);
-  tooltip.appendText(`${m.subject || '(no subject)'}\n\nFrom: ${formatAddress(m)}\nDate: ${m.date ? new Date(m.date).toLocaleString() : 'unknown'}\n${m.seen ? 'Read' : 'Unread'}`);
+  const where = node.parent.kind === 'folder' ? '' : `\nIn: ${node.account.label ?? node.account.host}${m.location.protocol === 'imap' ? ` / ${m.location.path}` : ''}`;
+  tooltip.appendText(`${m.subject || '(no subject)'}\n\nFrom: ${formatAddress(m)}\nDate: ${m.date ? new Date(m.date).toLocaleString() : 'unknown'}\n${m.seen ? 'Read' : 'Unread'}${m.flagged ? ', flagged' : ''}${m.answered ? ', answered' : ''}${where}`);
+  const prefix = node.parent.kind === 'unified' ? `${node.account.label ?? node.account.user} · ` : node.parent.kind === 'search' && m.location.protocol === 'imap' ? `${m.location.path} · ` : '';
   return item(node.id, m.subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
-    description: `${from} · ${formatDate(m.date)}`,
+    description: `${prefix}${from} · ${formatDate(m.date)}`,
     tooltip,
-    iconPath: m.seen ? new vscode.ThemeIcon('mail-read') : new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue')),
-    contextValue: m.seen ? ContextValue.MessageRead : ContextValue.MessageUnread,
+    iconPath: messageIcon(m),
+    contextValue: messageContextValue(node),
     command: { command: 'mailroom.openMessage', title: 'Open Message', arguments: [node] },
     accessibilityInformation: { label: `${m.seen ? '' : 'Unread, '}${m.subject || 'no subject'}, from ${from}, ${formatDate(m.date)}` },
   });
 }
 
+function messageIcon(m: MessageItem): vscode.ThemeIcon {
+  if (m.flagged) return new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'));
+  return m.seen ? new vscode.ThemeIcon('mail-read') : new vscode.ThemeIcon('mail', new vscode.ThemeColor('charts.blue'));
+}
+
+const STATUS_ICONS: Record<StatusNode['severity'], [string, string | undefined]> = {
+  error: ['error', 'errorForeground'],
+  info: ['info', undefined],
+  offline: ['debug-disconnect', 'disabledForeground'],
+};
+
 function statusItem(node: StatusNode): vscode.TreeItem {
   const isCertificate = node.error?.code === 'CertificateUntrusted';
+  const [icon, color] = STATUS_ICONS[node.severity];
   return item(node.id, node.message, vscode.TreeItemCollapsibleState.None, {
     tooltip: node.error?.detail ? `${node.message}\n\n${node.error.detail}` : node.message,
-    iconPath: new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined),
+    iconPath: new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined),
     contextValue: ContextValue.Status,
-    ...(isCertificate ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent.account.id] } } : {}),
+    ...(isCertificate && node.parent.kind !== 'unified' ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent.account.id] } } : {}),
   });
 }
 
@@ -104,7 +147,7 @@ function item(id: string, label: string, state: vscode.TreeItemCollapsibleState,
   return Object.assign(treeItem, props);
 }
 
-function formatAddress(m: MessageSummary): string {
+function formatAddress(m: MessageItem): string {
   if (!m.from) return 'unknown';
   return m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address;
 }

@@ -44,6 +44,13 @@ export function fixtureInfo(): FixtureInfo {
   return readFixtureInfo(file);
 }
 
+/** Stops or restarts the fixture's Dovecot (an outage on demand); needs the fixture's control endpoint. */
+export async function dovecotControl(action: 'stop' | 'start'): Promise<void> {
+  const control = fixtureInfo().control;
+  if (!control) throw new Error('the fixture has no control endpoint (started by an older fixture CLI?)');
+  await post(`${control}/dovecot/${action}`);
+}
+
 /**
  * console.log that also reaches the runner's stdout (via MAILROOM_TEST_LOG). Plain console.log in
  * the extension host only ends up in test-results/browser-console.log and workbench.log.

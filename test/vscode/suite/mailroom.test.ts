@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { AddAccountRequest, AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { MailroomApi } from '../../../src/providers/api';
-import type { AccountNode, FolderNode, MailNode, MessageNode } from '../../../src/providers/tree/nodes';
+import { AccountNode, FolderNode, imapLocation, MailNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { freePorts } from '../../fixtures/net';
 import { ALICE_SEED } from '../../fixtures/seed';
 import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
@@ -139,11 +139,11 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     let children = await api.treeModel.getChildren(inbox);
     const messages = children.filter((c): c is MessageNode => c.kind === 'message');
     assert.equal(messages.length, 50);
-    assert.equal(messages[0].summary.subject, ALICE_SEED.newest.subject);
-    assert.equal(messages[0].summary.seen, false);
-    assert.equal(itemOf(messages[0]).contextValue, 'mailroom.message.unread');
+    assert.equal(messages[0].item.subject, ALICE_SEED.newest.subject);
+    assert.equal(messages[0].item.seen, false);
+    assert.equal(itemOf(messages[0]).contextValue, 'mailroom.message.imap.unread.unflagged');
     assert.match(String(itemOf(messages[0]).description), /Dovecot Fixture/);
-    const uids = messages.map((m) => m.summary.uid);
+    const uids = messages.map((m) => uidOf(m));
     assert.deepEqual(uids, [...uids].sort((a, b) => b - a), 'newest first');
 
     const more = children.find((c) => c.kind === 'loadMore');
@@ -153,7 +153,7 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     children = await api.treeModel.getChildren(inbox);
     const all = children.filter((c): c is MessageNode => c.kind === 'message');
     assert.equal(all.length, ALICE_SEED.inboxTotal);
-    assert.equal(new Set(all.map((m) => m.summary.uid)).size, all.length, 'no message shown twice');
+    assert.equal(new Set(all.map((m) => uidOf(m))).size, all.length, 'no message shown twice');
     assert.ok(!children.some((c) => c.kind === 'loadMore'), 'no Load more after the oldest page');
   });
 
@@ -179,10 +179,17 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
       assert.match(panelText, /From\s*Dovecot Fixture <fixture@example\.test>/);
       log(`panel shows: ${panelText.slice(0, 200).replace(/\n/g, ' | ')}`);
     }
-    // Reading a message must not mark it read on the server in this slice (BODY.PEEK).
-    api.treeModel.refresh(inbox);
-    const again = (await api.treeModel.getChildren(inbox)).find((c): c is MessageNode => c.kind === 'message')!;
-    assert.equal(again.summary.seen, false);
+    // mailroom.markReadOnOpen (default on): shown, then marked read on the server.
+    const again = await waitFor(async () => {
+      const first = (await api.treeModel.getChildren(inbox)).find((c): c is MessageNode => c.kind === 'message');
+      return first?.item.seen ? first : undefined;
+    }, 'the opened message to show as read');
+    assert.equal(itemOf(again).contextValue, 'mailroom.message.imap.read.unflagged');
+    const account = api.imap.get(again.account);
+    const loc = imapLocation(again)!;
+    await account.sync(loc.path);
+    const cache = await api.imap.headers.folder(again.account.id, loc.path);
+    assert.ok(cache.get(loc.uid)?.flags.includes('\\Seen'), 'the server has \\Seen after a resync');
 
     await api.treeView.reveal(again, { focus: false, select: true });
     const shot = await takeScreenshot('workbench-tree-and-message');
@@ -194,7 +201,7 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     const result = await addAccount(request({ id: 'down', label: 'Down server', port, trustedCertificateSha256: undefined, saveOnFailure: true }));
     assert.equal(result.saved, true);
     assert.equal(result.error?.code, 'ConnectionRefused');
-    const down = await waitFor(async () => ((await api.treeModel.getChildren(undefined)) as AccountNode[]).find((n) => n.account.id === 'down'), 'the saved account in the tree');
+    const down = await waitFor(async () => (await api.treeModel.getChildren(undefined)).find((n): n is AccountNode => n.kind === 'account' && n.account.id === 'down'), 'the saved account in the tree');
     const children = await api.treeModel.getChildren(down);
     assert.equal(children.length, 1);
     assert.equal(children[0].kind, 'status');
@@ -211,9 +218,15 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
     await waitFor(async () => (await api.treeModel.getChildren(undefined)).length === 0, 'the tree to drop the account');
   });
 
+  function uidOf(node: MessageNode): number {
+    const loc = imapLocation(node);
+    assert.ok(loc, 'an IMAP message');
+    return loc.uid;
+  }
+
   async function accountNode(): Promise<AccountNode> {
-    const roots = (await api.treeModel.getChildren(undefined)) as AccountNode[];
-    const node = roots.find((r) => r.account.id === 'alice');
+    const roots = await api.treeModel.getChildren(undefined);
+    const node = roots.find((r): r is AccountNode => r.kind === 'account' && r.account.id === 'alice');
     assert.ok(node, 'account alice in the tree');
     return node;
   }

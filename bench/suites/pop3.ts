@@ -1,0 +1,187 @@
+/**
+ * POP3 download and check against Dovecot, each against a pipelined bare-socket baseline
+ * (test/fixtures/pop3Baseline.ts) measured in the same run on the same maildrop:
+ * - pop3.download1000: 1,000 messages of ~23 KB into an empty cache (the baseline writes plain
+ *   files without fsync; the cache fsyncs every message and keeps an index);
+ * - pop3.check10new10k: a check of a 10,000-message maildrop with 10 new messages, 9,990 cached,
+ *   plus the bytes fetched again for cached messages (must be 0).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AccountConfig } from '../../src/protocol/account';
+import { silentLog } from '../../src/protocol/log';
+import { Pop3Cache } from '../../src/store/pop3/cache';
+import { checkMail } from '../../src/store/pop3/checkMail';
+import { dovecotAvailable, ExtraUser, startDovecot } from '../../test/fixtures/dovecot';
+import { MaildirMessage } from '../../test/fixtures/maildir';
+import { buildMessage } from '../../test/fixtures/messages';
+import { baselineDownload } from '../../test/fixtures/pop3Baseline';
+import { BenchSuite, median } from '../report';
+
+const SAMPLES = 5;
+const DOWNLOAD_COUNT = 1000;
+const DOWNLOAD_BODY_BYTES = 23_000;
+const CHECK_TOTAL = 10_000;
+const CHECK_NEW = 10;
+const CHECK_BODY_BYTES = 1_500;
+const TARGET_RATIO = 1.5;
+
+function message(tag: string, n: number, bodyBytes: number): MaildirMessage {
+  const lines: string[] = [];
+  for (let size = 0, i = 0; size < bodyBytes; i++) {
+    const line = i % 40 === 0 ? `.${tag} ${n} line ${i} starts with a dot` : `${tag} ${n} line ${i} Grüße ${'lorem ipsum dolor sit amet '.repeat(2)}`;
+    lines.push(line);
+    size += Buffer.byteLength(line) + 2;
+  }
+  const date = new Date(Date.UTC(2023, 0, 1) + n * 60_000);
+  return {
+    raw: buildMessage({
+      from: { name: 'Bench Sender', address: `sender${n % 17}@example.test` },
+      to: [{ address: `${tag}@example.test` }],
+      subject: `${tag} message ${n}`,
+      date,
+      messageId: `${tag}-${n}@bench.mailroom.test`,
+      body: { kind: 'text', text: lines.join('\n') + '\n', encoding: '8bit' },
+    }),
+    date,
+  };
+}
+
+function seededUser(name: string, count: number, bodyBytes: number): ExtraUser {
+  return { user: name, password: `${name}-pw`, folders: [{ path: 'INBOX', messages: Array.from({ length: count }, (_, i) => message(name, i + 1, bodyBytes)) }] };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const start = process.hrtime.bigint();
+  const result = await work();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+export const run: BenchSuite = async (ctx) => {
+  if (!dovecotAvailable()) {
+    ctx.fail('pop3: Dovecot is not installed (/usr/sbin/dovecot)');
+    return;
+  }
+  const dl = seededUser('pop3dl', DOWNLOAD_COUNT, DOWNLOAD_BODY_BYTES);
+  const big = seededUser('pop3big', CHECK_TOTAL - CHECK_NEW, CHECK_BODY_BYTES);
+  const dovecot = await startDovecot({ extraUsers: [dl, big] });
+  try {
+    const account = (u: ExtraUser): AccountConfig => ({
+      id: u.user,
+      protocol: 'pop3',
+      host: '127.0.0.1',
+      port: dovecot.ports.pop3,
+      security: 'none',
+      allowPlaintextPassword: true,
+      user: u.user,
+    });
+    const lockDir = path.join(ctx.tmp, 'locks');
+    let n = 0;
+    const freshDir = (): string => {
+      const dir = path.join(ctx.tmp, `run-${n++}`);
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+
+    // ---- pop3.download1000 ----------------------------------------------------------------
+    const dlBytes = dl.folders[0].messages.reduce((s, m) => s + m.raw.length, 0);
+    const ours = async (): Promise<number> => {
+      const dir = freshDir();
+      const { ms, result } = await timed(async () => {
+        const cache = await Pop3Cache.open(dir, 'dl');
+        return checkMail({ account: account(dl), password: dl.password, cache, policy: { leaveOnServer: true }, log: silentLog, timeoutMs: 30_000, lockDir });
+      });
+      if (result.downloaded !== DOWNLOAD_COUNT || result.bytes !== dlBytes) ctx.fail(`pop3.download1000: downloaded ${result.downloaded} (${result.bytes} bytes), expected ${DOWNLOAD_COUNT} (${dlBytes})`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      return ms;
+    };
+    const base = async (): Promise<number> => {
+      const dir = freshDir();
+      const { ms, result } = await timed(() => baselineDownload({ port: dovecot.ports.pop3, user: dl.user, password: dl.password, outDir: dir }));
+      if (result.downloaded !== DOWNLOAD_COUNT || result.bytes !== dlBytes) ctx.fail(`pop3.download1000 baseline: downloaded ${result.downloaded} (${result.bytes} bytes)`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      return ms;
+    };
+    await base(); // warm-up: Dovecot builds its index, both code paths get compiled
+    await ours();
+    const oursMs: number[] = [];
+    const baseMs: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      // alternate the order so neither side always runs on a warmer server
+      if (i % 2) {
+        oursMs.push(await ours());
+        baseMs.push(await base());
+      } else {
+        baseMs.push(await base());
+        oursMs.push(await ours());
+      }
+    }
+    const dlOurs = median(oursMs);
+    const dlBase = median(baseMs);
+    ctx.emit('pop3.download1000', dlOurs, 'ms', dlBase, { messages: DOWNLOAD_COUNT, bytes: dlBytes, samples: SAMPLES });
+    if (dlOurs / dlBase > TARGET_RATIO) ctx.fail(`pop3.download1000: ratio ${(dlOurs / dlBase).toFixed(2)} > ${TARGET_RATIO}`);
+
+    // ---- pop3.check10new10k ---------------------------------------------------------------
+    const cacheRoot = freshDir();
+    const cache = await Pop3Cache.open(cacheRoot, 'big');
+    const initial = await checkMail({ account: account(big), password: big.password, cache, policy: { leaveOnServer: true }, log: silentLog, timeoutMs: 60_000, lockDir });
+    if (initial.downloaded !== CHECK_TOTAL - CHECK_NEW) ctx.fail(`pop3.check10new10k: setup downloaded ${initial.downloaded}`);
+    const inbox = path.join(dovecot.home(big.user), 'Maildir');
+    const owner = fs.statSync(inbox);
+    let serial = CHECK_TOTAL;
+    const checkOurs: number[] = [];
+    const checkBase: number[] = [];
+    let reDownloaded = 0;
+    for (let i = 0; i < SAMPLES + 1; i++) {
+      // 10 new messages delivered to the server's Maildir (as an MDA would: new/), 10,000 in all
+      const added = Array.from({ length: CHECK_NEW }, () => message('pop3big', ++serial, CHECK_BODY_BYTES));
+      const files = added.map((m, k) => {
+        const file = path.join(inbox, 'new', `${Math.floor(m.date.getTime() / 1000)}.B${serial}_${k}.bench`);
+        fs.writeFileSync(file, m.raw);
+        fs.chownSync(file, owner.uid, owner.gid);
+        return file;
+      });
+      const known = new Set(cache.list().map((m) => m.uidl));
+      // let Dovecot notice the new files before either side is timed
+      await baselineDownload({ port: dovecot.ports.pop3, user: big.user, password: big.password, outDir: freshDir(), known });
+      const baseRun = async (): Promise<number> => {
+        const { ms, result } = await timed(() => baselineDownload({ port: dovecot.ports.pop3, user: big.user, password: big.password, outDir: freshDir(), known }));
+        if (result.downloaded !== CHECK_NEW || result.uidls.length !== CHECK_TOTAL) ctx.fail(`pop3.check10new10k baseline: ${result.downloaded} of ${result.uidls.length}`);
+        return ms;
+      };
+      const oursRun = async (): Promise<number> => {
+        const { ms, result } = await timed(() => checkMail({ account: account(big), password: big.password, cache, policy: { leaveOnServer: true }, log: silentLog, timeoutMs: 30_000, lockDir }));
+        const newBytes = added.reduce((s, m) => s + m.raw.length, 0);
+        reDownloaded = Math.max(reDownloaded, result.bytes - newBytes);
+        if (result.downloaded !== CHECK_NEW || result.skippedAlreadyCached !== CHECK_TOTAL - CHECK_NEW) {
+          ctx.fail(`pop3.check10new10k: downloaded ${result.downloaded}, skipped ${result.skippedAlreadyCached}`);
+        }
+        return ms;
+      };
+      const order = i % 2 ? [oursRun, baseRun] : [baseRun, oursRun];
+      const a = await order[0]();
+      const b = await order[1]();
+      if (i > 0) {
+        // the first round is a warm-up
+        checkOurs.push(i % 2 ? a : b);
+        checkBase.push(i % 2 ? b : a);
+      }
+      // back to 9,990 on the server: these 10 are no longer new for the next round
+      for (const f of [...files, ...findDelivered(inbox, files)]) fs.rmSync(f, { force: true });
+    }
+    const cOurs = median(checkOurs);
+    const cBase = median(checkBase);
+    ctx.emit('pop3.check10new10k', cOurs, 'ms', cBase, { maildrop: CHECK_TOTAL, newMessages: CHECK_NEW, reDownloadedBytes: reDownloaded, samples: SAMPLES });
+    if (reDownloaded !== 0) ctx.fail(`pop3.check10new10k: ${reDownloaded} bytes downloaded again for messages already cached`);
+    if (cOurs / cBase > TARGET_RATIO) ctx.fail(`pop3.check10new10k: ratio ${(cOurs / cBase).toFixed(2)} > ${TARGET_RATIO}`);
+  } finally {
+    await dovecot.stop();
+  }
+};
+
+/** Dovecot moves new/ files to cur/ and renames them (adding ,S= and flags): find them by base name. */
+function findDelivered(maildir: string, files: string[]): string[] {
+  const bases = files.map((f) => path.basename(f));
+  const cur = path.join(maildir, 'cur');
+  return fs.readdirSync(cur).filter((name) => bases.some((b) => name.startsWith(b))).map((name) => path.join(cur, name));
+}

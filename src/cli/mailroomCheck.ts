@@ -1,0 +1,178 @@
+/**
+ * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--insecure] [--timeout MS]`
+ *
+ * Checks IMAP, POP3 and SMTP endpoints with the same probe the editor uses and prints a Markdown
+ * report (or, with --json, one JSON array). Exit 0: every endpoint answered and verified;
+ * 1: at least one has warnings; 2: at least one failed (or the command line was wrong).
+ */
+import * as fs from 'node:fs';
+import { MailError } from '../protocol/errors';
+import { parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, scanHost } from '../protocol/probe';
+import type { ProbeOptions } from '../protocol/probe';
+import { ProbeReport, verdictOf } from '../shared/probeReport';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const EXIT = { ok: 0, warnings: 1, failed: 2 } as const;
+
+const USAGE = `usage: mailroom-check <url>... [options]
+       mailroom-check --scan <host> [options]
+
+  <url>                imap://, imaps://, pop3://, pop3s://, smtp://, smtps://, submission://
+                       host and optional port, e.g. imaps://mail.example.com
+  --scan <host>        check 143, 993, 110, 995, 25, 465 and 587 of one host concurrently
+  --user <name>        log in as this user to see what changes after login
+  --password-env <VAR> read the password from this environment variable (never from the command line)
+  --insecure           send the password even if the certificate does not verify or there is no TLS
+  --ca <file>          also trust the CA certificate(s) in this PEM file (repeatable)
+  --timeout <ms>       time each phase may take (default 10000)
+  --json               print one JSON array, one object per endpoint
+  --transcript         include the dialogue (credentials masked)
+  -h, --help           show this help
+
+Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.
+`;
+
+interface Args {
+  urls: string[];
+  scan?: string;
+  user?: string;
+  passwordEnv?: string;
+  json: boolean;
+  insecure: boolean;
+  transcript: boolean;
+  timeoutMs?: number;
+  caFiles: string[];
+  help: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { urls: [], json: false, insecure: false, transcript: false, caFiles: [], help: false };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const take = (): string => inline ?? value(++i, flag);
+    switch (flag) {
+      case '--user':
+        args.user = take();
+        break;
+      case '--password-env':
+        args.passwordEnv = take();
+        break;
+      case '--password':
+        throw new UsageError('--password is not accepted: a password on the command line ends up in shell history and process lists; use --password-env VAR');
+      case '--json':
+        args.json = true;
+        break;
+      case '--insecure':
+      case '-k':
+        args.insecure = true;
+        break;
+      case '--transcript':
+        args.transcript = true;
+        break;
+      case '--ca':
+        args.caFiles.push(take());
+        break;
+      case '--scan':
+        args.scan = take();
+        break;
+      case '--timeout': {
+        const ms = Number(take());
+        if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new UsageError('--timeout needs milliseconds from 1 to 600000');
+        args.timeoutMs = ms;
+        break;
+      }
+      case '-h':
+      case '--help':
+        args.help = true;
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        args.urls.push(arg);
+    }
+  }
+  return args;
+}
+
+function defaultIo(): CliIo {
+  return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env };
+}
+
+/** Runs the command; resolves with the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, or --scan <host>');
+    args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
+  } catch (err) {
+    io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n${err instanceof UsageError ? USAGE : ''}`);
+    return EXIT.failed;
+  }
+
+  let options: ProbeOptions;
+  try {
+    options = probeOptions(args, io.env);
+  } catch (err) {
+    io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+
+  const reports: ProbeReport[] = [];
+  if (args.scan) reports.push(...(await scanHost(args.scan, options)));
+  reports.push(...(await Promise.all(args.urls.map((url) => probeEndpoint(url, options)))));
+
+  io.stdout(args.json ? `${reportsToJson(reports, { transcript: args.transcript })}\n` : renderMarkdown(reports, { transcript: args.transcript }));
+  return exitCode(reports);
+}
+
+function probeOptions(args: Args, env: NodeJS.ProcessEnv): ProbeOptions {
+  const options: ProbeOptions = { insecure: args.insecure };
+  if (args.timeoutMs !== undefined) options.timeoutMs = args.timeoutMs;
+  if (args.caFiles.length) {
+    options.ca = args.caFiles.map((file) => {
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new MailError('InvalidAccount', `cannot read the CA file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  }
+  if (args.passwordEnv) {
+    const password = env[args.passwordEnv];
+    if (password === undefined || password === '') throw new MailError('PasswordMissing', `the environment variable ${args.passwordEnv} is not set`);
+    const userInUrls = args.urls.every((u) => parseProbeUrl(u).user !== undefined) && !args.scan;
+    if (!args.user && !userInUrls) throw new MailError('InvalidAccount', '--password-env needs --user (or a user in every URL, like imaps://alice@host)');
+    options.credentials = { password, ...(args.user ? { user: args.user } : {}) };
+  }
+  return options;
+}
+
+export function exitCode(reports: readonly ProbeReport[]): number {
+  const verdicts = reports.map(verdictOf);
+  if (verdicts.includes('failed')) return EXIT.failed;
+  if (verdicts.includes('warnings')) return EXIT.warnings;
+  return EXIT.ok;
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * The header cache as the sync engine and the tree see it: interfaces only, no file system.
+ * `src/store/headerCache.ts` implements it; `src/protocol/imap/sync.ts` fills it.
+ */
+
+export interface EnvelopeAddress {
+  name: string;
+  address: string;
+}
+
+export interface CachedEnvelope {
+  uid: number;
+  /** Server flags as sent, e.g. ['\\Seen', '$Forwarded']. */
+  flags: string[];
+  /** Decimal string (64-bit safe). */
+  modseq?: string;
+  size: number;
+  /** ISO 8601; the Date header, falling back to INTERNALDATE. */
+  date?: string;
+  subject: string;
+  from?: EnvelopeAddress;
+  /** At most a few (see MAX_TO_ADDRESSES in sync/envelope.ts). */
+  to?: EnvelopeAddress[];
+  /** Without the angle brackets. */
+  messageId?: string;
+}
+
+/** UIDVALIDITY and HIGHESTMODSEQ are decimal strings: both may exceed 2^53. */
+export interface FolderSyncState {
+  uidValidity: string;
+  highestModseq?: string;
+  uidNext?: number;
+}
+
+export interface FolderCache {
+  readonly path: string;
+  /** undefined = never synced completely. */
+  state(): FolderSyncState | undefined;
+  count(): number;
+  unseenCount(): number;
+  /** Newest first (highest UID first). */
+  page(offset: number, limit: number): CachedEnvelope[];
+  get(uid: number): CachedEnvelope | undefined;
+  /** Ascending. */
+  uids(): Uint32Array | number[];
+  // mutations (in memory; persisted by flush):
+  upsert(envelopes: CachedEnvelope[]): void;
+  setFlags(uid: number, flags: string[], modseq?: string): void;
+  remove(uids: number[]): void;
+  /** Drops everything (UIDVALIDITY change) and starts over with this state. */
+  reset(state: FolderSyncState): void;
+  setState(state: FolderSyncState): void;
+  /** Atomic write (tmp + fsync + rename); a no-op when nothing changed since the last flush. */
+  flush(): Promise<void>;
+}
+
+export interface HeaderCacheStore {
+  /** Loads from disk once, then serves from memory. */
+  folder(accountId: string, path: string): Promise<FolderCache>;
+  dropFolder(accountId: string, path: string): Promise<void>;
+  /** With the hierarchy delimiter, the folders below `from` move along (as IMAP RENAME does). */
+  renameFolder(accountId: string, from: string, to: string, delimiter?: string): Promise<void>;
+  dropAccount(accountId: string): Promise<void>;
+  /** Folders with a cache on disk, for offline browsing. */
+  knownFolders(accountId: string): Promise<string[]>;
+  flushAll(): Promise<void>;
+}

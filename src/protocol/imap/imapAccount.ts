@@ -1,0 +1,529 @@
+/**
+ * One IMAP account as the rest of Mailroom sees it: the supervisor's connections, the header
+ * cache, the body cache and the offline queue behind one object.
+ *
+ * The server holds the truth. Reads answer from the cache at once and then apply the server's
+ * delta; writes update the cache optimistically, go to the server, and are queued (durably) when
+ * the server cannot be reached, to be replayed in order on reconnect. Changes made elsewhere reach
+ * the cache through IDLE on INBOX and a poll of the other open folders, and are announced with
+ * `onDidChangeFolder`/`onDidChangeFolders`.
+ */
+import type { ImapFlow } from 'imapflow';
+import type { AccountConfig } from '../account';
+import { MailError } from '../errors';
+import type { ProtocolLog } from '../log';
+import { Emitter, Event } from '../../util/event';
+import type { IDisposable } from '../../util/dispose';
+import type { CachedEnvelope, FolderCache, HeaderCacheStore } from './cacheContract';
+import { FolderInfo, flattenFolders, folderTreeFromFlat } from './folders';
+import { fetchMessageSource } from './messages';
+import { setFlags as storeFlags, markAllRead } from './operations/flags';
+import { copyMessages, deleteMessages, moveMessages } from './operations/move';
+import { createFolder, deleteFolder, renameFolder, setSubscribed, listAllFolders } from './operations/folders';
+import { searchFolder, SearchCriteria } from './operations/search';
+import { replayQueue } from './replay';
+import type { ConnectionState, ImapSupervisor, MailboxEvent } from './supervisor';
+import { syncFolder, SyncResult } from './sync';
+import type { OfflineOperation } from './operations/offlineOperation';
+
+/** What the account needs from its durable offline queue (src/store/offlineQueue.ts). */
+export interface PendingQueue {
+  list(): readonly OfflineOperation[];
+  enqueue(op: Pick<OfflineOperation, 'kind' | 'path' | 'uidValidity' | 'uids'> & Partial<Pick<OfflineOperation, 'add' | 'remove' | 'to'>>): Promise<unknown>;
+  remove(id: string): Promise<unknown>;
+  update(id: string, patch: { uids?: number[]; attempts?: number; lastError?: string }): Promise<unknown>;
+}
+
+/** What the account needs from the body cache (src/store/bodyCache.ts). */
+export interface BodyStore {
+  get(accountId: string, path: string, uidValidity: string, uid: number): Promise<Buffer | undefined>;
+  put(accountId: string, path: string, uidValidity: string, uid: number, bytes: Buffer): Promise<void>;
+  dropFolder(accountId: string, path: string): Promise<void>;
+}
+
+/** What the account needs to remember the folder list for offline use. */
+export interface FolderListStore {
+  load(accountId: string): Promise<FolderInfo[] | undefined>;
+  save(accountId: string, folders: FolderInfo[]): Promise<void>;
+}
+
+export interface ImapAccountOptions {
+  account: AccountConfig;
+  supervisor: ImapSupervisor;
+  headers: HeaderCacheStore;
+  bodies: BodyStore;
+  folderList: FolderListStore;
+  /** This account's offline queue, opened once (it reads a file). */
+  openQueue(): Promise<PendingQueue>;
+  log: ProtocolLog;
+  /** How often open folders other than INBOX (and the folder list) are re-checked; 0 = never. */
+  pollIntervalMs: number;
+  includeUnsubscribed?: boolean;
+}
+
+export interface FolderListing {
+  folders: FolderInfo[];
+  /** True when the list came from the cache because the server could not be reached. */
+  offline: boolean;
+  /** Why the server could not be asked, when offline. */
+  error?: MailError;
+}
+
+export interface FolderChange {
+  path: string;
+  result?: SyncResult;
+  /** Set when a sync failed; the cache still shows the last known state. */
+  error?: MailError;
+}
+
+export interface NewMail {
+  path: string;
+  envelopes: CachedEnvelope[];
+}
+
+export interface SearchHit {
+  path: string;
+  uidValidity: string;
+  envelope: CachedEnvelope;
+}
+
+export interface WriteOutcome {
+  /** False when the server was unreachable and the operation was queued for later. */
+  applied: boolean;
+  /** Originals left flagged \Deleted because the server lacks MOVE and UIDPLUS. */
+  leftFlaggedDeleted?: number[];
+}
+
+/** Change events from IDLE arrive in bursts; one sync per burst. */
+const EVENT_DEBOUNCE_MS = 250;
+/** A search result is cut here; the UI says so. */
+export const SEARCH_RESULT_LIMIT = 500;
+
+export class ImapAccount implements IDisposable {
+  private readonly _onDidChangeFolder = new Emitter<FolderChange>();
+  readonly onDidChangeFolder: Event<FolderChange> = this._onDidChangeFolder.event;
+  private readonly _onDidChangeFolders = new Emitter<void>();
+  readonly onDidChangeFolders: Event<void> = this._onDidChangeFolders.event;
+  private readonly _onNewMail = new Emitter<NewMail>();
+  readonly onNewMail: Event<NewMail> = this._onNewMail.event;
+  readonly onDidChangeState: Event<ConnectionState>;
+
+  private readonly openFolders = new Set<string>();
+  private readonly syncing = new Map<string, Promise<SyncResult>>();
+  private readonly syncAgain = new Set<string>();
+  private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private readonly subscriptions: IDisposable[] = [];
+  private folderSnapshot: string | undefined;
+  private lastFolders: FolderInfo[] | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private replaying: Promise<void> | undefined;
+  private disposed = false;
+  private queue: PendingQueue | undefined;
+  private readonly queueReady: Promise<PendingQueue>;
+
+  constructor(private readonly options: ImapAccountOptions) {
+    this.onDidChangeState = options.supervisor.onDidChangeState;
+    this.queueReady = options.openQueue().then((q) => (this.queue = q));
+    this.queueReady.catch((err: unknown) => options.log.error(`offline queue unavailable: ${String(err)}`));
+    this.subscriptions.push(
+      options.supervisor.onMailboxEvent((e) => this.onMailboxEvent(e)),
+      options.supervisor.onDidChangeState((state) => {
+        if (state === 'online') void this.replayPending();
+      }),
+    );
+    if (options.pollIntervalMs > 0) {
+      this.pollTimer = setInterval(() => void this.poll(), options.pollIntervalMs);
+      this.pollTimer.unref?.();
+    }
+  }
+
+  get account(): AccountConfig {
+    return this.options.account;
+  }
+
+  get id(): string {
+    return this.options.account.id;
+  }
+
+  state(): ConnectionState {
+    return this.options.supervisor.state();
+  }
+
+  /** Asks the supervisor to reconnect now (Refresh, window focus, wake). */
+  kick(): void {
+    this.options.supervisor.kick();
+  }
+
+  // ---- folders -------------------------------------------------------------------------------
+
+  async folders(): Promise<FolderListing> {
+    try {
+      const folders = await this.listFromServer();
+      return { folders, offline: false };
+    } catch (err) {
+      const error = asMailError(err);
+      if (!isUnreachable(error)) throw error;
+      const cached = this.lastFolders ?? (await this.options.folderList.load(this.id));
+      if (!cached) throw error;
+      return { folders: cached, offline: true, error };
+    }
+  }
+
+  setIncludeUnsubscribed(value: boolean): void {
+    this.options.includeUnsubscribed = value;
+  }
+
+  /** The Trash folder by special use, falling back to a top-level folder named Trash. */
+  trashPath(): string | undefined {
+    const all = flattenFolders(this.lastFolders ?? []);
+    return all.find((f) => f.specialUse === '\\Trash')?.path ?? all.find((f) => f.path.toLowerCase() === 'trash')?.path;
+  }
+
+  async createFolder(parentPath: string | undefined, name: string): Promise<string> {
+    const { path } = await this.online('create folder', (client) => createFolder(client, parentPath, name));
+    await this.refreshFolderList();
+    return path;
+  }
+
+  async renameFolder(path: string, newName: string): Promise<string> {
+    const { to: newPath } = await this.online('rename folder', (client) => renameFolder(client, path, newName));
+    await this.options.headers.renameFolder(this.id, path, newPath);
+    await this.options.bodies.dropFolder(this.id, path);
+    if (this.openFolders.delete(path)) this.openFolders.add(newPath);
+    await this.refreshFolderList();
+    return newPath;
+  }
+
+  /** Deletes the folder and its subfolders on the server (the caller has confirmed). */
+  async deleteFolder(path: string): Promise<void> {
+    const deleted = await this.online('delete folder', (client) => deleteFolder(client, path, { withSubfolders: true }));
+    for (const p of deleted) {
+      this.openFolders.delete(p);
+      await this.options.headers.dropFolder(this.id, p);
+      await this.options.bodies.dropFolder(this.id, p);
+    }
+    await this.refreshFolderList();
+  }
+
+  async setSubscribed(path: string, subscribed: boolean): Promise<void> {
+    await this.online(subscribed ? 'subscribe' : 'unsubscribe', (client) => setSubscribed(client, path, subscribed));
+    await this.refreshFolderList();
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+
+  /**
+   * The folder's cache, as it is now (possibly empty), and a sync with the server started in the
+   * background; its result arrives as `onDidChangeFolder`.
+   */
+  async openFolder(path: string): Promise<FolderCache> {
+    const cache = await this.options.headers.folder(this.id, path);
+    if (!this.openFolders.has(path)) {
+      this.openFolders.add(path);
+      void this.sync(path).catch(() => undefined);
+    }
+    return cache;
+  }
+
+  /** Syncs a folder with the server now; concurrent calls share one sync (plus one re-run). */
+  sync(path: string): Promise<SyncResult> {
+    const running = this.syncing.get(path);
+    if (running) {
+      this.syncAgain.add(path);
+      return running;
+    }
+    const run = this.runSync(path).finally(() => {
+      this.syncing.delete(path);
+      if (this.syncAgain.delete(path) && !this.disposed) void this.sync(path).catch(() => undefined);
+    });
+    this.syncing.set(path, run);
+    return run;
+  }
+
+  /** The raw message, from the body cache or the server (BODY.PEEK: reading does not mark it read). */
+  async source(path: string, uid: number): Promise<Buffer> {
+    const cache = await this.options.headers.folder(this.id, path);
+    const uidValidity = cache.state()?.uidValidity;
+    if (uidValidity) {
+      const cached = await this.options.bodies.get(this.id, path, uidValidity, uid);
+      if (cached) return cached;
+    }
+    const bytes = await this.options.supervisor.run(`fetch body ${path} ${uid}`, (client) => fetchMessageSource(client, path, uid));
+    if (uidValidity) await this.options.bodies.put(this.id, path, uidValidity, uid, bytes).catch((err: unknown) => this.options.log.warn(`body cache: ${String(err)}`));
+    return bytes;
+  }
+
+  async setFlags(path: string, uids: number[], change: { add?: string[]; remove?: string[] }): Promise<WriteOutcome> {
+    const cache = await this.options.headers.folder(this.id, path);
+    for (const uid of uids) {
+      const current = cache.get(uid);
+      if (!current) continue;
+      const flags = new Set(current.flags);
+      for (const f of change.add ?? []) flags.add(f);
+      for (const f of change.remove ?? []) flags.delete(f);
+      cache.setFlags(uid, [...flags], current.modseq);
+    }
+    await cache.flush();
+    this._onDidChangeFolder.fire({ path });
+    return this.write({ kind: 'flags', path, uids, ...(change.add ? { add: change.add } : {}), ...(change.remove ? { remove: change.remove } : {}) }, (client) => storeFlags(client, path, uids, change).then(() => ({ applied: true })));
+  }
+
+  async markFolderRead(path: string): Promise<void> {
+    await this.online('mark folder read', (client) => markAllRead(client, path));
+    await this.sync(path);
+  }
+
+  async move(path: string, uids: number[], to: string): Promise<WriteOutcome> {
+    return this.transfer('move', path, uids, to);
+  }
+
+  async copy(path: string, uids: number[], to: string): Promise<WriteOutcome> {
+    return this.transfer('copy', path, uids, to);
+  }
+
+  /** Moves to Trash; in Trash (or without one) removes for good: the caller confirms first. */
+  async delete(path: string, uids: number[]): Promise<WriteOutcome> {
+    const trash = this.trashPath();
+    if (trash && trash !== path) return this.transfer('move', path, uids, trash);
+    const outcome = await this.write({ kind: 'delete', path, uids }, async (client) => {
+      const result = await deleteMessages(client, path, uids, {});
+      return { applied: true, leftFlaggedDeleted: result.leftFlaggedDeleted };
+    });
+    await this.dropFromCache(path, uids, outcome);
+    return outcome;
+  }
+
+  /** True when deleting in `path` removes messages for good instead of moving them to Trash. */
+  deletesPermanently(path: string): boolean {
+    const trash = this.trashPath();
+    return !trash || trash === path;
+  }
+
+  async search(paths: string[], criteria: SearchCriteria): Promise<{ hits: SearchHit[]; capped: boolean }> {
+    const hits: SearchHit[] = [];
+    let capped = false;
+    for (const path of paths) {
+      if (hits.length >= SEARCH_RESULT_LIMIT) {
+        capped = true;
+        break;
+      }
+      const uids = await this.online(`search ${path}`, (client) => searchFolder(client, path, criteria));
+      if (uids.length === 0) continue;
+      const cache = await this.options.headers.folder(this.id, path);
+      if (uids.some((uid) => !cache.get(uid))) await this.sync(path);
+      const uidValidity = cache.state()?.uidValidity ?? '';
+      for (const uid of uids) {
+        const envelope = cache.get(uid);
+        if (!envelope) continue; // expunged between SEARCH and sync
+        if (hits.length >= SEARCH_RESULT_LIMIT) {
+          capped = true;
+          break;
+        }
+        hits.push({ path, uidValidity, envelope });
+      }
+    }
+    hits.sort((a, b) => (b.envelope.date ?? '').localeCompare(a.envelope.date ?? ''));
+    return { hits, capped };
+  }
+
+  /**
+   * APPENDs exact message bytes with flags (the POP3 → IMAP consolidation path). Online only:
+   * the caller keeps its copy until this resolves.
+   */
+  async append(path: string, bytes: Buffer, flags: string[], internalDate?: Date): Promise<void> {
+    await this.online(`append to ${path}`, async (client) => {
+      const result = await client.append(path, bytes, flags, internalDate);
+      if (!result) throw new MailError('CommandFailed', `The server did not accept the message into ${path}.`);
+    });
+    if (this.openFolders.has(path)) void this.sync(path).catch(() => undefined);
+    else this._onDidChangeFolder.fire({ path });
+  }
+
+  /** Operations waiting for the server, oldest first. */
+  pending(): readonly OfflineOperation[] {
+    return this.queue?.list() ?? [];
+  }
+
+  async close(): Promise<void> {
+    this.dispose();
+    await this.options.headers.flushAll().catch(() => undefined);
+    await this.options.supervisor.close();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const t of this.debounce.values()) clearTimeout(t);
+    for (const s of this.subscriptions) s.dispose();
+    this._onDidChangeFolder.dispose();
+    this._onDidChangeFolders.dispose();
+    this._onNewMail.dispose();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async runSync(path: string): Promise<SyncResult> {
+    const cache = await this.options.headers.folder(this.id, path);
+    const firstSync = cache.state() === undefined;
+    try {
+      const result = await this.options.supervisor.run(`sync ${path}`, (client) => syncFolder(client, cache, { log: this.options.log }));
+      await cache.flush();
+      if (result.uidValidityChanged) await this.options.bodies.dropFolder(this.id, path);
+      this._onDidChangeFolder.fire({ path, result });
+      if (!firstSync && !result.uidValidityChanged && result.added.length > 0) {
+        const envelopes = result.added.map((uid) => cache.get(uid)).filter((e): e is CachedEnvelope => !!e && !e.flags.includes('\\Seen'));
+        if (envelopes.length) this._onNewMail.fire({ path, envelopes });
+      }
+      return result;
+    } catch (err) {
+      const error = asMailError(err);
+      this._onDidChangeFolder.fire({ path, error });
+      throw error;
+    }
+  }
+
+  private onMailboxEvent(e: MailboxEvent): void {
+    if (e.kind === 'resync-needed') {
+      void this.resyncAll();
+      return;
+    }
+    this.scheduleSync(e.path);
+  }
+
+  private scheduleSync(path: string): void {
+    if (this.disposed) return;
+    clearTimeout(this.debounce.get(path));
+    this.debounce.set(
+      path,
+      setTimeout(() => {
+        this.debounce.delete(path);
+        void this.sync(path).catch(() => undefined);
+      }, EVENT_DEBOUNCE_MS),
+    );
+  }
+
+  private async resyncAll(): Promise<void> {
+    await this.replayPending();
+    await this.refreshFolderList().catch(() => undefined);
+    for (const path of this.openFolders) await this.sync(path).catch(() => undefined);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.disposed || this.state() === 'closed') return;
+    if (this.state() !== 'online') {
+      this.kick();
+      return;
+    }
+    await this.refreshFolderList().catch(() => undefined);
+    for (const path of this.openFolders) {
+      if (path.toUpperCase() === 'INBOX' && this.state() === 'online') continue; // IDLE covers INBOX
+      await this.sync(path).catch(() => undefined);
+    }
+  }
+
+  private async refreshFolderList(): Promise<void> {
+    await this.listFromServer();
+  }
+
+  private async listFromServer(): Promise<FolderInfo[]> {
+    const entries = await this.options.supervisor.run('list folders', (client) => listAllFolders(client, { includeUnsubscribed: this.options.includeUnsubscribed ?? false, status: true }));
+    const folders = folderTreeFromFlat(entries);
+    this.rememberFolders(folders);
+    return folders;
+  }
+
+  private rememberFolders(folders: FolderInfo[]): void {
+    this.lastFolders = folders;
+    const snapshot = JSON.stringify(folders);
+    if (snapshot === this.folderSnapshot) return;
+    const first = this.folderSnapshot === undefined;
+    this.folderSnapshot = snapshot;
+    void this.options.folderList.save(this.id, folders).catch((err: unknown) => this.options.log.warn(`folder list cache: ${String(err)}`));
+    if (!first) this._onDidChangeFolders.fire();
+  }
+
+  private async transfer(kind: 'move' | 'copy', path: string, uids: number[], to: string): Promise<WriteOutcome> {
+    const outcome = await this.write({ kind, path, uids, to }, async (client) => {
+      if (kind === 'copy') {
+        await copyMessages(client, path, uids, to);
+        return { applied: true };
+      }
+      const result = await moveMessages(client, path, uids, to);
+      return { applied: true, leftFlaggedDeleted: result.leftFlaggedDeleted };
+    });
+    if (kind === 'move') await this.dropFromCache(path, uids, outcome);
+    if (outcome.applied && this.openFolders.has(to)) void this.sync(to).catch(() => undefined);
+    return outcome;
+  }
+
+  private async dropFromCache(path: string, uids: number[], outcome: WriteOutcome): Promise<void> {
+    const kept = new Set(outcome.leftFlaggedDeleted ?? []);
+    const cache = await this.options.headers.folder(this.id, path);
+    cache.remove(uids.filter((u) => !kept.has(u)));
+    await cache.flush();
+    this._onDidChangeFolder.fire({ path });
+  }
+
+  /**
+   * Runs a write on the server, or queues it durably when the server is unreachable. The queued
+   * operation carries the folder's UIDVALIDITY so replay never applies it to other messages.
+   */
+  private async write(
+    op: Pick<OfflineOperation, 'kind' | 'path' | 'uids'> & Partial<Pick<OfflineOperation, 'add' | 'remove' | 'to'>>,
+    apply: (client: ImapFlow) => Promise<WriteOutcome>,
+  ): Promise<WriteOutcome> {
+    const cache = await this.options.headers.folder(this.id, op.path);
+    const uidValidity = cache.state()?.uidValidity;
+    const queue = await this.queueReady;
+    // With changes still queued, new ones queue behind them so the server sees them in order.
+    if (queue.list().length === 0 || this.state() === 'online') {
+      try {
+        return await this.options.supervisor.run(`${op.kind} ${op.path}`, apply);
+      } catch (err) {
+        const error = asMailError(err);
+        if (!isUnreachable(error) || !uidValidity) throw error;
+      }
+    }
+    if (!uidValidity) throw new MailError('Offline', `${this.options.account.label ?? this.options.account.host} is offline and this folder has not been synced yet, so the change cannot be queued.`);
+    await queue.enqueue({ ...op, uidValidity });
+    this.options.log.info(`offline: queued ${op.kind} of ${op.uids.length} message(s) in ${op.path}`);
+    return { applied: false };
+  }
+
+  private async replayPending(): Promise<void> {
+    if (this.replaying) return this.replaying;
+    const queue = await this.queueReady.catch(() => undefined);
+    if (!queue || queue.list().length === 0) return;
+    this.replaying = (async () => {
+      try {
+        const report = await this.options.supervisor.run('replay offline changes', (client) => replayQueue(client, queue, this.options.log));
+        this.options.log.info(`offline queue replayed: ${report.applied.length} applied, ${report.dropped.length} dropped, ${report.failed.length} failed, ${report.remaining} left`);
+        for (const d of report.dropped) this.options.log.warn(`offline change dropped (${d.reason}): ${d.operation.kind} of ${d.uids.length} message(s) in ${d.operation.path}`);
+        for (const path of this.openFolders) await this.sync(path).catch(() => undefined);
+      } catch (err) {
+        this.options.log.warn(`offline queue not replayed yet: ${asMailError(err).message}`);
+      } finally {
+        this.replaying = undefined;
+      }
+    })();
+    return this.replaying;
+  }
+
+  private async online<T>(label: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+    try {
+      return await this.options.supervisor.run(label, work);
+    } catch (err) {
+      throw asMailError(err);
+    }
+  }
+}
+
+function asMailError(err: unknown): MailError {
+  return MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** Errors that mean "the server cannot be reached now", as opposed to "the server said no". */
+export function isUnreachable(error: MailError): boolean {
+  return ['Offline', 'ConnectionClosed', 'ConnectionRefused', 'Timeout', 'HostNotFound'].includes(error.code);
+}

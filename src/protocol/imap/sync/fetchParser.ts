@@ -1,0 +1,236 @@
+/**
+ * A lean reader for the one response that dominates a header sync: `* n FETCH (...)`. imapflow
+ * turns every token into an object, every row into an async hop; for 10,000 envelopes that is
+ * most of the time spent (see the numbers at the top of ../sync.ts). This reader works on bytes:
+ * `responseEnd` finds where one complete response (with its literals) ends, `parseFetch` turns a
+ * FETCH response into plain values.
+ */
+import { MailError } from '../../errors';
+
+/** NIL → null; atoms, numbers, quoted strings and literals → string; lists → arrays. */
+export type ImapValue = null | string | ImapValue[];
+
+/**
+ * Limits for what the server may send inside one response, in one place:
+ * - a literal larger than 64 MiB is not a header field or an envelope (bodies are fetched
+ *   through imapflow, never through this reader), so it is refused rather than buffered;
+ * - a line of more than 1 MiB without a literal is not a FETCH row of envelope data either;
+ * - lists nest 8 deep at most in an ENVELOPE (envelope → address list → address), 32 is plenty.
+ */
+export const FETCH_LIMITS = { maxLiteralBytes: 64 * 1024 * 1024, maxLineBytes: 1024 * 1024, maxDepth: 32 } as const;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = 0x28;
+const CLOSE = 0x29;
+const CURLY_OPEN = 0x7b;
+const CURLY_CLOSE = 0x7d;
+const BRACKET_OPEN = 0x5b;
+const BRACKET_CLOSE = 0x5d;
+
+function limitError(what: string): MailError {
+  return new MailError('LimitExceeded', 'The server sent a response larger than Mailroom accepts.', { detail: what });
+}
+
+/**
+ * Index just past the CRLF that ends the response starting at `start`, following literals
+ * (`{n}` / `{n+}` at a line end); -1 when `buf` does not hold the whole response yet.
+ */
+export function responseEnd(buf: Buffer, start: number): number {
+  let pos = start;
+  for (;;) {
+    const lf = buf.indexOf(LF, pos);
+    if (lf < 0) {
+      if (buf.length - pos > FETCH_LIMITS.maxLineBytes) throw limitError(`line longer than ${FETCH_LIMITS.maxLineBytes} bytes`);
+      return -1;
+    }
+    if (lf - pos > FETCH_LIMITS.maxLineBytes) throw limitError(`line longer than ${FETCH_LIMITS.maxLineBytes} bytes`);
+    const literal = trailingLiteralSize(buf, pos, lf);
+    if (literal < 0) return lf + 1;
+    if (literal > FETCH_LIMITS.maxLiteralBytes) throw limitError(`literal of ${literal} bytes`);
+    const next = lf + 1 + literal;
+    if (next > buf.length) return -1;
+    pos = next;
+  }
+}
+
+/** Size of the literal announced at the end of the line [from, lf), or -1 if none. */
+function trailingLiteralSize(buf: Buffer, from: number, lf: number): number {
+  let end = lf;
+  if (end > from && buf[end - 1] === CR) end--;
+  if (end - from < 3 || buf[end - 1] !== CURLY_CLOSE) return -1;
+  let i = end - 2;
+  if (buf[i] === 0x2b /* + */) i--;
+  let size = 0;
+  let scale = 1;
+  let digits = 0;
+  while (i > from && buf[i] >= 0x30 && buf[i] <= 0x39) {
+    size += (buf[i] - 0x30) * scale;
+    scale *= 10;
+    digits++;
+    i--;
+  }
+  if (digits === 0 || digits > 12 || buf[i] !== CURLY_OPEN) return -1;
+  return size;
+}
+
+/** A complete FETCH response, as parsed by `parseFetch`. */
+export interface FetchResponse {
+  seq: number;
+  /** Item names upper-cased, e.g. UID, FLAGS, ENVELOPE, MODSEQ, RFC822.SIZE, INTERNALDATE. */
+  items: Map<string, ImapValue>;
+}
+
+/**
+ * Parses `* <seq> FETCH (...)` in [start, end) (a range `responseEnd` returned); undefined for
+ * any other response. A FETCH response it cannot read throws ProtocolError.
+ */
+export function parseFetch(buf: Buffer, start: number, end: number): FetchResponse | undefined {
+  // "* " digits " FETCH ("
+  if (buf[start] !== 0x2a || buf[start + 1] !== SP) return undefined;
+  let p = start + 2;
+  let seq = 0;
+  const digitsFrom = p;
+  while (p < end && buf[p] >= 0x30 && buf[p] <= 0x39) seq = seq * 10 + (buf[p++] - 0x30);
+  if (p === digitsFrom || p - digitsFrom > 10 || buf[p] !== SP) return undefined;
+  if (buf.toString('latin1', p + 1, p + 7).toUpperCase() !== 'FETCH ') return undefined;
+  const reader = new Reader(buf, p + 7, end);
+  const list = reader.value(0);
+  if (!Array.isArray(list) || list.length % 2 !== 0) throw reader.error('FETCH data is not a list of name/value pairs');
+  const items = new Map<string, ImapValue>();
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i];
+    if (typeof name !== 'string') throw reader.error('FETCH item name is not an atom');
+    items.set(name.toUpperCase(), list[i + 1]);
+  }
+  return { seq, items };
+}
+
+/** Tag and status of a tagged response line (`A12 OK ...`), or undefined. */
+export function taggedStatus(buf: Buffer, start: number, end: number, tag: string): { status: string; text: string } | undefined {
+  const head = buf.toString('latin1', start, Math.min(end, start + tag.length + 1));
+  if (head !== `${tag} `) return undefined;
+  const line = buf.toString('utf8', start + tag.length + 1, end).replace(/\r?\n$/, '');
+  const space = line.indexOf(' ');
+  return { status: (space < 0 ? line : line.slice(0, space)).toUpperCase(), text: space < 0 ? '' : line.slice(space + 1) };
+}
+
+/** Buffer's native slicers, without toString()'s argument checks (hot path: ~25 calls per row). */
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+class Reader {
+  private readonly s: FastSlices;
+
+  constructor(
+    private readonly b: Buffer,
+    private p: number,
+    private readonly end: number,
+  ) {
+    this.s = b as unknown as FastSlices;
+  }
+
+  error(what: string): MailError {
+    return new MailError('ProtocolError', 'The server sent a FETCH response Mailroom could not read.', {
+      detail: `${what} at: ${this.b.toString('latin1', Math.max(0, this.p - 20), Math.min(this.end, this.p + 40))}`,
+    });
+  }
+
+  value(depth: number): ImapValue {
+    const b = this.b;
+    while (this.p < this.end && b[this.p] === SP) this.p++;
+    if (this.p >= this.end) throw this.error('unexpected end of response');
+    const c = b[this.p];
+    if (c === OPEN) return this.list(depth + 1);
+    if (c === QUOTE) return this.quoted();
+    if (c === CURLY_OPEN) return this.literal();
+    return this.atom();
+  }
+
+  private list(depth: number): ImapValue[] {
+    if (depth > FETCH_LIMITS.maxDepth) throw this.error('lists nested too deeply');
+    const b = this.b;
+    this.p++; // (
+    const out: ImapValue[] = [];
+    for (;;) {
+      while (this.p < this.end && b[this.p] === SP) this.p++;
+      if (this.p >= this.end) throw this.error('unterminated list');
+      if (b[this.p] === CLOSE) {
+        this.p++;
+        return out;
+      }
+      out.push(this.value(depth));
+    }
+  }
+
+  private quoted(): string {
+    const b = this.b;
+    const from = ++this.p;
+    let escaped = false;
+    let ascii = true;
+    while (this.p < this.end) {
+      const c = b[this.p];
+      if (c === QUOTE) {
+        const s = escaped ? unescapeQuoted(b, from, this.p) : ascii ? this.s.latin1Slice(from, this.p) : this.s.utf8Slice(from, this.p);
+        this.p++;
+        return s;
+      }
+      if (c >= 0x80) ascii = false;
+      if (c === BACKSLASH) {
+        escaped = true;
+        this.p += 2;
+        continue;
+      }
+      if (c === CR || c === LF) break;
+      this.p++;
+    }
+    throw this.error('unterminated quoted string');
+  }
+
+  private literal(): string {
+    const b = this.b;
+    let p = this.p + 1;
+    let size = 0;
+    while (p < this.end && b[p] >= 0x30 && b[p] <= 0x39) size = size * 10 + (b[p++] - 0x30);
+    if (b[p] === 0x2b) p++;
+    if (b[p] !== CURLY_CLOSE) throw this.error('bad literal marker');
+    p++;
+    if (b[p] === CR) p++;
+    if (b[p] !== LF) throw this.error('literal marker not at line end');
+    p++;
+    if (p + size > this.end) throw this.error('literal longer than the response');
+    this.p = p + size;
+    return this.s.utf8Slice(p, p + size);
+  }
+
+  private atom(): string | null {
+    const b = this.b;
+    const from = this.p;
+    let bracket = 0;
+    while (this.p < this.end) {
+      const c = b[this.p];
+      if (c === BRACKET_OPEN) bracket++;
+      else if (c === BRACKET_CLOSE) bracket--;
+      else if (bracket <= 0 && (c === SP || c === OPEN || c === CLOSE || c === CR || c === LF)) break;
+      this.p++;
+    }
+    if (this.p === from) throw this.error('expected a value');
+    if (this.p - from === 3 && (b[from] | 0x20) === 0x6e && (b[from + 1] | 0x20) === 0x69 && (b[from + 2] | 0x20) === 0x6c) return null;
+    return this.s.latin1Slice(from, this.p);
+  }
+}
+
+function unescapeQuoted(b: Buffer, from: number, to: number): string {
+  const out = Buffer.allocUnsafe(to - from);
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    if (b[i] === BACKSLASH && i + 1 < to) i++;
+    out[n++] = b[i];
+  }
+  return out.toString('utf8', 0, n);
+}

@@ -1,0 +1,46 @@
+/**
+ * Every size and count limit of the POP3 client, in one place. They exist so a broken or hostile
+ * server cannot make the extension host buffer without end; none of them should ever be reached
+ * by real mail.
+ */
+export interface Pop3Limits {
+  /**
+   * Longest line accepted anywhere (status line, CAPA/UIDL/LIST line, or one line of a message),
+   * CRLF included. RFC 2449 caps response lines at 512 octets and RFC 5322 message lines at 998,
+   * but real mail breaks the latter (HTML or base64 without line breaks, some hundred KB), so the
+   * cap sits far above both: it only stops a server that never sends CRLF.
+   */
+  maxLineBytes: number;
+  /**
+   * Largest message RETR or TOP returns (after dot-unstuffing). Providers cap messages at 25–50 MB
+   * (about 35–70 MB once base64-encoded); the whole message is held in memory once, so the cap
+   * keeps a runaway response from exhausting the extension host.
+   */
+  maxMessageBytes: number;
+  /**
+   * Commands in flight at once when the server offers PIPELINING (RFC 2449). Enough to hide the
+   * round trip on a slow link; bounded because every answered-but-unconsumed RETR is held in
+   * memory until the caller takes it.
+   */
+  pipelineDepth: number;
+}
+
+export const DEFAULT_POP3_LIMITS: Readonly<Pop3Limits> = Object.freeze({
+  maxLineBytes: 4 * 1024 * 1024,
+  maxMessageBytes: 128 * 1024 * 1024,
+  pipelineDepth: 16,
+});
+
+/** RFC 5034: an AUTH command with an initial response must fit in 255 octets, else send it after "+". */
+export const MAX_AUTH_COMMAND_BYTES = 255;
+
+/** SASL challenge/response rounds before the client aborts the exchange with "*". */
+export const MAX_SASL_ROUNDS = 4;
+
+export function resolveLimits(partial: Partial<Pop3Limits> | undefined): Pop3Limits {
+  const limits = { ...DEFAULT_POP3_LIMITS, ...partial };
+  for (const [key, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`POP3 limit ${key} must be a positive integer`);
+  }
+  return limits;
+}

@@ -1,0 +1,27 @@
+/**
+ * Every limit the probe applies, in one place. The probe talks to servers that may be broken or
+ * hostile, so each wait and each buffer is bounded.
+ */
+export const PROBE_LIMITS = {
+  /** Default time one phase (DNS, connect, greeting, TLS handshake, one command) may take. */
+  phaseTimeoutMs: 10_000,
+  /** LOGOUT/QUIT is a courtesy: a server that does not answer quickly is simply dropped. */
+  logoutTimeoutMs: 2_000,
+  /**
+   * Longest line accepted. Real CAPABILITY/EHLO/ID lines are well under 4 KB; RFC 9051 asks
+   * clients to accept at least 8,000 octets. 64 KB keeps garbage from growing without bound.
+   */
+  maxLineBytes: 64 * 1024,
+  /** Lines read for one response (untagged lines before the tagged one, CAPA or EHLO lines). */
+  maxLinesPerResponse: 1_000,
+  /** IMAP literal inside an ID or CAPABILITY response; anything larger is not a real answer. */
+  maxLiteralBytes: 64 * 1024,
+  /** A greeting slower than this gets a warning: clients time out around 10-30 s. */
+  slowGreetingMs: 2_000,
+  /** Certificates expiring within this many days get a warning (Let's Encrypt renews at 30). */
+  certificateExpiryWarningDays: 30,
+  /** Issuer links followed when reading the certificate chain. */
+  maxChainLength: 10,
+  /** Longest server text kept in an error message. */
+  maxQuotedChars: 300,
+} as const;

@@ -1,0 +1,52 @@
+import { ProtocolLog, redactSecrets } from '../log';
+import type { TranscriptLine } from '../../shared/probeReport';
+
+const MASK = '(secret)';
+/** Transcript lines are for reading; a megabyte of garbage is cut to something a person can scan. */
+const MAX_SHOWN_CHARS = 2_000;
+
+/**
+ * The dialogue as it happened, with credentials masked. Secrets are registered before they are
+ * sent; every line (and every error message) is masked against all of them, and `redactSecrets`
+ * is applied on top as a second fence.
+ */
+export class Transcript {
+  readonly lines: TranscriptLine[] = [];
+  private readonly secrets = new Set<string>();
+  private readonly started = Date.now();
+
+  constructor(private readonly log?: ProtocolLog) {}
+
+  /** Registers a secret and the base64 forms a SASL exchange would carry. */
+  addSecret(secret: string | undefined): void {
+    if (!secret || secret.length < 3) return;
+    this.secrets.add(secret);
+    this.secrets.add(Buffer.from(secret, 'utf8').toString('base64'));
+  }
+
+  addBase64Secret(payload: string): void {
+    if (payload.length >= 4) this.secrets.add(payload);
+  }
+
+  mask(text: string): string {
+    let out = text;
+    // Longest first, so a base64 payload is masked whole before a password inside it.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join(MASK);
+    return out;
+  }
+
+  elapsed(): number {
+    return Date.now() - this.started;
+  }
+
+  add(dir: TranscriptLine['dir'], text: string): void {
+    let shown = redactSecrets(this.mask(text));
+    if (shown.length > MAX_SHOWN_CHARS) shown = `${shown.slice(0, MAX_SHOWN_CHARS)}… (${text.length} characters)`;
+    this.lines.push({ t: this.elapsed(), dir, text: shown });
+    this.log?.trace(`${dir} ${shown}`);
+  }
+}
+
+export function formatTranscript(lines: readonly TranscriptLine[]): string {
+  return lines.map((l) => `${String(l.t).padStart(6)} ms ${l.dir} ${l.text}`).join('\n');
+}

@@ -1,0 +1,123 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { AccountConfig, accountLabel } from '../protocol/account';
+import { ImapAccount } from '../protocol/imap/imapAccount';
+import { ImapSupervisor } from '../protocol/imap/supervisor';
+import { ProtocolLog, taggedLog } from '../protocol/log';
+import { BodyCache } from '../store/bodyCache';
+import { ConnectionLeases } from '../store/connectionLeases';
+import { FolderListCache } from '../store/folderListCache';
+import { HeaderCache } from '../store/headerCache';
+import { dropOfflineQueue, OfflineQueue } from '../store/offlineQueue';
+import { Emitter } from '../util/event';
+import type { AccountRepository } from './accounts';
+import { mailroomSettings } from './settings';
+
+export interface ImapAccountRegistryOptions {
+  repository: AccountRepository;
+  log: ProtocolLog;
+  clientVersion: string;
+  /** `globalStorageUri.fsPath`: caches, queue and connection leases live below it. */
+  storageDir: string;
+}
+
+/**
+ * One ImapAccount per configured IMAP account, created on first use (activation connects
+ * nowhere), replaced when the account's settings change, closed when it goes. The stores are
+ * shared by all accounts and live in global storage, so every VS Code window sees the same cache.
+ */
+export class ImapAccountRegistry implements vscode.Disposable {
+  private readonly accounts = new Map<string, { key: string; account: ImapAccount }>();
+  private readonly _onDidCreate = new Emitter<ImapAccount>();
+  /** Fires for each new ImapAccount, so views can subscribe to its events. */
+  readonly onDidCreate = this._onDidCreate.event;
+  readonly headers: HeaderCache;
+  readonly bodies: BodyCache;
+  readonly folderList: FolderListCache;
+  private readonly queueDir: string;
+  private readonly leases: ConnectionLeases;
+
+  constructor(private readonly options: ImapAccountRegistryOptions) {
+    const dir = path.join(options.storageDir, 'imap');
+    this.headers = new HeaderCache({ dir: path.join(dir, 'headers'), log: options.log });
+    this.bodies = new BodyCache({ dir: path.join(dir, 'bodies'), maxBytes: mailroomSettings().bodyCacheBytes });
+    this.folderList = new FolderListCache(path.join(dir, 'folders'), options.log);
+    this.queueDir = path.join(dir, 'queue');
+    this.leases = new ConnectionLeases({ dir: path.join(options.storageDir, 'leases') });
+  }
+
+  get(config: AccountConfig): ImapAccount {
+    const key = JSON.stringify(config);
+    const existing = this.accounts.get(config.id);
+    if (existing?.key === key) return existing.account;
+    if (existing) void existing.account.close();
+    const account = this.create(config);
+    this.accounts.set(config.id, { key, account });
+    this._onDidCreate.fire(account);
+    return account;
+  }
+
+  /** Accounts created so far (those the user has looked at). */
+  active(): ImapAccount[] {
+    return [...this.accounts.values()].map((e) => e.account);
+  }
+
+  /** Closes accounts whose settings changed or that were removed; drops removed accounts' caches. */
+  async reconcile(configs: readonly AccountConfig[]): Promise<void> {
+    const current = new Map(configs.map((a) => [a.id, JSON.stringify(a)]));
+    const stale = [...this.accounts].filter(([id, entry]) => current.get(id) !== entry.key);
+    for (const [id] of stale) this.accounts.delete(id);
+    await Promise.all(stale.map(([, entry]) => entry.account.close()));
+    for (const [id] of stale) {
+      if (!current.has(id)) await this.forget(id);
+    }
+  }
+
+  /** Applies a settings change to every open account (e.g. show unsubscribed folders). */
+  applySettings(): void {
+    const settings = mailroomSettings();
+    for (const { account } of this.accounts.values()) account.setIncludeUnsubscribed(settings.showUnsubscribedFolders);
+  }
+
+  private async forget(accountId: string): Promise<void> {
+    await Promise.all([
+      this.headers.dropAccount(accountId),
+      this.bodies.dropAccount(accountId),
+      this.folderList.drop(accountId),
+      dropOfflineQueue(this.queueDir, accountId),
+    ]).catch((err: unknown) => this.options.log.warn(`dropping caches of removed account ${accountId}: ${String(err)}`));
+  }
+
+  private create(config: AccountConfig): ImapAccount {
+    const settings = mailroomSettings();
+    const log = taggedLog(this.options.log, `imap ${accountLabel(config)}`);
+    const supervisor = new ImapSupervisor({
+      account: config,
+      getPassword: async () => this.options.repository.getPassword(config.id),
+      log,
+      timeoutMs: settings.connectionTimeoutMs,
+      clientVersion: this.options.clientVersion,
+      maxConnections: settings.maxConnectionsPerAccount,
+      leases: this.leases,
+      idle: { path: 'INBOX', enabled: true },
+    });
+    return new ImapAccount({
+      account: config,
+      supervisor,
+      headers: this.headers,
+      bodies: this.bodies,
+      folderList: this.folderList,
+      openQueue: () => OfflineQueue.open({ dir: this.queueDir, accountId: config.id, log }),
+      log,
+      pollIntervalMs: settings.pollIntervalMs,
+      includeUnsubscribed: settings.showUnsubscribedFolders,
+    });
+  }
+
+  dispose(): void {
+    for (const { account } of this.accounts.values()) void account.close();
+    this.accounts.clear();
+    this._onDidCreate.dispose();
+    void this.headers.flushAll().catch(() => undefined);
+  }
+}

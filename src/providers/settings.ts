@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+
+/** The `mailroom.*` settings, read in one place with their bounds. */
+export interface MailroomSettings {
+  pageSize: number;
+  connectionTimeoutMs: number;
+  maxConnectionsPerAccount: number;
+  markReadOnOpen: boolean;
+  notifyNewMail: boolean;
+  bodyCacheBytes: number;
+  showUnsubscribedFolders: boolean;
+  pollIntervalMs: number;
+}
+
+export function mailroomSettings(): MailroomSettings {
+  const c = vscode.workspace.getConfiguration('mailroom');
+  const num = (key: string, fallback: number, min: number, max: number): number => {
+    const v = c.get<number>(key, fallback);
+    return typeof v === 'number' && Number.isFinite(v) ? Math.max(min, Math.min(max, v)) : fallback;
+  };
+  return {
+    pageSize: num('pageSize', 50, 10, 500),
+    connectionTimeoutMs: num('connectionTimeoutSeconds', 20, 3, 300) * 1000,
+    maxConnectionsPerAccount: Math.floor(num('maxConnectionsPerAccount', 2, 1, 10)),
+    markReadOnOpen: c.get<boolean>('markReadOnOpen', true),
+    notifyNewMail: c.get<boolean>('notifyNewMail', false),
+    bodyCacheBytes: num('bodyCacheMegabytes', 200, 0, 100_000) * 1024 * 1024,
+    showUnsubscribedFolders: c.get<boolean>('showUnsubscribedFolders', false),
+    pollIntervalMs: num('pollIntervalSeconds', 60, 0, 24 * 3600) * 1000,
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * A server check's report (the `mailroom-check --json` shape) and the typed protocol between the
+ * extension host and the report webview. Both sides import this file; it holds types and pure
+ * validators only (no vscode, no DOM, no Node).
+ */
+
+export type ProbeProtocol = 'imap' | 'pop3' | 'smtp';
+/** URL schemes the probe understands; `submission` is SMTP on 587 with STARTTLS. */
+export type ProbeScheme = 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'smtp' | 'smtps' | 'submission';
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+
+/** Phases in the order they run; a report names the one that failed. */
+export type ProbePhaseName =
+  | 'dns'
+  | 'connect'
+  | 'greeting'
+  | 'capabilities'
+  | 'starttls'
+  | 'tls'
+  | 'capabilitiesAfterTls'
+  | 'login'
+  | 'capabilitiesAfterLogin'
+  | 'logout';
+
+export interface PhaseRecord {
+  name: ProbePhaseName;
+  ok: boolean;
+  ms: number;
+  /** Why the phase did not run (e.g. login without credentials). */
+  skipped?: string;
+  error?: ProbeError;
+}
+
+export interface ProbeError {
+  /** A MailErrorCode: Timeout, ConnectionClosed, ProtocolError, TlsFailed ... */
+  code: string;
+  message: string;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** Subject alternative names as Node prints them: "DNS:localhost, IP Address:127.0.0.1". */
+  san: string;
+  sha256: string;
+  /** Whole days until validTo, rounded toward zero; negative once expired more than a day ago. */
+  daysToExpiry: number;
+  /** validTo has passed. */
+  expired: boolean;
+  selfSigned: boolean;
+}
+
+export interface TlsReport {
+  mode: TlsMode;
+  /** A TLS session was established. */
+  ok: boolean;
+  /** STARTTLS/STLS was listed before TLS (plain ports only). */
+  starttlsOffered?: boolean;
+  /** The server's reply to STARTTLS/STLS, as sent. */
+  starttlsResponse?: string;
+  ms?: number;
+  version?: string;
+  cipher?: string;
+  alpn?: string | null;
+  /** The chain verified against the trust store (and any extra CAs) and the host name matched. */
+  authorized?: boolean;
+  /** The exact OpenSSL/Node reason when not authorized, e.g. CERT_HAS_EXPIRED. */
+  authorizationError?: string;
+  /** A sentence saying what authorizationError means. */
+  authorizationReason?: string;
+  hostnameMatch?: boolean;
+  /** Why the host name does not match, as tls.checkServerIdentity says it. */
+  hostnameError?: string;
+  /** The leaf matches the account's trusted (pinned) certificate. */
+  pinned?: boolean;
+  certificate?: CertificateInfo;
+  /** Leaf first, then issuers as far as known. */
+  chain?: CertificateInfo[];
+  error?: ProbeError;
+}
+
+export interface CapabilitySets {
+  /** On the unencrypted link (null: implicit TLS, or not reached). */
+  beforeTls: string[] | null;
+  afterTls: string[] | null;
+  afterLogin: string[] | null;
+}
+
+export interface LoginResult {
+  attempted: boolean;
+  ok?: boolean;
+  /** How credentials were sent: LOGIN, AUTHENTICATE PLAIN, USER/PASS, AUTH PLAIN ... */
+  method?: string;
+  skipped?: string;
+  error?: ProbeError;
+}
+
+export interface AuthReport {
+  /** SASL mechanisms offered when login would happen (after TLS when there is TLS). */
+  mechanisms: string[];
+  /** POP3: the greeting carries an APOP timestamp. */
+  apop: boolean;
+  /** IMAP: LOGINDISABLED was listed on the unencrypted link. */
+  loginDisabled: boolean;
+  /** Plaintext login (IMAP LOGIN/AUTH=PLAIN, POP3 USER, SMTP AUTH PLAIN/LOGIN) offered before TLS. */
+  plaintextBeforeTls: boolean;
+  login: LoginResult;
+}
+
+export interface GreetingReport {
+  ok: boolean;
+  ms?: number;
+  /** The greeting as sent (SMTP multi-line greetings joined with "\n"). */
+  banner?: string;
+  /** POP3 APOP timestamp "<...@...>". */
+  apopTimestamp?: string;
+  /** IMAP ID name/version, POP3 IMPLEMENTATION. */
+  implementation?: string;
+  /** IMAP PREAUTH greeting: already logged in. */
+  preauth?: boolean;
+}
+
+export interface Pop3Policy {
+  /** EXPIRE argument as sent: days, "NEVER", possibly followed by "USER". */
+  expire?: string;
+  /** LOGIN-DELAY argument as sent: seconds, possibly followed by "USER". */
+  loginDelay?: string;
+}
+
+export interface ProbeWarning {
+  code: WarningCode;
+  message: string;
+}
+
+/** Stable warning codes; tests and scripts match on these, never on the message. */
+export type WarningCode =
+  | 'plaintext-auth-unencrypted'
+  | 'no-starttls'
+  | 'capabilities-changed-after-tls'
+  | 'tls-outdated'
+  | 'certificate-expiring'
+  | 'certificate-expired'
+  | 'certificate-self-signed'
+  | 'certificate-wrong-host'
+  | 'certificate-untrusted'
+  | 'greeting-slow'
+  | 'pop3-no-uidl'
+  | 'pop3-expire-conflict';
+
+export interface CapabilityExplanation {
+  /** The capability as Mailroom names it (IDLE, UIDL, AUTH ...). */
+  capability: string;
+  offered: boolean;
+  /** What it means for Mailroom. */
+  meaning: string;
+}
+
+export interface ConnectReport {
+  ok: boolean;
+  ms: number;
+  /** The address actually connected to. */
+  address?: string;
+  dnsMs?: number;
+  error?: string;
+}
+
+export interface ProbeReport {
+  url: string;
+  protocol: ProbeProtocol;
+  scheme: ProbeScheme;
+  host: string;
+  port: number;
+  /** ISO 8601 start time. */
+  startedAt: string;
+  totalMs: number;
+  connect: ConnectReport;
+  greeting: GreetingReport;
+  tls: TlsReport;
+  capabilities: CapabilitySets;
+  auth: AuthReport;
+  pop3?: Pop3Policy;
+  warnings: ProbeWarning[];
+  explanations: CapabilityExplanation[];
+  phases: PhaseRecord[];
+  /** The phase that failed; absent when every phase that ran succeeded. */
+  failedPhase?: ProbePhaseName;
+  error?: ProbeError;
+  /** The dialogue, credentials masked. Left out of `--json` unless asked for. */
+  transcript?: TranscriptLine[];
+}
+
+export interface TranscriptLine {
+  /** Milliseconds since the probe started. */
+  t: number;
+  /** C: client to server, S: server to client, *: what happened (connect, TLS, close). */
+  dir: 'C' | 'S' | '*';
+  text: string;
+}
+
+/** The overall verdict the CLI turns into its exit code and the webview into a badge. */
+export type ProbeVerdict = 'ok' | 'warnings' | 'failed';
+
+export function verdictOf(report: ProbeReport): ProbeVerdict {
+  if (report.failedPhase) return 'failed';
+  return report.warnings.length ? 'warnings' : 'ok';
+}
+
+// ---- host <-> webview messages ----
+
+export interface ProbeViewModel {
+  title: string;
+  /** Still running: the reports so far, and how many endpoints are pending. */
+  pending: number;
+  reports: ProbeReport[];
+}
+
+export type ToProbeWebview = { type: 'show'; view: ProbeViewModel };
+
+export type FromProbeWebview =
+  | { type: 'ready' }
+  | { type: 'copy'; format: 'markdown' | 'json' }
+  | { type: 'rendered'; endpoints: number; textLength: number };
+
+/** Messages from a webview are untrusted input: check the shape before acting on one. */
+export function parseFromProbeWebview(value: unknown): FromProbeWebview | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  switch (v.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'copy':
+      return v.format === 'markdown' || v.format === 'json' ? { type: 'copy', format: v.format } : undefined;
+    case 'rendered':
+      if (typeof v.endpoints === 'number' && typeof v.textLength === 'number') {
+        return { type: 'rendered', endpoints: v.endpoints, textLength: v.textLength };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function parseToProbeWebview(value: unknown): ToProbeWebview | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.type !== 'show' || typeof v.view !== 'object' || v.view === null) return undefined;
+  const view = v.view as Record<string, unknown>;
+  if (typeof view.title !== 'string' || typeof view.pending !== 'number' || !Array.isArray(view.reports)) return undefined;
+  return { type: 'show', view: v.view as ProbeViewModel };
+}
