@@ -69,11 +69,21 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { message: 'media/message/main.ts' },
+    entryPoints: { message: 'media/message/main.ts', probe: 'media/probe/main.ts' },
     format: 'iife',
     platform: 'browser',
     target: 'es2022',
     outdir: 'dist/webviews',
+  },
+  {
+    // `mailroom-check`, the capability probe on the command line (package.json "bin").
+    ...common,
+    entryPoints: ['src/cli/mailroomCheck.ts'],
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: 'dist/cli/mailroom-check.js',
+    banner: { js: '#!/usr/bin/env node' },
   },
 ];
 

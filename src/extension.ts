@@ -9,6 +9,7 @@ import { registerSearchCommands } from './providers/commands/searchCommands';
 import { registerPop3Commands } from './providers/commands/pop3Commands';
 import { ImapAccountRegistry } from './providers/imapAccounts';
 import { Pop3AccountRegistry } from './providers/pop3Accounts';
+import { registerProbeCommands } from './providers/probe/probeCommands';
 import { createOutputLog } from './providers/log';
 import { MessagePanelManager } from './providers/messagePanel';
 import { MessageSources } from './providers/messageSources';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   });
   const panels = new MessagePanelManager(context.extensionUri, new MessageSources(imap, pop3, log), log);
   const statusBar = new MailStatusBar(imap, log);
+  const probe = registerProbeCommands({ log: logChannel, extensionUri: context.extensionUri, accounts: repository });
 
   context.subscriptions.push(
     logChannel,
@@ -51,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     treeView,
     panels,
     statusBar,
+    probe,
     watchPop3Inboxes(statusBar, pop3, repository),
     registerAccountCommands({ repository, sessions, model: treeModel, log }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
@@ -83,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     pop3,
     statusBar,
     dragAndDrop,
+    probe,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
   };
 }

@@ -44,6 +44,8 @@ export function toMailError(err: unknown, endpoint: EndpointLabel, certificate?:
     );
   }
   switch (code) {
+    case 'LiteralTooLarge':
+      return new MailError('LimitExceeded', `${where} sent a response larger than Mailroom accepts.`, { detail, cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new MailError('HostNotFound', `The host name ${endpoint.host} could not be found. Check the spelling and your network.`, { detail, cause: err });

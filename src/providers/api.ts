@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { ImapAccountRegistry } from './imapAccounts';
 import type { MessagePanelManager } from './messagePanel';
 import type { Pop3AccountRegistry } from './pop3Accounts';
+import type { ProbeFeature } from './probe/probeCommands';
 import type { MailStatusBar } from './statusBar';
 import type { MailDragAndDropController } from './tree/dragAndDrop';
 import type { MailNode } from './tree/nodes';
@@ -22,6 +23,8 @@ export interface MailroomApi {
   /** POP3 accounts' local caches and checks. */
   readonly pop3: Pop3AccountRegistry;
   readonly statusBar: MailStatusBar;
+  /** Server checks; tests wait for its report webview. */
+  readonly probe: ProbeFeature;
   /** The tree's drag-and-drop controller (tests drive drops through it, as the workbench does). */
   readonly dragAndDrop: MailDragAndDropController;
   /** Whether SecretStorage holds a password for the account (never the password itself). */

@@ -108,6 +108,10 @@ export class MailStatusBar extends Disposable {
       account.onNewMail((mail) => {
         if (mail.path.toUpperCase() === 'INBOX') this.notifyNewMail(label, mail);
       }),
+      account.onDidClose(() => {
+        registration.dispose();
+        subscriptions.forEach((d) => d.dispose());
+      }),
     ];
     this._register({ dispose: () => [registration, ...subscriptions].forEach((d) => d.dispose()) });
     // INBOX is kept in sync (IDLE) from the moment the account is in use, for this count.

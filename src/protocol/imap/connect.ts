@@ -1,11 +1,10 @@
-import type { ConnectionOptions } from 'node:tls';
 import type { ImapFlow } from 'imapflow';
 import { AccountConfig, assertPasswordTransportAllowed } from '../account';
 import { toMailError } from '../connectionErrors';
-import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
 import { loadMailLibraries } from '../loadMailLibraries';
-import { fetchPeerCertificate, pinnedTlsOptions } from '../tls/certificate';
+import { fetchPeerCertificate } from '../tls/certificate';
+import { tlsOptionsFor } from '../tls/pinning';
 import { imapflowLogger } from './imapflowLogger';
 
 export interface ImapConnectOptions {
@@ -72,23 +71,4 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
   }
   log.info(`connected; capabilities: ${[...client.capabilities.keys()].join(' ')}`);
   return client;
-}
-
-async function tlsOptionsFor(account: AccountConfig, timeoutMs: number): Promise<ConnectionOptions> {
-  const pin = account.trustedCertificateSha256;
-  if (!pin || account.security === 'none') return { rejectUnauthorized: true };
-  // Read the presented certificate to get its PEM; the real connection then verifies against
-  // exactly that PEM, so a certificate swapped in between still fails.
-  const peer = await fetchPeerCertificate(account, timeoutMs).catch((err: unknown) => {
-    throw toMailError(err, account);
-  });
-  if (peer.certificate.sha256 !== pin) {
-    if (peer.authorized) return { rejectUnauthorized: true };
-    throw new MailError(
-      'CertificateUntrusted',
-      `${account.host}:${account.port} now presents a different certificate from the one you chose to trust. Mailroom did not send your password. If the server's certificate was renewed, check the new one and trust it again.`,
-      { certificate: peer.certificate, tlsReason: 'PINNED_CERTIFICATE_MISMATCH' },
-    );
-  }
-  return pinnedTlsOptions(peer.certificate.pem, pin);
 }

@@ -23,7 +23,7 @@ import { createFolder, deleteFolder, renameFolder, setSubscribed, listAllFolders
 import { searchFolder, SearchCriteria } from './operations/search';
 import { replayQueue } from './replay';
 import type { ConnectionState, ImapSupervisor, MailboxEvent } from './supervisor';
-import { syncFolder, SyncResult } from './sync';
+import { fetchNewestPage, syncFolder, SyncResult } from './sync';
 import type { OfflineOperation } from './operations/offlineOperation';
 
 /** What the account needs from its durable offline queue (src/store/offlineQueue.ts). */
@@ -106,6 +106,9 @@ export class ImapAccount implements IDisposable {
   readonly onDidChangeFolders: Event<void> = this._onDidChangeFolders.event;
   private readonly _onNewMail = new Emitter<NewMail>();
   readonly onNewMail: Event<NewMail> = this._onNewMail.event;
+  private readonly _onDidClose = new Emitter<void>();
+  /** Fires once when the account is closed (settings changed or account removed). */
+  readonly onDidClose: Event<void> = this._onDidClose.event;
   readonly onDidChangeState: Event<ConnectionState>;
 
   private readonly openFolders = new Set<string>();
@@ -124,6 +127,8 @@ export class ImapAccount implements IDisposable {
   constructor(private readonly options: ImapAccountOptions) {
     this.onDidChangeState = options.supervisor.onDidChangeState;
     this.queueReady = options.openQueue().then((q) => (this.queue = q));
+    // Connect now (the account is created when the user looks at it): IDLE on INBOX starts.
+    options.supervisor.start();
     this.queueReady.catch((err: unknown) => options.log.error(`offline queue unavailable: ${String(err)}`));
     this.subscriptions.push(
       options.supervisor.onMailboxEvent((e) => this.onMailboxEvent(e)),
@@ -165,6 +170,7 @@ export class ImapAccount implements IDisposable {
       if (!isUnreachable(error)) throw error;
       const cached = this.lastFolders ?? (await this.options.folderList.load(this.id));
       if (!cached) throw error;
+      this.lastFolders = cached;
       return { folders: cached, offline: true, error };
     }
   }
@@ -174,7 +180,8 @@ export class ImapAccount implements IDisposable {
   }
 
   /** The Trash folder by special use, falling back to a top-level folder named Trash. */
-  trashPath(): string | undefined {
+  async trashPath(): Promise<string | undefined> {
+    if (!this.lastFolders) await this.folders().catch(() => undefined);
     const all = flattenFolders(this.lastFolders ?? []);
     return all.find((f) => f.specialUse === '\\Trash')?.path ?? all.find((f) => f.path.toLowerCase() === 'trash')?.path;
   }
@@ -187,7 +194,8 @@ export class ImapAccount implements IDisposable {
 
   async renameFolder(path: string, newName: string): Promise<string> {
     const { to: newPath } = await this.online('rename folder', (client) => renameFolder(client, path, newName));
-    await this.options.headers.renameFolder(this.id, path, newPath);
+    const delimiter = flattenFolders(this.lastFolders ?? []).find((f) => f.path === path)?.delimiter;
+    await this.options.headers.renameFolder(this.id, path, newPath, delimiter);
     await this.options.bodies.dropFolder(this.id, path);
     if (this.openFolders.delete(path)) this.openFolders.add(newPath);
     await this.refreshFolderList();
@@ -213,13 +221,19 @@ export class ImapAccount implements IDisposable {
   // ---- messages ------------------------------------------------------------------------------
 
   /**
-   * The folder's cache, as it is now (possibly empty), and a sync with the server started in the
-   * background; its result arrives as `onDidChangeFolder`.
+   * The folder's cache, as it is now, and a sync with the server started in the background; its
+   * result arrives as `onDidChangeFolder`. A folder never seen before first gets its newest
+   * `firstPage` envelopes (one SELECT and one FETCH), so a large folder shows at once.
    */
-  async openFolder(path: string): Promise<FolderCache> {
+  async openFolder(path: string, firstPage = 0): Promise<FolderCache> {
     const cache = await this.options.headers.folder(this.id, path);
     if (!this.openFolders.has(path)) {
       this.openFolders.add(path);
+      if (firstPage > 0 && !cache.state() && cache.count() === 0) {
+        await this.options.supervisor
+          .run(`first page ${path}`, (client) => fetchNewestPage(client, cache, { limit: firstPage, log: this.options.log }))
+          .catch((err: unknown) => this.options.log.info(`first page of ${path} not fetched: ${asMailError(err).message}`));
+      }
       void this.sync(path).catch(() => undefined);
     }
     return cache;
@@ -283,7 +297,7 @@ export class ImapAccount implements IDisposable {
 
   /** Moves to Trash; in Trash (or without one) removes for good: the caller confirms first. */
   async delete(path: string, uids: number[]): Promise<WriteOutcome> {
-    const trash = this.trashPath();
+    const trash = await this.trashPath();
     if (trash && trash !== path) return this.transfer('move', path, uids, trash);
     const outcome = await this.write({ kind: 'delete', path, uids }, async (client) => {
       const result = await deleteMessages(client, path, uids, {});
@@ -294,8 +308,8 @@ export class ImapAccount implements IDisposable {
   }
 
   /** True when deleting in `path` removes messages for good instead of moving them to Trash. */
-  deletesPermanently(path: string): boolean {
-    const trash = this.trashPath();
+  async deletesPermanently(path: string): Promise<boolean> {
+    const trash = await this.trashPath();
     return !trash || trash === path;
   }
 
@@ -356,6 +370,8 @@ export class ImapAccount implements IDisposable {
     if (this.pollTimer) clearInterval(this.pollTimer);
     for (const t of this.debounce.values()) clearTimeout(t);
     for (const s of this.subscriptions) s.dispose();
+    this._onDidClose.fire();
+    this._onDidClose.dispose();
     this._onDidChangeFolder.dispose();
     this._onDidChangeFolders.dispose();
     this._onNewMail.dispose();

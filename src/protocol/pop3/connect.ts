@@ -9,7 +9,8 @@ import { accountLabel, assertPasswordTransportAllowed, type AccountConfig } from
 import { toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import { maskKnownSecret, type ProtocolLog } from '../log';
-import { fetchPeerCertificate, pinnedTlsOptions } from '../tls/certificate';
+import { fetchPeerCertificate } from '../tls/certificate';
+import { tlsOptionsFor } from '../tls/pinning';
 import type { Pop3AuthMethod } from './auth';
 import { Pop3Client, type Pop3Session } from './client';
 import { Pop3Connection } from './connection';
@@ -118,26 +119,4 @@ function openSocket(account: AccountConfig, tlsOptions: tls.ConnectionOptions, t
   }).catch(async (err: unknown) => {
     throw await mapConnectError(err, account, '', timeoutMs);
   });
-}
-
-/**
- * TLS options honouring a certificate the user pinned (same rule as connectImap): the presented
- * certificate is read first to get its PEM, the real connection then verifies against exactly
- * that PEM, so a certificate swapped in between still fails.
- */
-async function tlsOptionsFor(account: AccountConfig, timeoutMs: number): Promise<tls.ConnectionOptions> {
-  const pin = account.trustedCertificateSha256;
-  if (!pin || account.security === 'none') return { rejectUnauthorized: true };
-  const peer = await fetchPeerCertificate(account, timeoutMs).catch((err: unknown) => {
-    throw toMailError(err, account);
-  });
-  if (peer.certificate.sha256 !== pin) {
-    if (peer.authorized) return { rejectUnauthorized: true };
-    throw new MailError(
-      'CertificateUntrusted',
-      `${account.host}:${account.port} now presents a different certificate from the one you chose to trust. Mailroom did not send your password. If the server's certificate was renewed, check the new one and trust it again.`,
-      { certificate: peer.certificate, tlsReason: 'PINNED_CERTIFICATE_MISMATCH' },
-    );
-  }
-  return pinnedTlsOptions(peer.certificate.pem, pin);
 }

@@ -39,6 +39,7 @@ export interface Dialogue {
 
 /** Server text for an error message: one line, bounded. */
 export function quote(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a message
   const t = text.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
   return t.length > PROBE_LIMITS.maxQuotedChars ? `${t.slice(0, PROBE_LIMITS.maxQuotedChars)}…` : t;
 }

@@ -86,9 +86,12 @@ async function openTls(endpoint: TlsEndpoint): Promise<tls.TLSSocket> {
 function handshake(socket: tls.TLSSocket): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     socket.once('secureConnect', () => resolve(socket));
-    socket.once('error', (err) => {
+    socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.destroy();
-      reject(new MailError('TlsFailed', `The TLS handshake failed: ${err.message}`, { cause: err }));
+      // A refused, reset or unreachable socket is not a TLS problem: the caller maps it (and an
+      // outage must read as "unreachable", so the account goes offline and retries).
+      if (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) reject(err);
+      else reject(new MailError('TlsFailed', `The TLS handshake failed: ${err.message}`, { cause: err }));
     });
   });
 }

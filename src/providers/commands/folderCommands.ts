@@ -41,7 +41,7 @@ export function registerFolderCommands(deps: FolderCommandDeps): vscode.Disposab
       if (!request?.confirmed) {
         const total = deps.model.counts(folder).total;
         const choice = await vscode.window.showWarningMessage(
-          `Delete the folder ${folder.folder.path}${total ? ` and its ${total} message${total === 1 ? '' : 's'}` : ''} on the server?`,
+          `Delete the folder ${folder.folder.path}${total ? ` and its ${total} message${total === 1 ? '' : 's'}` : ''}${folder.folder.children.length ? ', with all its subfolders,' : ''} on the server?`,
           { modal: true, detail: 'Every device will lose this folder. This cannot be undone.' },
           'Delete Folder',
         );

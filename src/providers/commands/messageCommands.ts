@@ -41,7 +41,7 @@ export function registerMessageCommands(deps: MessageCommandDeps): vscode.Dispos
     vscode.commands.registerCommand('mailroom.deleteMessage', (node?: MailNode, selection?: MailNode[], options?: { confirmed?: boolean }) =>
       run(deps, 'Deleting', node, selection, async (group) => {
         const account = deps.imap.get(group.account);
-        if (account.deletesPermanently(group.path) && !options?.confirmed) {
+        if ((await account.deletesPermanently(group.path)) && !options?.confirmed) {
           const choice = await vscode.window.showWarningMessage(
             `Permanently delete ${group.uids.length === 1 ? 'this message' : `${group.uids.length} messages`} from ${group.path}?`,
             { modal: true, detail: 'This cannot be undone.' },

@@ -316,9 +316,10 @@ export class MailTreeModel extends Disposable {
     const account = this.imap.get(node.account);
     let cache: FolderCache;
     try {
-      cache = await account.openFolder(node.folder.path);
+      cache = await account.openFolder(node.folder.path, mailroomSettings().pageSize);
       this.openCaches.set(node.id, cache);
-      if (!cache.state()) await account.sync(node.folder.path); // first visit: wait for the headers
+      // Nothing to show yet (empty folder, or the first page failed): wait for the sync's verdict.
+      if (!cache.state() && cache.count() === 0) await account.sync(node.folder.path);
     } catch (err) {
       const error = asMailError(err);
       this.log.warn(`listing ${node.folder.path} failed: ${error.message} ${error.detail ?? ''}`);

@@ -11,27 +11,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MailError } from '../../protocol/errors';
 import { ProtocolLog, silentLog } from '../../protocol/log';
-import { CorruptFileError, readJsonOrUndefined, writeFileAtomic } from '../atomicFile';
 import { headerBlockLength, parseHeaderFields } from './headers';
+import { IndexFile, JournalLine, RemovedMessage } from './indexFile';
 import { MAX_HEADER_BYTES, TMP_LEFTOVER_MAX_AGE_MS } from './limits';
 import { fileNameFor, Maildir, MaildirName, newBaseName, parseMaildirName } from './maildir';
 import { CachedPop3Message, LocalFlags } from './types';
 
-const INDEX_VERSION = 1;
-const INDEX_FILE = 'pop3-index.json';
-
-interface IndexFile {
-  version: number;
-  messages: CachedPop3Message[];
-  /** Messages removed locally but maybe still on the server: never downloaded again. */
-  removed: RemovedMessage[];
-}
-
-export interface RemovedMessage {
-  uidl: string;
-  /** When the message had been downloaded (the age policies count from here). */
-  receivedAt: string;
-}
+export type { RemovedMessage } from './indexFile';
 
 export interface Pop3CacheOptions {
   log?: ProtocolLog;
@@ -45,14 +31,18 @@ export function accountDirName(accountId: string): string {
 
 export class Pop3Cache {
   private entries = new Map<string, CachedPop3Message>();
+  /** Messages removed locally but maybe still on the server: never downloaded again. */
   private removed = new Map<string, RemovedMessage>();
   private sorted: CachedPop3Message[] | undefined;
-  private dirty = false;
+  /** UIDLs whose entry or tombstone changed since the index was last saved. */
+  private changedEntries = new Set<string>();
+  private changedTombs = new Set<string>();
+  private snapshotNeeded = false;
   private stamp = '';
   private queue: Promise<unknown> = Promise.resolve();
   private lastWarnings: string[] = [];
   readonly maildir: Maildir;
-  private readonly indexPath: string;
+  private readonly index: IndexFile;
 
   private constructor(
     readonly dir: string,
@@ -60,7 +50,7 @@ export class Pop3Cache {
     private readonly log: ProtocolLog,
   ) {
     this.maildir = new Maildir(path.join(dir, 'Maildir'));
-    this.indexPath = path.join(dir, INDEX_FILE);
+    this.index = new IndexFile(dir);
   }
 
   /** Opens (creating if needed) and reconciles the cache of `accountId` under `root`. */
@@ -91,6 +81,11 @@ export class Pop3Cache {
   get(uidl: string): CachedPop3Message | undefined {
     const entry = this.entries.get(uidl);
     return entry && copy(entry);
+  }
+
+  /** What the check policy needs of a cached entry, without copying it. */
+  peek(uidl: string): { receivedAt: string; partial: boolean } | undefined {
+    return this.entries.get(uidl);
   }
 
   has(uidl: string): boolean {
@@ -140,9 +135,7 @@ export class Pop3Cache {
       const parsed = parseMaildirName(current);
       const name = fileNameFor(parsed?.base ?? current, next, parsed?.otherFlags ?? '');
       await this.maildir.rename(current, name);
-      this.entries.set(uidl, { ...entry, flags: next, file: `cur/${name}` });
-      this.sorted = undefined;
-      this.dirty = true;
+      this.put({ ...entry, flags: next, file: `cur/${name}` });
       await this.saveNow();
     });
   }
@@ -156,9 +149,12 @@ export class Pop3Cache {
       const entry = this.require(uidl);
       await this.maildir.unlink(path.basename(entry.file));
       this.entries.delete(uidl);
-      if (!entry.deletedFromServer) this.removed.set(uidl, { uidl, receivedAt: entry.receivedAt });
+      this.changedEntries.add(uidl);
       this.sorted = undefined;
-      this.dirty = true;
+      if (!entry.deletedFromServer) {
+        this.removed.set(uidl, { uidl, receivedAt: entry.receivedAt });
+        this.changedTombs.add(uidl);
+      }
       await this.saveNow();
     });
   }
@@ -186,9 +182,7 @@ export class Pop3Cache {
       ...parseHeaderFields(bytes.subarray(0, Math.min(bytes.length, headerBlockLength(bytes), MAX_HEADER_BYTES))),
       deletedFromServer: false,
     };
-    this.entries.set(uidl, entry);
-    this.sorted = undefined;
-    this.dirty = true;
+    this.put(entry);
     return copy(entry);
   }
 
@@ -212,9 +206,7 @@ export class Pop3Cache {
         partial: false,
         file: `cur/${name}`,
       };
-      this.entries.set(uidl, next);
-      this.sorted = undefined;
-      this.dirty = true;
+      this.put(next);
       await this.saveNow();
       await this.maildir.unlink(oldName);
       return copy(next);
@@ -225,11 +217,8 @@ export class Pop3Cache {
   markDeletedFromServer(uidls: Iterable<string>): void {
     for (const uidl of uidls) {
       const entry = this.entries.get(uidl);
-      if (entry && !entry.deletedFromServer) {
-        this.entries.set(uidl, { ...entry, deletedFromServer: true });
-        this.dirty = true;
-      }
-      if (this.removed.delete(uidl)) this.dirty = true;
+      if (entry && !entry.deletedFromServer) this.put({ ...entry, deletedFromServer: true });
+      if (this.removed.delete(uidl)) this.changedTombs.add(uidl);
     }
   }
 
@@ -253,6 +242,12 @@ export class Pop3Cache {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  private put(entry: CachedPop3Message): void {
+    this.entries.set(entry.uidl, entry);
+    this.changedEntries.add(entry.uidl);
+    this.sorted = undefined;
+  }
+
   private require(uidl: string): CachedPop3Message {
     const entry = this.entries.get(uidl);
     if (!entry) throw new MailError('MessageNotFound', 'This message is no longer in the local POP3 cache.', { detail: uidl });
@@ -270,18 +265,35 @@ export class Pop3Cache {
   }
 
   private async diskStamp(): Promise<string> {
-    const index = await fs.stat(this.indexPath).catch(() => undefined);
-    return `${index?.mtimeMs ?? 0}:${index?.size ?? 0}:${await this.maildir.curStamp()}`;
+    return `${await this.index.stamp()}:${await this.maildir.curStamp()}`;
   }
 
   private async saveNow(): Promise<void> {
-    if (!this.dirty) return;
-    const file: IndexFile = { version: INDEX_VERSION, messages: [...this.entries.values()], removed: [...this.removed.values()] };
-    this.dirty = false;
+    if (!this.snapshotNeeded && !this.changedEntries.size && !this.changedTombs.size) return;
+    const changes: JournalLine[] = [];
+    for (const uidl of this.changedEntries) {
+      const entry = this.entries.get(uidl);
+      changes.push(entry ? { put: entry } : { del: uidl });
+    }
+    for (const uidl of this.changedTombs) {
+      const tomb = this.removed.get(uidl);
+      changes.push(tomb ? { tomb } : { untomb: uidl });
+    }
+    const forced = this.snapshotNeeded;
+    this.changedEntries = new Set();
+    this.changedTombs = new Set();
+    this.snapshotNeeded = false;
     try {
-      await writeFileAtomic(this.indexPath, JSON.stringify(file));
+      await this.index.save({ messages: this.entries, removed: this.removed }, changes, forced);
     } catch (e) {
-      this.dirty = true;
+      // keep the changes pending: the next save writes them again
+      for (const c of changes) {
+        if ('put' in c) this.changedEntries.add(c.put.uidl);
+        else if ('del' in c) this.changedEntries.add(c.del);
+        else if ('tomb' in c) this.changedTombs.add(c.tomb.uidl);
+        else this.changedTombs.add(c.untomb);
+      }
+      this.snapshotNeeded ||= forced;
       throw e;
     }
     this.stamp = await this.diskStamp();
@@ -296,20 +308,11 @@ export class Pop3Cache {
     const adopted = await this.maildir.adoptNew();
     if (adopted.length) this.log.info(`took ${adopted.length} message(s) from ${this.maildir.new} into cur/`);
 
-    let index: IndexFile | undefined;
-    try {
-      index = await readJsonOrUndefined<IndexFile>(this.indexPath);
-    } catch (e) {
-      if (!(e instanceof CorruptFileError)) throw e;
-      warnings.push(`The POP3 index of ${this.accountId} was corrupt and has been rebuilt from the mail folder.`);
-    }
-    if (index && (index.version !== INDEX_VERSION || !Array.isArray(index.messages))) {
-      warnings.push(`The POP3 index of ${this.accountId} has an unknown format and has been rebuilt from the mail folder.`);
-      index = undefined;
-    }
-    const indexed = new Map<string, CachedPop3Message>();
-    for (const m of index?.messages ?? []) if (isEntry(m)) indexed.set(m.uidl, m);
-    let changed = index === undefined;
+    const read = await this.index.read();
+    if (!read.ok && read.problem === 'corrupt') warnings.push(`The POP3 index of ${this.accountId} was corrupt and has been rebuilt from the mail folder.`);
+    if (!read.ok && read.problem === 'unknown-format') warnings.push(`The POP3 index of ${this.accountId} has an unknown format and has been rebuilt from the mail folder.`);
+    const indexed = read.ok ? read.content.messages : new Map<string, CachedPop3Message>();
+    let changed = !read.ok;
 
     const files = new Map<string, Array<{ name: string; parsed: MaildirName }>>();
     for (const name of await this.maildir.listCur()) {
@@ -341,16 +344,16 @@ export class Pop3Cache {
       }
     }
     const removed = new Map<string, RemovedMessage>();
-    for (const r of index?.removed ?? []) {
-      if (r && typeof r.uidl === 'string' && !entries.has(r.uidl)) removed.set(r.uidl, { uidl: r.uidl, receivedAt: String(r.receivedAt) });
-    }
+    for (const r of read.ok ? read.content.removed.values() : []) if (!entries.has(r.uidl)) removed.set(r.uidl, r);
 
     this.entries = entries;
     this.removed = removed;
     this.sorted = undefined;
     this.lastWarnings = warnings;
     for (const w of warnings) this.log.warn(w);
-    this.dirty = changed;
+    this.changedEntries = new Set();
+    this.changedTombs = new Set();
+    this.snapshotNeeded = changed;
     if (changed) await this.saveNow();
     else this.stamp = await this.diskStamp();
   }
@@ -424,12 +427,4 @@ function sortNewestFirst(entries: Iterable<CachedPop3Message>): CachedPop3Messag
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function isEntry(value: unknown): value is CachedPop3Message {
-  const v = value as CachedPop3Message;
-  return (
-    typeof v === 'object' && v !== null && typeof v.uidl === 'string' && typeof v.file === 'string' &&
-    typeof v.size === 'number' && typeof v.receivedAt === 'string' && typeof v.flags === 'object' && v.flags !== null
-  );
 }

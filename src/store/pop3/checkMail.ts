@@ -14,7 +14,7 @@ import { MailError } from '../../protocol/errors';
 import { ProtocolLog } from '../../protocol/log';
 import { connectPop3, Pop3AuthMethod, Pop3Session } from '../../protocol/pop3';
 import { Pop3Cache } from './cache';
-import { DELIVERY_CONCURRENCY, INDEX_SAVE_EVERY } from './limits';
+import { DELIVERY_CONCURRENCY, DELIVERY_MAX_BYTES, INDEX_SAVE_EVERY } from './limits';
 import { acquireMaildropLock, lockOptionsFor } from './lock';
 import { CheckPlan, PlannedDownload, planCheck, ServerMessage, validatePolicy } from './policy';
 import { CheckReport, Pop3Policy } from './types';
@@ -45,23 +45,31 @@ export interface CheckMailOptions extends Pop3ConnectionOptions {
 export async function checkMail(options: CheckMailOptions): Promise<CheckReport> {
   validatePolicy(options.policy);
   const report: CheckReport = { downloaded: 0, bytes: 0, deletedFromServer: 0, skippedAlreadyCached: 0, headersOnly: 0, warnings: [] };
+  const timer = phaseTimer(options.log);
   const lock = await acquireMaildropLock(lockOptionsFor(options.account, options.lockDir, options.lockWaitMs));
   try {
     // Another window may have downloaded since this cache was read: look before asking the server.
     report.warnings.push(...(await options.cache.reload()));
+    timer('lock and cache');
     options.signal?.throwIfAborted();
     const session = await connectPop3(connectOptions(options));
+    timer('connect');
     let quit = false;
     try {
-      await new CheckRun(session, options, report).run();
+      await new CheckRun(session, options, report, timer).run();
       quit = true;
     } finally {
       if (!quit) session.close(); // no QUIT: the server rolls back this session's DELEs
       await options.cache.flush();
+      timer('index saved');
     }
   } finally {
     await lock.release();
   }
+  options.log.info(
+    `check done: ${report.downloaded} downloaded (${report.bytes} bytes, ${report.headersOnly} headers only), ` +
+      `${report.skippedAlreadyCached} already cached, ${report.deletedFromServer} deleted from the server`,
+  );
   return report;
 }
 
@@ -96,6 +104,16 @@ export async function fetchFullBody(options: Pop3ConnectionOptions & { cache: Po
   }
 }
 
+/** Logs (debug) the time each phase of a check took. */
+function phaseTimer(log: ProtocolLog): (phase: string) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    log.debug(`check: ${phase} in ${Math.round(now - last)} ms`);
+    last = now;
+  };
+}
+
 function connectOptions(options: Pop3ConnectionOptions): Parameters<typeof connectPop3>[0] {
   return {
     account: options.account,
@@ -117,6 +135,7 @@ class CheckRun {
     private readonly session: Pop3Session,
     private readonly options: CheckMailOptions,
     private readonly report: CheckReport,
+    private readonly timer: (phase: string) => void = () => undefined,
   ) {
     this.now = options.now ?? (() => new Date());
   }
@@ -124,6 +143,7 @@ class CheckRun {
   async run(): Promise<void> {
     const { cache, policy, account } = this.options;
     const messages = await this.listing();
+    this.timer(`listing of ${messages.length}`);
     const hasUidl = this.uidlWorked;
     if (hasUidl) this.noticeGoneFromServer(messages);
     const plan: CheckPlan = planCheck({
@@ -131,7 +151,7 @@ class CheckRun {
       hasUidl,
       policy,
       now: this.now(),
-      cached: (uidl) => cache.get(uidl),
+      cached: (uidl) => cache.peek(uidl),
       removed: (uidl) => cache.getRemoved(uidl),
       label: accountLabel(account),
     });
@@ -139,11 +159,14 @@ class CheckRun {
     this.toDelete.push(...plan.deleteNow);
     this.total = plan.download.length;
     if (this.total) this.options.onProgress?.(0, this.total);
+    this.timer('plan');
 
     await this.downloadWhole(plan.download.filter((d) => !d.headersOnly));
     await this.downloadHeaders(plan.download.filter((d) => d.headersOnly));
+    this.timer(`download of ${this.report.downloaded}`);
     this.options.signal?.throwIfAborted();
     await this.deleteAndQuit();
+    this.timer(`delete ${this.toDelete.length} and quit`);
   }
 
   private uidlWorked = false;
@@ -187,6 +210,7 @@ class CheckRun {
     if (!downloads.length) return;
     const byMsg = new Map(downloads.map((d) => [d.msg, d]));
     const inFlight = new Set<Promise<void>>();
+    let bytesInFlight = 0;
     const state: { failure?: { error: unknown } } = {};
     const throwIfFailed = (): void => {
       if (state.failure) throw state.failure.error;
@@ -198,15 +222,17 @@ class CheckRun {
         const planned = byMsg.get(msg);
         if (!planned) throw new MailError('ProtocolError', `The server sent message ${msg}, which was not asked for.`);
         this.report.bytes += bytes.length;
-        const delivery: Promise<void> = this.keep(planned, bytes).then(
-          () => void inFlight.delete(delivery),
-          (error: unknown) => {
-            inFlight.delete(delivery);
-            state.failure ??= { error };
-          },
-        );
+        bytesInFlight += bytes.length;
+        const settle = (): void => {
+          inFlight.delete(delivery);
+          bytesInFlight -= bytes.length;
+        };
+        const delivery: Promise<void> = this.keep(planned, bytes).then(settle, (error: unknown) => {
+          settle();
+          state.failure ??= { error };
+        });
         inFlight.add(delivery);
-        if (inFlight.size >= DELIVERY_CONCURRENCY) await Promise.race(inFlight);
+        while (inFlight.size >= DELIVERY_CONCURRENCY || (bytesInFlight > DELIVERY_MAX_BYTES && inFlight.size > 1)) await Promise.race(inFlight);
         throwIfFailed();
       });
     } finally {

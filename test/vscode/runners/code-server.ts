@@ -92,9 +92,22 @@ async function main(): Promise<number> {
     page = session.page;
     const suiteCode = await waitForSuite(session.exitCode, session.page, results);
     tail.stop();
+    keepExtensionLogs(server.userDataDir, results);
     return conclude(suiteCode, reportFile, results);
   } finally {
     tail.stop();
+  }
+}
+
+/** The extension host's logs (the Mailroom output channel among them) outlive the temp user-data dir. */
+function keepExtensionLogs(userDataDir: string, results: string): void {
+  const from = path.join(userDataDir, 'logs');
+  const to = path.join(results, 'extension-logs');
+  try {
+    fs.rmSync(to, { recursive: true, force: true });
+    if (fs.existsSync(from)) fs.cpSync(from, to, { recursive: true });
+  } catch (err) {
+    log(`could not keep the extension host logs: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -145,19 +145,21 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
     const serverList = await serverFolders();
     assert.ok(serverList.includes('Ärger 2024/テスト') && !serverList.includes('Ärger'), serverList.join(', '));
 
-    const renamed = await waitFor(async () => (await folders()).find((f) => f.folder.path === 'Ärger 2024'), 'the renamed folder');
-    await vscode.commands.executeCommand('mailroom.unsubscribeFolder', renamed);
-    await waitFor(async () => !(await folders()).some((f) => f.folder.path === 'Ärger 2024'), 'the unsubscribed folder to be hidden');
+    await vscode.commands.executeCommand('mailroom.createFolder', account, { name: 'Newsletters' });
+    const newsletters = await waitFor(async () => (await folders()).find((f) => f.folder.path === 'Newsletters'), 'Newsletters in the tree');
+    await vscode.commands.executeCommand('mailroom.unsubscribeFolder', newsletters);
+    await waitFor(async () => !(await folders()).some((f) => f.folder.path === 'Newsletters'), 'the unsubscribed folder to be hidden');
     await vscode.workspace.getConfiguration('mailroom').update('showUnsubscribedFolders', true, vscode.ConfigurationTarget.Global);
-    const hidden = await waitFor(async () => (await folders()).find((f) => f.folder.path === 'Ärger 2024'), 'unsubscribed folders shown on request');
+    const hidden = await waitFor(async () => (await folders()).find((f) => f.folder.path === 'Newsletters'), 'unsubscribed folders shown on request');
     assert.match(contextOf(hidden), /\.unsubscribed$/);
+    await vscode.commands.executeCommand('mailroom.subscribeFolder', hidden);
     await vscode.workspace.getConfiguration('mailroom').update('showUnsubscribedFolders', undefined, vscode.ConfigurationTarget.Global);
+    await waitFor(async () => (await folders()).some((f) => f.folder.path === 'Newsletters'), 'subscribed again, listed by default');
+    await vscode.commands.executeCommand('mailroom.deleteFolder', await folderNode('Newsletters'), { confirmed: true });
 
-    const child = await waitFor(async () => (await folders()).find((f) => f.folder.path === 'Ärger 2024'), 'the folder again');
-    const children = (await api.treeModel.getChildren(child)).filter((n): n is FolderNode => n.kind === 'folder');
-    for (const c of children) await vscode.commands.executeCommand('mailroom.deleteFolder', c, { confirmed: true });
-    await vscode.commands.executeCommand('mailroom.deleteFolder', child, { confirmed: true });
-    assert.ok(!(await serverFolders()).some((p) => p.startsWith('Ärger')), 'deleted on the server');
+    const renamed = await waitFor(async () => (await folders()).find((f) => f.folder.path === 'Ärger 2024'), 'the renamed folder');
+    await vscode.commands.executeCommand('mailroom.deleteFolder', renamed, { confirmed: true });
+    assert.ok(!(await serverFolders()).some((p) => p.startsWith('Ärger') || p === 'Newsletters'), 'deleted on the server, subfolder included');
   });
 
   it('searches on the server and shows the results as a node', async () => {
@@ -178,7 +180,14 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
   it('browses the cache while the server is down, queues a change, and replays it on reconnect', async () => {
     const inbox = await folderNode('INBOX');
     const april = (await messagesIn(inbox)).find((m) => m.item.subject === 'Invoice April')!;
-    await vscode.commands.executeCommand('mailroom.openMessage', april); // body now cached
+    const rendered = new Promise<void>((resolve) => {
+      const sub = api.panels.onDidRender(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+    await vscode.commands.executeCommand('mailroom.openMessage', april);
+    await rendered; // shown, so its body is in the body cache
     await dovecotControl('stop');
     try {
       api.treeModel.refresh(await accountNode());

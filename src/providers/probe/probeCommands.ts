@@ -1,0 +1,155 @@
+import * as vscode from 'vscode';
+import { AccountConfig, accountLabel } from '../../protocol/account';
+import { MailError } from '../../protocol/errors';
+import type { ProtocolLog } from '../../protocol/log';
+import { parseProbeUrl, probeEndpoint, ProbeOptions, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import { formatTranscript } from '../../protocol/probe/transcript';
+import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
+import { Disposable } from '../../util/dispose';
+import type { AccountRepository } from '../accounts';
+import { reportError } from '../errors';
+import type { AccountNode } from '../tree/nodes';
+import { ProbePanel, ProbeRenderedReport } from './probePanel';
+
+export interface ProbeCommandDeps {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  accounts: Pick<AccountRepository, 'list' | 'get' | 'getPassword'>;
+}
+
+/** `mailroom.scanHost` arguments when called from code: check only these ports. */
+export interface ScanHostRequest {
+  ports?: Partial<Record<ProbeScheme, number>>;
+}
+
+interface Job {
+  title: string;
+  target: ProbeTarget;
+  /** When probing a configured account: the account (its pin, plaintext consent, POP3 policy). */
+  account?: AccountConfig;
+  password?: string;
+}
+
+/**
+ * "Mailroom: Check Server Capabilities…" and "Mailroom: Scan Host…": run the probe, show the
+ * report in a webview, write each transcript (credentials masked) to the log. Both commands
+ * resolve with the reports (JSON-shaped), so tests and other extensions can read them.
+ */
+export class ProbeFeature extends Disposable {
+  private readonly _onDidRenderReport = this._register(new vscode.EventEmitter<ProbeRenderedReport>());
+  /** Fires when a report webview has drawn: what a person now sees. */
+  readonly onDidRenderReport = this._onDidRenderReport.event;
+  private readonly panels = new Set<ProbePanel>();
+
+  constructor(private readonly deps: ProbeCommandDeps) {
+    super();
+    this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string) => this.checkServer(arg)));
+    this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
+  }
+
+  override dispose(): void {
+    for (const panel of [...this.panels]) panel.dispose();
+    super.dispose();
+  }
+
+  private async checkServer(arg: AccountNode | string | undefined): Promise<ProbeReport[] | undefined> {
+    try {
+      const job = await this.resolveJob(arg);
+      if (!job) return undefined;
+      return await this.run(job.title, [job]);
+    } catch (err) {
+      await reportError(this.protocolLog(), 'Checking the server', err);
+      return undefined;
+    }
+  }
+
+  private async scanHost(host: string | undefined, request: ScanHostRequest | undefined): Promise<ProbeReport[] | undefined> {
+    const name =
+      typeof host === 'string' && host.trim()
+        ? host.trim()
+        : await vscode.window.showInputBox({
+            title: 'Mailroom: Scan Host',
+            prompt: 'Checks IMAP 143/993, POP3 110/995 and SMTP 25/465/587 at the same time.',
+            placeHolder: 'mail.example.com',
+            validateInput: (v) => (/^[^\s/:]+$|^\[[0-9a-f:.]+\]$/i.test(v.trim()) ? undefined : 'A host name or IP address, without scheme or port.'),
+          });
+    if (!name) return undefined;
+    const bare = name.trim().replace(/^\[(.*)\]$/, '$1');
+    const jobs = scanTargets(bare, request?.ports).map((target) => ({ title: target.url, target }));
+    return this.run(`Scan: ${bare}`, jobs);
+  }
+
+  private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {
+    if (typeof arg === 'string') return { title: `Check: ${arg}`, target: parseProbeUrl(arg) };
+    if (arg?.kind === 'account') return this.accountJob(arg.account);
+    const picks: Array<vscode.QuickPickItem & { account?: AccountConfig }> = [
+      { label: '$(globe) Enter a URL…', description: 'imaps://, pop3s://, submission:// …' },
+      ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a })),
+    ];
+    const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Capabilities', placeHolder: 'Check a configured account, or enter a server URL' });
+    if (!pick) return undefined;
+    if (pick.account) return this.accountJob(pick.account);
+    const url = await vscode.window.showInputBox({
+      title: 'Mailroom: Check Server Capabilities',
+      prompt: 'imap://, imaps://, pop3://, pop3s://, smtp://, smtps:// or submission:// with the host and an optional port',
+      placeHolder: 'imaps://mail.example.com',
+      validateInput: (v) => {
+        try {
+          parseProbeUrl(v);
+          return undefined;
+        } catch (err) {
+          return MailError.is(err) ? err.message : String(err);
+        }
+      },
+    });
+    return url ? { title: `Check: ${url.trim()}`, target: parseProbeUrl(url) } : undefined;
+  }
+
+  private async accountJob(account: AccountConfig): Promise<Job> {
+    const current = this.deps.accounts.get(account.id) ?? account;
+    const password = await this.deps.accounts.getPassword(current.id);
+    return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, ...(password ? { password } : {}) };
+  }
+
+  private async run(title: string, jobs: Job[]): Promise<ProbeReport[]> {
+    const panel = new ProbePanel(title, jobs.length, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
+    this.panels.add(panel);
+    panel.onDidDispose(() => this.panels.delete(panel));
+    const results: Array<ProbeReport | undefined> = jobs.map(() => undefined);
+    const options = this.baseOptions();
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
+      Promise.all(
+        jobs.map(async (job, i) => {
+          const report = await probeEndpoint(job.account ?? job.target, {
+            ...options,
+            ...(job.password ? { credentials: { password: job.password } } : {}),
+          });
+          results[i] = report;
+          this.logReport(report);
+          panel.update(results.filter((r): r is ProbeReport => r !== undefined), results.filter((r) => r === undefined).length);
+        }),
+      ),
+    );
+    return results.filter((r): r is ProbeReport => r !== undefined);
+  }
+
+  private baseOptions(): ProbeOptions {
+    const seconds = vscode.workspace.getConfiguration('mailroom').get<number>('connectionTimeoutSeconds', 20);
+    return { timeoutMs: Math.max(3, Math.min(300, seconds)) * 1000 };
+  }
+
+  /** The whole transcript at info level, so it is visible without raising the log level. */
+  private logReport(report: ProbeReport): void {
+    const verdict = report.failedPhase ? `failed at ${report.failedPhase}: ${report.error?.message ?? ''}` : `${report.warnings.length} warning(s)`;
+    this.deps.log.info(`[probe ${report.url}] ${verdict}\n${formatTranscript(report.transcript ?? [])}`);
+  }
+
+  private protocolLog(): ProtocolLog {
+    const log = this.deps.log;
+    return { trace: (m) => log.trace(m), debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) };
+  }
+}
+
+export function registerProbeCommands(deps: ProbeCommandDeps): ProbeFeature {
+  return new ProbeFeature(deps);
+}

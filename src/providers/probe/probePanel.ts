@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { ProtocolLog } from '../../protocol/log';
+import { renderMarkdown, reportsToJson } from '../../protocol/probe/render';
+import { FromProbeWebview, parseFromProbeWebview, ProbeReport, ProbeViewModel, ToProbeWebview } from '../../shared/probeReport';
+import { Disposable } from '../../util/dispose';
+
+export interface ProbeRenderedReport {
+  title: string;
+  endpoints: number;
+  /** Characters of text the webview shows. */
+  textLength: number;
+}
+
+/**
+ * One webview panel per check: sections per endpoint and phase, filled in as endpoints finish.
+ * "Copy as Markdown/JSON" come back as messages; the host writes the clipboard.
+ */
+export class ProbePanel extends Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private view: ProbeViewModel;
+  readonly onDidDispose: vscode.Event<void>;
+
+  constructor(
+    title: string,
+    pending: number,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: ProtocolLog,
+    private readonly reportRendered: (report: ProbeRenderedReport) => void,
+  ) {
+    super();
+    this.view = { title, pending, reports: [] };
+    const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
+    const distRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
+    this.panel = vscode.window.createWebviewPanel('mailroom.probe', title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      enableFindWidget: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(mediaRoot, 'probe'), distRoot],
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(mediaRoot, 'icons', 'mail.svg');
+    this.onDidDispose = this.panel.onDidDispose;
+    this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(parseFromProbeWebview(raw))));
+    this.panel.webview.html = this.html();
+  }
+
+  /** Replaces the reports shown (in the order given) and how many are still running. */
+  update(reports: ProbeReport[], pending: number): void {
+    this.view = { ...this.view, reports, pending };
+    this.post({ type: 'show', view: this.view });
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  private async onMessage(message: FromProbeWebview | undefined): Promise<void> {
+    if (!message) {
+      this.log.warn('ignored a malformed message from the server check webview');
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.post({ type: 'show', view: this.view });
+        break;
+      case 'copy': {
+        const text = message.format === 'json' ? reportsToJson(this.view.reports) : renderMarkdown(this.view.reports);
+        await vscode.env.clipboard.writeText(text);
+        void vscode.window.showInformationMessage(`Copied the report as ${message.format === 'json' ? 'JSON' : 'Markdown'}.`);
+        break;
+      }
+      case 'rendered':
+        this.reportRendered({ title: this.view.title, endpoints: message.endpoints, textLength: message.textLength });
+        break;
+    }
+  }
+
+  private post(message: ToProbeWebview): void {
+    if (!this.isDisposed) void this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webviews', 'probe.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'probe', 'probe.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+      "img-src 'none'",
+      "form-action 'none'",
+      "base-uri 'none'",
+      "frame-src 'none'",
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Server Check</title>
+</head>
+<body>
+<main id="root" aria-live="polite"><p class="status">Checking…</p></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}
