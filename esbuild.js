@@ -98,6 +98,7 @@ async function main() {
   try {
     const results = await Promise.all(contexts.map((ctx) => ctx.rebuild()));
     if (results.some((r) => r.errors.length)) process.exitCode = 1;
+    if (fs.existsSync('dist/cli/mailroom-check.js')) fs.chmodSync('dist/cli/mailroom-check.js', 0o755);
   } finally {
     await Promise.all(contexts.map((ctx) => ctx.dispose()));
   }

@@ -266,13 +266,7 @@ describe('offline queue replay against Dovecot', function () {
       cut.dispose();
       client.close();
     });
-    await h().dovecot.stopServer();
-    let report;
-    try {
-      report = await replayQueue(client, queue, recordingLog());
-    } finally {
-      await h().dovecot.startServer();
-    }
+    const report = await replayQueue(client, queue, recordingLog());
     assert.ok(report.stoppedBy, 'replay stopped');
     assert.ok(['ConnectionClosed', 'Timeout'].includes(report.stoppedBy.code), report.stoppedBy.code);
     assert.equal(report.applied.length, 1);

@@ -21,21 +21,25 @@ describe('the packaged extension', function () {
     assert.deepEqual(listed, [
       'LICENSE',
       'README.md',
+      'dist/cli/mailroom-check.js',
       'dist/extension.js',
       'dist/libs.js',
       'dist/webviews/message.js',
+      'dist/webviews/probe.js',
       'media/icons/mail.svg',
       'media/message/message.css',
+      'media/probe/probe.css',
       'package.json',
     ]);
   });
 
-  it('the manifest\'s entry point and view icon exist', () => {
+  it('the manifest\'s entry point, CLI and view icon exist', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       main: string;
+      bin: Record<string, string>;
       contributes: { viewsContainers: { activitybar: Array<{ icon: string }> } };
     };
-    for (const file of [manifest.main, ...manifest.contributes.viewsContainers.activitybar.map((c) => c.icon)]) {
+    for (const file of [manifest.main, ...Object.values(manifest.bin), ...manifest.contributes.viewsContainers.activitybar.map((c) => c.icon)]) {
       assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);
     }
   });

@@ -265,6 +265,41 @@ describe('Pop3Cache', () => {
     assert.equal(curFiles('other').length, 1, 'the partial file was removed');
   });
 
+  it('records small changes in a journal, replays it on open, and folds it into the snapshot when it grows', async () => {
+    const cache = await Pop3Cache.open(root, 'acc');
+    for (let i = 0; i < 40; i++) await cache.store(`j${i}`, msg(`J${i}`, 'Mon, 1 Jan 2024 08:00:00 +0000'), { now });
+    await cache.flush();
+    const dir = path.join(root, 'acc');
+    const snapshot = path.join(dir, 'pop3-index.json');
+    const before = fs.readFileSync(snapshot, 'utf8');
+    const journals = fs.readdirSync(dir).filter((f) => f.endsWith('.journal'));
+    assert.equal(journals.length, 1);
+    const lines = (): number => fs.readFileSync(path.join(dir, journals[0]), 'utf8').trim().split('\n').length;
+    assert.equal(lines(), 40, 'one line per stored message');
+    await cache.setFlags('j1', { seen: true });
+    await cache.remove('j2');
+    assert.equal(fs.readFileSync(snapshot, 'utf8'), before, 'the snapshot is not rewritten for small changes');
+    assert.equal(lines(), 43, 'put j1, del j2, tomb j2');
+
+    // a crash mid-append leaves a torn last line: ignored, and the Maildir names still say it all
+    fs.appendFileSync(path.join(dir, journals[0]), '{"put":{"uidl":"j3","fla');
+    const again = await Pop3Cache.open(root, 'acc');
+    assert.deepEqual(again.warnings, []);
+    assert.equal(again.get('j1')?.flags.seen, true);
+    assert.equal(again.get('j2'), undefined);
+    assert.ok(again.getRemoved('j2'));
+    assert.equal(again.size, 39);
+
+    for (let i = 3; i < 40; i++) await again.setFlags(`j${i}`, { flagged: true });
+    for (let round = 0; round < 6; round++) for (let i = 3; i < 40; i++) await again.setFlags(`j${i}`, { seen: round % 2 === 0 });
+    const after = fs.readdirSync(dir).filter((f) => f.endsWith('.journal'));
+    assert.notDeepEqual(after, journals, 'the journal was folded into a new snapshot generation');
+    assert.notEqual(fs.readFileSync(snapshot, 'utf8'), before);
+    const third = await Pop3Cache.open(root, 'acc');
+    assert.equal(third.list().filter((m) => m.flags.flagged).length, 37);
+    assert.deepEqual(third.list().map((m) => m.flags), again.list().map((m) => m.flags));
+  });
+
   it('reload() sees another instance\'s downloads and is a no-op when nothing changed', async () => {
     const a = await Pop3Cache.open(root, 'acc');
     const b = await Pop3Cache.open(root, 'acc');
