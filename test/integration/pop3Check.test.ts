@@ -467,6 +467,34 @@ describe('POP3 check against scripted servers', function () {
     assert.deepEqual(await cache.readSource('uid-1'), big);
   });
 
+  it('an aborted check keeps what it stored and deletes nothing on the server', async () => {
+    const server = await start({ messages: [1, 2, 3, 4, 5, 6].map((n) => raw(n)), delayMs: (verb) => (verb === 'RETR' ? 30 : 0) });
+    const cache = await Pop3Cache.open(path.join(root, 'e'), 'abort');
+    const controller = new AbortController();
+    const checking = checkMail({
+      account: { id: 'fake', protocol: 'pop3', host: '127.0.0.1', port: server.port, security: 'none', allowPlaintextPassword: true, user: 'u' },
+      password: 'pw',
+      cache,
+      policy: { leaveOnServer: false },
+      log: recordingLog(),
+      timeoutMs: 5000,
+      lockDir: path.join(root, 'locks'),
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done === 2) controller.abort();
+      },
+    });
+    await assert.rejects(checking, (e: unknown) => e instanceof Error && e.name === 'AbortError');
+    assert.ok(cache.size >= 2 && cache.size < 6, `kept ${cache.size}`);
+    assert.ok(!server.commands.some((c) => c.verb === 'DELE' || c.verb === 'QUIT'), 'no DELE, no QUIT');
+    assert.equal(server.maildrop().length, 6);
+    const reopened = await Pop3Cache.open(path.join(root, 'e'), 'abort');
+    assert.equal(reopened.size, cache.size, 'what was stored survives');
+    const next = await run(server, reopened, { leaveOnServer: false });
+    assert.deepEqual([next.downloaded + next.skippedAlreadyCached, next.deletedFromServer], [6, 6]);
+    assert.equal(reopened.size, 6);
+  });
+
   it('when QUIT is refused the deletions are not counted, and the next check deletes without downloading again', async () => {
     const server = await start({ messages: [raw(1), raw(2)], quitReply: '-ERR cannot commit' });
     const cache = await Pop3Cache.open(path.join(root, 'd'), 'quit');

@@ -54,15 +54,17 @@ export async function checkMail(options: CheckMailOptions): Promise<CheckReport>
     options.signal?.throwIfAborted();
     const session = await connectPop3(connectOptions(options));
     timer('connect');
-    let quit = false;
     try {
       await new CheckRun(session, options, report, timer).run();
-      quit = true;
-    } finally {
-      if (!quit) session.close(); // no QUIT: the server rolls back this session's DELEs
-      await options.cache.flush();
-      timer('index saved');
+    } catch (e) {
+      session.close(); // no QUIT: the server rolls back this session's DELEs
+      // Keep what was stored; if even that fails, the check's own error says more (and the
+      // Maildir names still hold everything the index would).
+      await options.cache.flush().catch((flushError: unknown) => options.log.warn(`could not save the POP3 index after a failed check: ${String(flushError)}`));
+      throw e;
     }
+    await options.cache.flush();
+    timer('index saved');
   } finally {
     await lock.release();
   }
@@ -84,6 +86,7 @@ export async function fetchFullBody(options: Pop3ConnectionOptions & { cache: Po
   if (!entry.partial) return cache.readSource(uidl);
   const lock = await acquireMaildropLock(lockOptionsFor(options.account, options.lockDir, options.lockWaitMs));
   try {
+    if (!cache.get(uidl)?.partial) return await cache.readSource(uidl); // fetched while we waited
     const session = await connectPop3(connectOptions(options));
     let done = false;
     try {
