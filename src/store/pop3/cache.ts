@@ -222,9 +222,14 @@ export class Pop3Cache {
     }
   }
 
-  /** Writes the index if anything changed since the last write. */
-  flush(): Promise<void> {
-    return this.serialized(() => this.saveNow());
+  /**
+   * Writes the index if anything changed since the last write. `durable: false` skips the fsync
+   * of a journal append: right for what a check adds (new messages and "deleted from the server"
+   * marks are rebuilt from the Maildir and the next check if a crash loses the append); local
+   * flag changes and removals always save durably.
+   */
+  flush(options: { durable?: boolean } = {}): Promise<void> {
+    return this.serialized(() => this.saveNow(options.durable ?? true));
   }
 
   /**
@@ -268,7 +273,7 @@ export class Pop3Cache {
     return `${await this.index.stamp()}:${await this.maildir.curStamp()}`;
   }
 
-  private async saveNow(): Promise<void> {
+  private async saveNow(durable = true): Promise<void> {
     if (!this.snapshotNeeded && !this.changedEntries.size && !this.changedTombs.size) return;
     const changes: JournalLine[] = [];
     for (const uidl of this.changedEntries) {
@@ -284,7 +289,7 @@ export class Pop3Cache {
     this.changedTombs = new Set();
     this.snapshotNeeded = false;
     try {
-      await this.index.save({ messages: this.entries, removed: this.removed }, changes, forced);
+      await this.index.save({ messages: this.entries, removed: this.removed }, changes, { forceSnapshot: forced, durable });
     } catch (e) {
       // keep the changes pending: the next save writes them again
       for (const c of changes) {

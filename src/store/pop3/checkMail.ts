@@ -60,10 +60,10 @@ export async function checkMail(options: CheckMailOptions): Promise<CheckReport>
       session.close(); // no QUIT: the server rolls back this session's DELEs
       // Keep what was stored; if even that fails, the check's own error says more (and the
       // Maildir names still hold everything the index would).
-      await options.cache.flush().catch((flushError: unknown) => options.log.warn(`could not save the POP3 index after a failed check: ${String(flushError)}`));
+      await options.cache.flush({ durable: false }).catch((flushError: unknown) => options.log.warn(`could not save the POP3 index after a failed check: ${String(flushError)}`));
       throw e;
     }
-    await options.cache.flush();
+    await options.cache.flush({ durable: false });
     timer('index saved');
   } finally {
     await lock.release();
@@ -280,7 +280,7 @@ class CheckRun {
       await cache.store(uidl, bytes, { now: this.now(), ...(planned.headersOnly ? { partialOfSize: planned.size } : {}) });
       this.report.downloaded++;
       if (planned.headersOnly) this.report.headersOnly++;
-      if (this.report.downloaded % INDEX_SAVE_EVERY === 0) await cache.flush();
+      if (this.report.downloaded % INDEX_SAVE_EVERY === 0) await cache.flush({ durable: false });
     }
     if (planned.deleteWhenStored) this.toDelete.push({ msg: planned.msg, uidl });
     this.options.onProgress?.(++this.done, this.total);

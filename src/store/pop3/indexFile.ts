@@ -92,10 +92,13 @@ export class IndexFile {
     return { ok: true, content: { messages, removed } };
   }
 
-  /** Appends the changes, or rewrites the snapshot when the journal has grown long. */
-  async save(content: IndexContent, changes: JournalLine[], forceSnapshot: boolean): Promise<void> {
-    if (!forceSnapshot && this.journalLines + changes.length < Math.max(MIN_COMPACT_LINES, content.messages.size / 4)) {
-      if (changes.length) await this.append(changes);
+  /**
+   * Appends the changes (fdatasynced when `durable`), or rewrites the snapshot (always atomically
+   * and durably) when the journal has grown long.
+   */
+  async save(content: IndexContent, changes: JournalLine[], options: { forceSnapshot: boolean; durable: boolean }): Promise<void> {
+    if (!options.forceSnapshot && this.journalLines + changes.length < Math.max(MIN_COMPACT_LINES, content.messages.size / 4)) {
+      if (changes.length) await this.append(changes, options.durable);
       return;
     }
     const next = this.generation + 1;
@@ -113,13 +116,13 @@ export class IndexFile {
     return `${snap?.mtimeMs ?? 0}:${snap?.size ?? 0}:${journal?.mtimeMs ?? 0}:${journal?.size ?? 0}`;
   }
 
-  private async append(changes: JournalLine[]): Promise<void> {
+  private async append(changes: JournalLine[], durable: boolean): Promise<void> {
     const text = changes.map((c) => JSON.stringify(c)).join('\n') + '\n';
     try {
       const handle = await fs.open(this.journalPath(), 'a', 0o600);
       try {
         await handle.writeFile(text);
-        await handle.datasync();
+        if (durable) await handle.datasync();
       } finally {
         await handle.close();
       }

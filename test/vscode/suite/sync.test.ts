@@ -136,6 +136,7 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
 
     await vscode.commands.executeCommand('mailroom.markFolderRead', work);
     const status = await (await second()).status('Work', { unseen: true, messages: true });
+    assert.ok(status, 'STATUS of Work');
     assert.equal(status.messages, 2);
     assert.equal(status.unseen, 0, 'Mark Folder as Read reached the server');
   });
