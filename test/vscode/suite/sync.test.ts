@@ -207,6 +207,7 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
       assert.equal(outcome.applied, false, 'queued while offline');
       const pending = api.imap.get(april.account).pending();
       assert.ok(pending.some((op) => op.kind === 'flags' && op.add?.includes('\\Flagged') && op.uids.includes(uidOf(april))), JSON.stringify(pending));
+      await api.treeView.reveal(status, { focus: false, select: true }).then(undefined, () => undefined);
       await takeScreenshot('workbench-offline');
     } finally {
       await dovecotControl('start');
