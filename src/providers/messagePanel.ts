@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { accountLabel } from '../protocol/account';
 import { MailError } from '../protocol/errors';
@@ -7,6 +6,7 @@ import type { ProtocolLog } from '../protocol/log';
 import { FromWebview, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
 import type { MessageNode } from './tree/nodes';
+import { webviewHtml } from './webviewHtml';
 
 /** Where panels get a message's bytes, and what happens when one is shown (mark read). */
 export interface MessageSourceProvider {
@@ -144,34 +144,7 @@ export class MessagePanel extends Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webviews', 'message.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'message', 'message.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      "form-action 'none'",
-      "base-uri 'none'",
-      "frame-src 'none'",
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Message</title>
-</head>
-<body>
-<main id="root" aria-live="polite"><p class="status">Loading…</p></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewHtml({ webview: this.panel.webview, extensionUri: this.extensionUri, script: 'message.js', style: ['message', 'message.css'], title: 'Message', placeholder: 'Loading…', imgSrc: 'webview' });
   }
 }
 

@@ -213,7 +213,8 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.equal(server.size, 41);
     assert.equal(server.has(7), false);
     assert.deepEqual(inbox.get(6)?.flags.slice().sort(), ['$Label1', '\\Seen']);
-    assert.ok(synced(seen, 'INBOX', mark), 'onDidChangeFolder fired with a sync result for INBOX');
+    // The cache is updated in place while a sync runs; its event comes when the sync is done.
+    await waitFor('onDidChangeFolder with a sync result for INBOX', () => synced(seen, 'INBOX', mark));
     assert.ok(seen.pushed.some((e) => e.kind === 'exists' && e.path === 'INBOX'), 'the change came by IDLE push');
     await waitFor('new-mail notice', () => seen.newMail.some((n) => n.envelopes.some((e) => e.messageId === unread.messageId)));
     assert.ok(!seen.newMail.some((n) => n.envelopes.some((e) => e.messageId === read.messageId)), 'a message already read is not announced');
@@ -228,7 +229,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     const projectsServer = await waitConverged(projects, o, 'Projects');
     assert.equal(projectsServer.size, 18);
     assert.ok(uidOf(projectsServer, newProject.messageId));
-    assert.ok(synced(seen, 'Projects', mark), 'onDidChangeFolder fired with a sync result for Projects');
+    await waitFor('onDidChangeFolder with a sync result for Projects', () => synced(seen, 'Projects', mark));
 
     // A folder created elsewhere: the account learns it from its poll, and says so.
     await sleep(800); // let the folder counts settle after the changes above
@@ -263,7 +264,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.ok(uidOf(server, fresh.messageId));
     assert.equal(proxy.drops, 1);
     assert.ok(a.log.lines.some((l) => /connection lost/.test(l)), 'the drop was noticed');
-    assert.ok(synced(seen, 'INBOX'));
+    await waitFor('onDidChangeFolder with a sync result', () => synced(seen, 'INBOX'));
   });
 
   it('recovers when the sync is cut twice in a row (mid-FETCH, then after N bytes of the retry): the reconnect resyncs', async () => {
@@ -280,7 +281,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     const server = await waitConverged(inbox, o, 'INBOX', 30_000);
     assert.equal(server.size, 3000);
     assert.equal(proxy.drops, 2);
-    assert.ok(synced(seen, 'INBOX'), 'a later sync succeeded without a call from the test');
+    await waitFor('a later sync, without a call from the test', () => synced(seen, 'INBOX', seen.changes.indexOf(failed)));
   });
 
   it('resyncs after the IDLE connection is cut as the server pushes new mail: the message shows once, later changes too', async () => {
@@ -421,7 +422,8 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.equal(projectsServer.size, 1);
     assert.ok(b.log.lines.some((l) => /offline change dropped \(vanished\): flags of 1 message\(s\) in INBOX/.test(l)), 'the vanished message is logged');
     assert.ok(b.log.lines.some((l) => /offline change dropped \(uidvalidity-changed\): flags of 1 message\(s\) in Projects/.test(l)), 'the re-created folder is logged');
-    assert.ok(synced(seenB, 'Projects')?.result?.uidValidityChanged, 'the Projects cache was dropped and refilled');
+    const projectsSync = await waitFor('the Projects sync', () => synced(seenB, 'Projects'));
+    assert.equal(projectsSync.result?.uidValidityChanged, true, 'the Projects cache was dropped and refilled');
   });
 
   it('moves, copies and deletes update both folders’ caches; delete in Trash expunges that message only', async () => {

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from '../webviewHtml';
 import type { ProtocolLog } from '../../protocol/log';
 import { renderMarkdown, reportsToJson } from '../../protocol/probe/render';
 import { FromProbeWebview, parseFromProbeWebview, ProbeReport, ProbeViewModel, ToProbeWebview } from '../../shared/probeReport';
@@ -84,33 +84,6 @@ export class ProbePanel extends Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webviews', 'probe.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'probe', 'probe.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      "img-src 'none'",
-      "form-action 'none'",
-      "base-uri 'none'",
-      "frame-src 'none'",
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Server Check</title>
-</head>
-<body>
-<main id="root" aria-live="polite"><p class="status">Checking…</p></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewHtml({ webview: this.panel.webview, extensionUri: this.extensionUri, script: 'probe.js', style: ['probe', 'probe.css'], title: 'Server Check', placeholder: 'Checking…', imgSrc: 'none' });
   }
 }

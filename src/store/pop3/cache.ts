@@ -165,13 +165,19 @@ export class Pop3Cache {
    * Stores a downloaded message durably (tmp/, fsync, rename into cur/, fsync cur/) and adds it
    * to the in-memory index. The index file is written by `flush()`; until then the file name
    * alone is enough to recover the entry. Safe to call concurrently for different UIDLs.
+   * `syncDirectory: false` leaves the fsync of cur/ to the caller (`maildir.syncCur()`), which
+   * must come before anything relies on the copy (a DELE).
    */
-  async store(uidl: string, bytes: Buffer, options: { now: Date; partialOfSize?: number; flags?: LocalFlags }): Promise<CachedPop3Message> {
+  async store(
+    uidl: string,
+    bytes: Buffer,
+    options: { now: Date; partialOfSize?: number; flags?: LocalFlags; syncDirectory?: boolean },
+  ): Promise<CachedPop3Message> {
     if (this.entries.has(uidl)) throw new MailError('StorageFailed', 'This message is already cached.', { detail: uidl });
     const flags = options.flags ?? { seen: false, flagged: false, answered: false };
     const base = newBaseName(uidl, options.partialOfSize, options.now);
     const name = fileNameFor(base, flags);
-    await this.maildir.deliver(base, name, bytes);
+    await this.maildir.deliver(base, name, bytes, { syncDirectory: options.syncDirectory ?? true });
     const entry: CachedPop3Message = {
       uidl,
       size: options.partialOfSize ?? bytes.length,

@@ -58,6 +58,7 @@ export async function checkMail(options: CheckMailOptions): Promise<CheckReport>
       await new CheckRun(session, options, report, timer).run();
     } catch (e) {
       session.close(); // no QUIT: the server rolls back this session's DELEs
+      await options.cache.maildir.syncCur();
       // Keep what was stored; if even that fails, the check's own error says more (and the
       // Maildir names still hold everything the index would).
       await options.cache.flush({ durable: false }).catch((flushError: unknown) => options.log.warn(`could not save the POP3 index after a failed check: ${String(flushError)}`));
@@ -277,7 +278,8 @@ class CheckRun {
       // Only without UIDL: the same bytes again after a session that was cut before QUIT.
       this.report.skippedAlreadyCached++;
     } else {
-      await cache.store(uidl, bytes, { now: this.now(), ...(planned.headersOnly ? { partialOfSize: planned.size } : {}) });
+      // cur/ is fsynced once for the whole batch, in deleteAndQuit, before any DELE
+      await cache.store(uidl, bytes, { now: this.now(), syncDirectory: false, ...(planned.headersOnly ? { partialOfSize: planned.size } : {}) });
       this.report.downloaded++;
       if (planned.headersOnly) this.report.headersOnly++;
       if (this.report.downloaded % INDEX_SAVE_EVERY === 0) await cache.flush({ durable: false });
@@ -286,8 +288,9 @@ class CheckRun {
     this.options.onProgress?.(++this.done, this.total);
   }
 
-  /** DELE what may go (all durable by now), then QUIT; only QUIT's +OK commits the DELEs. */
+  /** Makes every copy durable (one fsync of cur/), DELEs what may go, then QUITs; only QUIT's +OK commits the DELEs. */
   private async deleteAndQuit(): Promise<void> {
+    await this.options.cache.maildir.syncCur();
     const deleted: string[] = [];
     for (const { msg, uidl } of this.toDelete.sort((a, b) => a.msg - b.msg)) {
       try {

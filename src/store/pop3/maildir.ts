@@ -107,9 +107,11 @@ export class Maildir {
    * Writes `bytes` to `tmp/<base>`, fsyncs it, renames it to `cur/<name>` and fsyncs `cur/`.
    * Once this resolves the message survives a crash or power cut; before that, `cur/` never
    * holds a part of it. (fdatasync suffices for a new file: it flushes the data and the size;
-   * concurrent deliveries share one fsync of `cur/`.)
+   * concurrent deliveries share one fsync of `cur/`.) With `syncDirectory: false` the caller
+   * calls `syncCur()` itself before relying on it (a batch of deliveries, then one fsync): until
+   * then a power cut may undo the rename, leaving the complete file in `tmp/`.
    */
-  async deliver(base: string, name: string, bytes: Buffer): Promise<void> {
+  async deliver(base: string, name: string, bytes: Buffer, options: { syncDirectory?: boolean } = {}): Promise<void> {
     const tmpFile = path.join(this.tmp, base);
     await storage('store a downloaded message', async () => {
       try {
@@ -119,7 +121,7 @@ export class Maildir {
         await fs.rm(tmpFile, { force: true }).catch(() => undefined);
         throw e;
       }
-      await this.syncCur();
+      if (options.syncDirectory !== false) await this.syncCur();
     });
   }
 

@@ -4,7 +4,10 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { format } from 'node:util';
+import { ImapFlow } from 'imapflow';
+import type { AddAccountRequest } from '../../../src/providers/commands/accountCommands';
 import { FixtureInfo, readFixtureInfo } from '../../fixtures/info';
+import type { MailUser } from '../../fixtures/seed';
 
 export type { FixtureInfo };
 
@@ -42,6 +45,36 @@ export function fixtureInfo(): FixtureInfo {
     throw new Error('MAILROOM_FIXTURE_INFO is not set: run the suite through a runner that starts the mail fixture');
   }
   return readFixtureInfo(file);
+}
+
+/** Add Account's request for a fixture user over IMAPS, trusting the fixture's certificate. */
+export function imapsAccount(fixture: FixtureInfo, user: MailUser, id: string, label: string): AddAccountRequest {
+  return {
+    id,
+    label,
+    protocol: 'imap',
+    host: fixture.host,
+    port: fixture.ports.imaps,
+    security: 'tls',
+    user: user.user,
+    password: user.password,
+    trustedCertificateSha256: fixture.certSha256,
+  };
+}
+
+/** A plain imapflow client for a fixture user: "another device" that checks the server's state. */
+export async function otherImapClient(fixture: FixtureInfo, user: MailUser): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: fixture.host,
+    port: fixture.ports.imaps,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: user.user, pass: user.password },
+    logger: false,
+  });
+  client.on('error', (err: Error) => log(`second client (${user.user}): ${err.message}`));
+  await client.connect();
+  return client;
 }
 
 /** Stops or restarts the fixture's Dovecot (an outage on demand); needs the fixture's control endpoint. */

@@ -2,14 +2,13 @@
 // durable cache), read state that survives reloading the cache from disk, the Unified Inbox, and
 // "Copy to IMAP Folder…" landing in Dovecot byte for byte.
 import * as assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
 import * as vscode from 'vscode';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { Pop3CheckResult } from '../../../src/providers/pop3Accounts';
 import type { AccountNode, MailNode, MessageNode, Pop3InboxNode, UnifiedInboxNode } from '../../../src/providers/tree/nodes';
 import { ALICE_SEED } from '../../fixtures/seed';
-import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor } from './harness';
+import { fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor } from './harness';
 
 const POP3_ID = 'alice-pop3';
 const IMAP_ID = 'bob-consolidate';
@@ -83,17 +82,7 @@ describe('POP3 in the extension host (alice over POP3S, bob as the IMAP target)'
   });
 
   it('merges inboxes in the Unified Inbox and copies a POP3 message into an IMAP folder', async () => {
-    const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', {
-      id: IMAP_ID,
-      label: 'Bob (IMAP)',
-      protocol: 'imap',
-      host: fixture.host,
-      port: fixture.ports.imaps,
-      security: 'tls',
-      user: fixture.users.bob.user,
-      password: fixture.users.bob.password,
-      trustedCertificateSha256: fixture.certSha256,
-    });
+    const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', imapsAccount(fixture, fixture.users.bob, IMAP_ID, 'Bob (IMAP)'));
     assert.equal(result.saved, true);
     const unified = await waitFor(async () => (await api.treeModel.getChildren(undefined)).find((n): n is UnifiedInboxNode => n.kind === 'unified'), 'the Unified Inbox');
     const rows = (await api.treeModel.getChildren(unified)).filter((n): n is MessageNode => n.kind === 'message');
@@ -102,9 +91,7 @@ describe('POP3 in the extension host (alice over POP3S, bob as the IMAP target)'
     assert.deepEqual(dates, [...dates].sort().reverse(), 'newest first');
     assert.match(String(api.treeProvider.getTreeItem(rows[0]).description), /^Alice \(POP3\) · /, 'each row shows its account');
 
-    const imap = new ImapFlow({ host: fixture.host, port: fixture.ports.imaps, secure: true, tls: { rejectUnauthorized: false }, auth: { user: fixture.users.bob.user, pass: fixture.users.bob.password }, logger: false });
-    imap.on('error', () => undefined);
-    await imap.connect();
+    const imap = await otherImapClient(fixture, fixture.users.bob);
     try {
       await imap.mailboxCreate('Consolidated').catch(() => undefined);
       const message = rows.find((r) => r.account.id === POP3_ID)!;

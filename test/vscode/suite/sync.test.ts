@@ -3,13 +3,13 @@
 // drag and drop, delete, folders, search, live changes from elsewhere, and an outage with queued
 // changes replayed on reconnect. Uses bob, whose mailbox this file fills itself.
 import * as assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import * as vscode from 'vscode';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { MailroomApi } from '../../../src/providers/api';
 import { AccountNode, FolderNode, imapLocation, MailNode, MessageNode, SearchNode, StatusNode } from '../../../src/providers/tree/nodes';
 import { buildMessage } from '../../fixtures/messages';
-import { dovecotControl, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor } from './harness';
+import { dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor } from './harness';
 
 const ACCOUNT_ID = 'bob-sync';
 const SUBJECTS = ['Invoice March', 'Lunch on Friday?', 'Build failed: main', 'Release notes 1.2', 'Invoice April', 'Weekly report'];
@@ -46,17 +46,7 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
       await other.append('INBOX', raw, [], new Date(Date.UTC(2024, 0, 1 + i)));
     }
     await other.mailboxCreate('Work');
-    const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', {
-      id: ACCOUNT_ID,
-      label: 'Bob (sync)',
-      protocol: 'imap',
-      host: fixture.host,
-      port: fixture.ports.imaps,
-      security: 'tls',
-      user: fixture.users.bob.user,
-      password: fixture.users.bob.password,
-      trustedCertificateSha256: fixture.certSha256,
-    });
+    const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', imapsAccount(fixture, fixture.users.bob, ACCOUNT_ID, 'Bob (sync)'));
     assert.equal(result.saved, true, JSON.stringify(result));
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
   });
@@ -220,18 +210,8 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
   /** The "other device": reconnected when the outage test has cut it. */
   async function second(): Promise<ImapFlow> {
     if (other?.usable) return other;
-    const client = new ImapFlow({
-      host: fixture.host,
-      port: fixture.ports.imaps,
-      secure: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: fixture.users.bob.user, pass: fixture.users.bob.password },
-      logger: false,
-    });
-    client.on('error', (err: Error) => log(`second client: ${err.message}`));
-    await client.connect();
-    other = client;
-    return client;
+    other = await otherImapClient(fixture, fixture.users.bob);
+    return other;
   }
 
   async function accountNode(): Promise<AccountNode> {

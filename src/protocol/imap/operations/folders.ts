@@ -16,26 +16,12 @@
  */
 import type { ImapFlow, ListResponse } from 'imapflow';
 import { MailError } from '../../errors';
-import type { SpecialUse } from '../folders';
+import type { FlatFolder, SpecialUse } from '../folders';
 import { ImapCommandError, operationError, withMailbox } from './command';
 import { runCommand } from './run';
 
-export interface FolderEntry {
-  /** Full path in Unicode. */
-  path: string;
-  /** Last segment. */
-  name: string;
-  delimiter: string;
-  /** Path of the parent folder; undefined at the top level. */
-  parentPath: string | undefined;
-  specialUse?: SpecialUse;
-  /** False for \Noselect / \NonExistent containers. */
-  selectable: boolean;
-  subscribed: boolean;
-  /** Present when listed with `status: true`. */
-  total?: number;
-  unseen?: number;
-}
+/** One folder as listed: flat, with its parent's path (see folderTreeFromFlat for the tree). */
+export type FolderEntry = FlatFolder;
 
 export interface ListAllOptions {
   /** Include folders the user has not subscribed to (LIST as well as LSUB). */

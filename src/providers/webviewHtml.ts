@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+
+export interface WebviewPage {
+  webview: vscode.Webview;
+  extensionUri: vscode.Uri;
+  /** Bundle under dist/webviews/, e.g. 'message.js'. */
+  script: string;
+  /** Stylesheet path segments under media/, e.g. ['message', 'message.css']. */
+  style: string[];
+  title: string;
+  /** Text shown until the script has drawn. */
+  placeholder: string;
+  /** Sources images may come from; 'none' when the page shows none. */
+  imgSrc: 'webview' | 'none';
+}
+
+/**
+ * The HTML shell of a Mailroom webview: a strict CSP (`default-src 'none'`, scripts only with a
+ * fresh nonce, no forms, frames or base URI), one stylesheet and one script from the extension.
+ */
+export function webviewHtml(page: WebviewPage): string {
+  const { webview } = page;
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'dist', 'webviews', page.script));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'media', ...page.style));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${page.imgSrc === 'webview' ? webview.cspSource : "'none'"}`,
+    `font-src ${webview.cspSource}`,
+    "form-action 'none'",
+    "base-uri 'none'",
+    "frame-src 'none'",
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>${page.title}</title>
+</head>
+<body>
+<main id="root" aria-live="polite"><p class="status">${page.placeholder}</p></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}
