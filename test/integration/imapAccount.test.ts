@@ -20,13 +20,14 @@ import {
   freshMessage,
   occurrences,
   seededSpec,
+  savedFolderPaths,
   seededUser,
   serverState,
-  sleep,
   StoreDirs,
   uidOf,
   waitConverged,
   waitFor,
+  watchForDuplicates,
 } from '../fixtures/accountHarness';
 import { DovecotFixture, ExtraUser, startDovecot } from '../fixtures/dovecot';
 import { FaultProxy } from '../fixtures/faultProxy';
@@ -42,6 +43,9 @@ const USERS = {
   netdown: seededUser('netdown', { INBOX: 40 }),
   outage: seededUser('outage', { INBOX: 30, Projects: 10 }),
   moves: seededUser('moves', { INBOX: 30, Projects: 5 }),
+  refused: seededUser('refused', { INBOX: 10 }),
+  lostmove: seededUser('lostmove', { INBOX: 10, Projects: 2 }),
+  appendcut: seededUser('appendcut', { INBOX: 5 }),
 } satisfies Record<string, ExtraUser>;
 
 const id = (user: ExtraUser, n: number, folder = 'INBOX'): string => seededSpec(user.user, folder, n).messageId;
@@ -188,7 +192,8 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
 
   it('applies flag changes, expunges and new mail from another client without being asked: IDLE for INBOX, polling for another open folder, new folders too', async () => {
     const user = USERS.live;
-    const a = open(user, newDirs(), { pollIntervalMs: 300 });
+    const dirs = newDirs();
+    const a = open(user, dirs, { pollIntervalMs: 300 });
     const seen = record(a);
     const inbox = await a.account.openFolder('INBOX');
     const projects = await a.account.openFolder('Projects');
@@ -231,18 +236,17 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.ok(uidOf(projectsServer, newProject.messageId));
     await waitFor('onDidChangeFolder with a sync result for Projects', () => synced(seen, 'Projects', mark));
 
-    // A folder created elsewhere: the account learns it from its poll, and says so.
-    await sleep(800); // let the folder counts settle after the changes above
+    // A folder created elsewhere: the account learns it from its poll (the list it saves for
+    // offline use shows it, before the test asks for anything) and says so.
     const listMark = seen.foldersChanged;
     await o.mailboxCreate('Elsewhere');
-    await waitFor('onDidChangeFolders', () => seen.foldersChanged > listMark, 10_000);
+    await waitFor('onDidChangeFolders with the new folder', async () => seen.foldersChanged > listMark && (await savedFolderPaths(dirs, a.account.id)).includes('Elsewhere'), 10_000);
     const listing = await a.account.folders();
     assert.equal(listing.offline, false);
     assert.ok(flattenFolders(listing.folders).some((f) => f.path === 'Elsewhere'));
     const deleteMark = seen.foldersChanged;
     await o.mailboxDelete('Elsewhere');
-    await waitFor('onDidChangeFolders after the delete', () => seen.foldersChanged > deleteMark, 10_000);
-    assert.ok(!flattenFolders((await a.account.folders()).folders).some((f) => f.path === 'Elsewhere'));
+    await waitFor('onDidChangeFolders without it', async () => seen.foldersChanged > deleteMark && !(await savedFolderPaths(dirs, a.account.id)).includes('Elsewhere'), 10_000);
   });
 
   it('finishes a full sync the proxy cut mid-FETCH, with changes made meanwhile: nothing lost, nothing twice', async () => {
@@ -251,6 +255,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     const a = open(user, newDirs());
     const seen = record(a);
     const inbox = await a.account.openFolder('INBOX', 50);
+    const twice = watchForDuplicates(a.account, inbox);
     await cut;
     const o = await other(user);
     await onOther(o, 'INBOX', async () => {
@@ -265,6 +270,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.equal(proxy.drops, 1);
     assert.ok(a.log.lines.some((l) => /connection lost/.test(l)), 'the drop was noticed');
     await waitFor('onDidChangeFolder with a sync result', () => synced(seen, 'INBOX'));
+    assert.deepEqual(twice, []);
   });
 
   it('recovers when the sync is cut twice in a row (mid-FETCH, then after N bytes of the retry): the reconnect resyncs', async () => {
@@ -273,6 +279,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     const a = open(user, newDirs());
     const seen = record(a);
     const inbox = await a.account.openFolder('INBOX');
+    const twice = watchForDuplicates(a.account, inbox);
     await first;
     await proxy.dropAfterServerBytes(200_000);
     const failed = await waitFor('the failed sync', () => seen.changes.find((c) => c.path === 'INBOX' && c.error));
@@ -282,12 +289,14 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.equal(server.size, 3000);
     assert.equal(proxy.drops, 2);
     await waitFor('a later sync, without a call from the test', () => synced(seen, 'INBOX', seen.changes.indexOf(failed)));
+    assert.deepEqual(twice, []);
   });
 
   it('resyncs after the IDLE connection is cut as the server pushes new mail: the message shows once, later changes too', async () => {
     const user = USERS.idlecut;
     const a = open(user, newDirs());
     const inbox = await a.account.openFolder('INBOX');
+    const twice = watchForDuplicates(a.account, inbox);
     const o = await other(user);
     await waitConverged(inbox, o, 'INBOX');
     await waitFor('IDLE on INBOX', () => idlingCount() >= 1);
@@ -306,6 +315,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.equal([...server.values()].filter((m) => m.messageId === fresh.messageId).length, 1);
     assert.equal(proxy.drops, 1);
     assert.equal(a.account.state(), 'online');
+    assert.deepEqual(twice, []);
   });
 
   it('goes offline when every connection is cut and reconnects are refused, then catches up with what changed meanwhile', async () => {
@@ -484,5 +494,59 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     assert.equal(inbox.get(back)?.messageId, id(user, 1));
     archiveServer = await waitConverged(archive, o, 'Archive');
     assert.equal(archiveServer.size, 1);
+  });
+
+  it('takes a flag change the server refuses back out of the cache', async () => {
+    const user = USERS.refused;
+    const a = open(user, newDirs());
+    const inbox = await a.account.openFolder('INBOX');
+    const o = await other(user);
+    await waitConverged(inbox, o, 'INBOX');
+    const before = inbox.get(2)?.flags;
+    await assert.rejects(a.account.setFlags('INBOX', [2], { add: ['\\Flagged', 'bad flag'] }), (e: unknown) => MailError.is(e, 'CommandFailed'));
+    assert.deepEqual(inbox.get(2)?.flags, before);
+    assert.equal(a.account.pending().length, 0, 'a refusal is not queued');
+    await waitConverged(inbox, o, 'INBOX');
+  });
+
+  it('shows a message again when its queued move fails at replay (the destination was deleted elsewhere)', async () => {
+    const user = USERS.lostmove;
+    const a = open(user, newDirs());
+    const seen = record(a);
+    const inbox = await a.account.openFolder('INBOX');
+    const o = await other(user);
+    await waitConverged(inbox, o, 'INBOX');
+    await waitFor('IDLE on INBOX', () => idlingCount() >= 1);
+    proxy.refuse(60_000);
+    proxy.dropAll();
+    await waitFor('offline', () => a.account.state() === 'offline');
+    assert.equal((await a.account.move('INBOX', [4], 'Projects')).applied, false);
+    assert.equal(inbox.get(4), undefined);
+    await o.mailboxDelete('Projects');
+    const mark = seen.changes.length;
+    proxy.refuse(0);
+    await waitFor('the queue replayed', () => a.account.pending().length === 0, 15_000);
+    await waitFor('a sync after the replay', () => synced(seen, 'INBOX', mark));
+    const server = await waitConverged(inbox, o, 'INBOX');
+    assert.equal(server.size, 10);
+    assert.equal(inbox.get(4)?.messageId, id(user, 4), 'the message is back in the tree');
+    assert.ok(a.log.lines.some((l) => /offline change failed/.test(l)), 'the failure is logged');
+  });
+
+  it('never APPENDs twice when the connection drops before the server’s OK reaches Mailroom', async () => {
+    const user = USERS.appendcut;
+    const a = open(user, newDirs());
+    const inbox = await a.account.openFolder('INBOX');
+    const o = await other(user);
+    await waitConverged(inbox, o, 'INBOX');
+    const message = freshMessage('Consolidated from POP3');
+    const cut = proxy.dropWhen(/\S+ OK \[APPENDUID /, 'before');
+    const appended = a.account.append('INBOX', message.raw, ['\\Seen']).then(() => 'resolved', (e: unknown) => e);
+    await cut;
+    const outcome = await appended;
+    assert.ok(MailError.is(outcome) && isUnreachable(outcome), `the caller must learn that the outcome is unknown (got ${String(outcome)})`);
+    const server = await serverState(o, 'INBOX');
+    assert.equal([...server.values()].filter((m) => m.messageId === message.messageId).length, 1, 'stored once');
+    await waitConverged(inbox, o, 'INBOX');
   });
 });

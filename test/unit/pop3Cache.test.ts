@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { MailError } from '../../src/protocol/errors';
 import { ProtocolLog } from '../../src/protocol/log';
 import { Pop3Cache, accountDirName } from '../../src/store/pop3/cache';
-import { decodeEncodedWords, parseFirstAddress, parseHeaderFields } from '../../src/store/pop3/headers';
+import { decodeEncodedWords, headerBlockLength, parseFirstAddress, parseHeaderFields } from '../../src/store/pop3/headers';
 import { LOCK_STALE_MS } from '../../src/store/pop3/limits';
 import { acquireMaildropLock } from '../../src/store/pop3/lock';
 import { fileNameFor, newBaseName, parseMaildirName } from '../../src/store/pop3/maildir';
@@ -44,6 +44,18 @@ describe('POP3 message headers', () => {
     assert.deepEqual(h.from, { name: 'Jürgen', address: 'juergen@example.test' });
     assert.equal(h.date, '2024-01-01T07:00:00.000Z');
     assert.equal(h.messageId, '<a@b>');
+  });
+
+  it('finds the end of the header block without scanning the body', () => {
+    const cases: Array<[string, number]> = [
+      ['A: b\r\n\r\nbody\r\n', 8],
+      ['A: b\n\nbody\n', 6],
+      ['A: b\r\n c\r\n\r\n', 12],
+      ['\r\nbody', 2],
+      ['\nbody', 1],
+      ['A: b\r\nno blank line', 19],
+    ];
+    for (const [text, expected] of cases) assert.equal(headerBlockLength(Buffer.from(text)), expected, JSON.stringify(text));
   });
 
   it('parses the address forms mail uses', () => {

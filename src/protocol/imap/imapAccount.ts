@@ -22,7 +22,7 @@ import { copyMessages, deleteMessages, moveMessages } from './operations/move';
 import { createFolder, deleteFolder, renameFolder, setSubscribed, listAllFolders } from './operations/folders';
 import { searchFolder, SearchCriteria } from './operations/search';
 import { replayQueue } from './replay';
-import type { ConnectionState, ImapSupervisor, MailboxEvent } from './supervisor';
+import type { ConnectionState, ImapSupervisor, MailboxEvent, RunOptions } from './supervisor';
 import { fetchNewestPage, syncFolder, SyncResult } from './sync';
 import type { OfflineOperation } from './operations/offlineOperation';
 
@@ -269,17 +269,31 @@ export class ImapAccount implements IDisposable {
 
   async setFlags(path: string, uids: number[], change: { add?: string[]; remove?: string[] }): Promise<WriteOutcome> {
     const cache = await this.options.headers.folder(this.id, path);
+    const previous = new Map<number, { flags: string[]; optimistic: string[]; modseq?: string }>();
     for (const uid of uids) {
       const current = cache.get(uid);
       if (!current) continue;
       const flags = new Set(current.flags);
       for (const f of change.add ?? []) flags.add(f);
       for (const f of change.remove ?? []) flags.delete(f);
+      previous.set(uid, { flags: current.flags, optimistic: [...flags], ...(current.modseq !== undefined ? { modseq: current.modseq } : {}) });
       cache.setFlags(uid, [...flags], current.modseq);
     }
     await cache.flush();
     this._onDidChangeFolder.fire({ path });
-    return this.write({ kind: 'flags', path, uids, ...(change.add ? { add: change.add } : {}), ...(change.remove ? { remove: change.remove } : {}) }, (client) => storeFlags(client, path, uids, change).then(() => ({ applied: true })));
+    try {
+      return await this.write({ kind: 'flags', path, uids, ...(change.add ? { add: change.add } : {}), ...(change.remove ? { remove: change.remove } : {}) }, (client) => storeFlags(client, path, uids, change).then(() => ({ applied: true })));
+    } catch (err) {
+      // Refused and not queued: show the flags the server has again. A sync would not: nothing
+      // changed on the server, so QRESYNC/CONDSTORE report nothing for these messages.
+      for (const [uid, p] of previous) {
+        const now = cache.get(uid);
+        if (now && sameFlagList(now.flags, p.optimistic)) cache.setFlags(uid, p.flags, p.modseq);
+      }
+      await cache.flush().catch(() => undefined);
+      this._onDidChangeFolder.fire({ path });
+      throw err;
+    }
   }
 
   async markFolderRead(path: string): Promise<void> {
@@ -345,10 +359,13 @@ export class ImapAccount implements IDisposable {
    * the caller keeps its copy until this resolves.
    */
   async append(path: string, bytes: Buffer, flags: string[], internalDate?: Date): Promise<void> {
+    // Never run twice: a drop after the server stored the message but before its OK arrived
+    // would store it again. The caller gets the connection error and keeps its copy.
+    const once = { retry: false };
     await this.online(`append to ${path}`, async (client) => {
       const result = await client.append(path, bytes, flags, internalDate);
       if (!result) throw new MailError('CommandFailed', `The server did not accept the message into ${path}.`);
-    });
+    }, once);
     if (this.openFolders.has(path)) void this.sync(path).catch(() => undefined);
     else this._onDidChangeFolder.fire({ path });
   }
@@ -493,7 +510,7 @@ export class ImapAccount implements IDisposable {
     const uidValidity = cache.state()?.uidValidity;
     const queue = await this.queueReady;
     // With changes still queued, new ones queue behind them so the server sees them in order.
-    if (queue.list().length === 0 || this.state() === 'online') {
+    if (queue.list().length === 0) {
       try {
         return await this.options.supervisor.run(`${op.kind} ${op.path}`, apply);
       } catch (err) {
@@ -504,6 +521,7 @@ export class ImapAccount implements IDisposable {
     if (!uidValidity) throw new MailError('Offline', `${this.options.account.label ?? this.options.account.host} is offline and this folder has not been synced yet, so the change cannot be queued.`);
     await queue.enqueue({ ...op, uidValidity });
     this.options.log.info(`offline: queued ${op.kind} of ${op.uids.length} message(s) in ${op.path}`);
+    if (this.state() === 'online') void this.replayPending();
     return { applied: false };
   }
 
@@ -516,6 +534,7 @@ export class ImapAccount implements IDisposable {
         const report = await this.options.supervisor.run('replay offline changes', (client) => replayQueue(client, queue, this.options.log));
         this.options.log.info(`offline queue replayed: ${report.applied.length} applied, ${report.dropped.length} dropped, ${report.failed.length} failed, ${report.remaining} left`);
         for (const d of report.dropped) this.options.log.warn(`offline change dropped (${d.reason}): ${d.operation.kind} of ${d.uids.length} message(s) in ${d.operation.path}`);
+        for (const f of report.failed) this.options.log.warn(`offline change failed${f.kept ? ' (kept for the next attempt)' : ''}: ${f.operation.kind} of ${f.operation.uids.length} message(s) in ${f.operation.path}: ${f.error.message}`);
         for (const path of this.openFolders) await this.sync(path).catch(() => undefined);
       } catch (err) {
         this.options.log.warn(`offline queue not replayed yet: ${asMailError(err).message}`);
@@ -526,13 +545,17 @@ export class ImapAccount implements IDisposable {
     return this.replaying;
   }
 
-  private async online<T>(label: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+  private async online<T>(label: string, work: (client: ImapFlow) => Promise<T>, options?: RunOptions): Promise<T> {
     try {
-      return await this.options.supervisor.run(label, work);
+      return await this.options.supervisor.run(label, work, options);
     } catch (err) {
       throw asMailError(err);
     }
   }
+}
+
+function sameFlagList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((f) => b.includes(f));
 }
 
 function asMailError(err: unknown): MailError {

@@ -181,6 +181,10 @@ class FolderSync {
           method = 'qresync';
           // VANISHED and FETCH arrived with the SELECT (see listen()); only new UIDs are left.
           await this.fetchNew(mailbox.exists);
+          // QRESYNC reports only what changed on the server, so a cache that lost a message the
+          // server still has (an optimistic move whose replay then failed) heals on the count.
+          this.applyRemovals();
+          if (selectedMailbox(client, path).exists !== cache.count()) await this.reconcileUids();
         } else if (condstore && before.highestModseq && highestModseq) {
           method = 'condstore';
           await this.fetchNew(mailbox.exists);

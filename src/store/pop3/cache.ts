@@ -117,11 +117,18 @@ export class Pop3Cache {
     return r && { ...r };
   }
 
-  /** UIDLs of cached messages not known to be deleted from the server. */
-  uidlsOnServer(): string[] {
-    const out: string[] = [];
-    for (const e of this.entries.values()) if (!e.deletedFromServer) out.push(e.uidl);
-    return out;
+  /**
+   * Given every UIDL the server lists now, marks cached messages (and forgets tombstones) the
+   * server no longer has. Local-only keys (`local:` from other tools, `sha256:` without UIDL)
+   * are never on a server listing and are left alone.
+   */
+  noteServerListing(onServer: ReadonlySet<string>): void {
+    const gone: string[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.deletedFromServer && !onServer.has(e.uidl) && !e.uidl.startsWith('local:') && !e.uidl.startsWith('sha256:')) gone.push(e.uidl);
+    }
+    for (const uidl of this.removed.keys()) if (!onServer.has(uidl)) gone.push(uidl);
+    if (gone.length) this.markDeletedFromServer(gone);
   }
 
   // ---- local state ---------------------------------------------------------------------------

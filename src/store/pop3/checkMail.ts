@@ -113,7 +113,7 @@ function phaseTimer(log: ProtocolLog): (phase: string) => void {
   let last = performance.now();
   return (phase) => {
     const now = performance.now();
-    log.debug(`check: ${phase} in ${Math.round(now - last)} ms`);
+    log.debug(`check: ${phase} in ${(now - last).toFixed(1)} ms`);
     last = now;
   };
 }
@@ -149,7 +149,6 @@ class CheckRun {
     const messages = await this.listing();
     this.timer(`listing of ${messages.length}`);
     const hasUidl = this.uidlWorked;
-    if (hasUidl) this.noticeGoneFromServer(messages);
     const plan: CheckPlan = planCheck({
       messages,
       hasUidl,
@@ -159,6 +158,8 @@ class CheckRun {
       removed: (uidl) => cache.getRemoved(uidl),
       label: accountLabel(account),
     });
+    // Cached messages the server no longer lists were deleted there (by us earlier, or by another client).
+    if (hasUidl) cache.noteServerListing(plan.onServer);
     this.report.skippedAlreadyCached = plan.skippedAlreadyCached;
     this.toDelete.push(...plan.deleteNow);
     this.total = plan.download.length;
@@ -193,17 +194,6 @@ class CheckRun {
     const sizes = await session.list();
     const byMsg = new Map(uidls?.map((u) => [u.msg, u.uid]));
     return sizes.map((s) => ({ msg: s.msg, size: s.size, ...(uidls ? { uidl: byMsg.get(s.msg) } : {}) }));
-  }
-
-  /** Cached messages the server no longer lists were deleted there (by us earlier, or another client). */
-  private noticeGoneFromServer(messages: ServerMessage[]): void {
-    const onServer = new Set(messages.map((m) => m.uidl));
-    const gone: string[] = [];
-    for (const uidl of this.options.cache.uidlsOnServer()) {
-      if (!onServer.has(uidl) && !uidl.startsWith('local:') && !uidl.startsWith('sha256:')) gone.push(uidl);
-    }
-    for (const r of this.options.cache.removedMessages()) if (!onServer.has(r.uidl)) gone.push(r.uidl);
-    this.options.cache.markDeletedFromServer(gone);
   }
 
   /**

@@ -12,16 +12,18 @@ export interface HeaderFields {
   messageId?: string;
 }
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const LFLF = Buffer.from('\n\n');
-
-/** Length of the header block including the blank line that ends it (the whole buffer when none). */
+/**
+ * Length of the header block including the blank line that ends it (the whole buffer when none).
+ * Scans only up to that blank line (CRLF CRLF, or bare LF LF), not through the body.
+ */
 export function headerBlockLength(bytes: Buffer): number {
-  const crlf = bytes.indexOf(CRLFCRLF);
-  const lf = bytes.indexOf(LFLF);
-  if (crlf < 0 && lf < 0) return bytes.length;
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
-  return lf + 2;
+  if (bytes[0] === 0x0a) return 1; // no header fields at all
+  if (bytes[0] === 0x0d && bytes[1] === 0x0a) return 2;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    if (bytes[i + 1] === 0x0a) return i + 2;
+    if (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a) return i + 3;
+  }
+  return bytes.length;
 }
 
 /** Unfolded header fields in order; names lower-cased. Reads only up to the blank line. */

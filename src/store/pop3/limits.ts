@@ -7,10 +7,11 @@
  * fewer are pending the socket keeps reading, so the download overlaps the disk's flushes instead
  * of waiting for each. One fdatasync costs 0.5–1 ms here and the file system commits concurrent
  * ones together: 16 pending measured 1.55x the time of a baseline that never waits, 64 1.25x,
- * unbounded 1.15x (bench/suites/pop3.ts, 1,000 x 23 KB). The byte cap bounds the memory held
- * when the disk is slower than the network.
+ * unbounded 1.15x (bench/suites/pop3.ts, 1,000 x 23 KB; the machine is noisy, ±0.15). Each
+ * pending write may hold a file descriptor, so the count stays well below the usual limit of
+ * 1,024; the byte cap bounds the memory held when the disk is slower than the network.
  */
-export const DELIVERY_CONCURRENCY = 256;
+export const DELIVERY_CONCURRENCY = 128;
 export const DELIVERY_MAX_BYTES = 16 * 1024 * 1024;
 
 /**

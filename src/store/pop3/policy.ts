@@ -47,6 +47,8 @@ export interface PlannedDownload {
 
 export interface CheckPlan {
   download: PlannedDownload[];
+  /** Every UIDL the server listed (empty without UIDL). */
+  onServer: Set<string>;
   /** Already durable here (or removed locally): DELE in this session. */
   deleteNow: Array<{ msg: number; uidl: string }>;
   skippedAlreadyCached: number;
@@ -107,7 +109,7 @@ export function planCheck(input: PlanInput): CheckPlan {
     const headersOnly = policy.headersOnlyAboveBytes !== undefined && m.size > policy.headersOnlyAboveBytes;
     download.push({ msg: m.msg, size: m.size, uidl, headersOnly, deleteWhenStored: deleteNew && !headersOnly });
   }
-  return { download, deleteNow, skippedAlreadyCached: skipped };
+  return { download, onServer: seen, deleteNow, skippedAlreadyCached: skipped };
 }
 
 function planWithoutUidl(input: PlanInput): CheckPlan {
@@ -127,6 +129,7 @@ function planWithoutUidl(input: PlanInput): CheckPlan {
   }
   return {
     download: input.messages.map((m) => ({ msg: m.msg, size: m.size, uidl: undefined, headersOnly: false, deleteWhenStored: true })),
+    onServer: new Set(),
     deleteNow: [],
     skippedAlreadyCached: 0,
   };
