@@ -19,7 +19,7 @@ export const DELIVERY_MAX_BYTES = 16 * 1024 * 1024;
  * receive time live in the name), so during a long download it is saved every this many messages
  * rather than after each one; a crash in between is repaired on the next open.
  */
-export const INDEX_SAVE_EVERY = 500;
+export const INDEX_SAVE_EVERY = 2000;
 
 /** Header block read to index a message found without index entry (larger headers are cut here). */
 export const MAX_HEADER_BYTES = 256 * 1024;
