@@ -1,6 +1,9 @@
 // Child process: loads one extension bundle against the fake vscode module, activates it, and
 // prints {requireMs, activateMs, sockets} as JSON. Run fresh for each sample so the require is cold.
+import * as fs from 'node:fs';
 import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createFakeVscode } from './fakeVscode';
@@ -26,10 +29,18 @@ async function main(): Promise<void> {
   const extension = require(bundle) as { activate(context: unknown): unknown };
   const t1 = performance.now();
   const secrets = { get: async () => undefined, store: async () => undefined, delete: async () => undefined };
-  const context = { subscriptions: [] as unknown[], extensionUri: (fake as { Uri: unknown }).Uri, extension: { packageJSON: { version: '0.0.0' } }, secrets };
+  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-activation-'));
+  const context = {
+    subscriptions: [] as unknown[],
+    extensionUri: (fake as { Uri: unknown }).Uri,
+    globalStorageUri: { fsPath: storage },
+    extension: { packageJSON: { version: '0.0.0' } },
+    secrets,
+  };
   await extension.activate(context);
   const t2 = performance.now();
   await new Promise((resolve) => setTimeout(resolve, 200)); // let fire-and-forget work start
+  fs.rmSync(storage, { recursive: true, force: true });
   process.stdout.write(JSON.stringify({ requireMs: t1 - t0, activateMs: t2 - t1, sockets }) + '\n');
 }
 

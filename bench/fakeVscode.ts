@@ -11,11 +11,14 @@ export function createFakeVscode(): unknown {
         if (prop === 'get') return (_key: string, fallback?: unknown) => fallback;
         return make();
       },
+      set: () => true,
+      defineProperty: () => true,
       apply: () => make(),
       construct: () => make() as object,
     });
   // esbuild's ESM interop copies the module's own keys, so the namespace members must be real keys.
   const members = ['window', 'workspace', 'commands', 'env', 'extensions', 'EventEmitter', 'Disposable', 'ThemeIcon', 'ThemeColor', 'TreeItem',
-    'TreeItemCollapsibleState', 'MarkdownString', 'Uri', 'ProgressLocation', 'ConfigurationTarget', 'ViewColumn'];
+    'TreeItemCollapsibleState', 'MarkdownString', 'Uri', 'ProgressLocation', 'ConfigurationTarget', 'ViewColumn', 'StatusBarAlignment',
+    'DataTransferItem', 'QuickPickItemKind'];
   return Object.fromEntries(members.map((name) => [name, make()]));
 }
