@@ -32,8 +32,8 @@ export async function writeFileAtomic(file: string, data: Buffer | string): Prom
   }
 }
 
-/** fsync on a directory makes the rename durable; some platforms (Windows) refuse it: ignore. */
-async function syncDirectory(dir: string): Promise<void> {
+/** fsync on a directory makes renames in it durable; some platforms (Windows) refuse it: ignore. */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');

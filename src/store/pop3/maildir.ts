@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MailError } from '../../protocol/errors';
+import { syncDirectory } from '../atomicFile';
 import { LocalFlags } from './types';
 
 /** Windows forbids ':' in file names; Maildir tools there use ';' (and we read both). */
@@ -264,19 +265,6 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** fsync on a directory makes renames in it durable; Windows refuses it (the rename is still atomic). */
-export async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // not supported on this platform
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }
 
