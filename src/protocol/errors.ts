@@ -67,6 +67,11 @@ export class MailError extends Error {
     this.tlsReason = options.tlsReason;
   }
 
+  /** `value` itself when it is a MailError, else an 'Unknown' one carrying its message and cause. */
+  static from(value: unknown): MailError {
+    return MailError.is(value) ? value : new MailError('Unknown', value instanceof Error ? value.message : String(value), { cause: value });
+  }
+
   static is(value: unknown, code?: MailErrorCode): value is MailError {
     return value instanceof MailError && (code === undefined || value.code === code);
   }

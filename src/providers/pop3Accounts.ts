@@ -130,9 +130,9 @@ export class Pop3AccountRegistry implements vscode.Disposable {
   reschedule(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    const minutes = vscode.workspace.getConfiguration('mailroom').get<number>('pop3CheckIntervalMinutes', 10);
-    if (!(minutes > 0)) return;
-    this.timer = setInterval(() => void this.checkAll().catch(() => undefined), Math.max(1, minutes) * 60_000);
+    const interval = mailroomSettings().pop3CheckIntervalMs;
+    if (interval === 0) return;
+    this.timer = setInterval(() => void this.checkAll().catch(() => undefined), interval);
     this.timer.unref?.();
   }
 
@@ -161,7 +161,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
       for (const w of report.warnings) log.warn(w);
       return { accountId: account.id, report };
     } catch (err) {
-      const error = MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err });
+      const error = MailError.from(err);
       this.lastErrors.set(account.id, error);
       log.warn(`check failed: ${error.message} ${error.detail ?? ''}`);
       return { accountId: account.id, error };

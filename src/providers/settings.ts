@@ -10,6 +10,8 @@ export interface MailroomSettings {
   bodyCacheBytes: number;
   showUnsubscribedFolders: boolean;
   pollIntervalMs: number;
+  /** 0: POP3 accounts are checked only on demand. */
+  pop3CheckIntervalMs: number;
 }
 
 export function mailroomSettings(): MailroomSettings {
@@ -27,5 +29,9 @@ export function mailroomSettings(): MailroomSettings {
     bodyCacheBytes: num('bodyCacheMegabytes', 200, 0, 100_000) * 1024 * 1024,
     showUnsubscribedFolders: c.get<boolean>('showUnsubscribedFolders', false),
     pollIntervalMs: num('pollIntervalSeconds', 60, 0, 24 * 3600) * 1000,
+    pop3CheckIntervalMs: (() => {
+      const minutes = num('pop3CheckIntervalMinutes', 10, 0, 7 * 24 * 60);
+      return minutes > 0 ? Math.max(1, minutes) * 60_000 : 0;
+    })(),
   };
 }

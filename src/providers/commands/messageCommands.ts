@@ -99,7 +99,8 @@ async function setPop3Flags(deps: MessageCommandDeps, node: MailNode | undefined
   }
 }
 
-function pickedNodes(node: MailNode | undefined, selection: readonly MailNode[] | undefined): readonly MailNode[] {
+/** The nodes a command acts on: the selection when the clicked node is part of it, else the node. */
+export function pickedNodes(node: MailNode | undefined, selection: readonly MailNode[] | undefined): readonly MailNode[] {
   return node ? (selection?.some((s) => s.id === node.id) ? selection : [node]) : (selection ?? []);
 }
 

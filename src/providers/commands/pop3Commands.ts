@@ -4,6 +4,7 @@ import { MailError } from '../../protocol/errors';
 import { flattenFolders } from '../../protocol/imap/folders';
 import type { ProtocolLog } from '../../protocol/log';
 import { reportError } from '../errors';
+import { pickedNodes } from './messageCommands';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import type { Pop3AccountRegistry, Pop3CheckResult } from '../pop3Accounts';
 import type { AccountNode, MailNode, MessageNode } from '../tree/nodes';
@@ -45,8 +46,7 @@ export function registerPop3Commands(deps: Pop3CommandDeps): vscode.Disposable {
 }
 
 function pop3Messages(node: MailNode | undefined, selection: readonly MailNode[] | undefined): MessageNode[] {
-  const picked = node ? (selection?.some((s) => s.id === node.id) ? selection : [node]) : (selection ?? []);
-  return picked.filter((n): n is MessageNode => n.kind === 'message' && n.item.location.protocol === 'pop3');
+  return pickedNodes(node, selection).filter((n): n is MessageNode => n.kind === 'message' && n.item.location.protocol === 'pop3');
 }
 
 /**

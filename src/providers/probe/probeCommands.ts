@@ -8,6 +8,7 @@ import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
 import { reportError } from '../errors';
+import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import { ProbePanel, ProbeRenderedReport } from './probePanel';
 
@@ -134,8 +135,7 @@ export class ProbeFeature extends Disposable {
   }
 
   private baseOptions(): ProbeOptions {
-    const seconds = vscode.workspace.getConfiguration('mailroom').get<number>('connectionTimeoutSeconds', 20);
-    return { timeoutMs: Math.max(3, Math.min(300, seconds)) * 1000 };
+    return { timeoutMs: mailroomSettings().connectionTimeoutMs };
   }
 
   /** The whole transcript at info level, so it is visible without raising the log level. */

@@ -229,7 +229,7 @@ export class MailTreeModel extends Disposable {
     try {
       cache = await this.pop3.cache(node.account);
     } catch (err) {
-      const e = asMailError(err);
+      const e = MailError.from(err);
       return [status(node, 'error', e.message, e)];
     }
     const limit = this.visible.get(node.id) ?? mailroomSettings().pageSize;
@@ -258,7 +258,7 @@ export class MailTreeModel extends Disposable {
           for (const m of cache.page(0, limit)) rows.push({ account, item: pop3Item(m) });
         }
       } catch (err) {
-        problems.push(`${account.label ?? account.host}: ${asMailError(err).message}`);
+        problems.push(`${account.label ?? account.host}: ${MailError.from(err).message}`);
       }
     }
     rows.sort((a, b) => (b.item.date ?? '').localeCompare(a.item.date ?? ''));
@@ -321,7 +321,7 @@ export class MailTreeModel extends Disposable {
       // Nothing to show yet (empty folder, or the first page failed): wait for the sync's verdict.
       if (!cache.state() && cache.count() === 0) await account.sync(node.folder.path);
     } catch (err) {
-      const error = asMailError(err);
+      const error = MailError.from(err);
       this.log.warn(`listing ${node.folder.path} failed: ${error.message} ${error.detail ?? ''}`);
       return [...subfolders, status(node, 'error', error.message, error)];
     }
@@ -385,14 +385,11 @@ function status(parent: StatusNode['parent'], severity: StatusNode['severity'], 
   return { kind: 'status', id: nodeIds.status(parent.id), parent, severity, message, ...(error ? { error } : {}) };
 }
 
-function asMailError(err: unknown): MailError {
-  return MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err });
-}
 
 async function settle<T>(promise: Promise<T>): Promise<Loaded<T>> {
   try {
     return { ok: true, value: await promise };
   } catch (err) {
-    return { ok: false, error: asMailError(err) };
+    return { ok: false, error: MailError.from(err) };
   }
 }

@@ -168,7 +168,7 @@ export class Link {
       this.options.onUp(client, afterLoss);
       return client;
     } catch (err) {
-      const error = MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err });
+      const error = MailError.from(err);
       if (opened) {
         if (this.client === opened.client) this.detach(opened.client);
         opened.client.close();
