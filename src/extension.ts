@@ -13,7 +13,7 @@ import { registerProbeCommands } from './providers/probe/probeCommands';
 import { createOutputLog } from './providers/log';
 import { MessagePanelManager } from './providers/messagePanel';
 import { MessageSources } from './providers/messageSources';
-import { SessionRegistry } from './providers/sessions';
+import { LoginSessions } from './providers/sessions';
 import { MailStatusBar, watchPop3Inboxes } from './providers/statusBar';
 import { MailDragAndDropController } from './providers/tree/dragAndDrop';
 import { MailTreeModel } from './providers/tree/treeModel';
@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
 
   const repository = new AccountRepository(context.secrets, log);
-  const sessions = new SessionRegistry({ repository, log, clientVersion: version });
+  const sessions = new LoginSessions({ log, clientVersion: version });
   const imap = new ImapAccountRegistry({ repository, log, clientVersion: version, storageDir: context.globalStorageUri.fsPath });
   const pop3 = new Pop3AccountRegistry({ repository, log, storageDir: context.globalStorageUri.fsPath });
   const treeModel = new MailTreeModel(repository, imap, pop3, log);
@@ -45,7 +45,6 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   context.subscriptions.push(
     logChannel,
     repository,
-    sessions,
     imap,
     pop3,
     treeModel,

@@ -6,7 +6,7 @@ import { connectPop3 } from '../../protocol/pop3';
 import { fetchPeerCertificate } from '../../protocol/tls/certificate';
 import type { AccountRepository } from '../accounts';
 import { errorSummary, reportError } from '../errors';
-import type { SessionRegistry } from '../sessions';
+import type { LoginSessions } from '../sessions';
 import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
@@ -32,7 +32,7 @@ export interface AddAccountResult {
 
 export interface AccountCommandDeps {
   repository: AccountRepository;
-  sessions: SessionRegistry;
+  sessions: LoginSessions;
   model: MailTreeModel;
   log: ProtocolLog;
 }
@@ -112,7 +112,7 @@ async function testLogin(deps: AccountCommandDeps, account: AccountConfig, passw
       }
       return;
     }
-    const session = deps.sessions.createDetached(account, password);
+    const session = deps.sessions.create(account, password);
     try {
       await session.verify();
     } finally {
@@ -138,7 +138,6 @@ async function removeAccount(deps: AccountCommandDeps, target: AccountNode | str
     );
     if (choice !== 'Remove') return false;
   }
-  await deps.sessions.reset(account.id);
   await deps.repository.remove(account.id);
   return true;
 }
@@ -161,7 +160,6 @@ async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | 
       fingerprint = peer.certificate.sha256;
     }
     await deps.repository.setTrustedCertificate(account.id, fingerprint);
-    await deps.sessions.reset(account.id);
     return true;
   } catch (err) {
     await reportError(deps.log, `Trusting the certificate of ${account.host}`, err);
