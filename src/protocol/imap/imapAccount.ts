@@ -119,7 +119,7 @@ export class ImapAccount implements IDisposable {
   private folderSnapshot: string | undefined;
   private lastFolders: FolderInfo[] | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private replaying: Promise<void> | undefined;
+  private replaying: Promise<boolean> | undefined;
   private disposed = false;
   private queue: PendingQueue | undefined;
   private readonly queueReady: Promise<PendingQueue>;
@@ -133,7 +133,7 @@ export class ImapAccount implements IDisposable {
     this.subscriptions.push(
       options.supervisor.onMailboxEvent((e) => this.onMailboxEvent(e)),
       options.supervisor.onDidChangeState((state) => {
-        if (state === 'online') void this.replayPending();
+        if (state === 'online') void this.replayThenSync();
       }),
     );
     if (options.pollIntervalMs > 0) {
@@ -166,7 +166,7 @@ export class ImapAccount implements IDisposable {
       const folders = await this.listFromServer();
       return { folders, offline: false };
     } catch (err) {
-      const error = asMailError(err);
+      const error = MailError.from(err);
       if (!isUnreachable(error)) throw error;
       const cached = this.lastFolders ?? (await this.options.folderList.load(this.id));
       if (!cached) throw error;
@@ -188,7 +188,7 @@ export class ImapAccount implements IDisposable {
 
   async createFolder(parentPath: string | undefined, name: string): Promise<string> {
     const { path } = await this.online('create folder', (client) => createFolder(client, parentPath, name));
-    await this.refreshFolderList();
+    await this.listFromServer();
     return path;
   }
 
@@ -198,7 +198,7 @@ export class ImapAccount implements IDisposable {
     await this.options.headers.renameFolder(this.id, path, newPath, delimiter);
     await this.options.bodies.dropFolder(this.id, path);
     if (this.openFolders.delete(path)) this.openFolders.add(newPath);
-    await this.refreshFolderList();
+    await this.listFromServer();
     return newPath;
   }
 
@@ -210,12 +210,12 @@ export class ImapAccount implements IDisposable {
       await this.options.headers.dropFolder(this.id, p);
       await this.options.bodies.dropFolder(this.id, p);
     }
-    await this.refreshFolderList();
+    await this.listFromServer();
   }
 
   async setSubscribed(path: string, subscribed: boolean): Promise<void> {
     await this.online(subscribed ? 'subscribe' : 'unsubscribe', (client) => setSubscribed(client, path, subscribed));
-    await this.refreshFolderList();
+    await this.listFromServer();
   }
 
   // ---- messages ------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ export class ImapAccount implements IDisposable {
       if (firstPage > 0 && !cache.state() && cache.count() === 0) {
         await this.options.supervisor
           .run(`first page ${path}`, (client) => fetchNewestPage(client, cache, { limit: firstPage, log: this.options.log }))
-          .catch((err: unknown) => this.options.log.info(`first page of ${path} not fetched: ${asMailError(err).message}`));
+          .catch((err: unknown) => this.options.log.info(`first page of ${path} not fetched: ${MailError.from(err).message}`));
       }
       void this.sync(path).catch(() => undefined);
     }
@@ -410,7 +410,7 @@ export class ImapAccount implements IDisposable {
       }
       return result;
     } catch (err) {
-      const error = asMailError(err);
+      const error = MailError.from(err);
       this._onDidChangeFolder.fire({ path, error });
       throw error;
     }
@@ -438,7 +438,16 @@ export class ImapAccount implements IDisposable {
 
   private async resyncAll(): Promise<void> {
     await this.replayPending();
-    await this.refreshFolderList().catch(() => undefined);
+    await this.listFromServer().catch(() => undefined);
+    await this.syncOpenFolders();
+  }
+
+  /** After a replay the cache may hold optimistic state the server refused: sync what is open. */
+  private async replayThenSync(): Promise<void> {
+    if (await this.replayPending()) await this.syncOpenFolders();
+  }
+
+  private async syncOpenFolders(): Promise<void> {
     for (const path of this.openFolders) await this.sync(path).catch(() => undefined);
   }
 
@@ -448,15 +457,11 @@ export class ImapAccount implements IDisposable {
       this.kick();
       return;
     }
-    await this.refreshFolderList().catch(() => undefined);
+    await this.listFromServer().catch(() => undefined);
     for (const path of this.openFolders) {
-      if (path.toUpperCase() === 'INBOX' && this.state() === 'online') continue; // IDLE covers INBOX
+      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's STATUS poll) covers INBOX
       await this.sync(path).catch(() => undefined);
     }
-  }
-
-  private async refreshFolderList(): Promise<void> {
-    await this.listFromServer();
   }
 
   private async listFromServer(): Promise<FolderInfo[]> {
@@ -514,42 +519,45 @@ export class ImapAccount implements IDisposable {
       try {
         return await this.options.supervisor.run(`${op.kind} ${op.path}`, apply);
       } catch (err) {
-        const error = asMailError(err);
+        const error = MailError.from(err);
         if (!isUnreachable(error) || !uidValidity) throw error;
       }
     }
     if (!uidValidity) throw new MailError('Offline', `${this.options.account.label ?? this.options.account.host} is offline and this folder has not been synced yet, so the change cannot be queued.`);
     await queue.enqueue({ ...op, uidValidity });
     this.options.log.info(`offline: queued ${op.kind} of ${op.uids.length} message(s) in ${op.path}`);
-    if (this.state() === 'online') void this.replayPending();
+    if (this.state() === 'online') void this.replayThenSync();
     return { applied: false };
   }
 
-  private async replayPending(): Promise<void> {
+  /** Replays the offline queue; resolves true when there was something to replay. */
+  private async replayPending(): Promise<boolean> {
     if (this.replaying) return this.replaying;
     const queue = await this.queueReady.catch(() => undefined);
-    if (!queue || queue.list().length === 0) return;
-    this.replaying = (async () => {
+    if (!queue || queue.list().length === 0) return false;
+    const replaying = (async (): Promise<boolean> => {
       try {
         const report = await this.options.supervisor.run('replay offline changes', (client) => replayQueue(client, queue, this.options.log));
         this.options.log.info(`offline queue replayed: ${report.applied.length} applied, ${report.dropped.length} dropped, ${report.failed.length} failed, ${report.remaining} left`);
         for (const d of report.dropped) this.options.log.warn(`offline change dropped (${d.reason}): ${d.operation.kind} of ${d.uids.length} message(s) in ${d.operation.path}`);
         for (const f of report.failed) this.options.log.warn(`offline change failed${f.kept ? ' (kept for the next attempt)' : ''}: ${f.operation.kind} of ${f.operation.uids.length} message(s) in ${f.operation.path}: ${f.error.message}`);
-        for (const path of this.openFolders) await this.sync(path).catch(() => undefined);
+        return true;
       } catch (err) {
-        this.options.log.warn(`offline queue not replayed yet: ${asMailError(err).message}`);
+        this.options.log.warn(`offline queue not replayed yet: ${MailError.from(err).message}`);
+        return false;
       } finally {
         this.replaying = undefined;
       }
     })();
-    return this.replaying;
+    this.replaying = replaying;
+    return replaying;
   }
 
   private async online<T>(label: string, work: (client: ImapFlow) => Promise<T>, options?: RunOptions): Promise<T> {
     try {
       return await this.options.supervisor.run(label, work, options);
     } catch (err) {
-      throw asMailError(err);
+      throw MailError.from(err);
     }
   }
 }
@@ -558,9 +566,6 @@ function sameFlagList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((f) => b.includes(f));
 }
 
-function asMailError(err: unknown): MailError {
-  return MailError.is(err) ? err : new MailError('Unknown', err instanceof Error ? err.message : String(err), { cause: err });
-}
 
 /** Errors that mean "the server cannot be reached now", as opposed to "the server said no". */
 export function isUnreachable(error: MailError): boolean {
