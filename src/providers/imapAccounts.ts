@@ -119,5 +119,8 @@ export class ImapAccountRegistry implements vscode.Disposable {
     this.accounts.clear();
     this._onDidCreate.dispose();
     void this.headers.flushAll().catch(() => undefined);
+    void this.bodies.flush().catch(() => undefined);
+    // Stops the lease heartbeats and frees this window's connection slots for other windows.
+    this.leases.dispose();
   }
 }
