@@ -20,7 +20,48 @@ export interface AccountConfig {
   deleteFromServerAfterDays?: number;
   /** POP3: download only the headers of messages larger than this; the body when opened. */
   headersOnlyAboveKilobytes?: number;
+  /** The address mail is sent from; `user` when that is an address and this is unset. */
+  email?: string;
+  /** Display name in From. */
+  name?: string;
+  /** Other addresses of the user: reply-all leaves them out, and compose offers them as From. */
+  aliases?: string[];
+  /** Outgoing server; without it the account can read but not send. */
+  smtp?: SmtpConfig;
+  /** IMAP: APPEND what was sent to the Sent folder (default true). */
+  saveToSent?: boolean;
+  /** IMAP: folder paths overriding the special-use \Sent and \Drafts folders. */
+  sentFolder?: string;
+  draftsFolder?: string;
 }
+
+/** An account's SMTP server. Its password is the account's, unless one was stored for SMTP. */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** 'tls': implicit TLS (465); 'starttls': STARTTLS required (587); 'none': only with allowPlaintextPassword. */
+  security: ConnectionSecurity;
+  /** Login name; the account's `user` when unset. */
+  user?: string;
+  allowPlaintextPassword?: boolean;
+  trustedCertificateSha256?: string;
+}
+
+export const DEFAULT_SMTP_PORTS: Record<ConnectionSecurity, number> = { tls: 465, starttls: 587, none: 25 };
+
+/** The address this account sends from, or undefined when neither `email` nor `user` is one. */
+export function accountAddress(account: AccountConfig): string | undefined {
+  if (account.email) return account.email;
+  return ADDRESS.test(account.user) ? account.user : undefined;
+}
+
+/** Every address that is the user's own for this account, lower-cased. */
+export function ownAddresses(account: AccountConfig): string[] {
+  const all = [accountAddress(account), ...(account.aliases ?? [])].filter((a): a is string => !!a);
+  return [...new Set(all.map((a) => a.toLowerCase()))];
+}
+
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 
 export const DEFAULT_PORTS: Record<MailProtocol, Record<ConnectionSecurity, number>> = {
   imap: { tls: 993, starttls: 143, none: 143 },
@@ -80,6 +121,23 @@ export function parseAccountConfig(raw: unknown): AccountConfig {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid(`account "${id}": ${key} must be a whole number of at least 1`);
     account[key] = v;
   }
+  if (r.email !== undefined) {
+    if (typeof r.email !== 'string' || !ADDRESS.test(r.email.trim())) throw invalid(`account "${id}": email must be an address like name@example.com`);
+    account.email = r.email.trim();
+  }
+  if (typeof r.name === 'string' && r.name.trim()) account.name = r.name.trim();
+  if (r.aliases !== undefined) {
+    if (!Array.isArray(r.aliases) || !r.aliases.every((a) => typeof a === 'string' && ADDRESS.test(a.trim()))) {
+      throw invalid(`account "${id}": aliases must be a list of addresses`);
+    }
+    account.aliases = (r.aliases as string[]).map((a) => a.trim());
+  }
+  if (r.smtp !== undefined && r.smtp !== null) account.smtp = parseSmtpConfig(id, r.smtp);
+  if (typeof r.saveToSent === 'boolean') account.saveToSent = r.saveToSent;
+  for (const key of ['sentFolder', 'draftsFolder'] as const) {
+    const v = r[key];
+    if (typeof v === 'string' && v.trim()) account[key] = v.trim();
+  }
   return account;
 
   function requireString(obj: Record<string, unknown>, key: string): string {
@@ -87,6 +145,29 @@ export function parseAccountConfig(raw: unknown): AccountConfig {
     if (typeof v !== 'string' || !v.trim()) throw invalid(`account ${key === 'id' ? '' : `"${String(obj.id)}" `}needs a "${key}"`);
     return v.trim();
   }
+}
+
+function parseSmtpConfig(id: string, raw: unknown): SmtpConfig {
+  if (typeof raw !== 'object' || raw === null) throw invalid(`account "${id}": smtp must be an object`);
+  const r = raw as Record<string, unknown>;
+  if (typeof r.host !== 'string' || !r.host.trim()) throw invalid(`account "${id}": smtp needs a "host"`);
+  const security = r.security ?? 'starttls';
+  if (security !== 'tls' && security !== 'starttls' && security !== 'none') {
+    throw invalid(`account "${id}": smtp.security must be "tls", "starttls" or "none"`);
+  }
+  const port = r.port ?? DEFAULT_SMTP_PORTS[security];
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalid(`account "${id}": smtp.port must be a whole number from 1 to 65535`);
+  }
+  const smtp: SmtpConfig = { host: r.host.trim(), port, security };
+  if (typeof r.user === 'string' && r.user.trim()) smtp.user = r.user.trim();
+  if (r.allowPlaintextPassword === true) smtp.allowPlaintextPassword = true;
+  if (typeof r.trustedCertificateSha256 === 'string' && r.trustedCertificateSha256) {
+    const fp = normalizeFingerprint(r.trustedCertificateSha256);
+    if (!FINGERPRINT.test(fp)) throw invalid(`account "${id}": smtp.trustedCertificateSha256 is not a SHA-256 fingerprint`);
+    smtp.trustedCertificateSha256 = fp;
+  }
+  return smtp;
 }
 
 function invalid(message: string): MailError {

@@ -3,7 +3,7 @@ import type * as Libs from './libs';
 let cached: typeof Libs | undefined;
 
 /**
- * imapflow and mailparser, loaded on first use. esbuild keeps `./libs` out of the host bundle
+ * imapflow, mailparser, nodemailer, sanitize-html and markdown-it, loaded on first use. esbuild keeps `./libs` out of the host bundle
  * (see esbuild.js), so this require reads dist/libs.js; under tsc it reads out/…/libs.js.
  */
 export function loadMailLibraries(): typeof Libs {
