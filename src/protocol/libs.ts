@@ -3,8 +3,7 @@
 export { ImapFlow } from 'imapflow';
 export { simpleParser, MailParser } from 'mailparser';
 export { createTransport } from 'nodemailer';
-import MailComposer = require('nodemailer/lib/mail-composer');
-import addressparser = require('nodemailer/lib/addressparser');
-import sanitizeHtml = require('sanitize-html');
-import MarkdownIt = require('markdown-it');
-export { MailComposer, addressparser, sanitizeHtml, MarkdownIt };
+export { default as MailComposer } from 'nodemailer/lib/mail-composer';
+export { default as addressparser } from 'nodemailer/lib/addressparser';
+export { default as sanitizeHtml } from 'sanitize-html';
+export { default as MarkdownIt } from 'markdown-it';
