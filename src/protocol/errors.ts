@@ -32,6 +32,14 @@ export type MailErrorCode =
   | 'Offline'
   /** A local cache or queue file could not be read or written. */
   | 'StorageFailed'
+  /** SMTP refused one or more recipients (RCPT TO); `detail` carries the server's reply. */
+  | 'RecipientRejected'
+  /** SMTP refused the sender or the message itself (MAIL FROM, DATA). */
+  | 'MessageRejected'
+  /** The account has no outgoing (SMTP) server configured. */
+  | 'SmtpNotConfigured'
+  /** An address in a message being written could not be understood. */
+  | 'InvalidAddress'
   | 'Unknown';
 
 export interface CertificateSummary {
