@@ -24,22 +24,37 @@ describe('the packaged extension', function () {
       'dist/cli/mailroom-check.js',
       'dist/extension.js',
       'dist/libs.js',
+      'dist/webviews/headers.js',
       'dist/webviews/message.js',
       'dist/webviews/probe.js',
+      'language-configuration/mailroom-compose.json',
+      'media/headers/headers.css',
       'media/icons/mail.svg',
       'media/message/message.css',
       'media/probe/probe.css',
       'package.json',
+      'syntaxes/mailroom-compose.tmLanguage.json',
     ]);
   });
 
-  it('the manifest\'s entry point, CLI and view icon exist', () => {
+  it('the manifest\'s entry point, CLI, view icon, language configuration and grammar exist', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       main: string;
       bin: Record<string, string>;
-      contributes: { viewsContainers: { activitybar: Array<{ icon: string }> } };
+      contributes: {
+        viewsContainers: { activitybar: Array<{ icon: string }> };
+        languages: Array<{ configuration: string }>;
+        grammars: Array<{ path: string }>;
+      };
     };
-    for (const file of [manifest.main, ...Object.values(manifest.bin), ...manifest.contributes.viewsContainers.activitybar.map((c) => c.icon)]) {
+    const { contributes } = manifest;
+    for (const file of [
+      manifest.main,
+      ...Object.values(manifest.bin),
+      ...contributes.viewsContainers.activitybar.map((c) => c.icon),
+      ...contributes.languages.map((l) => l.configuration),
+      ...contributes.grammars.map((g) => g.path),
+    ]) {
       assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);
     }
   });
