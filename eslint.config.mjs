@@ -22,9 +22,9 @@ export default tseslint.config(
   { files: ['**/*.ts'], ...typeChecked },
   {
     // The protocol and store layers speak mail, not VS Code: they must run in plain Node.
-    files: ['src/protocol/**/*.ts', 'src/store/**/*.ts', 'src/shared/**/*.ts', 'src/util/**/*.ts'],
+    files: ['src/protocol/**/*.ts', 'src/store/**/*.ts', 'src/shared/**/*.ts', 'src/util/**/*.ts', 'src/patch/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/protocol, src/store, src/shared and src/util must not depend on VS Code.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/protocol, src/store, src/shared, src/util and src/patch must not depend on VS Code.' }] }],
     },
   },
   {

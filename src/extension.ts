@@ -5,6 +5,8 @@ import { registerAccountCommands } from './providers/commands/accountCommands';
 import { registerFolderCommands } from './providers/commands/folderCommands';
 import { registerMailCommands } from './providers/commands/mailCommands';
 import { registerMessageCommands } from './providers/commands/messageCommands';
+import { registerComposeCommands } from './providers/compose/composeCommands';
+import { registerMessageViewCommands } from './providers/message/viewCommands';
 import { registerSearchCommands } from './providers/commands/searchCommands';
 import { registerPop3Commands } from './providers/commands/pop3Commands';
 import { ImapAccountRegistry } from './providers/imapAccounts';
@@ -38,9 +40,21 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     canSelectMany: true,
     dragAndDropController: dragAndDrop,
   });
-  const panels = new MessagePanelManager(context.extensionUri, new MessageSources(imap, pop3, log), log);
+  const sources = new MessageSources(imap, pop3, log);
+  const panels = new MessagePanelManager(context.extensionUri, sources, log);
   const statusBar = new MailStatusBar(imap, log);
   const probe = registerProbeCommands({ log: logChannel, extensionUri: context.extensionUri, accounts: repository });
+  const compose = registerComposeCommands({
+    storageDir: context.globalStorageUri.fsPath,
+    repository,
+    imap,
+    pop3,
+    sources,
+    panels,
+    model: treeModel,
+    treeView,
+    log,
+  });
 
   context.subscriptions.push(
     logChannel,
@@ -53,6 +67,8 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     panels,
     statusBar,
     probe,
+    compose,
+    registerMessageViewCommands({ panels, sources, treeView, log, extensionUri: context.extensionUri }),
     watchPop3Inboxes(statusBar, pop3, repository),
     registerAccountCommands({ repository, sessions, model: treeModel, log }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
@@ -86,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     statusBar,
     dragAndDrop,
     probe,
+    compose,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
   };
 }

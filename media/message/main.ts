@@ -1,6 +1,8 @@
-// Message webview: renders what the host sends with DOM APIs and textContent only, so nothing
-// in a message is ever parsed as HTML here.
-import { MessageViewModel, parseToWebview, ToWebview, FromWebview } from '../../src/shared/messageView';
+// Message webview: the shell draws what the host sends with DOM APIs and textContent only. HTML mail
+// (already sanitized on the host) goes into an iframe with sandbox="allow-same-origin" and no
+// allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
+import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
+import { linkify, quoteBlocks, TextBlock } from './textBlocks';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -9,6 +11,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
+let frameObserver: ResizeObserver | undefined;
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parseToWebview(event.data);
@@ -17,6 +20,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 vscode.postMessage({ type: 'ready' });
 
 function render(message: ToWebview): void {
+  frameObserver?.disconnect();
+  frameObserver = undefined;
   switch (message.type) {
     case 'loading':
       root.replaceChildren(el('p', { className: 'status' }, `Loading “${message.subject || '(no subject)'}”…`));
@@ -25,13 +30,65 @@ function render(message: ToWebview): void {
       root.replaceChildren(errorView(message.message, message.canRetry));
       break;
     case 'show':
-      root.replaceChildren(...messageView(message.message));
-      vscode.postMessage({ type: 'rendered', subject: message.message.subject, textLength: message.message.text.length });
+      show(message.message);
       break;
   }
 }
 
-function messageView(m: MessageViewModel): HTMLElement[] {
+function show(m: MessageViewModel): void {
+  const parts: HTMLElement[] = [headerView(m)];
+  const bar = barView(m);
+  if (bar) parts.push(bar);
+  if (m.attachments.length) parts.push(attachmentsView(m.attachments));
+  if (m.frame !== undefined) {
+    const frame = el('iframe', { className: 'paper', title: 'Message body' });
+    // Same origin (so this script can catch link clicks and measure it), but no scripts, popups,
+    // forms or navigation for what is inside.
+    frame.setAttribute('sandbox', 'allow-same-origin');
+    frame.setAttribute('referrerpolicy', 'no-referrer');
+    frame.addEventListener('load', () => onFrameLoaded(frame, m), { once: true });
+    frame.srcdoc = m.frame;
+    parts.push(frame);
+  } else {
+    if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, 'This message’s HTML is too large to display; its text is shown instead.'));
+    const body = el('div', { className: 'body text' });
+    if (m.text) appendBlocks(body, quoteBlocks(m.text));
+    else body.textContent = '(this message has no text)';
+    parts.push(body);
+    if (m.textTruncated) parts.push(el('p', { className: 'status' }, 'The text was cut here because it is very long. View Source shows all of it.'));
+  }
+  root.replaceChildren(...parts);
+  if (m.frame === undefined) vscode.postMessage({ type: 'rendered', subject: m.subject, textLength: m.text.length, mode: 'text' });
+}
+
+function onFrameLoaded(frame: HTMLIFrameElement, m: MessageViewModel): void {
+  const doc = frame.contentDocument;
+  if (doc) {
+    // Links never navigate the frame: the host shows where they really go, then opens the browser.
+    doc.addEventListener('click', (event) => {
+      // The target belongs to the frame's realm: `instanceof Element` (this realm's Element) is false for it.
+      const target = event.target as Partial<Element> | null;
+      const anchor = typeof target?.closest === 'function' ? target.closest('a[href]') : null;
+      if (!anchor) return;
+      event.preventDefault();
+      vscode.postMessage({ type: 'openLink', href: anchor.getAttribute('href') ?? '', text: (anchor.textContent ?? '').trim() });
+    }, true);
+    doc.addEventListener('submit', (event) => event.preventDefault(), true);
+    const fit = (): void => {
+      frame.style.height = `${Math.max(doc.documentElement.scrollHeight, 40)}px`;
+    };
+    fit();
+    frameObserver = new ResizeObserver(fit);
+    frameObserver.observe(doc.documentElement);
+    // Images that arrive later change the height: measure again when each one settles.
+    doc.addEventListener('load', fit, true);
+    doc.addEventListener('error', fit, true);
+  }
+  const textLength = doc?.body?.textContent?.length ?? 0;
+  vscode.postMessage({ type: 'rendered', subject: m.subject, textLength, mode: 'html' });
+}
+
+function headerView(m: MessageViewModel): HTMLElement {
   const header = el('header', { className: 'headers' });
   header.append(el('h1', { className: 'subject' }, m.subject || '(no subject)'));
   const table = el('dl', { className: 'fields' });
@@ -45,17 +102,88 @@ function messageView(m: MessageViewModel): HTMLElement[] {
     table.append(el('dt', {}, name), el('dd', {}, value));
   }
   header.append(table, el('p', { className: 'location' }, `${m.accountLabel} · ${m.folder}`));
-
-  const parts: HTMLElement[] = [header];
-  if (m.attachments.length) {
-    const list = el('ul', { className: 'attachments', ariaLabel: 'Attachments' });
-    for (const a of m.attachments) list.append(el('li', {}, `${a.filename} — ${a.contentType}, ${formatSize(a.size)}`));
-    parts.push(list);
+  if (m.headers.length) {
+    const all = el('details', { className: 'all-headers' });
+    all.append(el('summary', {}, 'Show All Headers'));
+    const list = el('dl', { className: 'fields raw' });
+    for (const h of m.headers) list.append(el('dt', {}, h.name), el('dd', {}, h.value));
+    all.append(list);
+    header.append(all);
   }
-  const body = el('pre', { className: 'body' }, m.text || '(this message has no text)');
-  parts.push(body);
-  if (m.textTruncated) parts.push(el('p', { className: 'status' }, 'The text was cut here because it is very long.'));
-  return parts;
+  return header;
+}
+
+function barView(m: MessageViewModel): HTMLElement | undefined {
+  const rows: HTMLElement[] = [];
+  if (m.remoteBlocked > 0 && !m.remoteAllowed) {
+    const row = el('div', { className: 'bar remote', role: 'status' });
+    row.append(el('span', {}, `${m.remoteBlocked} remote ${m.remoteBlocked === 1 ? 'resource' : 'resources'} blocked`));
+    row.append(actionButton('Load Remote Content', 'loadRemoteContent'));
+    if (m.fromAddress) row.append(actionButton(`Always Load from ${m.fromAddress}`, 'alwaysLoadFromSender', true));
+    rows.push(row);
+  }
+  if (m.hasPatch) {
+    const row = el('div', { className: 'bar patch' });
+    row.append(el('span', {}, 'This message contains a patch.'), actionButton('Open Patch', 'openPatch'), actionButton('Apply with git am', 'applyPatch', true));
+    rows.push(row);
+  }
+  if (!rows.length) return undefined;
+  const box = el('section', { className: 'bars' });
+  box.append(...rows);
+  return box;
+}
+
+function attachmentsView(attachments: AttachmentView[]): HTMLElement {
+  const list = el('ul', { className: 'attachments', ariaLabel: 'Attachments' });
+  for (const a of attachments) {
+    const item = el('li', {});
+    item.append(el('span', { className: 'name' }, a.filename), el('span', { className: 'meta' }, ` ${a.contentType}, ${formatSize(a.size)}`));
+    const save = el('button', { className: 'secondary' }, 'Save As…');
+    save.addEventListener('click', () => vscode.postMessage({ type: 'attachment', action: 'save', index: a.index }));
+    const open = el('button', { className: 'secondary' }, 'Open');
+    open.addEventListener('click', () => vscode.postMessage({ type: 'attachment', action: 'open', index: a.index }));
+    item.append(save, open);
+    list.append(item);
+  }
+  return list;
+}
+
+function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
+  for (const block of blocks) {
+    if (block.kind === 'text') {
+      parent.append(textWithLinks(block.text));
+      continue;
+    }
+    const details = el('details', { className: 'quote', open: !block.collapsed });
+    details.append(el('summary', {}, block.collapsed ? `Quoted text (${block.lineCount} lines)` : 'Quoted text'));
+    const inner = el('div', { className: 'quote-body' });
+    appendBlocks(inner, block.blocks);
+    details.append(inner);
+    parent.append(details);
+  }
+}
+
+function textWithLinks(text: string): HTMLElement {
+  const pre = el('pre', {});
+  for (const segment of linkify(text)) {
+    if (segment.kind === 'text') {
+      pre.append(document.createTextNode(segment.text));
+      continue;
+    }
+    const a = el('a', { href: segment.href }, segment.text);
+    a.addEventListener('click', (event) => {
+      event.preventDefault();
+      vscode.postMessage({ type: 'openLink', href: segment.href, text: segment.text });
+    });
+    pre.append(a);
+  }
+  return pre;
+}
+
+function actionButton(label: string, action: MessageAction, secondary = false): HTMLButtonElement {
+  const button = el('button', { className: secondary ? 'secondary' : '' }, label);
+  button.addEventListener('click', () => vscode.postMessage({ type: 'action', action }));
+  return button;
 }
 
 function errorView(text: string, canRetry: boolean): HTMLElement {

@@ -7,3 +7,4 @@ export { default as MailComposer } from 'nodemailer/lib/mail-composer';
 export { default as addressparser } from 'nodemailer/lib/addressparser';
 export { default as sanitizeHtml } from 'sanitize-html';
 export { default as MarkdownIt } from 'markdown-it';
+export { default as libmime } from 'libmime';

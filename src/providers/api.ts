@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ComposeFeature } from './compose/composeCommands';
 import type { ImapAccountRegistry } from './imapAccounts';
 import type { MessagePanelManager } from './messagePanel';
 import type { Pop3AccountRegistry } from './pop3Accounts';
@@ -25,6 +26,8 @@ export interface MailroomApi {
   readonly statusBar: MailStatusBar;
   /** Server checks; tests wait for its report webview. */
   readonly probe: ProbeFeature;
+  /** Compose tabs, sending and the outbox; tests read deliveries through it. */
+  readonly compose: ComposeFeature;
   /** The tree's drag-and-drop controller (tests drive drops through it, as the workbench does). */
   readonly dragAndDrop: MailDragAndDropController;
   /** Whether SecretStorage holds a password for the account (never the password itself). */

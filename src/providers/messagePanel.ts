@@ -1,10 +1,16 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../protocol/account';
 import { MailError } from '../protocol/errors';
-import { parseMessage } from '../protocol/mime/parseMessage';
+import { parseMessageStream } from '../protocol/mime/parseMessageStream';
+import { sanitizeMessageHtml } from '../protocol/mime/sanitizeHtml';
 import type { ProtocolLog } from '../protocol/log';
-import { FromWebview, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
+import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
+import { messageShellCsp } from './message/csp';
+import type { LinkDecision } from './message/linkPolicy';
+import { openMessageLink } from './message/openLink';
+import { senderAllowed } from './message/remoteContent';
+import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
 
@@ -19,14 +25,47 @@ export interface RenderedReport {
   panelKey: string;
   subject: string;
   textLength: number;
+  mode: 'html' | 'text';
+  /** Remote resources the message references (blocked unless remoteAllowed). */
+  remoteBlocked: number;
+  remoteAllowed: boolean;
 }
+
+/** A link clicked in a message, and what the link policy made of it (before any dialog). */
+export interface LinkReport {
+  panelKey: string;
+  href: string;
+  decision: LinkDecision['kind'];
+}
+
+/** The setting holding addresses / `@domains` whose messages open with remote content loaded. */
+export const ALLOWED_SENDERS_SETTING = 'remoteContent.allowedSenders';
+
+export function allowedSenders(): unknown[] {
+  const value = vscode.workspace.getConfiguration('mailroom').get<unknown>(ALLOWED_SENDERS_SETTING, []);
+  return Array.isArray(value) ? value : [];
+}
+
+/** Commands the webview's buttons run (registered in message/viewCommands.ts). */
+const ACTION_COMMANDS: Record<MessageAction, string> = {
+  loadRemoteContent: 'mailroom.loadRemoteContent',
+  alwaysLoadFromSender: 'mailroom.alwaysLoadRemoteContentFromSender',
+  openPatch: 'mailroom.openPatch',
+  applyPatch: 'mailroom.applyPatch',
+  viewSource: 'mailroom.viewSource',
+  inspectHeaders: 'mailroom.inspectHeaders',
+};
 
 /** Opens one webview panel per message and reveals the existing one when asked again. */
 export class MessagePanelManager extends Disposable {
   private readonly panels = new Map<string, MessagePanel>();
+  private lastActive: MessagePanel | undefined;
   private readonly _onDidRender = this._register(new vscode.EventEmitter<RenderedReport>());
   /** Fires when a webview reports it has drawn a message: what a person now sees. */
   readonly onDidRender = this._onDidRender.event;
+  private readonly _onDidOpenLink = this._register(new vscode.EventEmitter<LinkReport>());
+  /** Fires when a link in a message was clicked, with the policy's decision. */
+  readonly onDidOpenLink = this._onDidOpenLink.event;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
@@ -39,10 +78,30 @@ export class MessagePanelManager extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report));
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report));
     this.panels.set(key, panel);
-    panel.onDidDispose(() => this.panels.delete(key));
+    this.lastActive = panel;
+    panel.onDidBecomeActive(() => (this.lastActive = panel));
+    panel.onDidDispose(() => {
+      this.panels.delete(key);
+      if (this.lastActive === panel) this.lastActive = undefined;
+    });
     return panel;
+  }
+
+  /** The focused message panel, else the one focused last (still open). */
+  activePanel(): MessagePanel | undefined {
+    for (const panel of this.panels.values()) if (panel.active) return panel;
+    return this.lastActive;
+  }
+
+  get(key: string): MessagePanel | undefined {
+    return this.panels.get(key);
+  }
+
+  /** The open panel showing this message, if any. */
+  panelFor(node: MessageNode): MessagePanel | undefined {
+    return this.panels.get(node.id);
   }
 
   get openPanelCount(): number {
@@ -58,16 +117,24 @@ export class MessagePanelManager extends Disposable {
 export class MessagePanel extends Disposable {
   private readonly panel: vscode.WebviewPanel;
   private loaded: MessageViewModel | undefined;
+  /** The sanitized HTML body, kept to rebuild the frame when remote content is allowed. Never the raw source. */
+  private body: SanitizedBody | undefined;
   private loading: Promise<void> | undefined;
+  /** What the shell's CSP currently allows; a change needs a fresh webview.html. */
+  private shellRemote = false;
+  private readonly renderWaiters: Array<(report: RenderedReport) => void> = [];
   readonly onDidDispose: vscode.Event<void>;
+  private readonly _onDidBecomeActive = this._register(new vscode.EventEmitter<void>());
+  readonly onDidBecomeActive = this._onDidBecomeActive.event;
 
   constructor(
     readonly key: string,
-    private readonly node: MessageNode,
+    readonly node: MessageNode,
     private readonly extensionUri: vscode.Uri,
     private readonly sources: MessageSourceProvider,
     private readonly log: ProtocolLog,
     private readonly reportRendered: (report: RenderedReport) => void,
+    private readonly reportLink: (report: LinkReport) => void = () => undefined,
   ) {
     super();
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
@@ -76,17 +143,58 @@ export class MessagePanel extends Disposable {
       enableScripts: true,
       enableCommandUris: false,
       enableFindWidget: true,
-      localResourceRoots: [mediaRoot, distRoot],
+      localResourceRoots: [vscode.Uri.joinPath(mediaRoot, 'message'), vscode.Uri.joinPath(mediaRoot, 'icons'), distRoot],
     });
     this.panel.iconPath = vscode.Uri.joinPath(mediaRoot, 'icons', 'mail.svg');
     this.onDidDispose = this.panel.onDidDispose;
     this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register(
+      this.panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) this._onDidBecomeActive.fire();
+      }),
+    );
     this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromWebview(raw))));
     this.panel.webview.html = this.html();
   }
 
+  get active(): boolean {
+    return !this.isDisposed && this.panel.active;
+  }
+
+  /** The view model shown (undefined until loaded): subject, attachments, patch flags. */
+  get model(): MessageViewModel | undefined {
+    return this.loaded;
+  }
+
   reveal(): void {
     this.panel.reveal();
+  }
+
+  /** Resolves with the next report of the webview having drawn (rejects after timeoutMs or on dispose). */
+  nextRender(timeoutMs = 30_000): Promise<RenderedReport> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new MailError('Timeout', 'The message view did not finish drawing.')), timeoutMs);
+      const sub = this.onDidDispose(() => {
+        clearTimeout(timer);
+        reject(new MailError('Unknown', 'The message view was closed.'));
+      });
+      this.renderWaiters.push((report) => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(report);
+      });
+    });
+  }
+
+  /** Shows the message again with remote images, styles and fonts allowed (a new CSP, so a new page). */
+  async loadRemoteContent(): Promise<RenderedReport | undefined> {
+    if (this.loading) await this.loading;
+    if (!this.loaded || this.isDisposed) return undefined;
+    if (this.loaded.remoteAllowed && this.shellRemote) return undefined;
+    this.loaded = withRemoteAllowed(this.loaded, this.body, true);
+    const rendered = this.nextRender();
+    this.setHtml(true);
+    return rendered;
   }
 
   override dispose(): void {
@@ -107,8 +215,27 @@ export class MessagePanel extends Disposable {
       case 'retry':
         void this.showMessage(true);
         break;
-      case 'rendered':
-        this.reportRendered({ panelKey: this.key, subject: message.subject, textLength: message.textLength });
+      case 'rendered': {
+        const report: RenderedReport = {
+          panelKey: this.key,
+          subject: message.subject,
+          textLength: message.textLength,
+          mode: message.mode,
+          remoteBlocked: this.loaded?.remoteBlocked ?? 0,
+          remoteAllowed: (this.loaded?.remoteAllowed ?? false) && this.shellRemote,
+        };
+        this.reportRendered(report);
+        for (const waiter of this.renderWaiters.splice(0)) waiter(report);
+        break;
+      }
+      case 'openLink':
+        void openMessageLink(message.href, message.text, this.log, (decision) => this.reportLink({ panelKey: this.key, href: message.href, decision: decision.kind })).catch((err: unknown) => this.log.error(`opening a link failed: ${String(err)}`));
+        break;
+      case 'attachment':
+        void vscode.commands.executeCommand(message.action === 'save' ? 'mailroom.saveAttachment' : 'mailroom.openAttachment', this.node, message.index);
+        break;
+      case 'action':
+        void vscode.commands.executeCommand(ACTION_COMMANDS[message.action], this.node);
         break;
     }
   }
@@ -127,10 +254,14 @@ export class MessagePanel extends Disposable {
     const { account, item } = this.node;
     const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
     try {
-      const source = await this.sources.load(this.node);
-      const parsed = await parseMessage(source);
-      this.loaded = { ...parsed, accountLabel: accountLabel(account), folder, date: parsed.date || item.date || '' };
-      this.post({ type: 'show', message: this.loaded });
+      // The source is parsed as a stream and dropped: the panel keeps the view model only.
+      const parsed = await parseMessageStream(await this.sources.load(this.node));
+      this.body = parsed.html !== undefined ? sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
+      const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
+      const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
+      this.loaded = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
+      if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
+      else this.post({ type: 'show', message: this.loaded });
       this.sources.shown?.(this.node);
     } catch (err) {
       const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
@@ -143,8 +274,25 @@ export class MessagePanel extends Disposable {
     if (!this.isDisposed) void this.panel.webview.postMessage(message);
   }
 
+  private setHtml(remoteAllowed: boolean): void {
+    if (this.isDisposed) return;
+    this.shellRemote = remoteAllowed;
+    this.panel.webview.html = this.html();
+  }
+
   private html(): string {
-    return webviewHtml({ webview: this.panel.webview, extensionUri: this.extensionUri, script: 'message.js', style: ['message', 'message.css'], title: 'Message', placeholder: 'Loading…', imgSrc: 'webview' });
+    const webview = this.panel.webview;
+    // webviewHtml makes a fresh nonce per page, also when the page is replaced for remote content.
+    return webviewHtml({
+      webview,
+      extensionUri: this.extensionUri,
+      script: 'message.js',
+      style: ['message', 'message.css'],
+      title: 'Message',
+      placeholder: 'Loading…',
+      imgSrc: 'webview',
+      csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
+    });
   }
 }
 

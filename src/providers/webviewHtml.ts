@@ -13,6 +13,8 @@ export interface WebviewPage {
   placeholder: string;
   /** Sources images may come from; 'none' when the page shows none. */
   imgSrc: 'webview' | 'none';
+  /** Replaces the default policy (the message panel's, see message/csp.ts); gets the page's nonce. */
+  csp?: (nonce: string) => string;
 }
 
 /**
@@ -24,7 +26,7 @@ export function webviewHtml(page: WebviewPage): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'dist', 'webviews', page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'media', ...page.style));
-  const csp = [
+  const csp = page.csp?.(nonce) ?? [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
@@ -38,7 +40,7 @@ export function webviewHtml(page: WebviewPage): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${csp.replace(/"/g, '&quot;')}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}">
 <title>${page.title}</title>

@@ -2,10 +2,24 @@
  * The typed protocol between the extension host and the message webview. Both sides import this
  * file; it holds types and pure validators only (no vscode, no DOM).
  */
+/** An attachment as a list shows it (also the older parseMessage.ts's shape). */
 export interface AttachmentSummary {
+  /** As the message names it (display only; the host makes it safe before touching disk). */
   filename: string;
   contentType: string;
   size: number;
+}
+
+/** An attachment in the message view: what Save As / Open ask the host for by index. */
+export interface AttachmentView extends AttachmentSummary {
+  /** AttachmentInfo.index: how the host finds the part again. */
+  index: number;
+  isPatch: boolean;
+}
+
+export interface HeaderField {
+  name: string;
+  value: string;
 }
 
 export interface MessageViewModel {
@@ -13,14 +27,30 @@ export interface MessageViewModel {
   folder: string;
   subject: string;
   from: string;
+  /** The first From address (lower-cased), '' when none: "Always Load from <sender>". */
+  fromAddress: string;
   to: string;
   cc: string;
   /** ISO 8601, or empty when the message has no usable date. */
   date: string;
+  /** Every header field ("Show All Headers"), bounded by the host. */
+  headers: HeaderField[];
   text: string;
   /** True when `text` was cut to the display limit. */
   textTruncated: boolean;
-  attachments: AttachmentSummary[];
+  /**
+   * The complete document for the sandboxed iframe's srcdoc (sanitized body + CSP meta + paper
+   * style), built by the host. Absent for plain-text mail.
+   */
+  frame?: string;
+  /** An HTML body existed but was too large to render: `text` is shown instead. */
+  htmlSkipped: boolean;
+  /** Remote resources the sanitized HTML references (blocked by the CSP unless remoteAllowed). */
+  remoteBlocked: number;
+  remoteAllowed: boolean;
+  attachments: AttachmentView[];
+  /** The body or an attachment holds a patch: "Open Patch" and "Apply with git am". */
+  hasPatch: boolean;
 }
 
 export type ToWebview =
@@ -28,10 +58,21 @@ export type ToWebview =
   | { type: 'show'; message: MessageViewModel }
   | { type: 'error'; message: string; canRetry: boolean };
 
+/** Actions the webview's buttons ask for; the host decides what really happens. */
+export type MessageAction = 'loadRemoteContent' | 'alwaysLoadFromSender' | 'openPatch' | 'applyPatch' | 'viewSource' | 'inspectHeaders';
+const ACTIONS: readonly MessageAction[] = ['loadRemoteContent', 'alwaysLoadFromSender', 'openPatch', 'applyPatch', 'viewSource', 'inspectHeaders'];
+
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'retry' }
-  | { type: 'rendered'; subject: string; textLength: number };
+  | { type: 'rendered'; subject: string; textLength: number; mode: 'html' | 'text' }
+  | { type: 'openLink'; href: string; text: string }
+  | { type: 'attachment'; action: 'save' | 'open'; index: number }
+  | { type: 'action'; action: MessageAction };
+
+/** Longest link target / link text accepted from the webview (longer ones are cut or refused). */
+export const MAX_LINK_HREF = 8192;
+export const MAX_LINK_TEXT = 2000;
 
 /** Messages from a webview are untrusted input: check the shape before acting on one. */
 export function parseFromWebview(value: unknown): FromWebview | undefined {
@@ -44,9 +85,21 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
       return { type: 'retry' };
     case 'rendered':
       if (typeof v.subject === 'string' && typeof v.textLength === 'number') {
-        return { type: 'rendered', subject: v.subject, textLength: v.textLength };
+        return { type: 'rendered', subject: v.subject, textLength: v.textLength, mode: v.mode === 'html' ? 'html' : 'text' };
       }
       return undefined;
+    case 'openLink':
+      if (typeof v.href === 'string' && v.href.length <= MAX_LINK_HREF && typeof v.text === 'string') {
+        return { type: 'openLink', href: v.href, text: v.text.slice(0, MAX_LINK_TEXT) };
+      }
+      return undefined;
+    case 'attachment':
+      if ((v.action === 'save' || v.action === 'open') && Number.isSafeInteger(v.index) && (v.index as number) >= 0) {
+        return { type: 'attachment', action: v.action, index: v.index as number };
+      }
+      return undefined;
+    case 'action':
+      return ACTIONS.includes(v.action as MessageAction) ? { type: 'action', action: v.action as MessageAction } : undefined;
     default:
       return undefined;
   }

@@ -4,7 +4,7 @@ import { AccountConfig } from '../../src/protocol/account';
 import { MailError } from '../../src/protocol/errors';
 import { ImapAccountSession } from '../../src/protocol/imap/session';
 import { ProtocolLog } from '../../src/protocol/log';
-import { parseMessage } from '../../src/protocol/mime/parseMessage';
+import { parseMessageStream } from '../../src/protocol/mime/parseMessageStream';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { ALICE_SEED } from '../fixtures/seed';
 import { requireDovecot } from './requireDovecot';
@@ -91,7 +91,7 @@ describe('ImapAccountSession against Dovecot', function () {
   it('fetches a message body without marking it read, and parses it', async () => {
     const s = session(account());
     const source = await s.fetchSource('INBOX', ALICE_SEED.newest.uid);
-    const parsed = await parseMessage(source);
+    const parsed = await parseMessageStream(source);
     assert.equal(parsed.subject, ALICE_SEED.newest.subject);
     assert.equal(parsed.text.split(/\r?\n/)[0], ALICE_SEED.newest.firstLine);
     const page = await s.fetchPage('INBOX', { pageSize: 1 });

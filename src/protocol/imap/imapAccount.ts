@@ -18,6 +18,7 @@ import type { CachedEnvelope, FolderCache, HeaderCacheStore } from './cacheContr
 import { FolderInfo, flattenFolders, folderTreeFromFlat } from './folders';
 import { fetchMessageSource } from './messages';
 import { setFlags as storeFlags, markAllRead } from './operations/flags';
+import { deleteDraft as deleteDraftOn, pickSpecialFolder, saveDraft as saveDraftOn } from './operations/drafts';
 import { copyMessages, deleteMessages, moveMessages } from './operations/move';
 import { createFolder, deleteFolder, renameFolder, setSubscribed, listAllFolders } from './operations/folders';
 import { searchFolder, SearchCriteria } from './operations/search';
@@ -254,6 +255,11 @@ export class ImapAccount implements IDisposable {
     return run;
   }
 
+  /** The folder's UIDVALIDITY as last synced, undefined before the first sync. */
+  async knownUidValidity(path: string): Promise<string | undefined> {
+    return (await this.options.headers.folder(this.id, path)).state()?.uidValidity;
+  }
+
   /** The raw message, from the body cache or the server (BODY.PEEK: reading does not mark it read). */
   async source(path: string, uid: number): Promise<Buffer> {
     const cache = await this.options.headers.folder(this.id, path);
@@ -366,6 +372,36 @@ export class ImapAccount implements IDisposable {
       const result = await client.append(path, bytes, flags, internalDate);
       if (!result) throw new MailError('CommandFailed', `The server did not accept the message into ${path}.`);
     }, once);
+    if (this.openFolders.has(path)) void this.sync(path).catch(() => undefined);
+    else this._onDidChangeFolder.fire({ path });
+  }
+
+  // ---- sending: Sent and Drafts (logic in operations/drafts.ts) ------------------------------
+
+  /** The Sent or Drafts folder: the account's sentFolder/draftsFolder, else special-use, else a common name. */
+  async specialFolder(use: '\\Sent' | '\\Drafts'): Promise<string | undefined> {
+    const override = use === '\\Sent' ? this.options.account.sentFolder : this.options.account.draftsFolder;
+    if (override) return override;
+    if (!this.lastFolders) await this.folders().catch(() => undefined);
+    return pickSpecialFolder(flattenFolders(this.lastFolders ?? []), use);
+  }
+
+  /** APPENDs the draft (\Draft \Seen) and removes its older copies (same X-Mailroom-Draft id). Online only; never run twice. */
+  async saveDraft(path: string, bytes: Buffer, draftId: string): Promise<void> {
+    const trashPath = await this.trashPath();
+    const result = await this.online(`save draft to ${path}`, (client) => saveDraftOn(client, path, bytes, draftId, trashPath ? { trashPath } : {}), { retry: false });
+    if (result.leftFlaggedDeleted.length) this.options.log.info(`drafts: ${result.leftFlaggedDeleted.length} older copy(ies) left flagged \\Deleted in ${path} (no UIDPLUS)`);
+    this.afterDraftChange(path);
+  }
+
+  /** Removes every copy of the draft from `path`. */
+  async deleteDraft(path: string, draftId: string): Promise<void> {
+    const trashPath = await this.trashPath();
+    await this.online(`delete draft in ${path}`, (client) => deleteDraftOn(client, path, draftId, trashPath ? { trashPath } : {}));
+    this.afterDraftChange(path);
+  }
+
+  private afterDraftChange(path: string): void {
     if (this.openFolders.has(path)) void this.sync(path).catch(() => undefined);
     else this._onDidChangeFolder.fire({ path });
   }

@@ -18,6 +18,9 @@ export const enum ContextValue {
   LoadMore = 'mailroom.loadMore',
   Search = 'mailroom.search',
   Status = 'mailroom.status',
+  OutboxRoot = 'mailroom.outboxRoot',
+  /** Suffixed with the entry's state: `.queued`, `.sending`, `.failed`, `.partial`, `.sent`. */
+  OutboxEntry = 'mailroom.outbox',
 }
 
 export interface AccountNode {
@@ -108,7 +111,33 @@ export interface StatusNode {
   error?: MailError;
 }
 
-export type MailNode = AccountNode | FolderNode | Pop3InboxNode | UnifiedInboxNode | SearchNode | MessageNode | LoadMoreNode | StatusNode;
+/** Messages waiting to be sent, or that failed: shown only while there are any. */
+export interface OutboxRootNode {
+  kind: 'outbox';
+  id: string;
+  parent: undefined;
+  entries: OutboxEntryView[];
+}
+
+/** What the tree shows of an outbox entry (src/store/outbox.ts OutboxEntry). */
+export interface OutboxEntryView {
+  id: string;
+  accountId: string;
+  state: 'queued' | 'sending' | 'failed' | 'partial' | 'sent';
+  subject: string;
+  recipients: string[];
+  createdAt: string;
+  lastError?: { code: string; message: string; response?: string };
+}
+
+export interface OutboxEntryNode {
+  kind: 'outboxEntry';
+  id: string;
+  parent: OutboxRootNode;
+  entry: OutboxEntryView;
+}
+
+export type MailNode = AccountNode | FolderNode | Pop3InboxNode | UnifiedInboxNode | SearchNode | MessageNode | LoadMoreNode | StatusNode | OutboxRootNode | OutboxEntryNode;
 
 /** Nodes that own a list of messages. */
 export type MessageContainerNode = FolderNode | Pop3InboxNode | UnifiedInboxNode;
@@ -116,6 +145,8 @@ export type MessageContainerNode = FolderNode | Pop3InboxNode | UnifiedInboxNode
 /** Ids are built from the path so that expansion state survives refreshes. */
 export const nodeIds = {
   unified: () => 'unified',
+  outbox: () => 'outbox',
+  outboxEntry: (entryId: string) => `outbox/${entryId}`,
   account: (accountId: string) => `account/${accountId}`,
   folder: (accountId: string, path: string) => `account/${accountId}/folder/${path}`,
   pop3Inbox: (accountId: string) => `account/${accountId}/pop3`,

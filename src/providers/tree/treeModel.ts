@@ -20,6 +20,9 @@ import {
   MessageNode,
   MessageParent,
   nodeIds,
+  OutboxEntryNode,
+  OutboxEntryView,
+  OutboxRootNode,
   Pop3InboxNode,
   SearchNode,
   StatusNode,
@@ -27,6 +30,12 @@ import {
 } from './nodes';
 
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: MailError };
+
+/** The outbox as the tree needs it (src/store/outbox.ts Outbox satisfies it). */
+export interface OutboxSource {
+  list(): Promise<OutboxEntryView[]>;
+  onDidChange(listener: () => void): { dispose(): void };
+}
 
 /**
  * What the tree shows. Folder lists come from the server (or the last list seen, offline);
@@ -49,6 +58,8 @@ export class MailTreeModel extends Disposable {
   private readonly unifiedNode: UnifiedInboxNode = { kind: 'unified', id: nodeIds.unified(), parent: undefined };
   private readonly pop3Nodes = new Map<string, Pop3InboxNode>();
   private readonly pop3Checked = new Set<string>();
+  private outbox: OutboxSource | undefined;
+  private outboxNode: OutboxRootNode | undefined;
 
   constructor(
     private readonly repository: AccountRepository,
@@ -79,9 +90,35 @@ export class MailTreeModel extends Disposable {
     return roots.length >= 2 ? [this.unifiedNode, ...roots] : roots;
   }
 
+  /** Shows an "Outbox" root node while the outbox holds messages; returns the subscription. */
+  attachOutbox(outbox: OutboxSource): { dispose(): void } {
+    this.outbox = outbox;
+    const subscription = outbox.onDidChange(() => {
+      this.outboxNode = undefined;
+      this._onDidChangeData.fire(undefined);
+    });
+    this._onDidChangeData.fire(undefined);
+    return {
+      dispose: () => {
+        subscription.dispose();
+        if (this.outbox === outbox) this.outbox = undefined;
+      },
+    };
+  }
+
+  /** The Outbox root as last listed (undefined while the outbox is empty or not read yet). */
+  outboxRoot(): OutboxRootNode | undefined {
+    return this.outboxNode;
+  }
+
   async getChildren(node: MailNode | undefined): Promise<MailNode[]> {
-    if (!node) return this.topLevel();
+    if (!node) {
+      const outbox = await this.outboxRootNode();
+      return outbox ? [outbox, ...this.topLevel()] : this.topLevel();
+    }
     switch (node.kind) {
+      case 'outbox':
+        return node.entries.map((entry): OutboxEntryNode => ({ kind: 'outboxEntry', id: nodeIds.outboxEntry(entry.id), parent: node, entry }));
       case 'account':
         return this.accountChildren(node);
       case 'folder':
@@ -178,6 +215,19 @@ export class MailTreeModel extends Disposable {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  private async outboxRootNode(): Promise<OutboxRootNode | undefined> {
+    if (!this.outbox) return undefined;
+    let entries: OutboxEntryView[];
+    try {
+      entries = await this.outbox.list();
+    } catch (err) {
+      this.log.warn(`outbox unreadable: ${MailError.from(err).message}`);
+      return undefined;
+    }
+    this.outboxNode = entries.length ? { kind: 'outbox', id: nodeIds.outbox(), parent: undefined, entries } : undefined;
+    return this.outboxNode;
+  }
 
   private watch(account: ImapAccount): void {
     const subscriptions = [

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import type { SpecialUse } from '../../protocol/imap/folders';
 import { Disposable } from '../../util/dispose';
-import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, SearchNode, StatusNode } from './nodes';
+import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
 
 const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
@@ -68,8 +68,46 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         });
       case 'status':
         return statusItem(node);
+      case 'outbox':
+        return outboxItem(node);
+      case 'outboxEntry':
+        return outboxEntryItem(node);
     }
   }
+}
+
+function outboxItem(node: OutboxRootNode): vscode.TreeItem {
+  const failed = node.entries.filter((e) => e.state === 'failed' || e.state === 'partial').length;
+  const waiting = node.entries.length - failed;
+  return item(node.id, 'Outbox', vscode.TreeItemCollapsibleState.Expanded, {
+    description: [waiting ? `${waiting} waiting` : '', failed ? `${failed} not sent` : ''].filter(Boolean).join(' · '),
+    tooltip: failed ? `${failed} message(s) could not be sent: right-click to retry, edit or delete.` : 'Messages being sent',
+    iconPath: new vscode.ThemeIcon(failed ? 'error' : 'outbox', failed ? new vscode.ThemeColor('errorForeground') : undefined),
+    contextValue: ContextValue.OutboxRoot,
+  });
+}
+
+const OUTBOX_STATE: Record<OutboxEntryNode['entry']['state'], { icon: string; color?: string; text: string }> = {
+  queued: { icon: 'outbox', text: 'Waiting to be sent' },
+  sending: { icon: 'sync~spin', text: 'Sending…' },
+  failed: { icon: 'error', color: 'errorForeground', text: 'Not sent' },
+  partial: { icon: 'warning', color: 'list.warningForeground', text: 'Some recipients refused' },
+  sent: { icon: 'pass', text: 'Sent; finishing (Sent copy, flags)' },
+};
+
+function outboxEntryItem(node: OutboxEntryNode): vscode.TreeItem {
+  const e = node.entry;
+  const state = OUTBOX_STATE[e.state];
+  const to = e.recipients.join(', ');
+  const reason = e.lastError ? `${e.lastError.message}${e.lastError.response && !e.lastError.message.includes(e.lastError.response) ? `\n\nServer reply: ${e.lastError.response}` : ''}` : '';
+  const tooltip = `${e.subject || '(no subject)'}\n\nTo: ${to || '(nobody)'}\n${state.text}${reason ? `\n\n${reason}` : ''}`;
+  return item(node.id, e.subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
+    description: e.lastError && (e.state === 'failed' || e.state === 'partial') ? `${state.text}: ${e.lastError.message}` : `${state.text} · ${to}`,
+    tooltip,
+    iconPath: new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined),
+    contextValue: `${ContextValue.OutboxEntry}.${e.state}`,
+    accessibilityInformation: { label: `${e.subject || 'no subject'}, to ${to}, ${state.text}${e.lastError ? `: ${e.lastError.message}` : ''}` },
+  });
 }
 
 function folderItem(node: FolderNode, counts: { unseen?: number; total?: number }): vscode.TreeItem {

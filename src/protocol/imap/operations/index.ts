@@ -26,3 +26,4 @@ export {
 } from './folders';
 export { AccountSearchResult, FolderSearchResult, searchAccount, SearchCriteria, searchFolder, searchFolderDetailed, SearchOptions } from './search';
 export { OfflineOperation, OfflineOperationKind } from './offlineOperation';
+export { deleteDraft, DraftCleanup, DRAFT_HEADER, pickSpecialFolder, saveDraft, SaveDraftResult, SpecialFolderUse } from './drafts';

@@ -1,0 +1,102 @@
+/**
+ * Drafts and the Sent folder over IMAP.
+ *
+ * A draft carries `X-Mailroom-Draft: <draftId>` (the compose tab's id). Saving appends the new
+ * copy (\Draft \Seen), then finds the older copies by that header and removes exactly those:
+ * UID EXPUNGE when the server has UIDPLUS, else a MOVE to Trash, else they stay flagged \Deleted.
+ * Never a plain EXPUNGE, which would also remove messages other clients flagged \Deleted (see
+ * move.ts).
+ */
+import type { ImapFlow } from 'imapflow';
+import type { FolderInfo } from '../folders';
+import { ImapCommandError, serverHas, withMailbox } from './command';
+import { expungeInSelected, moveInSelected, samePath } from './move';
+import { setFlagsInSelected } from './flags';
+import { runCommand } from './run';
+import { normalizeUids } from './uidSet';
+
+export const DRAFT_HEADER = 'X-Mailroom-Draft';
+
+export type SpecialFolderUse = '\\Sent' | '\\Drafts';
+
+/** Names other clients and servers give these folders, tried when none is marked special-use. */
+const COMMON_NAMES: Record<SpecialFolderUse, string[]> = {
+  '\\Sent': ['sent', 'sent items', 'sent messages', 'sent mail'],
+  '\\Drafts': ['drafts', 'draft'],
+};
+
+/** The folder for `use` among `folders` (flattened): special-use first, then common names (top level before nested). */
+export function pickSpecialFolder(folders: readonly FolderInfo[], use: SpecialFolderUse): string | undefined {
+  const selectable = folders.filter((f) => f.selectable);
+  const marked = selectable.find((f) => f.specialUse === use);
+  if (marked) return marked.path;
+  for (const name of COMMON_NAMES[use]) {
+    const byPath = selectable.find((f) => f.path.toLowerCase() === name);
+    if (byPath) return byPath.path;
+  }
+  for (const name of COMMON_NAMES[use]) {
+    const byName = selectable.find((f) => f.name.toLowerCase() === name);
+    if (byName) return byName.path;
+  }
+  return undefined;
+}
+
+export interface DraftCleanup {
+  /** UIDs of older copies removed for good (UID EXPUNGE) or moved to Trash. */
+  removed: number[];
+  /** Older copies left flagged \Deleted because the server has neither UIDPLUS nor MOVE to Trash. */
+  leftFlaggedDeleted: number[];
+}
+
+export interface SaveDraftResult extends DraftCleanup {
+  /** UID of the new copy, when the server reported it (UIDPLUS). */
+  uid?: number;
+}
+
+const DRAFT_ID = /^[A-Za-z0-9._-]{1,200}$/;
+
+/** APPENDs the draft, then removes older copies with the same draft id. */
+export async function saveDraft(client: ImapFlow, path: string, bytes: Buffer, draftId: string, options: { trashPath?: string } = {}): Promise<SaveDraftResult> {
+  checkDraftId(draftId);
+  const appended = await runCommand(client, `save the draft in "${path}"`, () => client.append(path, bytes, ['\\Draft', '\\Seen']));
+  const cleanup = await removeDraftCopies(client, path, draftId, { ...options, keepNewest: appended.uid === undefined, ...(appended.uid !== undefined ? { keepUid: appended.uid } : {}) });
+  return { ...cleanup, ...(appended.uid !== undefined ? { uid: appended.uid } : {}) };
+}
+
+/** Removes every copy of the draft (after sending, or when the user discards it). */
+export async function deleteDraft(client: ImapFlow, path: string, draftId: string, options: { trashPath?: string } = {}): Promise<DraftCleanup> {
+  checkDraftId(draftId);
+  return removeDraftCopies(client, path, draftId, options);
+}
+
+interface CleanupOptions {
+  trashPath?: string;
+  keepUid?: number;
+  /** Without the new copy's UID (no UIDPLUS), keep the highest matching UID: the one just appended. */
+  keepNewest?: boolean;
+}
+
+async function removeDraftCopies(client: ImapFlow, path: string, draftId: string, options: CleanupOptions): Promise<DraftCleanup> {
+  return withMailbox(client, path, { readOnly: false, description: 'replace draft' }, async () => {
+    const found = normalizeUids(await runCommand(client, `find older copies of the draft in "${path}"`, () => client.search({ header: { [DRAFT_HEADER]: draftId }, deleted: false }, { uid: true })));
+    let old = found.filter((uid) => uid !== options.keepUid);
+    if (options.keepNewest && old.length) old = old.slice(0, -1);
+    if (!old.length) return { removed: [], leftFlaggedDeleted: [] };
+    if (serverHas(client, 'UIDPLUS')) {
+      const result = await expungeInSelected(client, path, old);
+      return { removed: result.expunged, leftFlaggedDeleted: result.leftFlaggedDeleted };
+    }
+    if (options.trashPath && !samePath(options.trashPath, path) && serverHas(client, 'MOVE')) {
+      await moveInSelected(client, path, old, options.trashPath);
+      return { removed: old, leftFlaggedDeleted: [] };
+    }
+    await setFlagsInSelected(client, old, { add: ['\\Deleted'] });
+    return { removed: [], leftFlaggedDeleted: old };
+  });
+}
+
+function checkDraftId(draftId: string): void {
+  if (!DRAFT_ID.test(draftId)) {
+    throw new ImapCommandError(`"${draftId}" is not a draft id Mailroom can search for.`, undefined, undefined, { detail: 'invalid draft id, not sent' });
+  }
+}

@@ -1,0 +1,488 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AccountConfig } from '../../protocol/account';
+import { MailError } from '../../protocol/errors';
+import type { ProtocolLog } from '../../protocol/log';
+import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
+import { streamAttachment } from '../../protocol/mime/attachments';
+import { formatAddressList } from '../../protocol/smtp/address';
+import type { DeliveryOutcome } from '../../protocol/smtp/deliver';
+import { parseComposeDocument, parseMailto, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
+import { ComposeMeta, ComposeMode, ComposeStore, digest } from '../../store/composeStore';
+import { Outbox, OutboxEntry } from '../../store/outbox';
+import { Disposable } from '../../util/dispose';
+import type { AccountRepository } from '../accounts';
+import { reportError } from '../errors';
+import type { ImapAccountRegistry } from '../imapAccounts';
+import type { Pop3AccountRegistry } from '../pop3Accounts';
+import { mailroomSettings } from '../settings';
+import type { MailNode, MessageNode, OutboxEntryNode } from '../tree/nodes';
+import type { MailTreeModel } from '../tree/treeModel';
+import { AddressCompletionProvider } from './addressCompletion';
+import { ComposeEditors } from './composeEditors';
+import { assertCanSend, deliverEntry, enqueue, prepareMessage, saveDraft, SendingDeps } from './sending';
+import { startFromMessage, startNewMessage } from './startCompose';
+import { accountForNewMessage, ActiveMessageLookup, targetMessage } from './targets';
+
+export interface ComposeDeps {
+  /** `context.globalStorageUri.fsPath`: compose sessions in `compose/`, the outbox in `outbox/`. */
+  storageDir: string;
+  repository: AccountRepository;
+  imap: ImapAccountRegistry;
+  pop3: Pop3AccountRegistry;
+  /** Message bytes (MessageSources). */
+  sources: { load(node: MessageNode): Promise<Buffer> };
+  /** MessagePanelManager. */
+  panels: ActiveMessageLookup;
+  model: MailTreeModel;
+  treeView: vscode.TreeView<MailNode>;
+  log: ProtocolLog;
+}
+
+export interface DeliveryReport {
+  outboxId: string;
+  composeId?: string;
+  subject: string;
+  outcome: DeliveryOutcome;
+}
+
+/** `mailroom.compose` argument (mailto: links pass `to: 'mailto:…'`). */
+export interface ComposeArgs {
+  to?: string;
+  accountId?: string;
+}
+
+/**
+ * Compose, reply, reply all, forward in editor tabs; Send through the outbox; drafts; the outbox
+ * node's Retry / Edit / Delete. What `registerComposeCommands` returns (and the API exposes for tests).
+ */
+export class ComposeFeature extends Disposable {
+  readonly outbox: Outbox;
+  private storePromise: Promise<ComposeStore>;
+  private editorsValue: ComposeEditors | undefined;
+  private completion: AddressCompletionProvider | undefined;
+  /** Sessions between Send and the outbox. */
+  private readonly preparing = new Set<string>();
+  private readonly _onDidDeliver = this._register(new vscode.EventEmitter<DeliveryReport>());
+  /** Fires after each delivery attempt (sent, partial or failed). */
+  readonly onDidDeliver = this._onDidDeliver.event;
+  private readonly _onDidOpen = this._register(new vscode.EventEmitter<{ meta: ComposeMeta; editor: vscode.TextEditor }>());
+  /** Fires when a compose tab has been opened for a session. */
+  readonly onDidOpen = this._onDidOpen.event;
+
+  constructor(private readonly deps: ComposeDeps) {
+    super();
+    this.outbox = new Outbox(path.join(deps.storageDir, 'outbox'));
+    this._register({ dispose: () => this.outbox.dispose() });
+    this.storePromise = ComposeStore.open(path.join(deps.storageDir, 'compose'), deps.log);
+    this.storePromise.catch((err: unknown) => deps.log.error(`compose folder unavailable: ${MailError.from(err).message}`));
+    this._register(deps.model.attachOutbox(this.outbox));
+  }
+
+  /** The compose store (sessions on disk), once its folder exists. */
+  store(): Promise<ComposeStore> {
+    return this.storePromise;
+  }
+
+  /** Editor-side machinery, created on first use (after the store is ready). */
+  async editors(): Promise<ComposeEditors> {
+    const store = await this.storePromise;
+    if (!this.editorsValue) {
+      this.editorsValue = this._register(new ComposeEditors(store, this.deps.log));
+      this._register(this.editorsValue.onDidCloseUnsent(({ meta, text }) => void this.offerDraft(meta, text)));
+    }
+    return this.editorsValue;
+  }
+
+  /** Registers the completion provider and the editors' listeners (compose files may be restored at startup). */
+  async start(): Promise<void> {
+    const store = await this.storePromise;
+    await this.editors();
+    this.completion = this._register(
+      AddressCompletionProvider.register({
+        store,
+        imap: this.deps.imap,
+        log: this.deps.log,
+        accountOf: async (document) => {
+          const id = store.sessionIdOf(document.uri.fsPath);
+          const meta = id ? await store.get(id).catch(() => undefined) : undefined;
+          return meta ? this.deps.repository.get(meta.accountId) : undefined;
+        },
+        sentFolder: (account) => (account.protocol === 'imap' ? this.deps.imap.get(account).specialFolder('\\Sent') : Promise.resolve(undefined)),
+      }),
+    );
+    // After restored tabs have reopened their compose files: point out the ones that did not.
+    const timer = setTimeout(() => void this.tidySessions().catch((err: unknown) => this.deps.log.warn(`compose: ${String(err)}`)), TIDY_DELAY_MS);
+    this._register({ dispose: () => clearTimeout(timer) });
+  }
+
+  /**
+   * Sessions left on disk: sent ones whose outbox entry is gone are removed; unsent ones that no
+   * tab shows are offered for reopening (never deleted without the user).
+   */
+  async tidySessions(): Promise<ComposeMeta[]> {
+    const store = await this.storePromise;
+    const editors = await this.editors();
+    const inOutbox = new Set((await this.outbox.list()).map((e) => e.id));
+    const unsent: ComposeMeta[] = [];
+    for (const meta of await store.list()) {
+      if (meta.sent) {
+        if (!meta.outboxId || !inOutbox.has(meta.outboxId)) await store.remove(meta.id);
+      } else if (!editors.isOpenInTab(meta)) unsent.push(meta);
+    }
+    if (unsent.length && !this.isDisposed) {
+      void vscode.window
+        .showInformationMessage(`${unsent.length === 1 ? 'A message you were writing is' : `${unsent.length} messages you were writing are`} saved on this computer but not sent.`, 'Reopen')
+        .then(async (choice) => {
+          if (choice === 'Reopen') for (const meta of unsent) await this.show(meta, 'body');
+        });
+    }
+    return unsent;
+  }
+
+  /** Each command returns its result for tests (compose → ComposeMeta, send → DeliveryReport); errors are reported, not thrown. */
+  registerCommands(): void {
+    const register = (id: string, context: string, work: (...args: unknown[]) => Promise<unknown>): void => {
+      this._register(
+        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+          try {
+            return await work(...args);
+          } catch (err) {
+            await reportError(this.deps.log, context, err);
+            return undefined;
+          }
+        }),
+      );
+    };
+    const uriArg = (arg: unknown): vscode.Uri | undefined => (arg instanceof vscode.Uri ? arg : undefined);
+    register('mailroom.compose', 'New message', (arg) => this.compose(arg as ComposeArgs | MailNode | undefined));
+    register('mailroom.reply', 'Reply', (arg) => this.respond('reply', arg));
+    register('mailroom.replyAll', 'Reply all', (arg) => this.respond('replyAll', arg));
+    register('mailroom.forward', 'Forward', (arg) => this.respond('forward', arg));
+    register('mailroom.forwardAsAttachment', 'Forward as attachment', (arg) => this.respond('forwardAsAttachment', arg));
+    register('mailroom.send', 'Sending', (arg) => this.send(uriArg(arg)));
+    register('mailroom.saveDraft', 'Saving the draft', (arg) => this.saveDraftCommand(uriArg(arg)));
+    register('mailroom.attachFile', 'Attaching a file', (arg, files) =>
+      this.attachFile(uriArg(arg), Array.isArray(files) && files.every((f) => f instanceof vscode.Uri) ? (files as vscode.Uri[]) : undefined),
+    );
+    register('mailroom.retrySend', 'Retrying', (arg) => this.retry(arg));
+    register('mailroom.editOutboxMessage', 'Editing the message', (arg) => this.editOutboxEntry(arg));
+    register('mailroom.deleteOutboxMessage', 'Deleting the message', (arg) => this.deleteOutboxEntry(arg));
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  async compose(arg?: ComposeArgs | MailNode): Promise<ComposeMeta | undefined> {
+    const args: ComposeArgs = isComposeArgs(arg) ? arg : {};
+    const account = await accountForNewMessage(this.deps.repository, this.deps.treeView, args.accountId ?? accountIdOfNode(arg));
+    if (!account) return undefined;
+    const store = await this.storePromise;
+    const meta = await startNewMessage(store, account, args.to ? parseMailto(args.to) : {});
+    await this.show(meta, 'to');
+    return meta;
+  }
+
+  async respond(mode: Exclude<ComposeMode, 'new'>, arg?: unknown): Promise<ComposeMeta | undefined> {
+    const node = targetMessage(arg, this.deps.panels, this.deps.treeView);
+    if (!node) {
+      void vscode.window.showInformationMessage(`Select one message in the Mail view, or open it, then run ${MODE_TITLES[mode]} again.`);
+      return undefined;
+    }
+    const account = this.deps.repository.get(node.account.id) ?? node.account;
+    const store = await this.storePromise;
+    const meta = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Mailroom: preparing ${MODE_TITLES[mode].toLowerCase()}` }, async () => {
+      const source = await this.deps.sources.load(node);
+      return startFromMessage(store, account, node, source, mode);
+    });
+    await this.show(meta, mode === 'reply' || mode === 'replyAll' ? 'body' : 'to');
+    return meta;
+  }
+
+  /** Sends the compose document in the active editor (or the given one). */
+  async send(uri?: vscode.Uri): Promise<DeliveryReport | undefined> {
+    const found = await this.activeSession(uri);
+    if (!found) return undefined;
+    const { document, meta, account, store } = found;
+    // Ctrl+Enter pressed twice, or Send while the first is still being prepared: one message.
+    if (meta.sent || this.preparing.has(meta.id)) {
+      void vscode.window.showInformationMessage('This message is already in the outbox.');
+      return undefined;
+    }
+    this.preparing.add(meta.id);
+    let entry: OutboxEntry;
+    try {
+      const editors = await this.editors();
+      const text = await editors.flush(document);
+      assertCanSend(account);
+      const ready = await prepareMessage(store, meta, account, text, 'send');
+      if (!ready.parsed.subject.trim()) {
+        const choice = await vscode.window.showWarningMessage('This message has no subject. Send it anyway?', { modal: true }, 'Send');
+        if (choice !== 'Send') return undefined;
+      }
+      entry = await enqueue(this.sendingDeps(store), meta, ready);
+      this.completion?.invalidate(account.id);
+      await editors.closeQuietly(meta);
+    } finally {
+      this.preparing.delete(meta.id);
+    }
+    return this.deliverWithProgress(entry, account);
+  }
+
+  async saveDraftCommand(uri?: vscode.Uri): Promise<void> {
+    const found = await this.activeSession(uri);
+    if (!found) return;
+    const { document, meta, account, store } = found;
+    const text = await (await this.editors()).flush(document);
+    await this.saveDraftText(store, meta, account, text);
+  }
+
+  async attachFile(uri?: vscode.Uri, files?: vscode.Uri[]): Promise<string[]> {
+    const found = await this.activeSession(uri);
+    if (!found) return [];
+    const { document, meta, store } = found;
+    const picked = files ?? (await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Attach', title: 'Attach Files' }));
+    if (!picked?.length) return [];
+    const names: string[] = [];
+    for (const file of picked) names.push((await store.attachFile(meta.id, file.fsPath)).name);
+    // New Attach: lines go at the end of the header block (before the empty line).
+    const parsed = parseComposeDocument(document.getText());
+    const line = Math.max(0, parsed.bodyLine - 1);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(document.uri, new vscode.Position(line, 0), names.map((n) => `Attach: ${n}\n`).join(''));
+    await vscode.workspace.applyEdit(edit);
+    await (await this.editors()).flush(document);
+    return names;
+  }
+
+  async retry(arg?: unknown): Promise<DeliveryReport | undefined> {
+    const entry = await this.outboxEntry(arg);
+    if (!entry) return undefined;
+    if (entry.state === 'sending') {
+      void vscode.window.showInformationMessage(`“${entry.subject}” is being sent now.`);
+      return undefined;
+    }
+    const account = this.deps.repository.get(entry.accountId);
+    if (!account) throw new MailError('InvalidAccount', `The account of “${entry.subject}” no longer exists. Edit the message to send it from another account, or delete it.`);
+    return this.deliverWithProgress(entry, account);
+  }
+
+  /** Reopens an unsent outbox message in a compose tab and takes it out of the outbox. */
+  async editOutboxEntry(arg?: unknown): Promise<ComposeMeta | undefined> {
+    const entry = await this.outboxEntry(arg);
+    if (!entry) return undefined;
+    if (entry.state === 'sending' || entry.state === 'sent') {
+      void vscode.window.showInformationMessage(entry.state === 'sending' ? `“${entry.subject}” is being sent now.` : `“${entry.subject}” was already sent; only its follow-up steps are left. Use Retry.`);
+      return undefined;
+    }
+    const store = await this.storePromise;
+    let meta = entry.composeId ? await store.get(entry.composeId).catch(() => undefined) : undefined;
+    if (meta) meta = await store.update(meta.id, { sent: false, outboxId: undefined });
+    else meta = await this.sessionFromOutbox(store, entry);
+    // The session holds everything now; only then does the outbox let go of it.
+    await this.outbox.remove(entry.id);
+    await this.show(meta, 'to');
+    return meta;
+  }
+
+  async deleteOutboxEntry(arg?: unknown, confirmed = false): Promise<boolean> {
+    const entry = await this.outboxEntry(arg);
+    if (!entry) return false;
+    if (entry.state === 'sending') {
+      void vscode.window.showInformationMessage(`“${entry.subject}” is being sent now.`);
+      return false;
+    }
+    if (!confirmed) {
+      const what = entry.state === 'sent' ? 'It was sent; its Sent copy or flag may be missing.' : 'It has not been sent and will be lost.';
+      const choice = await vscode.window.showWarningMessage(`Delete “${entry.subject || '(no subject)'}” from the outbox?`, { modal: true, detail: what }, 'Delete');
+      if (choice !== 'Delete') return false;
+    }
+    await this.outbox.remove(entry.id);
+    if (entry.composeId) await (await this.storePromise).remove(entry.composeId);
+    return true;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private async show(meta: ComposeMeta, cursor: 'body' | 'to'): Promise<void> {
+    const editor = await (await this.editors()).open(meta, cursor);
+    this._onDidOpen.fire({ meta, editor });
+  }
+
+  private sendingDeps(store: ComposeStore): SendingDeps {
+    return {
+      store,
+      outbox: this.outbox,
+      imap: this.deps.imap,
+      pop3: this.deps.pop3,
+      log: this.deps.log,
+      getPassword: (id) => this.deps.repository.getPassword(id),
+      timeoutMs: () => mailroomSettings().connectionTimeoutMs,
+    };
+  }
+
+  private async deliverWithProgress(entry: OutboxEntry, account: AccountConfig): Promise<DeliveryReport> {
+    const store = await this.storePromise;
+    const subject = entry.subject || '(no subject)';
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sending “${subject}”…` }, () =>
+      deliverEntry(this.sendingDeps(store), entry.id, account).catch((err: unknown): DeliveryOutcome => ({ status: 'failed', error: MailError.from(err) })),
+    );
+    const report: DeliveryReport = { outboxId: entry.id, subject, outcome, ...(entry.composeId ? { composeId: entry.composeId } : {}) };
+    if (outcome.status !== 'failed' && entry.composeId) {
+      // The server has it: the local session is no longer needed (the outbox keeps what is left to do).
+      await store.remove(entry.composeId).catch((err: unknown) => this.deps.log.warn(`compose session not removed: ${String(err)}`));
+    }
+    this._onDidDeliver.fire(report);
+    void this.announce(entry, outcome);
+    return report;
+  }
+
+  private async announce(entry: OutboxEntry, outcome: DeliveryOutcome): Promise<void> {
+    const subject = entry.subject || '(no subject)';
+    let choice: string | undefined;
+    if (outcome.status === 'sent') {
+      if (outcome.warnings.length === 0) {
+        vscode.window.setStatusBarMessage(`$(check) Sent “${subject}”`, 5000);
+        return;
+      }
+      choice = await vscode.window.showWarningMessage(`Sent “${subject}”, but: ${outcome.warnings.join(' ')}`, 'Show Outbox', 'Retry');
+    } else if (outcome.status === 'partial') {
+      const who = outcome.rejected.map((r) => `${r.address} (${r.response})`).join(', ');
+      choice = await vscode.window.showWarningMessage(`“${subject}” was sent, but the server refused ${who}. It stays in the outbox for those recipients.`, 'Show Outbox', 'Retry');
+    } else {
+      const said = outcome.error.detail && !outcome.error.message.includes(outcome.error.detail) ? ` (${outcome.error.detail})` : '';
+      this.deps.log.error(`sending “${subject}” failed: ${outcome.error.code} ${outcome.error.message}${said}`);
+      choice = await vscode.window.showErrorMessage(`“${subject}” was not sent: ${outcome.error.message}${said} It is kept in the outbox.`, 'Show Outbox', 'Edit', 'Retry');
+    }
+    const node = this.deps.model.outboxRoot()?.entries.find((e) => e.id === entry.id);
+    const arg: Partial<OutboxEntryNode> = { kind: 'outboxEntry', id: `outbox/${entry.id}`, entry: node ?? entry };
+    if (choice === 'Show Outbox') await this.revealOutbox();
+    else if (choice === 'Edit') await vscode.commands.executeCommand('mailroom.editOutboxMessage', arg);
+    else if (choice === 'Retry') await vscode.commands.executeCommand('mailroom.retrySend', arg);
+  }
+
+  private async revealOutbox(): Promise<void> {
+    await vscode.commands.executeCommand('workbench.view.extension.mailroom').then(undefined, () => undefined);
+    await this.deps.model.getChildren(undefined);
+    const root = this.deps.model.outboxRoot();
+    if (root) await Promise.resolve(this.deps.treeView.reveal(root, { expand: true, focus: true })).catch(() => undefined);
+  }
+
+  private async saveDraftText(store: ComposeStore, meta: ComposeMeta, account: AccountConfig, text: string): Promise<void> {
+    const folder = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Mailroom: saving draft' }, () => saveDraft(this.sendingDeps(store), meta, account, text));
+    await store.update(meta.id, { draftDigest: digest(text), draftSavedAt: new Date().toISOString() });
+    vscode.window.setStatusBarMessage(`$(check) Draft saved to ${folder}`, 5000);
+  }
+
+  /** A compose tab closed with unsent changes: offer to keep it as a draft (non-modal). */
+  private async offerDraft(meta: ComposeMeta, text: string): Promise<void> {
+    const store = await this.storePromise;
+    const subject = parseComposeDocument(text).subject || '(no subject)';
+    const account = this.deps.repository.get(meta.accountId);
+    const canDraft = account?.protocol === 'imap';
+    const choice = await vscode.window.showInformationMessage(
+      `“${subject}” was not sent. ${canDraft ? 'Save it as a draft?' : 'Keep it on this computer?'}`,
+      ...(canDraft ? ['Save Draft', 'Discard'] : ['Reopen', 'Discard']),
+    );
+    try {
+      if (choice === 'Save Draft' && account) {
+        await this.saveDraftText(store, meta, account, text);
+        await store.remove(meta.id);
+      } else if (choice === 'Reopen') {
+        await this.show(meta, 'body');
+      } else if (choice === 'Discard') {
+        await store.remove(meta.id);
+      }
+      // No answer: the session stays on disk.
+    } catch (err) {
+      const again = await reportError(this.deps.log, 'Saving the draft', err, ['Reopen']);
+      if (again === 'Reopen') await this.show(meta, 'body');
+    }
+  }
+
+  private async activeSession(uri?: vscode.Uri): Promise<{ document: vscode.TextDocument; meta: ComposeMeta; account: AccountConfig; store: ComposeStore } | undefined> {
+    const store = await this.storePromise;
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    const id = target?.scheme === 'file' ? store.sessionIdOf(target.fsPath) : undefined;
+    if (!target || !id) {
+      void vscode.window.showInformationMessage('Open a message you are writing (Mailroom: New Message, Reply or Forward) first.');
+      return undefined;
+    }
+    const meta = await store.get(id);
+    if (!meta) throw new MailError('StorageFailed', 'This message’s compose session is gone; copy the text into a new message.');
+    const account = this.deps.repository.get(meta.accountId);
+    if (!account) throw new MailError('InvalidAccount', `The account this message was written for (${meta.accountId}) no longer exists.`);
+    const document = await vscode.workspace.openTextDocument(target);
+    return { document, meta, account, store };
+  }
+
+  private async outboxEntry(arg: unknown): Promise<OutboxEntry | undefined> {
+    const id = outboxIdOf(arg);
+    if (!id) {
+      void vscode.window.showInformationMessage('Choose a message in the Outbox of the Mail view.');
+      return undefined;
+    }
+    const entry = (await this.outbox.list()).find((e) => e.id === id);
+    if (!entry) void vscode.window.showInformationMessage('That message is no longer in the outbox.');
+    return entry;
+  }
+
+  /** An outbox entry without its compose session (another window, or lost): rebuild one from its bytes. */
+  private async sessionFromOutbox(store: ComposeStore, entry: OutboxEntry): Promise<ComposeMeta> {
+    const { sentCopy } = await this.outbox.read(entry.id);
+    const parsed = await parseMessageStream(sentCopy);
+    const fields = { from: formatAddressList(parsed.from), to: formatAddressList(parsed.to), cc: formatAddressList(parsed.cc), bcc: formatAddressList(parsed.bcc), subject: parsed.subject, body: parsed.text };
+    const meta = await store.create({
+      accountId: entry.accountId,
+      mode: 'new',
+      subject: parsed.subject,
+      text: serializeComposeDocument(fields),
+      references: parsed.references,
+      ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+    });
+    const names: string[] = [];
+    for (const info of parsed.attachments.filter((a) => !a.related)) {
+      const attached = await store.attachData(meta.id, info.filename || `attachment-${info.index + 1}`, async (sink) => void (await streamAttachment(sentCopy, info.index, sink)), info.contentType);
+      names.push(attached.name);
+    }
+    const text = serializeComposeDocument({ ...fields, attach: names });
+    await store.writeDocument(meta, text);
+    return store.update(meta.id, { initialDigest: digest(text) });
+  }
+}
+
+/** Restored editor tabs reopen their files right after activation; look after that. */
+const TIDY_DELAY_MS = 3000;
+
+const MODE_TITLES: Record<Exclude<ComposeMode, 'new'>, string> = {
+  reply: 'Reply',
+  replyAll: 'Reply All',
+  forward: 'Forward',
+  forwardAsAttachment: 'Forward as Attachment',
+};
+
+function isComposeArgs(value: unknown): value is ComposeArgs {
+  if (typeof value !== 'object' || value === null || 'kind' in value) return false;
+  const v = value as Record<string, unknown>;
+  return (v.to === undefined || typeof v.to === 'string') && (v.accountId === undefined || typeof v.accountId === 'string');
+}
+
+function accountIdOfNode(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || !('kind' in value)) return undefined;
+  const account = (value as { account?: { id?: unknown } }).account;
+  return typeof account?.id === 'string' ? account.id : undefined;
+}
+
+function outboxIdOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entry = (value as { entry?: { id?: unknown } }).entry;
+  return typeof entry?.id === 'string' ? entry.id : undefined;
+}
+
+/** Registers the compose commands; `extension.ts` pushes the returned feature into subscriptions. */
+export function registerComposeCommands(deps: ComposeDeps): ComposeFeature {
+  const feature = new ComposeFeature(deps);
+  feature.registerCommands();
+  void feature.start().catch((err: unknown) => deps.log.error(`compose: ${MailError.from(err).message}`));
+  return feature;
+}

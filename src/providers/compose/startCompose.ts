@@ -1,0 +1,77 @@
+/**
+ * Starting a compose session: new mail, reply, reply all, forward (inline or as attachment).
+ * Builds the draft, writes the session (document + attachments) to disk, then opens the tab.
+ */
+import type { AccountConfig } from '../../protocol/account';
+import { ownAddresses } from '../../protocol/account';
+import { streamAttachment } from '../../protocol/mime/attachments';
+import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
+import type { ParsedMessage } from '../../protocol/mime/types';
+import { formatAddressList } from '../../protocol/smtp/address';
+import { NewMessageInit, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
+import { buildForward, buildReply, DraftContent } from '../../protocol/smtp/reply';
+import { ComposeMeta, ComposeMode, ComposeOriginal, ComposeStore, digest, safeFileName } from '../../store/composeStore';
+import type { MessageNode } from '../tree/nodes';
+import { defaultFrom, identities } from './identity';
+
+
+export async function startNewMessage(store: ComposeStore, account: AccountConfig, init: NewMessageInit = {}): Promise<ComposeMeta> {
+  const text = serializeComposeDocument({ from: defaultFrom(account), to: init.to ?? '', cc: init.cc ?? '', bcc: init.bcc ?? '', subject: init.subject ?? '', body: init.body ?? '\n' });
+  return store.create({ accountId: account.id, mode: 'new', subject: init.subject ?? '', text });
+}
+
+/** Reply, reply all or forward of a message already read into bytes. */
+export async function startFromMessage(store: ComposeStore, account: AccountConfig, node: MessageNode, source: Buffer, mode: Exclude<ComposeMode, 'new'>): Promise<ComposeMeta> {
+  const original = await parseMessageStream(source);
+  const from = identities(account)[0];
+  const draft: DraftContent =
+    mode === 'reply' || mode === 'replyAll'
+      ? buildReply(original, { all: mode === 'replyAll', own: ownAddresses(account), ...(from ? { from } : {}) })
+      : buildForward(original, { asAttachment: mode === 'forwardAsAttachment', ...(from ? { from } : {}) });
+  const loc = node.item.location;
+  const ref: ComposeOriginal = { accountId: account.id, ...loc };
+  const fields = {
+    from: defaultFrom(account),
+    to: formatAddressList(draft.to),
+    cc: formatAddressList(draft.cc),
+    bcc: formatAddressList(draft.bcc),
+    subject: draft.subject,
+    body: draft.body,
+  };
+  const meta = await store.create({
+    accountId: account.id,
+    mode,
+    subject: draft.subject,
+    text: serializeComposeDocument(fields),
+    references: draft.references,
+    ...(draft.inReplyTo ? { inReplyTo: draft.inReplyTo } : {}),
+    original: ref,
+  });
+  if (draft.forwardAttachments === 'none') return meta;
+  const names = await forwardAttachments(store, meta, original, source, draft.forwardAttachments);
+  const text = serializeComposeDocument({ ...fields, attach: names });
+  await store.writeDocument(meta, text);
+  return store.update(meta.id, { initialDigest: digest(text) });
+}
+
+/** The original's attachments (or the original itself, as .eml) copied into the session. */
+async function forwardAttachments(store: ComposeStore, meta: ComposeMeta, original: ParsedMessage, source: Buffer, how: 'parts' | 'message'): Promise<string[]> {
+  if (how === 'message') {
+    const attached = await store.attachData(meta.id, `${safeFileName(original.subject, 'message', 60)}.eml`, source, 'message/rfc822');
+    return [attached.name];
+  }
+  const names: string[] = [];
+  // Inline images belong to the HTML body, which an inline forward does not carry.
+  for (const info of original.attachments.filter((a) => !a.related)) {
+    const attached = await store.attachData(
+      meta.id,
+      info.filename || `attachment-${info.index + 1}`,
+      async (sink) => {
+        await streamAttachment(source, info.index, sink);
+      },
+      info.contentType,
+    );
+    names.push(attached.name);
+  }
+  return names;
+}

@@ -1,0 +1,43 @@
+// ParsedMessage headers → the header inspector's model (pure, unit-tested).
+import { parseAuthenticationResults } from '../../protocol/mime/authResults';
+import { parseReceivedChain } from '../../protocol/mime/receivedChain';
+import type { ParsedMessage } from '../../protocol/mime/types';
+import type { AuthRow, AuthSummary, HeadersViewModel, HopRow } from '../../shared/headersView';
+import { formatAddresses } from './viewModel';
+
+/** A message with more Received fields than this is looping or hostile; the table shows the first ones. */
+export const MAX_HOPS = 100;
+export const MAX_AUTH_ROWS = 100;
+
+export function buildHeadersModel(parsed: Pick<ParsedMessage, 'headers' | 'subject' | 'from' | 'date'>): HeadersViewModel {
+  const hops: HopRow[] = parseReceivedChain(parsed.headers)
+    .slice(0, MAX_HOPS)
+    .map((h, i) => {
+      const row: HopRow = { hop: i + 1, from: h.from ?? '', by: h.by ?? '', with: h.with ?? '', date: h.date ?? '' };
+      if (h.delaySeconds !== undefined) row.delaySeconds = h.delaySeconds;
+      return row;
+    });
+  const auth: AuthRow[] = parseAuthenticationResults(parsed.headers)
+    .slice(0, MAX_AUTH_ROWS)
+    .map((r) => ({
+      authservId: r.authservId,
+      method: r.method,
+      result: r.result,
+      reason: r.reason ?? r.comment ?? '',
+      details: Object.entries(r.properties)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    }));
+  const model: HeadersViewModel = { subject: parsed.subject, from: formatAddresses(parsed.from), date: parsed.date ?? '', summary: summarize(auth), hops, auth };
+  const dated = hops.filter((h) => h.date);
+  if (dated.length >= 2) {
+    model.totalDelaySeconds = (Date.parse(dated[dated.length - 1].date) - Date.parse(dated[0].date)) / 1000;
+  }
+  return model;
+}
+
+/** The first result per mechanism (the receiving server's own field comes first in the header). */
+export function summarize(rows: AuthRow[]): AuthSummary {
+  const first = (method: string): string => rows.find((r) => r.method === method)?.result ?? 'none';
+  return { spf: first('spf'), dkim: first('dkim'), dmarc: first('dmarc') };
+}
