@@ -2,7 +2,7 @@
 // the workbench hands to window.codeAutomationExit(code, logs) when the extension tests finish.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Browser, chromium, ConsoleMessage, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, ConsoleMessage, Dialog, Page, Request } from 'playwright-core';
 import { log, onCleanup } from './proc';
 import { chromiumArgs } from './tools';
 
@@ -11,6 +11,127 @@ export interface WorkbenchSession {
   page: Page;
   /** Resolves with the code passed to codeAutomationExit (only with extensionTestsPath). */
   exitCode: Promise<number>;
+  /** Every request, canary console line, dialog and popup the browser saw. */
+  network: NetworkLog;
+}
+
+/** One request as Playwright saw it; `failure` is 'csp' when the page's CSP blocked it. */
+export interface RequestEntry {
+  seq: number;
+  url: string;
+  method: string;
+  resourceType: string;
+  /** URL of the frame that made it ('' when unknown, e.g. a service worker). */
+  frameUrl: string;
+  outcome: 'pending' | 'finished' | 'failed';
+  failure?: string;
+}
+
+/** A sign that content ran script: a console line with the canary marker, a dialog, a popup. */
+export interface CanaryEntry {
+  seq: number;
+  kind: 'console' | 'dialog' | 'popup';
+  text: string;
+}
+
+export interface NetworkSnapshot {
+  /** The sequence number of the newest entry (pass it as `since` later). */
+  mark: number;
+  requests: RequestEntry[];
+  canaries: CanaryEntry[];
+}
+
+/** Console lines containing this are canaries (see test/fixtures/xssCorpus.ts). */
+export const CANARY_MARKER = 'MAILROOM-CANARY';
+/** Bounded: a page in a request loop cannot exhaust the runner's memory. */
+const MAX_ENTRIES = 20_000;
+
+/**
+ * The request log the XSS suite reads through the browser service: context-level `request`,
+ * `requestfailed` and `requestfinished` (so requests of every frame, webviews and their srcdoc
+ * frames included), canary console lines, dialogs (dismissed) and popups (closed).
+ */
+export class NetworkLog {
+  private seq = 0;
+  private readonly requests: RequestEntry[] = [];
+  private readonly byRequest = new WeakMap<Request, RequestEntry>();
+  private readonly canaries: CanaryEntry[] = [];
+
+  attach(context: BrowserContext, page: Page): void {
+    context.on('request', (request) => {
+      const entry: RequestEntry = {
+        seq: ++this.seq,
+        url: request.url(),
+        method: request.method(),
+        resourceType: request.resourceType(),
+        frameUrl: frameUrlOf(request),
+        outcome: 'pending',
+      };
+      this.byRequest.set(request, entry);
+      push(this.requests, entry);
+    });
+    context.on('requestfinished', (request) => {
+      const entry = this.byRequest.get(request);
+      if (entry) entry.outcome = 'finished';
+    });
+    context.on('requestfailed', (request) => {
+      const entry = this.byRequest.get(request);
+      if (entry) {
+        entry.outcome = 'failed';
+        entry.failure = request.failure()?.errorText ?? 'unknown';
+      }
+    });
+    page.on('console', (msg: ConsoleMessage) => {
+      const text = msg.text();
+      if (text.includes(CANARY_MARKER)) this.canary('console', text);
+    });
+    page.on('dialog', (dialog: Dialog) => {
+      this.canary('dialog', `${dialog.type()}: ${dialog.message()}`);
+      dialog.dismiss().catch(() => undefined);
+    });
+    context.on('page', (popup) => {
+      if (popup === page) return;
+      this.canary('popup', popup.url());
+      popup.close().catch(() => undefined);
+    });
+  }
+
+  /** Adds a canary seen some other way (e.g. the control check's own evaluation failing). */
+  canary(kind: CanaryEntry['kind'], text: string): void {
+    push(this.canaries, { seq: ++this.seq, kind, text });
+  }
+
+  mark(): number {
+    return this.seq;
+  }
+
+  since(mark: number): NetworkSnapshot {
+    return {
+      mark: this.seq,
+      requests: this.requests.filter((r) => r.seq > mark).map((r) => ({ ...r })),
+      canaries: this.canaries.filter((c) => c.seq > mark).map((c) => ({ ...c })),
+    };
+  }
+}
+
+const NETWORK_LOGS = new WeakMap<Page, NetworkLog>();
+
+/** The log openWorkbench attached to this page (the browser service reads it). */
+export function networkLogOf(page: Page): NetworkLog | undefined {
+  return NETWORK_LOGS.get(page);
+}
+
+function push<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > MAX_ENTRIES) list.splice(0, list.length - MAX_ENTRIES);
+}
+
+function frameUrlOf(request: Request): string {
+  try {
+    return request.frame().url();
+  } catch {
+    return ''; // Service-worker requests have no frame.
+  }
 }
 
 interface AutomationLog {
@@ -39,6 +160,9 @@ export async function openWorkbench(options: OpenOptions): Promise<WorkbenchSess
   onCleanup('chromium', () => browser.close());
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
+  const network = new NetworkLog();
+  network.attach(context, page);
+  NETWORK_LOGS.set(page, network);
   const consoleLog = fs.createWriteStream(path.join(options.resultsDir, 'browser-console.log'), { flags: 'w' });
   const workbenchLog = fs.createWriteStream(path.join(options.resultsDir, 'workbench.log'), { flags: 'w' });
   onCleanup('browser logs', () => {
@@ -64,7 +188,7 @@ export async function openWorkbench(options: OpenOptions): Promise<WorkbenchSess
     resolveExit(typeof code === 'number' ? code : 1);
   });
   await page.goto(options.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  return { browser, page, exitCode };
+  return { browser, page, exitCode, network };
 }
 
 /** The workbench passes its own log files along with the exit code; keep them for post-mortems. */

@@ -1,10 +1,19 @@
 // A tiny HTTP service on 127.0.0.1 that lets the in-host suite look at the browser page:
 //   POST /screenshot?name=<name>  -> writes test-results/<name>.png (whole workbench), 200 + its path
 //   POST /webview-text            -> 200 + JSON [{url, text, visible}] of every rendered webview
+//                                    (text includes nested srcdoc frames: the message body)
+//   POST /net/mark                -> 200 + JSON {mark}: the request/canary log position now
+//   POST /net/since?mark=N[&settleMs=M] -> 200 + JSON NetworkSnapshot of what came after N, after
+//                                    waiting up to M ms for pending requests to finish or fail
+//   POST /net/control             -> body: JavaScript; evaluated in every message frame (srcdoc
+//                                    frames inside webviews, else the webview frame): the control
+//                                    check that proves the canary detectors see a script that ran.
+//                                    200 + JSON {frames: string[]}
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { networkLogOf } from './browser';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
 export interface WebviewText {
@@ -44,8 +53,30 @@ interface Reply {
   type: string;
 }
 
+/** Bodies are small (a script for /net/control); anything bigger is a mistake. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** Upper bound for /net/since's wait for pending requests. */
+const MAX_SETTLE_MS = 10_000;
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.destroy(new Error('request body too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
 async function handle(req: http.IncomingMessage, resultsDir: string, getPage: PageGetter): Promise<Reply> {
-  req.resume();
+  const body = await readBody(req);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (req.method !== 'POST') {
     return { status: 405, body: 'use POST\n', type: 'text/plain' };
@@ -61,7 +92,55 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   if (url.pathname === '/webview-text') {
     return { status: 200, body: JSON.stringify(await webviewTexts(page)), type: 'application/json' };
   }
+  if (url.pathname.startsWith('/net/')) {
+    return network(page, url, body);
+  }
   return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
+}
+
+async function network(page: Page, url: URL, body: string): Promise<Reply> {
+  const netLog = networkLogOf(page);
+  if (!netLog) {
+    return { status: 503, body: 'no request log on this page\n', type: 'text/plain' };
+  }
+  const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
+  switch (url.pathname) {
+    case '/net/mark':
+      return json({ mark: netLog.mark() });
+    case '/net/since': {
+      const mark = Number(url.searchParams.get('mark') ?? 0);
+      const settleMs = Math.min(Number(url.searchParams.get('settleMs') ?? 0) || 0, MAX_SETTLE_MS);
+      const deadline = Date.now() + settleMs;
+      while (Date.now() < deadline && netLog.since(mark).requests.some((r) => r.outcome === 'pending')) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return json(netLog.since(mark));
+    }
+    case '/net/control': {
+      if (!body.trim()) return { status: 400, body: 'POST the script to evaluate as the body\n', type: 'text/plain' };
+      return json({ frames: await evaluateInMessageFrames(page, body) });
+    }
+    default:
+      return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
+  }
+}
+
+/**
+ * Runs `script` in every message frame (the srcdoc frames inside webview content frames; the content
+ * frame itself when it has none). frame.evaluate goes through the DevTools protocol, so the frame's
+ * CSP and sandbox do not stop it: this is how the control check makes a canary fire on purpose.
+ */
+async function evaluateInMessageFrames(page: Page, script: string): Promise<string[]> {
+  const done: string[] = [];
+  for (const frame of page.frames()) {
+    if (!isWebviewContentFrame(frame)) continue;
+    const nested = frame.childFrames().filter((child) => child.url() === 'about:srcdoc');
+    for (const target of nested.length ? nested : [frame]) {
+      await withTimeout(target.evaluate(script), 5_000, 'evaluating in a message frame');
+      done.push(nested.length ? `${frame.url()} > ${target.url()}` : target.url());
+    }
+  }
+  return done;
 }
 
 function send(res: http.ServerResponse, status: number, body: string, type: string): void {
@@ -109,7 +188,13 @@ async function readFrame(frame: Frame): Promise<WebviewText | undefined> {
       return undefined; // A pending frame that has not replaced the active one yet.
     }
     const box = await element.boundingBox();
-    const text = String(await frame.evaluate('document.body ? document.body.innerText : ""'));
+    let text = String(await frame.evaluate('document.body ? document.body.innerText : ""'));
+    // The message itself may be in a sandboxed srcdoc frame, whose text innerText leaves out.
+    for (const child of frame.childFrames()) {
+      if (child.url() !== 'about:srcdoc') continue;
+      const inner = await withTimeout(child.evaluate('document.body ? document.body.innerText : ""'), 5_000, 'reading a message frame').catch(() => '');
+      text += `\n${String(inner)}`;
+    }
     return { url: frame.url(), text, visible: box !== null && box.width > 0 && box.height > 0 };
   } finally {
     await element.dispose();

@@ -85,5 +85,8 @@ export function isExecutable(file: string): boolean {
 
 export function chromiumArgs(): string[] {
   return ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic'];
+    '--disable-sync', '--no-first-run', '--disable-quic',
+    // Every hostname resolves to loopback: a request a message manages to make (img.tracker.test,
+    // fonts.evil.test, ...) lands on the fixture's tracker server and never leaves the machine.
+    '--host-resolver-rules=MAP * 127.0.0.1'];
 }

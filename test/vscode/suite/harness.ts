@@ -8,6 +8,10 @@ import { ImapFlow } from 'imapflow';
 import type { AddAccountRequest } from '../../../src/providers/commands/accountCommands';
 import { FixtureInfo, readFixtureInfo } from '../../fixtures/info';
 import type { MailUser } from '../../fixtures/seed';
+import type { TrackerRequest } from '../../fixtures/trackerServer';
+import type { NetworkSnapshot, RequestEntry } from '../runners/browser';
+
+export type { NetworkSnapshot, RequestEntry, TrackerRequest };
 
 export type { FixtureInfo };
 
@@ -118,7 +122,58 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
   }
 }
 
-function post(url: string): Promise<string> {
+/** A message panel's render report, with the fields the HTML view adds (optional until every view sends them). */
+export interface ViewReport {
+  panelKey: string;
+  subject: string;
+  textLength: number;
+  mode?: 'html' | 'text';
+  remoteBlocked?: number;
+  remoteAllowed?: boolean;
+}
+
+/** Whether the runner's browser service is there (code-server runner): request log, screenshots. */
+export function hasBrowserService(): boolean {
+  return Boolean(process.env.MAILROOM_SCREENSHOT_URL);
+}
+
+function serviceUrl(): string {
+  const base = process.env.MAILROOM_SCREENSHOT_URL;
+  if (!base) throw new Error('MAILROOM_SCREENSHOT_URL is not set: the request log needs the code-server runner');
+  return base;
+}
+
+/** The position of the browser's request/canary log now; pass it to networkSince. */
+export async function networkMark(): Promise<number> {
+  return (JSON.parse(await post(`${serviceUrl()}/net/mark`)) as { mark: number }).mark;
+}
+
+/** Requests and canaries the browser saw after `mark`, once pending requests settled (up to settleMs). */
+export async function networkSince(mark: number, settleMs = 2_000): Promise<NetworkSnapshot> {
+  return JSON.parse(await post(`${serviceUrl()}/net/since?mark=${mark}&settleMs=${settleMs}`)) as NetworkSnapshot;
+}
+
+/** Control check: the runner evaluates `script` inside every message frame; resolves with the frames. */
+export async function evaluateInMessageFrames(script: string): Promise<string[]> {
+  return (JSON.parse(await post(`${serviceUrl()}/net/control`, script)) as { frames: string[] }).frames;
+}
+
+/** The fixture's tracker server log (every request that reached a corpus host). */
+export async function trackerRequests(): Promise<TrackerRequest[]> {
+  return JSON.parse(await post(`${controlUrl()}/tracker/requests`)) as TrackerRequest[];
+}
+
+export async function clearTrackerRequests(): Promise<void> {
+  await post(`${controlUrl()}/tracker/clear`);
+}
+
+function controlUrl(): string {
+  const control = fixtureInfo().control;
+  if (!control) throw new Error('the fixture has no control endpoint');
+  return control;
+}
+
+function post(url: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', timeout: SERVICE_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
@@ -135,6 +190,6 @@ function post(url: string): Promise<string> {
     });
     req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${SERVICE_TIMEOUT_MS} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
