@@ -32,7 +32,7 @@ function view(m: HeadersViewModel): HTMLElement[] {
 
   const hops = el('section', {});
   hops.append(el('h2', {}, 'Received chain (oldest first)'));
-  hops.append(m.hops.length ? table('hops', ['Hop', 'From', 'By', 'With', 'Time', 'Delay'], m.hops.map(hopCells)) : el('p', { className: 'muted' }, 'No Received fields.'));
+  hops.append(m.hops.length ? table('hops', ['Hop', 'Delay', 'From', 'By', 'With', 'Time'], m.hops.map(hopCells)) : el('p', { className: 'muted' }, 'No Received fields.'));
 
   const auth = el('section', {});
   auth.append(el('h2', {}, 'Authentication-Results'));
@@ -42,7 +42,8 @@ function view(m: HeadersViewModel): HTMLElement[] {
 
 function hopCells(h: HopRow): Array<string | HTMLElement> {
   const delay = el('span', { className: h.delaySeconds !== undefined && h.delaySeconds > 300 ? 'slow' : '' }, formatDelay(h.delaySeconds));
-  return [String(h.hop), h.from, h.by, h.with, h.date ? new Date(h.date).toLocaleString() : '', delay];
+  // The delay comes second: it is what one looks for, and it stays visible in a narrow panel.
+  return [String(h.hop), delay, h.from, h.by, h.with, h.date ? new Date(h.date).toLocaleString() : ''];
 }
 
 function authCells(a: AuthRow): Array<string | HTMLElement> {

@@ -123,6 +123,10 @@ export class MessagePanel extends Disposable {
   /** What the shell's CSP currently allows; a change needs a fresh webview.html. */
   private shellRemote = false;
   private readonly renderWaiters: Array<(report: RenderedReport) => void> = [];
+  /** The page has said 'ready' and not been replaced since: posts reach it. */
+  private pageReady = false;
+  /** What the page shows once ready: the message, or why it could not be loaded. */
+  private outcome: ToWebview | undefined;
   readonly onDidDispose: vscode.Event<void>;
   private readonly _onDidBecomeActive = this._register(new vscode.EventEmitter<void>());
   readonly onDidBecomeActive = this._onDidBecomeActive.event;
@@ -154,7 +158,11 @@ export class MessagePanel extends Disposable {
       }),
     );
     this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromWebview(raw))));
+    // An allowed sender's page gets the remote-content policy from the start (the tree already knows From).
+    this.shellRemote = senderAllowed(node.item.from?.address ?? '', allowedSenders());
     this.panel.webview.html = this.html();
+    // Fetch and parse while the webview boots: the two take about as long, and the result waits for 'ready'.
+    this.loading = this.load().finally(() => (this.loading = undefined));
   }
 
   get active(): boolean {
@@ -192,6 +200,7 @@ export class MessagePanel extends Disposable {
     if (!this.loaded || this.isDisposed) return undefined;
     if (this.loaded.remoteAllowed && this.shellRemote) return undefined;
     this.loaded = withRemoteAllowed(this.loaded, this.body, true);
+    this.outcome = { type: 'show', message: this.loaded };
     const rendered = this.nextRender();
     this.setHtml(true);
     return rendered;
@@ -210,6 +219,7 @@ export class MessagePanel extends Disposable {
     }
     switch (message.type) {
       case 'ready':
+        this.pageReady = true;
         void this.showMessage(false);
         break;
       case 'retry':
@@ -241,8 +251,8 @@ export class MessagePanel extends Disposable {
   }
 
   private async showMessage(forceReload: boolean): Promise<void> {
-    if (this.loaded && !forceReload) {
-      this.post({ type: 'show', message: this.loaded });
+    if (this.outcome && !forceReload && !this.loading) {
+      this.post(this.outcome);
       return;
     }
     this.post({ type: 'loading', subject: this.node.item.subject });
@@ -260,22 +270,26 @@ export class MessagePanel extends Disposable {
       const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
       const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
       this.loaded = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
+      this.outcome = { type: 'show', message: this.loaded };
       if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
-      else this.post({ type: 'show', message: this.loaded });
+      else this.post(this.outcome);
       this.sources.shown?.(this.node);
     } catch (err) {
       const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
       this.log.error(`opening message ${this.node.id} failed: ${error.message} ${error.detail ?? ''}`);
-      this.post({ type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' });
+      this.outcome = { type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' };
+      this.post(this.outcome);
     }
   }
 
+  /** Posts to the page once it is ready; before that, 'ready' picks up `outcome`. */
   private post(message: ToWebview): void {
-    if (!this.isDisposed) void this.panel.webview.postMessage(message);
+    if (!this.isDisposed && this.pageReady) void this.panel.webview.postMessage(message);
   }
 
   private setHtml(remoteAllowed: boolean): void {
     if (this.isDisposed) return;
+    this.pageReady = false;
     this.shellRemote = remoteAllowed;
     this.panel.webview.html = this.html();
   }

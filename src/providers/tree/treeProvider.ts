@@ -82,13 +82,13 @@ function outboxItem(node: OutboxRootNode): vscode.TreeItem {
   return item(node.id, 'Outbox', vscode.TreeItemCollapsibleState.Expanded, {
     description: [waiting ? `${waiting} waiting` : '', failed ? `${failed} not sent` : ''].filter(Boolean).join(' · '),
     tooltip: failed ? `${failed} message(s) could not be sent: right-click to retry, edit or delete.` : 'Messages being sent',
-    iconPath: new vscode.ThemeIcon(failed ? 'error' : 'outbox', failed ? new vscode.ThemeColor('errorForeground') : undefined),
+    iconPath: new vscode.ThemeIcon(failed ? 'error' : 'send', failed ? new vscode.ThemeColor('errorForeground') : undefined),
     contextValue: ContextValue.OutboxRoot,
   });
 }
 
 const OUTBOX_STATE: Record<OutboxEntryNode['entry']['state'], { icon: string; color?: string; text: string }> = {
-  queued: { icon: 'outbox', text: 'Waiting to be sent' },
+  queued: { icon: 'send', text: 'Waiting to be sent' },
   sending: { icon: 'sync~spin', text: 'Sending…' },
   failed: { icon: 'error', color: 'errorForeground', text: 'Not sent' },
   partial: { icon: 'warning', color: 'list.warningForeground', text: 'Some recipients refused' },
