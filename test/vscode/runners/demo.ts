@@ -6,7 +6,9 @@
 // (use code-server even when `code` is on PATH), MAILROOM_FIXTURE_INFO (reuse a running fixture).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { readFixtureInfo, FixtureInfo } from '../../fixtures/info';
+import { buildXssCorpus } from '../../fixtures/xssCorpus';
 import { startCodeServer, workbenchUrl, writeUserSettings } from './codeserver';
 import { ensureFixture } from './fixture';
 import { freePort, isCleaningUp, log, makeTempDir, runMain, spawnManaged } from './proc';
@@ -25,8 +27,37 @@ function demoSettings(info: FixtureInfo): Record<string, unknown> {
       security: 'tls',
       user: info.users.alice.user,
       trustedCertificateSha256: info.certSha256,
+      email: 'alice@example.test',
+      name: 'Alice Example',
+      // Replies go to the fixture's SMTP sink (STARTTLS with the fixture's certificate); copies land in Sent.
+      smtp: { host: info.host, port: info.ports.smtp, security: 'starttls', trustedCertificateSha256: info.certSha256 },
     }],
   };
+}
+
+/** Two HTML newsletters (inline cid logo, remote images behind the bar) in a "Newsletters" folder. */
+async function addDemoNewsletters(info: FixtureInfo): Promise<void> {
+  if (!info.tracker) return;
+  const client = new ImapFlow({
+    host: info.host,
+    port: info.ports.imaps,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: info.users.alice.user, pass: info.users.alice.password },
+    logger: false,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.mailboxCreate('Newsletters').catch(() => undefined);
+    for (const message of buildXssCorpus(info.tracker.port).filter((m) => m.clean)) {
+      await client.append('Newsletters', message.raw, []);
+    }
+  } catch (err) {
+    log(`demo newsletters not added: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await client.logout().catch(() => undefined);
+  }
 }
 
 function demoEnv(infoFile: string, info: FixtureInfo): Record<string, string> {
@@ -114,6 +145,7 @@ async function main(): Promise<number> {
     throw new Error('the demo needs the mail fixture; unset MAILROOM_SKIP_FIXTURE');
   }
   const info = readFixtureInfo(fixture.infoFile);
+  await addDemoNewsletters(info);
   const env = demoEnv(fixture.infoFile, info);
   const stateDir = makeTempDir('mailroom-demo-');
   const workspace = path.join(stateDir, 'workspace');
