@@ -33,7 +33,7 @@ export const run: BenchSuite = async ({ root, tmp, emit, fail }) => {
     return;
   }
   const samples = JSON.parse(fs.readFileSync(out, 'utf8')) as ViewOpenSamples;
-  emit('view.openHtml50k', median(samples.openMs), 'ms', median(samples.parseMs), { bytes: samples.bytes, samples: samples.openMs.length });
+  emit('view.openHtml50k', median(samples.openMs), 'ms', median(samples.parseMs), { bytes: samples.bytes, samples: samples.openMs.length, bareWebviewMs: Math.round(median(samples.blankMs ?? [NaN]) * 10) / 10 });
 };
 
 function runRunner(runner: string, cwd: string, env: Record<string, string>): Promise<number | null> {

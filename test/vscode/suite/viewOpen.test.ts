@@ -23,6 +23,23 @@ export interface ViewOpenSamples {
   bytes: number;
   openMs: number[];
   parseMs: number[];
+  /** A bare webview panel (one script that says ready): the workbench's own floor, for context. */
+  blankMs: number[];
+}
+
+/** Creates a webview panel whose only script posts 'ready', and times creation → that message. */
+async function blankWebviewMs(): Promise<number> {
+  const t0 = performance.now();
+  const panel = vscode.window.createWebviewPanel('mailroom.benchBlank', 'blank', vscode.ViewColumn.Active, { enableScripts: true });
+  try {
+    const ready = new Promise<void>((resolve) => panel.webview.onDidReceiveMessage(() => resolve()));
+    const nonce = 'b' + Math.random().toString(36).slice(2);
+    panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'"></head><body>blank<script nonce="${nonce}">acquireVsCodeApi().postMessage('ready')</script></body></html>`;
+    await ready;
+    return performance.now() - t0;
+  } finally {
+    panel.dispose();
+  }
 }
 
 function median(values: number[]): number {
@@ -91,9 +108,11 @@ describe('view.openHtml50k: opening a 50 KB HTML message', function () {
       parseMs.push(performance.now() - t0);
       assert.ok(typeof parsed.html === 'string' && parsed.html.includes(message.expectedText));
     }
-    log(`view.openHtml50k: open median ${median(openMs).toFixed(1)} ms, simpleParser median ${median(parseMs).toFixed(1)} ms (${samples} samples)`);
+    const blankMs: number[] = [];
+    for (let i = 0; i < samples; i++) blankMs.push(await blankWebviewMs());
+    log(`view.openHtml50k: open median ${median(openMs).toFixed(1)} ms, simpleParser median ${median(parseMs).toFixed(1)} ms, bare webview median ${median(blankMs).toFixed(1)} ms (${samples} samples)`);
     if (out) {
-      const result: ViewOpenSamples = { bytes: message.raw.length, openMs, parseMs };
+      const result: ViewOpenSamples = { bytes: message.raw.length, openMs, parseMs, blankMs };
       fs.writeFileSync(out, JSON.stringify(result));
     }
   });
