@@ -4,7 +4,7 @@ import type { ConnectionSecurity, MailProtocol } from '../account';
 import { CertificateSummary, MailError } from '../errors';
 
 export interface TlsEndpoint {
-  protocol: MailProtocol;
+  protocol: MailProtocol | 'smtp';
   host: string;
   port: number;
   security: ConnectionSecurity;
@@ -18,6 +18,8 @@ export interface PeerCertificateResult {
 
 /** Longest line we read while negotiating STARTTLS by hand; a greeting is far shorter. */
 const MAX_NEGOTIATION_BYTES = 16 * 1024;
+/** Lines read for one answer (IMAP untagged lines, an SMTP multi-line greeting or EHLO reply). */
+const MAX_NEGOTIATION_LINES = 50;
 
 export function summarizeCertificate(peer: tls.PeerCertificate): CertificateSummary {
   const pem = `-----BEGIN CERTIFICATE-----\n${peer.raw.toString('base64').match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
@@ -96,14 +98,19 @@ function handshake(socket: tls.TLSSocket): Promise<tls.TLSSocket> {
   });
 }
 
-/** Greeting, then STARTTLS (IMAP) or STLS (POP3), reading only whole lines. */
-async function negotiateStartTls(socket: net.Socket, protocol: MailProtocol): Promise<void> {
+/** Greeting, then STARTTLS (IMAP, SMTP after EHLO) or STLS (POP3), reading only whole lines. */
+async function negotiateStartTls(socket: net.Socket, protocol: TlsEndpoint['protocol']): Promise<void> {
   const lines = lineReader(socket);
+  if (protocol === 'smtp') {
+    await negotiateSmtpStartTls(socket, lines);
+    lines.detach();
+    return;
+  }
   const greeting = await lines.next();
   const isOk = protocol === 'imap' ? /^\* (OK|PREAUTH)/i : /^\+OK/i;
   if (!isOk.test(greeting)) throw new MailError('ProtocolError', `Unexpected greeting: ${greeting.slice(0, 200)}`);
   socket.write(protocol === 'imap' ? 'M1 STARTTLS\r\n' : 'STLS\r\n');
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < MAX_NEGOTIATION_LINES; i++) {
     const line = await lines.next();
     if (protocol === 'imap' && line.startsWith('*')) continue;
     const ok = protocol === 'imap' ? /^M1 OK/i.test(line) : /^\+OK/i.test(line);
@@ -114,7 +121,36 @@ async function negotiateStartTls(socket: net.Socket, protocol: MailProtocol): Pr
   throw new MailError('ProtocolError', 'The server sent too many lines before answering STARTTLS.');
 }
 
-function lineReader(socket: net.Socket): { next(): Promise<string>; detach(): void } {
+/** SMTP (RFC 3207): 220 greeting, EHLO whose reply lists STARTTLS, then STARTTLS answered 220. */
+async function negotiateSmtpStartTls(socket: net.Socket, lines: LineReader): Promise<void> {
+  const greeting = await smtpReply(lines);
+  if (!greeting.startsWith('220')) throw new MailError('ProtocolError', `Unexpected SMTP greeting: ${greeting.slice(0, 200)}`);
+  socket.write('EHLO mailroom.invalid\r\n');
+  const ehlo = await smtpReply(lines);
+  if (!ehlo.startsWith('250')) throw new MailError('ProtocolError', `The server refused EHLO: ${ehlo.slice(0, 200)}`);
+  if (!/^250[ -]STARTTLS\b/im.test(ehlo)) throw new MailError('StartTlsUnavailable', 'The server does not offer STARTTLS.');
+  socket.write('STARTTLS\r\n');
+  const ready = await smtpReply(lines);
+  if (!ready.startsWith('220')) throw new MailError('StartTlsUnavailable', `The server refused STARTTLS: ${ready.slice(0, 200)}`);
+}
+
+/** One whole SMTP reply: continuation lines `250-…` up to the final `250 …`, joined by newlines. */
+async function smtpReply(lines: LineReader): Promise<string> {
+  const reply: string[] = [];
+  for (let i = 0; i < MAX_NEGOTIATION_LINES; i++) {
+    const line = await lines.next();
+    reply.push(line);
+    if (/^\d{3}(?: |$)/.test(line)) return reply.join('\n');
+  }
+  throw new MailError('ProtocolError', 'The server sent too many lines before answering.');
+}
+
+interface LineReader {
+  next(): Promise<string>;
+  detach(): void;
+}
+
+function lineReader(socket: net.Socket): LineReader {
   let buffered = '';
   let waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
   let failure: Error | undefined;
