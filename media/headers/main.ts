@@ -1,6 +1,7 @@
 // Header inspector webview: summary badges, the Received chain with hop delays and the
 // Authentication-Results table. DOM APIs and textContent only: header values are hostile text.
 import { AuthRow, formatDelay, FromHeadersWebview, HeadersViewModel, HopRow, parseToHeadersWebview } from '../../src/shared/headersView';
+import { el } from '../shared/dom';
 
 interface VsCodeApi {
   postMessage(message: FromHeadersWebview): void;
@@ -76,8 +77,3 @@ function table(className: string, headings: string[], rows: Array<Array<string |
   return t;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}

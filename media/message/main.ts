@@ -3,6 +3,7 @@
 // allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
 import { linkify, quoteBlocks, TextBlock } from './textBlocks';
+import { el } from '../shared/dom';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -194,12 +195,6 @@ function errorView(text: string, canRetry: boolean): HTMLElement {
     box.append(el('br'), button);
   }
   return box;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function formatSize(bytes: number): string {

@@ -1,6 +1,7 @@
 // Server check webview: draws the reports the host sends with DOM APIs and textContent only,
 // so nothing a server sent (banners, capability names) is ever parsed as HTML.
 import { FromProbeWebview, parseToProbeWebview, PhaseRecord, ProbeReport, ProbeViewModel, verdictOf } from '../../src/shared/probeReport';
+import { el } from '../shared/dom';
 
 interface VsCodeApi {
   postMessage(message: FromProbeWebview): void;
@@ -208,8 +209,3 @@ function anchor(r: ProbeReport): string {
   return `endpoint-${r.scheme}-${r.port}`;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, content?: string): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  if (content !== undefined) node.textContent = content;
-  return node;
-}
