@@ -125,8 +125,8 @@ export class MessagePanel extends Disposable {
   private readonly renderWaiters: Array<(report: RenderedReport) => void> = [];
   /** The page has said 'ready' and not been replaced since: posts reach it. */
   private pageReady = false;
-  /** What the page shows once ready: the message, or why it could not be loaded. */
-  private outcome: ToWebview | undefined;
+  /** Why the last load failed (cleared by a successful one); the page shows it once ready. */
+  private failure: ToWebview | undefined;
   readonly onDidDispose: vscode.Event<void>;
   private readonly _onDidBecomeActive = this._register(new vscode.EventEmitter<void>());
   readonly onDidBecomeActive = this._onDidBecomeActive.event;
@@ -200,7 +200,6 @@ export class MessagePanel extends Disposable {
     if (!this.loaded || this.isDisposed) return undefined;
     if (this.loaded.remoteAllowed && this.shellRemote) return undefined;
     this.loaded = withRemoteAllowed(this.loaded, this.body, true);
-    this.outcome = { type: 'show', message: this.loaded };
     const rendered = this.nextRender();
     this.setHtml(true);
     return rendered;
@@ -251,8 +250,9 @@ export class MessagePanel extends Disposable {
   }
 
   private async showMessage(forceReload: boolean): Promise<void> {
-    if (this.outcome && !forceReload && !this.loading) {
-      this.post(this.outcome);
+    const outcome = this.outcome();
+    if (outcome && !forceReload && !this.loading) {
+      this.post(outcome);
       return;
     }
     this.post({ type: 'loading', subject: this.node.item.subject });
@@ -270,19 +270,24 @@ export class MessagePanel extends Disposable {
       const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
       const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
       this.loaded = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
-      this.outcome = { type: 'show', message: this.loaded };
+      this.failure = undefined;
       if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
-      else this.post(this.outcome);
+      else this.post({ type: 'show', message: this.loaded });
       this.sources.shown?.(this.node);
     } catch (err) {
       const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
       this.log.error(`opening message ${this.node.id} failed: ${error.message} ${error.detail ?? ''}`);
-      this.outcome = { type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' };
-      this.post(this.outcome);
+      this.failure = { type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' };
+      this.post(this.failure);
     }
   }
 
-  /** Posts to the page once it is ready; before that, 'ready' picks up `outcome`. */
+  /** What the page should show: the message, or why it could not be loaded; undefined while the first load runs. */
+  private outcome(): ToWebview | undefined {
+    return this.failure ?? (this.loaded ? { type: 'show', message: this.loaded } : undefined);
+  }
+
+  /** Posts to the page once it is ready; before that, 'ready' picks up `outcome()`. */
   private post(message: ToWebview): void {
     if (!this.isDisposed && this.pageReady) void this.panel.webview.postMessage(message);
   }
