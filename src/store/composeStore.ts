@@ -329,22 +329,20 @@ export function digest(text: string): string {
   return createHash('sha256').update(text.replace(/\r\n?/g, '\n')).digest('hex');
 }
 
-const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
-
 /**
- * The document's file name from a subject: one readable path segment (unsafe characters become
- * spaces, not underscores, since this is a tab title). Attachment names go through safeFilename.
+ * The document's file name from a subject (hostile text when replying): one readable path segment.
+ * Unsafe characters become spaces, not underscores, since this is a tab title; safeFilename then
+ * applies the same rules as to attachment names (bidi marks, `..`, device names, dots).
  */
 export function safeFileName(name: string, fallback: string, maxChars = 120): string {
   // eslint-disable-next-line no-control-regex
-  let clean = name.replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, ' ').replace(/\s+/g, ' ').trim();
-  clean = clean.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  const readable = name.replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, ' ').replace(/\s+/g, ' ').trim();
+  let clean = safeFilename(readable, fallback);
   if (clean.length > maxChars) {
     const ext = path.extname(clean);
     const keep = ext.length > 0 && ext.length < 12 ? ext : '';
     clean = clean.slice(0, maxChars - keep.length).trimEnd() + keep;
   }
-  if (!clean || RESERVED.test(clean)) clean = clean ? `_${clean}` : fallback;
   return clean;
 }
 

@@ -171,6 +171,9 @@ describe('ComposeStore', () => {
     assert.equal(safeFileName('nul.txt', 'x'), '_nul.txt');
     assert.equal(safeFileName('name. ', 'x'), 'name');
     assert.equal(safeFileName('tab\there\u0000', 'x'), 'tab here');
+    // A reply's subject is the sender's text: the attachment-name rules apply too.
+    assert.equal(safeFileName('Re: invoice \u202Efdp.exe', 'x'), 'Re invoice fdp.exe');
+    assert.equal(safeFileName('Re: v1...v2', 'x'), 'Re v1.v2');
     const long = safeFileName(`${'a'.repeat(300)}.pdf`, 'x', 60);
     assert.equal(long.length, 60);
     assert.ok(long.endsWith('.pdf'));
