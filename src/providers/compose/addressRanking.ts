@@ -3,6 +3,7 @@
  * than people who wrote to the user, and recent contact counts more than old. Pure (no vscode), so
  * the ranking is unit-tested in plain Node.
  */
+import { formatAddress } from '../../protocol/smtp/address';
 
 export interface Sighting {
   name: string;
@@ -61,18 +62,11 @@ export function rankAddresses(
   const ranked: RankedAddress[] = [];
   for (const [address, { name, score }] of byAddress) {
     if (prefix && !matches(prefix, name, address)) continue;
-    ranked.push({ name, address, text: formatAddress(name, address), score });
+    // Names come from headers: unfolded, but a stray line break must not reach the To line.
+    ranked.push({ name, address, text: formatAddress({ name: name.replace(/[\r\n]+/g, ' '), address }), score });
   }
   ranked.sort((a, b) => b.score - a.score || a.address.localeCompare(b.address));
   return ranked.slice(0, MAX_SUGGESTIONS);
-}
-
-/** `Name <address>`, quoting the name when it holds characters special in an address list. */
-export function formatAddress(name: string, address: string): string {
-  const clean = name.replace(/[\r\n]+/g, ' ').trim();
-  if (!clean) return address;
-  const quoted = /[(),.:;<>@[\]\\"]/.test(clean) ? `"${clean.replace(/(["\\])/g, '\\$1')}"` : clean;
-  return `${quoted} <${address}>`;
 }
 
 function decay(now: number, at: number | undefined): number {
