@@ -14,6 +14,7 @@ import type { MailroomApi } from '../../../src/providers/api';
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { buildLargeHtmlMessage, CorpusMessage } from '../../fixtures/xssCorpus';
 import { fixtureInfo, hasBrowserService, imapsAccount, log, otherImapClient, ViewReport, waitFor, webviewTexts } from './harness';
+import { median } from '../../../bench/report';
 
 const ACCOUNT_ID = 'xss-bench';
 const FOLDER = 'Bench50k';
@@ -40,11 +41,6 @@ async function blankWebviewMs(): Promise<number> {
   } finally {
     panel.dispose();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 describe('view.openHtml50k: opening a 50 KB HTML message', function () {
