@@ -3,6 +3,16 @@
 # so repeated runs reuse them. Idempotent: does nothing when the pinned versions are already there.
 # Prints the cache directory on its last line.
 set -euo pipefail
+
+# When this runs under `npm run` (as `npm test` and `npm run demo` start it), the outer npm has
+# exported its configuration as npm_config_* variables and its own facts as npm_* variables:
+# npm_config_user_agent names the outer Node (20), and code-server's postinstall reads its Node
+# version from that user agent, so the install under Node 24 failed with "requires node v24 ...
+# you are on node v20". The inner installs must see only the npmrc files, like a shell would.
+while IFS= read -r name; do
+  case "$name" in npm_* | NPM_* | INIT_CWD) unset "$name" ;; esac
+done < <(compgen -e)
+
 CODE_SERVER_VERSION="4.139.1"
 NODE_MAJOR="24"
 CACHE="${MAILROOM_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mailroom-tools}"

