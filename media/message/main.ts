@@ -2,6 +2,7 @@
 // (already sanitized on the host) goes into an iframe with sandbox="allow-same-origin" and no
 // allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
+import { displayText } from '../../src/shared/displayText';
 import { linkify, quoteBlocks, TextBlock } from './textBlocks';
 import { el } from '../shared/dom';
 
@@ -120,7 +121,8 @@ function barView(m: MessageViewModel): HTMLElement | undefined {
     const row = el('div', { className: 'bar remote', role: 'status' });
     row.append(el('span', {}, `${m.remoteBlocked} remote ${m.remoteBlocked === 1 ? 'resource' : 'resources'} blocked`));
     row.append(actionButton('Load Remote Content', 'loadRemoteContent'));
-    if (m.fromAddress) row.append(actionButton(`Always Load from ${m.fromAddress}`, 'alwaysLoadFromSender', true));
+    // fromAddress is the address as sent (the allow list needs it exact): shown through displayText like every header text.
+    if (m.fromAddress) row.append(actionButton(`Always Load from ${displayText(m.fromAddress)}`, 'alwaysLoadFromSender', true));
     rows.push(row);
   }
   if (m.hasPatch) {

@@ -4,6 +4,7 @@ import { MailError } from '../protocol/errors';
 import { parseMessageStream } from '../protocol/mime/parseMessageStream';
 import { sanitizeMessageHtml } from '../protocol/mime/sanitizeHtml';
 import type { ProtocolLog } from '../protocol/log';
+import { displayText } from '../shared/displayText';
 import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
 import { messageShellCsp } from './message/csp';
@@ -255,7 +256,7 @@ export class MessagePanel extends Disposable {
       this.post(outcome);
       return;
     }
-    this.post({ type: 'loading', subject: this.node.item.subject });
+    this.post({ type: 'loading', subject: displayText(this.node.item.subject) });
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
   }
@@ -315,7 +316,8 @@ export class MessagePanel extends Disposable {
   }
 }
 
+/** The tab title: the subject with its controls shown (a bidi override would reorder the tab), cut to 60 characters. */
 function title(subject: string): string {
-  const text = subject.trim() || '(no subject)';
+  const text = displayText(subject).trim() || '(no subject)';
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { flattenFolders } from '../../protocol/imap/folders';
 import type { WriteOutcome } from '../../protocol/imap/imapAccount';
 import type { ProtocolLog } from '../../protocol/log';
+import { displayText } from '../../shared/displayText';
 import { reportError } from '../errors';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import type { Pop3AccountRegistry } from '../pop3Accounts';
@@ -142,10 +143,10 @@ async function pickFolder(deps: MessageCommandDeps, group: Group, kind: 'move' |
   if (!accountNode) return undefined;
   const folders = flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable && f.path !== group.path);
   const pick = await vscode.window.showQuickPick(
-    folders.map((f) => ({ label: f.path, description: f.specialUse?.slice(1) ?? '' })),
+    folders.map((f) => ({ label: displayText(f.path), description: f.specialUse?.slice(1) ?? '', path: f.path })),
     { title: `${kind === 'move' ? 'Move' : 'Copy'} ${group.uids.length === 1 ? 'message' : `${group.uids.length} messages`} to…`, placeHolder: 'Folder' },
   );
-  return pick?.label;
+  return pick?.path;
 }
 
 function report(deps: MessageCommandDeps, outcome: WriteOutcome, path: string): void {

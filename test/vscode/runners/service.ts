@@ -2,6 +2,8 @@
 //   POST /screenshot?name=<name>  -> writes test-results/<name>.png (whole workbench), 200 + its path
 //   POST /webview-text            -> 200 + JSON [{url, text, visible}] of every rendered webview
 //                                    (text includes nested srcdoc frames: the message body)
+//   POST /workbench-text          -> body: a CSS selector; 200 + JSON string[]: the innerText of each
+//                                    matching element of the workbench page itself (tabs, tree rows)
 //   POST /net/mark                -> 200 + JSON {mark}: the request/canary log position now
 //   POST /net/since?mark=N[&settleMs=M] -> 200 + JSON NetworkSnapshot of what came after N, after
 //                                    waiting up to M ms for pending requests to finish or fail
@@ -91,6 +93,11 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   }
   if (url.pathname === '/webview-text') {
     return { status: 200, body: JSON.stringify(await webviewTexts(page)), type: 'application/json' };
+  }
+  if (url.pathname === '/workbench-text') {
+    if (!body.trim()) return { status: 400, body: 'POST a CSS selector as the body\n', type: 'text/plain' };
+    const texts = await withTimeout(page.locator(body.trim()).allInnerTexts(), 5_000, 'reading workbench elements');
+    return { status: 200, body: JSON.stringify(texts), type: 'application/json' };
   }
   if (url.pathname.startsWith('/net/')) {
     return network(page, url, body);

@@ -42,6 +42,19 @@ export async function webviewTexts(): Promise<WebviewText[] | undefined> {
   return JSON.parse(await post(`${base}/webview-text`)) as WebviewText[];
 }
 
+/**
+ * The innerText of every element of the workbench page (not inside webviews) matching a CSS selector,
+ * e.g. `.tabs-container .tab` or `.monaco-list-row`: what the tab bar and the tree draw (undefined
+ * outside the code-server runner).
+ */
+export async function workbenchTexts(selector: string): Promise<string[] | undefined> {
+  const base = process.env.MAILROOM_SCREENSHOT_URL;
+  if (!base) {
+    return undefined;
+  }
+  return JSON.parse(await post(`${base}/workbench-text`, selector)) as string[];
+}
+
 /** Reads (and validates) the fixture info JSON named by MAILROOM_FIXTURE_INFO. */
 export function fixtureInfo(): FixtureInfo {
   const file = process.env.MAILROOM_FIXTURE_INFO;
