@@ -161,18 +161,18 @@ for (const layout of LAYOUTS) {
 
       it('shows the public namespace as its own top-level node, last, and opens its folders by their full path', async () => {
         const a = open(ALICE_SEED.user, { includeUnsubscribed: true });
-        const { folders } = await a.account.folders();
-        const node = folders[folders.length - 1];
-        assert.deepEqual([node.name, node.path, node.namespace, node.selectable], [publicRoot, publicRoot, 'shared', false]);
-        assert.deepEqual(node.children.map((f) => f.path), [announcements]);
-        assert.equal(await a.account.specialFolder('\\Sent'), full('Sent'), 'the public namespace does not change where Sent is');
-
+        // Commands first: a folder outside the personal namespace keeps its own path.
         const cache = await a.account.openFolder(announcements);
         await a.account.sync(announcements);
         assert.deepEqual(
           cache.page(0, 10).map((e) => e.subject),
           ['Announcements message 2', 'Announcements message 1'],
         );
+        const { folders } = await a.account.folders();
+        const node = folders[folders.length - 1];
+        assert.deepEqual([node.name, node.path, node.namespace, node.selectable], [publicRoot, publicRoot, 'shared', false]);
+        assert.deepEqual(node.children.map((f) => f.path), [announcements]);
+        assert.equal(await a.account.specialFolder('\\Sent'), full('Sent'), 'the public namespace does not change where Sent is');
         const status = await (await other(CHANGER)).status(announcements, { messages: true });
         assert.equal(status && status.messages, 2);
       });
