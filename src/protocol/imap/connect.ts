@@ -6,6 +6,7 @@ import { loadMailLibraries } from '../loadMailLibraries';
 import { fetchPeerCertificate } from '../tls/certificate';
 import { tlsOptionsFor } from '../tls/pinning';
 import { imapflowLogger } from './imapflowLogger';
+import { adoptNamespaces } from './namespaces';
 
 export interface ImapConnectOptions {
   account: AccountConfig;
@@ -70,5 +71,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     throw mapped;
   }
   log.info(`connected; capabilities: ${[...client.capabilities.keys()].join(' ')}`);
+  // Full paths from here on, in every namespace (see namespaces.ts).
+  adoptNamespaces(client);
   return client;
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import type { SpecialUse } from '../../protocol/imap/folders';
 import { displayText } from '../../shared/displayText';
+import type { NamespaceKind } from '../../protocol/imap/namespaces';
 import { Disposable } from '../../util/dispose';
 import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
@@ -15,6 +16,13 @@ const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
   '\\Archive': 'archive',
   '\\All': 'layers',
   '\\Flagged': 'star-full',
+};
+
+/** How a node standing for another namespace (RFC 2342) is told apart from a folder. */
+const NAMESPACE_LABELS: Record<NamespaceKind, { text: string; icon: string }> = {
+  personal: { text: 'your other folders', icon: 'folder-library' },
+  other: { text: "other users' folders", icon: 'person' },
+  shared: { text: 'shared folders', icon: 'organization' },
 };
 
 /**
@@ -122,10 +130,14 @@ function folderItem(node: FolderNode, counts: { unseen?: number; total?: number 
   const summary = counts.total === undefined ? '' : `${unseen} unread of ${counts.total}`;
   const subscribed = folder.subscribed !== false;
   const isInbox = folder.specialUse === '\\Inbox';
+  const namespace = folder.namespace ? NAMESPACE_LABELS[folder.namespace] : undefined;
   return item(node.id, displayText(folder.name), vscode.TreeItemCollapsibleState.Collapsed, {
-    description: [unseen > 0 ? String(unseen) : '', subscribed ? '' : '(unsubscribed)'].filter(Boolean).join(' '),
-    tooltip: [displayText(folder.path), summary, subscribed ? '' : 'Not subscribed'].filter(Boolean).join('\n'),
-    iconPath: new vscode.ThemeIcon(folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder', subscribed ? undefined : new vscode.ThemeColor('disabledForeground')),
+    description: [namespace?.text ?? '', unseen > 0 ? String(unseen) : '', subscribed ? '' : '(unsubscribed)'].filter(Boolean).join(' '),
+    tooltip: [displayText(folder.path), namespace?.text ?? '', summary, subscribed ? '' : 'Not subscribed'].filter(Boolean).join('\n'),
+    iconPath: new vscode.ThemeIcon(
+      namespace?.icon ?? (folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder'),
+      subscribed ? undefined : new vscode.ThemeColor('disabledForeground'),
+    ),
     contextValue: folder.selectable
       ? `${ContextValue.Folder}.${isInbox ? 'inbox' : 'other'}.${subscribed ? 'subscribed' : 'unsubscribed'}`
       : ContextValue.FolderContainer,
