@@ -17,6 +17,7 @@ import { Clock, systemClock } from './supervisor/clock';
 import type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
 import { IdleWatcher } from './supervisor/idleConnection';
 import { Link, LinkRole, OpenedConnection } from './supervisor/link';
+import { pollMailbox } from './supervisor/poll';
 import { WakeDetector } from './supervisor/wakeDetector';
 
 export type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
@@ -119,10 +120,10 @@ export class ImapSupervisor {
         clock: this.clock,
         backoff: backoff(),
         open: () => this.open('idle'),
+        // What IDLE missed while it was away (or before it first started) the watcher's
+        // `watching` event shows; the command connection asks for its own resync.
         ready: (client) => this.startWatcher(client, idleLog),
-        onUp: (_client, afterLoss) => {
-          if (afterLoss) this.requestResync('idle-restart');
-        },
+        onUp: () => undefined,
         onDown: () => {
           this.watcher?.stop();
           this.watcher = undefined;
@@ -341,12 +342,17 @@ export class ImapSupervisor {
   private async pollOnce(): Promise<void> {
     const path = this.options.idle!.path;
     try {
-      const status = await this.run(`poll ${path}`, (client) => client.status(path, { messages: true, unseen: true, uidNext: true, highestModseq: true }));
-      if (!status) throw new MailError('CommandFailed', `STATUS ${path} failed.`);
-      const snapshot = { messages: status.messages ?? 0, unseen: status.unseen, uidNext: status.uidNext, highestModseq: status.highestModseq?.toString() };
-      const key = JSON.stringify(snapshot);
-      if (this.lastStatus !== undefined && key !== this.lastStatus) {
-        this.eventEmitter.fire({ kind: 'status', path, ...withoutUndefined(snapshot) });
+      const snapshot = await this.run(`poll ${path}`, (client) => pollMailbox(client, path));
+      // Key without UIDVALIDITY: a change of it changes the counts too, and STATUS may omit it.
+      const key = JSON.stringify([snapshot.messages, snapshot.unseen, snapshot.uidNext, snapshot.highestModseq]);
+      if (this.lastStatus === undefined) {
+        // The first poll of a polling period is the baseline for the next ones; what changed
+        // before it (since the last sync, or while IDLE gave up its slot) only the cache can tell.
+        const { unseen: _unseen, ...watched } = snapshot;
+        this.eventEmitter.fire({ kind: 'watching', path, via: 'poll', snapshot: watched });
+      } else if (key !== this.lastStatus) {
+        const { uidValidity: _uidValidity, ...status } = snapshot;
+        this.eventEmitter.fire({ kind: 'status', path, ...status });
       }
       this.lastStatus = key;
     } catch (err) {
@@ -365,9 +371,8 @@ export class ImapSupervisor {
     this.clock.clearTimeout(this.idleRetryTimer);
     this.mode = 'off';
     this.log.info('trying to get a connection slot for IDLE again');
+    // Changes between the last poll and IDLE's EXAMINE show in the watcher's `watching` event.
     this.startPush();
-    // A successful IDLE after polling may have missed changes between the last poll and now.
-    void this.idleLink.pending()?.then(() => this.requestResync('idle-restart')).catch(() => undefined);
   }
 
   /** Another window reclaimed our slot: that connection must go now. */
@@ -457,8 +462,4 @@ export class ImapSupervisor {
     if (links.some((l) => l.isConnecting || l.retryScheduled)) return 'connecting';
     return 'disconnected';
   }
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
