@@ -17,7 +17,7 @@ import { Clock, systemClock } from './supervisor/clock';
 import type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
 import { IdleWatcher } from './supervisor/idleConnection';
 import { Link, LinkRole, OpenedConnection } from './supervisor/link';
-import { pollMailbox } from './supervisor/poll';
+import { pollChanged, pollMailbox, PollSnapshot } from './supervisor/poll';
 import { WakeDetector } from './supervisor/wakeDetector';
 
 export type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
@@ -94,7 +94,7 @@ export class ImapSupervisor {
   private mode: 'off' | 'idle' | 'polling' = 'off';
   private pollTimer: unknown;
   private idleRetryTimer: unknown;
-  private lastStatus: string | undefined;
+  private lastPoll: PollSnapshot | undefined;
   private commandKeepAlive: unknown;
   private pendingResync: { reason: ResyncReason; timer: unknown } | undefined;
 
@@ -327,7 +327,7 @@ export class ImapSupervisor {
     const idle = this.options.idle!;
     const interval = idle.pollIntervalMs ?? 60_000;
     this.mode = 'polling';
-    this.lastStatus = undefined;
+    this.lastPoll = undefined;
     this.log.warn(`no connection slot for IDLE (${why}); polling ${idle.path} with STATUS every ${Math.round(interval / 1000)} s on the command connection`);
     const tick = (): void => {
       this.pollTimer = this.clock.setTimeout(() => {
@@ -343,18 +343,16 @@ export class ImapSupervisor {
     const path = this.options.idle!.path;
     try {
       const snapshot = await this.run(`poll ${path}`, (client) => pollMailbox(client, path));
-      // Key without UIDVALIDITY: a change of it changes the counts too, and STATUS may omit it.
-      const key = JSON.stringify([snapshot.messages, snapshot.unseen, snapshot.uidNext, snapshot.highestModseq]);
-      if (this.lastStatus === undefined) {
+      if (this.lastPoll === undefined) {
         // The first poll of a polling period is the baseline for the next ones; what changed
         // before it (since the last sync, or while IDLE gave up its slot) only the cache can tell.
         const { unseen: _unseen, ...watched } = snapshot;
         this.eventEmitter.fire({ kind: 'watching', path, via: 'poll', snapshot: watched });
-      } else if (key !== this.lastStatus) {
+      } else if (pollChanged(this.lastPoll, snapshot)) {
         const { uidValidity: _uidValidity, ...status } = snapshot;
         this.eventEmitter.fire({ kind: 'status', path, ...status });
       }
-      this.lastStatus = key;
+      this.lastPoll = snapshot;
     } catch (err) {
       this.log.debug(`poll of ${path} failed: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -15,7 +15,7 @@ import type { FolderCache } from './cacheContract';
 import type { MailboxEvent, WatchSnapshot } from './supervisor/events';
 
 /** Why the cache may be behind `snapshot`; undefined when the cache is current. */
-export function watchStartDifference(cache: FolderCache, snapshot: WatchSnapshot): string | undefined {
+export function watchStartDifference(cache: Pick<FolderCache, 'state' | 'count'>, snapshot: WatchSnapshot): string | undefined {
   const state = cache.state();
   if (!state) return 'never synced';
   if (snapshot.uidValidity !== undefined && snapshot.uidValidity !== state.uidValidity) return `UIDVALIDITY ${state.uidValidity} cached, ${snapshot.uidValidity} on the server`;

@@ -46,6 +46,16 @@ export async function pollMailbox(client: ImapFlow, path: string): Promise<PollS
   });
 }
 
+/**
+ * Whether two polls differ. A poll EXAMINEs when the mailbox is selected and uses STATUS
+ * otherwise, and the two do not report the same items (UNSEEN only from STATUS, HIGHESTMODSEQ as
+ * the server pleases), so an optional item counts only when both polls have it.
+ */
+export function pollChanged(before: PollSnapshot, now: PollSnapshot): boolean {
+  const differs = <T>(a: T | undefined, b: T | undefined): boolean => a !== undefined && b !== undefined && a !== b;
+  return before.messages !== now.messages || differs(before.uidNext, now.uidNext) || differs(before.highestModseq, now.highestModseq) || differs(before.unseen, now.unseen);
+}
+
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
