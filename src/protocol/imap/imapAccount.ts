@@ -501,7 +501,7 @@ export class ImapAccount implements IDisposable {
     }
     await this.listFromServer().catch(() => undefined);
     for (const path of this.openFolders) {
-      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's STATUS poll) covers INBOX
+      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's own poll) covers INBOX
       await this.sync(path).catch(() => undefined);
     }
   }

@@ -2,7 +2,9 @@
  * One account's IMAP connections, kept alive: a command connection that runs work one job at a
  * time, and (when enabled and a slot is free) a second connection idling on INBOX for push. Both
  * reconnect with backoff after drops and server restarts; a timer-drift wake detector probes them
- * after the machine slept. When events may have been missed, `resync-needed` is fired.
+ * after the machine slept. When events may have been missed, `resync-needed` is fired. Each time
+ * INBOX starts being watched (IDLE's EXAMINE, or the first poll when there is no slot for IDLE),
+ * `watching` carries what the server reported then, for the caller to compare with its cache.
  */
 import type { ImapFlow } from 'imapflow';
 import { AccountConfig, accountLabel } from '../account';
