@@ -330,7 +330,7 @@ export class ImapSupervisor {
     const interval = idle.pollIntervalMs ?? 60_000;
     this.mode = 'polling';
     this.lastPoll = undefined;
-    this.log.warn(`no connection slot for IDLE (${why}); polling ${idle.path} with STATUS every ${Math.round(interval / 1000)} s on the command connection`);
+    this.log.warn(`no connection slot for IDLE (${why}); polling ${idle.path} every ${Math.round(interval / 1000)} s on the command connection`);
     const tick = (): void => {
       this.pollTimer = this.clock.setTimeout(() => {
         if (this.mode !== 'polling' || this.closed) return;
