@@ -5,8 +5,8 @@
  * The server holds the truth. Reads answer from the cache at once and then apply the server's
  * delta; writes update the cache optimistically, go to the server, and are queued (durably) when
  * the server cannot be reached, to be replayed in order on reconnect. Changes made elsewhere reach
- * the cache through IDLE on INBOX and a poll of the other open folders, and are announced with
- * `onDidChangeFolder`/`onDidChangeFolders`.
+ * the cache through IDLE on INBOX (plus a check when IDLE starts, ./watchStart) and a poll of the
+ * other open folders, and are announced with `onDidChangeFolder`/`onDidChangeFolders`.
  */
 import type { ImapFlow } from 'imapflow';
 import type { AccountConfig } from '../account';
@@ -25,6 +25,7 @@ import { searchFolder, SearchCriteria } from './operations/search';
 import { replayQueue } from './replay';
 import type { ConnectionState, ImapSupervisor, MailboxEvent, RunOptions } from './supervisor';
 import { fetchNewestPage, syncFolder, SyncResult } from './sync';
+import { catchUpOnWatchStart } from './watchStart';
 import type { OfflineOperation } from './operations/offlineOperation';
 
 /** What the account needs from its durable offline queue (src/store/offlineQueue.ts). */
@@ -456,6 +457,11 @@ export class ImapAccount implements IDisposable {
       void this.resyncAll();
       return;
     }
+    if (e.kind === 'watching') {
+      const { headers, log } = this.options;
+      void catchUpOnWatchStart(e, { isOpen: (p) => this.openFolders.has(p), folder: (p) => headers.folder(this.id, p), running: (p) => this.syncing.get(p), sync: (p) => this.sync(p), log });
+      return;
+    }
     this.scheduleSync(e.path);
   }
 
@@ -494,7 +500,7 @@ export class ImapAccount implements IDisposable {
     }
     await this.listFromServer().catch(() => undefined);
     for (const path of this.openFolders) {
-      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's STATUS poll) covers INBOX
+      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's own poll) covers INBOX
       await this.sync(path).catch(() => undefined);
     }
   }
