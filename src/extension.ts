@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { adoptDemoPassword, AccountRepository } from './providers/accounts';
+import { AccountRepository } from './providers/accounts';
 import type { MailroomApi } from './providers/api';
 import { registerAccountCommands } from './providers/commands/accountCommands';
 import { registerFolderCommands } from './providers/commands/folderCommands';
@@ -93,7 +93,6 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     }),
   );
   updateAccountCountContext(repository);
-  void adoptDemoPassword(repository, process.env).catch((err: unknown) => log.warn(`demo password not stored: ${String(err)}`));
 
   return {
     treeModel,

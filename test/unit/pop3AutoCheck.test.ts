@@ -10,12 +10,13 @@ const imap = (id: string): AccountConfig => ({ id, protocol: 'imap', host: 'imap
 function world(initial: AccountConfig[], options: { visible?: boolean; enabled?: boolean } = {}) {
   let accounts = initial;
   const changed = new Emitter<void>();
+  const saved = new Emitter<AccountConfig>();
   const visibility = new Emitter<{ visible: boolean }>();
   const checked: string[] = [];
   const view = { visible: options.visible ?? false, onDidChangeVisibility: visibility.event };
   let enabled = options.enabled ?? true;
   const watcher = watchPop3Accounts({
-    accounts: { list: () => accounts, onDidChange: changed.event },
+    accounts: { list: () => accounts, onDidChange: changed.event, onDidSave: saved.event },
     view,
     enabled: () => enabled,
     check: (account) => {
@@ -29,6 +30,14 @@ function world(initial: AccountConfig[], options: { visible?: boolean; enabled?:
     setAccounts(next: AccountConfig[]) {
       accounts = next;
       changed.fire();
+    },
+    /** As AccountRepository.save(): the settings change (if any), then the save event. */
+    save(account: AccountConfig) {
+      const next = [...accounts.filter((a) => a.id !== account.id), account];
+      const same = JSON.stringify(next) === JSON.stringify(accounts);
+      accounts = next;
+      if (!same) changed.fire();
+      saved.fire(account);
     },
     show(visible = true) {
       view.visible = visible;
@@ -74,9 +83,19 @@ describe('POP3 checks without Check Mail (pop3AutoCheck)', () => {
     assert.deepEqual(w.checked, ['a', 'a']);
   });
 
+  it('checks an account Mailroom saves even when its settings stay the same (its password was just stored)', () => {
+    const w = world([pop3('a'), pop3('b')], { visible: true });
+    assert.deepEqual(w.checked, ['a', 'b'], 'start-up (a failed check for want of a password, say)');
+    w.save(pop3('a'));
+    assert.deepEqual(w.checked, ['a', 'b', 'a']);
+    w.save({ ...imap('i') });
+    assert.deepEqual(w.checked, ['a', 'b', 'a'], 'IMAP accounts are not POP3-checked');
+  });
+
   it('does nothing while automatic checks are off (pop3CheckIntervalMinutes 0)', () => {
     const w = world([pop3('a')], { visible: true, enabled: false });
     w.setAccounts([pop3('a'), pop3('b')]);
+    w.save(pop3('c'));
     w.show();
     assert.deepEqual(w.checked, []);
   });
