@@ -11,11 +11,13 @@
 //                                    frames inside webviews, else the webview frame): the control
 //                                    check that proves the canary detectors see a script that ran.
 //                                    200 + JSON {frames: string[]}
+//   POST /keyboard, /quick-input, /dialog-button -> typing, quick input and dialog buttons (input.ts)
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { networkLogOf } from './browser';
+import { handleInput } from './input';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
 export interface WebviewText {
@@ -102,6 +104,8 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   if (url.pathname.startsWith('/net/')) {
     return network(page, url, body);
   }
+  const input = await handleInput(page, url.pathname, url.searchParams, body);
+  if (input) return input;
   return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
 }
 

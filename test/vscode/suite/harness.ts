@@ -186,7 +186,8 @@ function controlUrl(): string {
   return control;
 }
 
-function post(url: string, body?: string): Promise<string> {
+/** POSTs to the runner's browser service or the fixture's control endpoint; 200's body, else throws. */
+export function post(url: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', timeout: SERVICE_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
