@@ -2,6 +2,7 @@
 // (already sanitized on the host) goes into an iframe with sandbox="allow-same-origin" and no
 // allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
+import { remoteBlockedLabel } from './remoteBar';
 import { linkify, quoteBlocks, TextBlock } from './textBlocks';
 import { el } from '../shared/dom';
 
@@ -118,7 +119,7 @@ function barView(m: MessageViewModel): HTMLElement | undefined {
   const rows: HTMLElement[] = [];
   if (m.remoteBlocked > 0 && !m.remoteAllowed) {
     const row = el('div', { className: 'bar remote', role: 'status' });
-    row.append(el('span', {}, `${m.remoteBlocked} remote ${m.remoteBlocked === 1 ? 'resource' : 'resources'} blocked`));
+    row.append(el('span', {}, remoteBlockedLabel(m)));
     row.append(actionButton('Load Remote Content', 'loadRemoteContent'));
     if (m.fromAddress) row.append(actionButton(`Always Load from ${m.fromAddress}`, 'alwaysLoadFromSender', true));
     rows.push(row);
