@@ -9,11 +9,14 @@
 //                                    frames inside webviews, else the webview frame): the control
 //                                    check that proves the canary detectors see a script that ran.
 //                                    200 + JSON {frames: string[]}
+//   POST /frame/links, /frame/click?index=N, /frame/eval -> the message frame as a person uses it
+//                                    (frameClick.ts)
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { networkLogOf } from './browser';
+import { frameEndpoint } from './frameClick';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
 export interface WebviewText {
@@ -94,6 +97,10 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   }
   if (url.pathname.startsWith('/net/')) {
     return network(page, url, body);
+  }
+  const frameReply = await frameEndpoint(page, url, body, isWebviewContentFrame);
+  if (frameReply) {
+    return frameReply;
   }
   return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
 }
