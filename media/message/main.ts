@@ -50,7 +50,6 @@ function show(m: MessageViewModel): void {
     frame.setAttribute('sandbox', 'allow-same-origin');
     frame.setAttribute('referrerpolicy', 'no-referrer');
     frame.srcdoc = m.frame;
-    watchFrame(frame, m);
     parts.push(frame);
   } else {
     if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, 'This message’s HTML is too large to display; its text is shown instead.'));
@@ -61,6 +60,8 @@ function show(m: MessageViewModel): void {
     if (m.textTruncated) parts.push(el('p', { className: 'status' }, 'The text was cut here because it is very long. View Source shows all of it.'));
   }
   root.replaceChildren(...parts);
+  const frame = parts.find((p): p is HTMLIFrameElement => p instanceof HTMLIFrameElement);
+  if (frame) watchFrame(frame, m); // once attached: a detached frame has no document
   if (m.frame === undefined) vscode.postMessage({ type: 'rendered', subject: m.subject, textLength: m.text.length, mode: 'text' });
 }
 
