@@ -99,7 +99,7 @@ const CSS_WIDE = 'initial|inherit|unset|revert|revert-layer';
  * Text drawn by CSS is text the link check (which reads the DOM) cannot see: `a::before{content:
  * "paypal.com"}` would show a host the link does not go to. Generated content is kept only when
  * it draws no letters or digits (clearfix `""`, bullets); `quotes` only as a keyword; list markers
- * only as keywords; `@counter-style` (custom marker text) never. `pointer-events` goes too: an
+ * only as keywords; `@counter-style` (custom marker text) and `::first-letter`/`::first-line` never. `pointer-events` goes too: an
  * overlay that lets clicks through could cover a link's real text with other text.
  */
 function dropDrawnText(css: string): string {
@@ -121,7 +121,9 @@ function dropDrawnText(css: string): string {
         return /["']|symbols\s*\(/i.test(value) ? lead : whole;
     }
   });
-  return text.replace(/@counter-style/gi, '@x-blocked-counter-style');
+  // ::first-letter / ::first-line style characters apart from their element (first letter at 0px),
+  // which the frame's measure of a link's visible text reads per element: an unknown pseudo-element voids the rule.
+  return text.replace(/@counter-style/gi, '@x-blocked-counter-style').replace(/::?first-(letter|line)\b/gi, '::x-blocked-first-$1');
 }
 
 /** Properties whose url() names an SVG document (a filter, mask, clipping path or marker element). */
