@@ -19,7 +19,15 @@ export class ResourcePolicy {
   /** Unique absolute http(s) URLs, in the order first met. */
   readonly remote = new Set<string>();
 
+  /** The remote ones that are stylesheets (@import): each can fetch more that nobody counted. */
+  readonly stylesheets = new Set<string>();
+
   constructor(private readonly inlineImages: Record<string, string>) {}
+
+  /** Marks a remote URL already returned by resource() as an imported stylesheet. */
+  stylesheet(href: string): void {
+    if (this.remote.has(href)) this.stylesheets.add(href);
+  }
 
   /**
    * A URL that is fetched to render (img src, srcset, background, CSS url()): an absolute http(s)

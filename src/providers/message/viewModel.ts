@@ -22,6 +22,8 @@ export interface ViewContext {
 export interface SanitizedBody {
   html: string;
   remoteResources: string[];
+  /** How many of remoteResources are stylesheets (each may import more). */
+  remoteStylesheets?: number;
 }
 
 export function buildViewModel(parsed: ParsedMessage, body: SanitizedBody | undefined, ctx: ViewContext): MessageViewModel {
@@ -39,6 +41,7 @@ export function buildViewModel(parsed: ParsedMessage, body: SanitizedBody | unde
     textTruncated: parsed.textTruncated,
     htmlSkipped: parsed.htmlSkipped,
     remoteBlocked: body ? body.remoteResources.length : 0,
+    remoteAtLeast: (body?.remoteStylesheets ?? 0) > 0,
     remoteAllowed: ctx.remoteAllowed,
     attachments: parsed.attachments
       .filter((a) => !a.related)

@@ -12,12 +12,15 @@
 //                                    check that proves the canary detectors see a script that ran.
 //                                    200 + JSON {frames: string[]}
 //   POST /keyboard, /quick-input, /dialog-button -> typing, quick input and dialog buttons (input.ts)
+//   POST /frame/links, /frame/click?index=N, /frame/eval -> the message frame as a person uses it
+//                                    (frameClick.ts)
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { networkLogOf } from './browser';
 import { handleInput } from './input';
+import { frameEndpoint } from './frameClick';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
 export interface WebviewText {
@@ -106,6 +109,10 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   }
   const input = await handleInput(page, url.pathname, url.searchParams, body);
   if (input) return input;
+  const frameReply = await frameEndpoint(page, url, body, isWebviewContentFrame);
+  if (frameReply) {
+    return frameReply;
+  }
   return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
 }
 

@@ -171,6 +171,28 @@ export async function evaluateInMessageFrames(script: string): Promise<string[]>
   return (JSON.parse(await post(`${serviceUrl()}/net/control`, script)) as { frames: string[] }).frames;
 }
 
+/** A link in the message frame (the runner lists `a[href]` in document order). */
+export interface FrameLink {
+  index: number;
+  href: string;
+  text: string;
+}
+
+/** The links of the message frame on screen. */
+export async function messageFrameLinks(): Promise<FrameLink[]> {
+  return JSON.parse(await post(`${serviceUrl()}/frame/links`)) as FrameLink[];
+}
+
+/** Clicks link `index` of the message frame with the mouse, as a person would. */
+export async function clickMessageLink(index: number): Promise<void> {
+  await post(`${serviceUrl()}/frame/click?index=${index}`);
+}
+
+/** The value of a JavaScript expression evaluated in the message frame on screen. */
+export async function evaluateInMessageFrame<T>(expression: string): Promise<T> {
+  return (JSON.parse(await post(`${serviceUrl()}/frame/eval`, expression)) as { value: T }).value;
+}
+
 /** The fixture's tracker server log (every request that reached a corpus host). */
 export async function trackerRequests(): Promise<TrackerRequest[]> {
   return JSON.parse(await post(`${controlUrl()}/tracker/requests`)) as TrackerRequest[];
