@@ -4,8 +4,9 @@ import { toMailError } from '../connectionErrors';
 import type { ProtocolLog } from '../log';
 import { loadMailLibraries } from '../loadMailLibraries';
 import { fetchPeerCertificate } from '../tls/certificate';
-import { tlsOptionsFor } from '../tls/pinning';
+import { pinnedImapTransport, tlsOptionsFor } from '../tls/pinning';
 import { imapflowLogger } from './imapflowLogger';
+import { watchStartTlsRefusal } from './startTlsRefusal';
 
 export interface ImapConnectOptions {
   account: AccountConfig;
@@ -32,7 +33,8 @@ const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow> {
   const { account, log } = options;
   assertPasswordTransportAllowed(account);
-  const tlsOptions = await tlsOptionsFor(account, options.timeoutMs);
+  const tlsOptions = tlsOptionsFor(account);
+  const starttls = watchStartTlsRefusal(imapflowLogger(log));
 
   const { ImapFlow } = loadMailLibraries();
   const client = new ImapFlow({
@@ -42,7 +44,9 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     doSTARTTLS: account.security === 'starttls' ? true : account.security === 'none' ? false : undefined,
     auth: { user: account.user, pass: options.password },
     tls: tlsOptions,
-    logger: imapflowLogger(log),
+    // A pinned certificate is checked between the handshake and the first command (pinning.ts).
+    ...(account.trustedCertificateSha256 && account.security !== 'none' ? { transport: pinnedImapTransport(account) } : {}),
+    logger: starttls.logger,
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
@@ -62,7 +66,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     await client.connect();
   } catch (err) {
     client.close();
-    const mapped = toMailError(err, account);
+    const mapped = starttls.explain(toMailError(err, account), account);
     if (mapped.code === 'CertificateUntrusted' && account.security !== 'none') {
       const peer = await fetchPeerCertificate(account, options.timeoutMs).catch(() => undefined);
       if (peer) throw toMailError(err, account, peer.certificate);
