@@ -4,6 +4,7 @@ import { toMailError } from '../connectionErrors';
 import type { ProtocolLog } from '../log';
 import { loadMailLibraries } from '../loadMailLibraries';
 import { fetchPeerCertificate } from '../tls/certificate';
+import { explainOutdatedTls } from '../tls/outdated';
 import { pinnedImapTransport, tlsOptionsFor } from '../tls/pinning';
 import { imapflowLogger } from './imapflowLogger';
 import { watchStartTlsRefusal } from './startTlsRefusal';
@@ -71,7 +72,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
       const peer = await fetchPeerCertificate(account, options.timeoutMs).catch(() => undefined);
       if (peer) throw toMailError(err, account, peer.certificate);
     }
-    throw mapped;
+    throw await explainOutdatedTls(mapped, account, options.timeoutMs);
   }
   log.info(`connected; capabilities: ${[...client.capabilities.keys()].join(' ')}`);
   return client;

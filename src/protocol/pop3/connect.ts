@@ -10,6 +10,7 @@ import { startTlsMissing, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import { maskKnownSecret, type ProtocolLog } from '../log';
 import { fetchPeerCertificate } from '../tls/certificate';
+import { explainOutdatedTls } from '../tls/outdated';
 import { checkPinnedPeer, tlsOptionsFor } from '../tls/pinning';
 import type { Pop3AuthMethod } from './auth';
 import { Pop3Client, type Pop3Session } from './client';
@@ -70,6 +71,7 @@ async function mapConnectError(err: unknown, account: AccountConfig, password: s
     const peer = await fetchPeerCertificate(account, timeoutMs).catch(() => undefined);
     if (peer) mapped = toMailError(err, account, peer.certificate);
   }
+  mapped = await explainOutdatedTls(mapped, account, timeoutMs);
   if (mapped.code === 'ProtocolError' && !MailError.is(err)) {
     mapped = new MailError('ProtocolError', `${account.host}:${account.port} sent a response Mailroom could not understand. It may not be a POP3 server.`, {
       detail: mapped.detail,

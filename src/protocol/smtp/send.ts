@@ -8,6 +8,7 @@ import { accountLabel } from '../account';
 import { isOutdatedTlsError, outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import { loadMailLibraries } from '../loadMailLibraries';
+import { explainOutdatedTls } from '../tls/outdated';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
 import type { BuiltMessage } from './buildMessage';
 import { SMTP_SOCKET_IDLE_MS } from './limits';
@@ -82,7 +83,7 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     const accepted = addressesOf(info.accepted);
     return { accepted, rejected, response: typeof info.response === 'string' ? info.response : '' };
   } catch (err) {
-    throw smtpError(err, smtp, target.password);
+    throw await explainOutdatedTls(smtpError(err, smtp, target.password), { protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, target.timeoutMs);
   } finally {
     transport.close();
   }
