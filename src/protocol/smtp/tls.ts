@@ -42,7 +42,7 @@ export function pinnedSmtpSocket(smtp: SmtpConfig, timeoutMs: number, log: Proto
         if (greeting !== undefined) socket.unshift(Buffer.from(`${greeting.split('\n').join('\r\n')}\r\n`, 'latin1'));
         callback(null, { connection: socket, secured: true, secure: true });
       },
-      (err: unknown) => callback(toMailError(err, smtp)),
+      (err: unknown) => callback(withSmtpWording(toMailError(err, smtp))),
     );
   };
 }
