@@ -8,6 +8,7 @@
  * `connect.ts` drives AUTHORIZATION and hands out the client (as `Pop3Session`) in TRANSACTION.
  */
 import type * as tls from 'node:tls';
+import { startTlsRefused } from '../connectionErrors';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
 import { authenticate, chooseAuthMethod, type Credentials, type Pop3AuthMethod } from './auth';
@@ -119,17 +120,16 @@ export class Pop3Client implements Pop3Session {
     return this.caps;
   }
 
-  /** STLS then the TLS handshake; StartTlsUnavailable when the server refuses. */
-  async startTls(options: tls.ConnectionOptions): Promise<void> {
+  /**
+   * STLS then the TLS handshake; StartTlsUnavailable when the server refuses. `verify` judges the
+   * finished handshake (a pinned certificate) before anything else is sent.
+   */
+  async startTls(options: tls.ConnectionOptions, verify?: (socket: tls.TLSSocket) => MailError | undefined): Promise<void> {
     const r = await this.send('STLS', 'upgrade');
     if (r.status !== 'ok') {
-      throw new MailError(
-        'StartTlsUnavailable',
-        `${this.where} refused STLS, so Mailroom did not send your password. Use TLS on the server's TLS port (usually 995), or ask the administrator to enable STLS.`,
-        { detail: r.text },
-      );
+      throw startTlsRefused(this.where, r.text, 'STLS');
     }
-    await this.conn.upgradeToTls(options);
+    await this.conn.upgradeToTls(options, verify);
   }
 
   /** Logs in and enters TRANSACTION. */

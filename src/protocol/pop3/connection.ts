@@ -94,7 +94,7 @@ export class Pop3Connection {
    * After STLS was answered +OK: runs the TLS handshake on the same socket. Rejects with the raw
    * TLS error (certificate codes included) so the caller can map it with the certificate at hand.
    */
-  async upgradeToTls(options: tls.ConnectionOptions): Promise<void> {
+  async upgradeToTls(options: tls.ConnectionOptions, verify?: (socket: tls.TLSSocket) => MailError | undefined): Promise<void> {
     if (this.failure) throw this.failure;
     const plain = this.socket;
     this.detach(plain);
@@ -110,7 +110,10 @@ export class Pop3Connection {
       }, this.timeoutMs);
       secure.once('secureConnect', () => {
         clearTimeout(timer);
-        resolve();
+        const refused = verify?.(secure);
+        if (!refused) return resolve();
+        secure.destroy();
+        reject(refused);
       });
       secure.once('error', (err) => {
         clearTimeout(timer);

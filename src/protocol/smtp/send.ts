@@ -5,13 +5,14 @@
 import { format } from 'node:util';
 import type { AccountConfig, SmtpConfig } from '../account';
 import { accountLabel } from '../account';
-import { toMailError } from '../connectionErrors';
+import { isOutdatedTlsError, outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import { loadMailLibraries } from '../loadMailLibraries';
+import { explainOutdatedTls } from '../tls/outdated';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
 import type { BuiltMessage } from './buildMessage';
 import { SMTP_SOCKET_IDLE_MS } from './limits';
-import { smtpTlsOptions } from './tls';
+import { pinnedSmtpSocket, smtpTlsOptions } from './tls';
 
 export interface SmtpTarget {
   account: AccountConfig;
@@ -53,7 +54,8 @@ export function assertSmtpPasswordTransportAllowed(account: AccountConfig, smtp:
 export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelope'], raw: Buffer): Promise<SendResult> {
   const smtp = smtpConfigOf(target.account);
   assertSmtpPasswordTransportAllowed(target.account, smtp);
-  const tls = await smtpTlsOptions(smtp, target.timeoutMs);
+  const tls = smtpTlsOptions(smtp);
+  const getSocket = pinnedSmtpSocket(smtp, target.timeoutMs, target.log);
   const { createTransport } = loadMailLibraries();
   const transport = createTransport({
     host: smtp.host,
@@ -62,6 +64,7 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     requireTLS: smtp.security === 'starttls',
     ignoreTLS: smtp.security === 'none',
     tls: { ...tls, minVersion: 'TLSv1.2' },
+    ...(getSocket ? { getSocket } : {}),
     ...(target.password ? { auth: { user: smtp.user ?? target.account.user, pass: target.password } } : {}),
     connectionTimeout: target.timeoutMs,
     greetingTimeout: target.timeoutMs,
@@ -80,7 +83,7 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     const accepted = addressesOf(info.accepted);
     return { accepted, rejected, response: typeof info.response === 'string' ? info.response : '' };
   } catch (err) {
-    throw smtpError(err, smtp, target.password);
+    throw await explainOutdatedTls(smtpError(err, smtp, target.password), { protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, target.timeoutMs);
   } finally {
     transport.close();
   }
@@ -113,6 +116,7 @@ export function smtpError(err: unknown, smtp: Pick<SmtpConfig, 'host' | 'port'>,
   const where = `${smtp.host}:${smtp.port}`;
   const detail = [code, command, response ?? message].filter(Boolean).join(' ');
   const said = response ? ` The server said: ${response}` : '';
+  if (isOutdatedTlsError({ code: e.originalCode ?? code, message })) return outdatedTlsError(smtp, err);
   switch (code) {
     case 'EAUTH':
       return new MailError('AuthFailed', `${where} rejected the user name or password for sending.${said}`, { detail, cause: err });
@@ -133,7 +137,11 @@ export function smtpError(err: unknown, smtp: Pick<SmtpConfig, 'host' | 'port'>,
       return new MailError('HostNotFound', `The host name ${smtp.host} could not be found. Check the spelling and your network.`, { detail, cause: err });
     case 'ETLS':
       if (command === 'STARTTLS' && response) {
-        return new MailError('StartTlsUnavailable', `${where} does not offer STARTTLS, so Mailroom did not send your password or the message. Use TLS on port 465, or ask the administrator to enable STARTTLS.`, { detail, cause: err });
+        // nodemailer (requireTLS) sends STARTTLS even when EHLO did not list it: 500/502 is "no such command".
+        if (/^50[02]\b/.test(response)) {
+          return new MailError('StartTlsUnavailable', `${where} does not offer STARTTLS, so Mailroom did not send your password or the message. Use TLS on port 465, or ask the administrator to enable STARTTLS.`, { detail, cause: err });
+        }
+        return new MailError('StartTlsUnavailable', `${where} refused STARTTLS: "${response.slice(0, 200)}". Mailroom did not send your password or the message. Try again later, or use TLS on port 465.`, { detail, cause: err, tlsReason: 'STARTTLS_REFUSED' });
       }
       if (/certificate|self[- ]signed|unable to verify|altname/i.test(message)) {
         return new MailError('CertificateUntrusted', `The certificate of ${where} could not be verified. Mailroom did not send your password or the message. If you know this server, you can choose to trust its certificate.`, { detail, cause: err });
