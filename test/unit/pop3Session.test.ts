@@ -361,6 +361,23 @@ describe('POP3 session (scripted server)', function () {
       assert.equal(err.code, 'LimitExceeded');
     });
 
+    it('reads a greeting full of "<" and "@" in milliseconds, and stops one over the status-line limit', async () => {
+      // Before TLS on STLS accounts, so anyone on the path can send it; the old timestamp pattern
+      // took 22 s of CPU on 200,000 such characters, with the event loop blocked.
+      const hostile = await fake({ greeting: `+OK <${'@'.repeat(60_000)} ready <1.2@pop.test>` });
+      let started = Date.now();
+      const session = await connect(hostile, { auth: 'user' });
+      assert.ok(Date.now() - started < 500, `connected in ${Date.now() - started} ms`);
+      assert.equal(session.apopTimestamp, '<1.2@pop.test>');
+      await session.quit();
+
+      const huge = await fake({ greeting: `+OK <${'@'.repeat(200_000)}` });
+      started = Date.now();
+      const err = await failure(connect(huge));
+      assert.equal(err.code, 'LimitExceeded');
+      assert.ok(Date.now() - started < 500, `failed in ${Date.now() - started} ms`);
+    });
+
     it('stops a message over maxMessageBytes with LimitExceeded', async () => {
       const server = await fake({ messages: [Buffer.from(`Subject: x\r\n\r\n${'y'.repeat(5000)}\r\n`)] });
       const session = await connect(server, { limits: { maxMessageBytes: 1000 } });

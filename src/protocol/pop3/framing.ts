@@ -63,7 +63,7 @@ export class Pop3Framer {
   private carry: Buffer | undefined;
 
   constructor(
-    private readonly limits: Pick<Pop3Limits, 'maxLineBytes' | 'maxMessageBytes'>,
+    private readonly limits: Pick<Pop3Limits, 'maxLineBytes' | 'maxStatusLineBytes' | 'maxMessageBytes'>,
     private readonly events: FramerEvents,
   ) {}
 
@@ -136,8 +136,8 @@ export class Pop3Framer {
     const lf = buf.indexOf(LF, pos);
     const end = lf < 0 ? buf.length : lf + 1;
     this.statusLength += end - pos;
-    if (this.statusLength > this.limits.maxLineBytes) {
-      this.fail(this.tooLong('a response line', this.limits.maxLineBytes));
+    if (this.statusLength > this.limits.maxStatusLineBytes) {
+      this.fail(this.tooLong('a response line', this.limits.maxStatusLineBytes));
       return buf.length;
     }
     if (lf < 0) {

@@ -12,6 +12,13 @@ export interface Pop3Limits {
    */
   maxLineBytes: number;
   /**
+   * Longest status line (greeting, +OK/-ERR, SASL challenge), CRLF included. RFC 2449 caps them at
+   * 512 octets; the cap leaves room for long SASL challenges and chatty servers, and bounds what
+   * the greeting parser (APOP timestamp) and the response-code reader ever look at, before TLS on
+   * STLS accounts.
+   */
+  maxStatusLineBytes: number;
+  /**
    * Largest message RETR or TOP returns (after dot-unstuffing). Providers cap messages at 25–50 MB
    * (about 35–70 MB once base64-encoded); the whole message is held in memory once, so the cap
    * keeps a runaway response from exhausting the extension host.
@@ -27,6 +34,7 @@ export interface Pop3Limits {
 
 export const DEFAULT_POP3_LIMITS: Readonly<Pop3Limits> = Object.freeze({
   maxLineBytes: 4 * 1024 * 1024,
+  maxStatusLineBytes: 64 * 1024,
   maxMessageBytes: 128 * 1024 * 1024,
   pipelineDepth: 16,
 });
