@@ -39,6 +39,8 @@ export interface Pop3Response {
 
 export interface FramerEvents {
   response(response: Pop3Response): void;
+  /** The status line of a multi-line +OK whose data follows (RETR's "+OK 120 octets"). */
+  dataFollows?(text: string): void;
   /** A whole line that arrived while no response was expected. */
   unsolicited(line: string): void;
   /** The byte stream can no longer be trusted (limit exceeded, garbage, data after STLS). */
@@ -174,6 +176,7 @@ export class Pop3Framer {
       this.bodyLength = 0;
       this.lineLength = 0;
       this.atLineStart = true;
+      this.events.dataFollows?.(response.text);
       return;
     }
     if (kind === 'upgrade' && response.status === 'ok') this.mode = 'detached';
