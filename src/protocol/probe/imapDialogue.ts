@@ -157,14 +157,10 @@ function idValues(body: string): Array<string | null> {
   const values: Array<string | null> = [];
   for (let i = 0; i < body.length; i++) {
     if (body[i] === '"') {
-      let value = '';
       let j = i + 1;
-      for (; j < body.length && body[j] !== '"'; j++) {
-        if (body[j] === '\\' && j + 1 < body.length) j++;
-        value += body[j];
-      }
+      while (j < body.length && body[j] !== '"') j += body[j] === '\\' ? 2 : 1;
       if (j >= body.length) break;
-      values.push(value);
+      values.push(body.slice(i + 1, j).replace(/\\(.)/g, '$1'));
       i = j;
     } else if (/^NIL(?!\w)/i.test(body.slice(i, i + 4)) && !/\w/.test(body[i - 1] ?? '')) {
       values.push(null);

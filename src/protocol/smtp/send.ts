@@ -168,7 +168,8 @@ function nodemailerLogger(log: ProtocolLog, password: string): Record<'trace' | 
     const text = args.length ? format(...(args as [unknown, ...unknown[]])) : '';
     const prefix = entry.tnx === 'client' ? 'C: ' : entry.tnx === 'server' ? 'S: ' : '';
     for (const line of text.split(/\r?\n/)) {
-      if (line) sink(`[smtp] ${prefix}${maskKnownSecret(redactSecrets(line), password)}`);
+      // Redacted with its direction mark: server lines ("250 AUTH PLAIN LOGIN") are left alone.
+      if (line) sink(`[smtp] ${maskKnownSecret(redactSecrets(`${prefix}${line}`), password)}`);
     }
   };
   return {

@@ -25,14 +25,14 @@ export interface Timing {
  */
 export async function assertLinearTime(label: string, make: (size: number) => string, run: (input: string) => unknown, options: LinearTimeOptions = {}): Promise<Timing[]> {
   const sizes = options.sizes ?? [2_500, 10_000, 40_000, 160_000];
-  const perThousand = options.msPerThousandChars ?? 1;
+  const perThousand = options.msPerThousandChars ?? 1.5;
   const timings: Timing[] = [];
   for (const size of sizes) {
     const input = make(size);
     const budget = 25 + (perThousand * input.length) / 1000;
     let ms = await measure(run, input);
-    // One retry, so a scheduler hiccup on a busy machine does not fail linear code.
-    if (ms > budget) ms = Math.min(ms, await measure(run, input));
+    // Two retries, so a scheduler hiccup on a busy machine does not fail linear code.
+    for (let retry = 0; retry < 2 && ms > budget; retry++) ms = Math.min(ms, await measure(run, input));
     timings.push({ size: input.length, ms });
     assert.ok(ms <= budget, `${label}: ${input.length} characters took ${ms.toFixed(0)} ms (budget ${budget.toFixed(0)} ms), so the time grows faster than the input`);
   }
