@@ -2,6 +2,7 @@
  * Hands finished message bytes to the account's SMTP server through nodemailer, unchanged
  * (`raw` + explicit envelope), and turns nodemailer's outcome into a SendResult or a MailError.
  */
+import * as net from 'node:net';
 import { format } from 'node:util';
 import type { AccountConfig, SmtpConfig } from '../account';
 import { accountLabel } from '../account';
@@ -10,7 +11,7 @@ import { MailError } from '../errors';
 import { loadMailLibraries } from '../loadMailLibraries';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
 import type { BuiltMessage } from './buildMessage';
-import { SMTP_SOCKET_IDLE_MS } from './limits';
+import { DEFAULT_SMTP_PACE, SMTP_SOCKET_IDLE_MS, type SmtpPace } from './limits';
 import { smtpTlsOptions } from './tls';
 
 export interface SmtpTarget {
@@ -18,6 +19,8 @@ export interface SmtpTarget {
   password: string;
   log: ProtocolLog;
   timeoutMs: number;
+  /** The deadline of a whole send (defaults: DEFAULT_SMTP_PACE). */
+  pace?: Partial<SmtpPace>;
 }
 
 export interface SendResult {
@@ -55,7 +58,10 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
   assertSmtpPasswordTransportAllowed(target.account, smtp);
   const tls = await smtpTlsOptions(smtp, target.timeoutMs);
   const { createTransport } = loadMailLibraries();
+  // nodemailer connects (and upgrades to TLS) this socket itself; holding it lets the deadline end the send.
+  const socket = new net.Socket();
   const transport = createTransport({
+    socket,
     host: smtp.host,
     port: smtp.port,
     secure: smtp.security === 'tls',
@@ -69,8 +75,9 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     logger: nodemailerLogger(target.log, target.password),
     debug: true,
   });
+  const deadline = sendDeadline(target, smtp, raw.length, socket);
   try {
-    const info = await transport.sendMail({ envelope, raw });
+    const info = await Promise.race([transport.sendMail({ envelope, raw }), deadline.expired]);
     const rejectedErrors = (info as { rejectedErrors?: Array<{ recipient?: unknown; response?: unknown; message?: unknown }> }).rejectedErrors ?? [];
     const rejected = addressesOf(info.rejected).map((address) => {
       const err = rejectedErrors.find((e) => e.recipient === address);
@@ -82,8 +89,30 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
   } catch (err) {
     throw smtpError(err, smtp, target.password);
   } finally {
+    deadline.clear();
     transport.close();
   }
+}
+
+/** Rejects with Timeout (and ends the connection) once the send has taken longer than its pace allows. */
+function sendDeadline(target: SmtpTarget, smtp: SmtpConfig, bytes: number, socket: net.Socket): { expired: Promise<never>; clear(): void } {
+  const pace = { ...DEFAULT_SMTP_PACE, ...target.pace };
+  const ms = Math.ceil(pace.graceMs + (bytes * 1000) / pace.minBytesPerSecond);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new MailError(
+          'Timeout',
+          `${smtp.host}:${smtp.port} is too slow: sending did not finish within ${Math.round(ms / 1000)} s, so Mailroom stopped. ` +
+            'The server or the network may be overloaded; try again later. If the server was only slow to confirm, the message may have been delivered.',
+          { detail: `${bytes} bytes; deadline ${ms} ms` },
+        ),
+      );
+    }, ms);
+  });
+  return { expired, clear: () => clearTimeout(timer) };
 }
 
 /** nodemailer lists recipients as strings (or address objects in some transports). */
