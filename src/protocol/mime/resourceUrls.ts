@@ -8,8 +8,10 @@
 /** Raster images only: an SVG data: URL is a document that can carry script and remote references. */
 const RASTER_DATA_URL = /^data:image\/(png|gif|jpeg|webp|bmp)[;,]/i;
 // C0 controls and space, which the URL parser strips at both ends; tab and newlines, which it removes anywhere.
+// The lookbehind starts the trailing match only where a run begins (without it, a long run inside
+// the value is rescanned from each of its characters: quadratic).
 // eslint-disable-next-line no-control-regex
-const URL_EDGE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+const URL_EDGE = /^[\u0000-\u0020]+|(?<![\u0000-\u0020])[\u0000-\u0020]+$/g;
 const URL_TAB_OR_NEWLINE = /[\t\n\r]/g;
 // eslint-disable-next-line no-control-regex
 const URL_CONTROL = /[\u0000-\u001f\u007f]/;

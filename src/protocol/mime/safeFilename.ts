@@ -27,7 +27,9 @@ export function safeFilename(name: string, fallback = 'attachment'): string {
   // `..` anywhere, so no part of the name can climb out of the folder on any platform.
   result = result.replace(/\.{2,}/g, '.');
   // Leading dots hide the file (and `.` alone is the folder); Windows drops trailing dots and spaces.
-  result = result.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '');
+  // The lookbehind starts the trailing match only where a run begins: `[\s.]+$` alone rescans a long
+  // run from each of its characters (quadratic in a hostile name).
+  result = result.replace(/^[\s.]+/, '').replace(/(?<![\s.])[\s.]+$/, '');
   if (!result) return fallback;
   const dot = result.indexOf('.');
   const stem = (dot < 0 ? result : result.slice(0, dot)).trimEnd();

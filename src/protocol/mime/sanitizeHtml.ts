@@ -154,7 +154,7 @@ function cleanSrcset(value: string, policy: ResourcePolicy): string | undefined 
     let url = value.slice(start, i);
     let descriptor = '';
     if (url.endsWith(',')) {
-      url = url.replace(/,+$/, '');
+      url = url.replace(/(?<!,),+$/, ''); // from the start of the run only: `,+$` alone is quadratic
     } else {
       const descStart = i;
       let depth = 0;

@@ -74,6 +74,8 @@ export class Pop3Client implements Pop3Session {
   private timestamp: string | undefined;
   /** Set while an AUTH exchange runs: continuation lines are not commands. */
   private inSasl = false;
+  /** Message sizes from the last LIST: how long RETR may take (Pop3Pace). */
+  private listed = new Map<number, number>();
 
   constructor(
     private readonly conn: Pop3Connection,
@@ -190,7 +192,9 @@ export class Pop3Client implements Pop3Session {
   }
 
   async list(): Promise<Array<{ msg: number; size: number }>> {
-    return parseList(await this.ok('LIST', 'multi'));
+    const list = parseList(await this.ok('LIST', 'multi'));
+    this.listed = new Map(list.map((l) => [l.msg, l.size]));
+    return list;
   }
 
   async uidl(): Promise<Array<{ msg: number; uid: string }>> {
@@ -201,7 +205,7 @@ export class Pop3Client implements Pop3Session {
   }
 
   async retr(msg: number): Promise<Buffer> {
-    const r = await this.ok(`RETR ${messageNumber(msg)}`, 'multi');
+    const r = await this.ok(`RETR ${messageNumber(msg)}`, 'multi', this.listed.get(msg));
     return r.body ?? Buffer.alloc(0);
   }
 
@@ -296,18 +300,18 @@ export class Pop3Client implements Pop3Session {
   }
 
   /** Sends a command after the state check; resolves with +OK and -ERR alike. */
-  private send(line: string, kind: ResponseKind): Promise<Pop3Response> {
+  private send(line: string, kind: ResponseKind, announcedBytes?: number): Promise<Pop3Response> {
     try {
       this.require(line.split(' ')[0]);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.conn.command(line, kind);
+    return this.conn.command(line, kind, announcedBytes === undefined ? {} : { announcedBytes });
   }
 
   /** Sends a command and turns -ERR into CommandFailed. */
-  private async ok(line: string, kind: ResponseKind): Promise<Pop3Response> {
-    const r = await this.send(line, kind);
+  private async ok(line: string, kind: ResponseKind, announcedBytes?: number): Promise<Pop3Response> {
+    const r = await this.send(line, kind, announcedBytes);
     if (r.status !== 'ok') throw this.commandFailed(line, r);
     return r;
   }

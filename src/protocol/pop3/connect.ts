@@ -15,7 +15,7 @@ import { checkPinnedPeer, tlsOptionsFor } from '../tls/pinning';
 import type { Pop3AuthMethod } from './auth';
 import { Pop3Client, type Pop3Session } from './client';
 import { Pop3Connection } from './connection';
-import { resolveLimits, type Pop3Limits } from './limits';
+import { resolveLimits, resolvePace, type Pop3Limits, type Pop3Pace } from './limits';
 
 export interface Pop3ConnectOptions {
   /** protocol 'pop3'; security 'tls' | 'starttls' | 'none'. */
@@ -25,6 +25,8 @@ export interface Pop3ConnectOptions {
   log: ProtocolLog;
   /** Per command (time without progress), and for connect + greeting + each TLS handshake. */
   timeoutMs: number;
+  /** How slow a response may be however alive the server looks (defaults: DEFAULT_POP3_PACE). */
+  pace?: Partial<Pop3Pace>;
   /** 'auto' (default): the strongest the server offers, SASL CRAM-MD5 > APOP > PLAIN > LOGIN > USER. */
   auth?: Pop3AuthMethod;
   limits?: Partial<Pop3Limits>;
@@ -37,11 +39,12 @@ export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Sess
   }
   assertPasswordTransportAllowed(account);
   const limits = resolveLimits(options.limits);
+  const pace = resolvePace(options.pace);
   const tlsOptions = tlsOptionsFor(account);
 
   log.info(`connecting to ${account.host}:${account.port} (${account.security})`);
   const socket = await openSocket(account, tlsOptions, options.timeoutMs);
-  const conn = new Pop3Connection(socket, limits, log, options.timeoutMs, account);
+  const conn = new Pop3Connection(socket, limits, log, options.timeoutMs, account, pace);
   const client = new Pop3Client(conn, log, limits);
   try {
     await client.readGreeting();

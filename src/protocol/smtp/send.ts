@@ -2,6 +2,7 @@
  * Hands finished message bytes to the account's SMTP server through nodemailer, unchanged
  * (`raw` + explicit envelope), and turns nodemailer's outcome into a SendResult or a MailError.
  */
+import * as net from 'node:net';
 import { format } from 'node:util';
 import type { AccountConfig, SmtpConfig } from '../account';
 import { accountLabel } from '../account';
@@ -11,7 +12,7 @@ import { loadMailLibraries } from '../loadMailLibraries';
 import { explainOutdatedTls } from '../tls/outdated';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
 import type { BuiltMessage } from './buildMessage';
-import { SMTP_SOCKET_IDLE_MS } from './limits';
+import { DEFAULT_SMTP_PACE, SMTP_SOCKET_IDLE_MS, type SmtpPace } from './limits';
 import { pinnedSmtpSocket, smtpTlsOptions } from './tls';
 
 export interface SmtpTarget {
@@ -19,6 +20,8 @@ export interface SmtpTarget {
   password: string;
   log: ProtocolLog;
   timeoutMs: number;
+  /** The deadline of a whole send (defaults: DEFAULT_SMTP_PACE). */
+  pace?: Partial<SmtpPace>;
 }
 
 export interface SendResult {
@@ -55,9 +58,18 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
   const smtp = smtpConfigOf(target.account);
   assertSmtpPasswordTransportAllowed(target.account, smtp);
   const tls = smtpTlsOptions(smtp);
-  const getSocket = pinnedSmtpSocket(smtp, target.timeoutMs, target.log);
   const { createTransport } = loadMailLibraries();
+  // nodemailer connects (and upgrades to TLS) this socket itself; holding it lets the deadline end the send.
+  const socket = new net.Socket();
+  const sockets: net.Socket[] = [socket];
+  // A pinned server's socket is made by Mailroom (tls.ts); the deadline must be able to end that one too.
+  const pinned = pinnedSmtpSocket(smtp, target.timeoutMs, target.log);
+  const getSocket: typeof pinned = pinned && ((options, callback) => pinned(options, (err, made) => {
+    if (made) sockets.push(made.connection);
+    callback(err, made);
+  }));
   const transport = createTransport({
+    socket,
     host: smtp.host,
     port: smtp.port,
     secure: smtp.security === 'tls',
@@ -72,8 +84,9 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     logger: nodemailerLogger(target.log, target.password),
     debug: true,
   });
+  const deadline = sendDeadline(target, smtp, raw.length, () => sockets.forEach((s) => s.destroy()));
   try {
-    const info = await transport.sendMail({ envelope, raw });
+    const info = await Promise.race([transport.sendMail({ envelope, raw }), deadline.expired]);
     const rejectedErrors = (info as { rejectedErrors?: Array<{ recipient?: unknown; response?: unknown; message?: unknown }> }).rejectedErrors ?? [];
     const rejected = addressesOf(info.rejected).map((address) => {
       const err = rejectedErrors.find((e) => e.recipient === address);
@@ -85,8 +98,30 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
   } catch (err) {
     throw await explainOutdatedTls(smtpError(err, smtp, target.password), { protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, target.timeoutMs);
   } finally {
+    deadline.clear();
     transport.close();
   }
+}
+
+/** Rejects with Timeout (and ends the connection) once the send has taken longer than its pace allows. */
+function sendDeadline(target: SmtpTarget, smtp: SmtpConfig, bytes: number, endConnection: () => void): { expired: Promise<never>; clear(): void } {
+  const pace = { ...DEFAULT_SMTP_PACE, ...target.pace };
+  const ms = Math.ceil(pace.graceMs + (bytes * 1000) / pace.minBytesPerSecond);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      endConnection();
+      reject(
+        new MailError(
+          'Timeout',
+          `${smtp.host}:${smtp.port} is too slow: sending did not finish within ${Math.round(ms / 1000)} s, so Mailroom stopped. ` +
+            'The server or the network may be overloaded; try again later. If the server was only slow to confirm, the message may have been delivered.',
+          { detail: `${bytes} bytes; deadline ${ms} ms` },
+        ),
+      );
+    }, ms);
+  });
+  return { expired, clear: () => clearTimeout(timer) };
 }
 
 /** nodemailer lists recipients as strings (or address objects in some transports). */
@@ -176,7 +211,8 @@ function nodemailerLogger(log: ProtocolLog, password: string): Record<'trace' | 
     const text = args.length ? format(...(args as [unknown, ...unknown[]])) : '';
     const prefix = entry.tnx === 'client' ? 'C: ' : entry.tnx === 'server' ? 'S: ' : '';
     for (const line of text.split(/\r?\n/)) {
-      if (line) sink(`[smtp] ${prefix}${maskKnownSecret(redactSecrets(line), password)}`);
+      // Redacted with its direction mark: server lines ("250 AUTH PLAIN LOGIN") are left alone.
+      if (line) sink(`[smtp] ${maskKnownSecret(redactSecrets(`${prefix}${line}`), password)}`);
     }
   };
   return {
