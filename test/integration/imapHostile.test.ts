@@ -1,0 +1,119 @@
+// Opening a message from servers that are hostile in the FETCH answer (test/fixtures/imapHostileServers):
+// each must end fast, with LimitExceeded or Timeout in words the user can act on, within a memory
+// budget, and without the operation being run a second time.
+import * as assert from 'node:assert/strict';
+import { MailError } from '../../src/protocol/errors';
+import type { ImapLimits } from '../../src/protocol/imap/limits';
+import { ImapAccountSession } from '../../src/protocol/imap/session';
+import { silentLog } from '../../src/protocol/log';
+import { deeplyNestedFetch, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral } from '../fixtures/imapHostileServers';
+
+interface Outcome {
+  /** The MailError code, 'ok' with the bytes read, or 'no result' when `giveUpMs` passed first. */
+  code: string;
+  message: string;
+  bytes: number;
+  ms: number;
+  /** Highest RSS seen while the operation ran, minus RSS before it, in MiB. */
+  peakRssGrowthMiB: number;
+}
+
+/** Opens UID 1 of INBOX through the session (the supervisor, its retry and error mapping). */
+async function openMessage(server: HostileImapServer, limits: Partial<ImapLimits> = {}, giveUpMs = 15_000): Promise<Outcome> {
+  const session = new ImapAccountSession({
+    account: { id: 'hostile', protocol: 'imap', host: '127.0.0.1', port: server.port, security: 'none', user: 'u', allowPlaintextPassword: true },
+    getPassword: async () => 'pw',
+    log: silentLog,
+    timeoutMs: 5000,
+    supervisor: { maxConnections: 1, limits },
+  });
+  await session.verify();
+  const before = process.memoryUsage.rss();
+  const highWaterBefore = process.resourceUsage().maxRSS * 1024;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ code: 'no result', message: `nothing after ${giveUpMs} ms`, bytes: 0, ms: giveUpMs, peakRssGrowthMiB: 0 }), giveUpMs);
+  });
+  try {
+    const attempt = session.fetchSource('INBOX', 1).then(
+      (source) => ({ code: 'ok', message: '', bytes: source.length }),
+      (err: unknown) => ({ code: MailError.is(err) ? err.code : `not a MailError: ${String(err)}`, message: err instanceof Error ? err.message : String(err), bytes: 0 }),
+    );
+    const outcome = await Promise.race([attempt.then((r) => ({ ...r, ms: Date.now() - started, peakRssGrowthMiB: 0 })), giveUp]);
+    // The sampler cannot run while a parse blocks the event loop; the process's high-water mark
+    // (maxRSS) catches that peak whenever it is a new high for the process.
+    const highWater = process.resourceUsage().maxRSS * 1024;
+    if (highWater > highWaterBefore) peak = Math.max(peak, highWater);
+    return { ...outcome, peakRssGrowthMiB: Math.round((peak - before) / 1024 / 1024) };
+  } finally {
+    clearTimeout(timer);
+    clearInterval(sampler);
+    await session.close();
+  }
+}
+
+describe('IMAP against servers hostile in the FETCH answer', function () {
+  this.timeout(60_000);
+  let server: HostileImapServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it('a FETCH answer dripped a byte at a time fails with Timeout once the minimum rate is not kept', async () => {
+    server = await dripsFetchLiteral({ size: 100_000, bytesPerTick: 1, tickMs: 50 });
+    const result = await openMessage(server, { commandGraceMs: 1000, minBytesPerSecond: 16 * 1024 });
+    assert.equal(result.code, 'Timeout', `${result.code}: ${result.message}`);
+    assert.match(result.message, /too slow/);
+    assert.ok(result.ms < 4000, `ended after ${result.ms} ms with a 1 s grace`);
+    assert.equal(server.fetches, 1, 'a timed-out FETCH is not run again');
+  });
+
+  it('a FETCH answer that is slow but keeps the minimum rate completes past the grace period', async () => {
+    server = await dripsFetchLiteral({ size: 6000, bytesPerTick: 300, tickMs: 100 });
+    const result = await openMessage(server, { commandGraceMs: 500, minBytesPerSecond: 1024 });
+    assert.equal(result.code, 'ok', `${result.code}: ${result.message}`);
+    assert.equal(result.bytes, 6000);
+    assert.ok(result.ms > 1500, `took ${result.ms} ms, so it ran well past the 500 ms grace`);
+  });
+
+  it('a 256 MB literal is refused when announced, with LimitExceeded, under the default limits', async () => {
+    server = await hugeFetchLiteral(256 * 1024 * 1024);
+    const result = await openMessage(server);
+    assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
+    assert.match(result.message, /256 MB/);
+    assert.doesNotMatch(result.message, /port and security/);
+    assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
+    assert.ok(result.peakRssGrowthMiB < 32, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
+    assert.equal(server.fetches, 1, 'a FETCH that failed on a limit is not run again');
+  });
+
+  it('a literal above a configured limit is refused with LimitExceeded', async () => {
+    server = await hugeFetchLiteral(3 * 1024 * 1024);
+    const result = await openMessage(server, { maxLiteralBytes: 1024 * 1024 });
+    assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
+    assert.equal(server.fetches, 1);
+  });
+
+  it('a FETCH answer nested a million parentheses deep fails with LimitExceeded within a memory budget', async () => {
+    server = await deeplyNestedFetch(1024 * 1024);
+    const result = await openMessage(server);
+    assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
+    assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
+    assert.ok(result.peakRssGrowthMiB < 96, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
+    assert.equal(server.fetches, 1);
+  });
+
+  it('a 50 MB line without CRLF fails with LimitExceeded at the line limit, not at a socket timeout', async () => {
+    server = await endlessFetchLine(50 * 1024 * 1024);
+    const result = await openMessage(server);
+    assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
+    assert.match(result.message, /line/);
+    assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
+    assert.ok(result.peakRssGrowthMiB < 96, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
+    assert.equal(server.fetches, 1);
+  });
+});
