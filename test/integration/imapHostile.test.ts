@@ -6,7 +6,8 @@ import { MailError } from '../../src/protocol/errors';
 import type { ImapLimits } from '../../src/protocol/imap/limits';
 import { ImapAccountSession } from '../../src/protocol/imap/session';
 import { silentLog } from '../../src/protocol/log';
-import { deeplyNestedFetch, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral } from '../fixtures/imapHostileServers';
+import type { FakeServer } from '../fixtures/probeFakeServers';
+import { deeplyNestedFetch, dripsCapabilityAnswer, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral } from '../fixtures/imapHostileServers';
 
 interface Outcome {
   /** The MailError code, 'ok' with the bytes read, or 'no result' when `giveUpMs` passed first. */
@@ -18,15 +19,19 @@ interface Outcome {
   peakRssGrowthMiB: number;
 }
 
-/** Opens UID 1 of INBOX through the session (the supervisor, its retry and error mapping). */
-async function openMessage(server: HostileImapServer, limits: Partial<ImapLimits> = {}, giveUpMs = 15_000): Promise<Outcome> {
-  const session = new ImapAccountSession({
+function sessionFor(server: FakeServer, limits: Partial<ImapLimits>): ImapAccountSession {
+  return new ImapAccountSession({
     account: { id: 'hostile', protocol: 'imap', host: '127.0.0.1', port: server.port, security: 'none', user: 'u', allowPlaintextPassword: true },
     getPassword: async () => 'pw',
     log: silentLog,
     timeoutMs: 5000,
     supervisor: { maxConnections: 1, limits },
   });
+}
+
+/** Opens UID 1 of INBOX through the session (the supervisor, its retry and error mapping). */
+async function openMessage(server: HostileImapServer, limits: Partial<ImapLimits> = {}, giveUpMs = 15_000): Promise<Outcome> {
+  const session = sessionFor(server, limits);
   await session.verify();
   const before = process.memoryUsage.rss();
   const highWaterBefore = process.resourceUsage().maxRSS * 1024;
@@ -57,63 +62,81 @@ async function openMessage(server: HostileImapServer, limits: Partial<ImapLimits
 
 describe('IMAP against servers hostile in the FETCH answer', function () {
   this.timeout(60_000);
-  let server: HostileImapServer | undefined;
+  let server: FakeServer | undefined;
   afterEach(async () => {
     await server?.stop();
     server = undefined;
   });
 
   it('a FETCH answer dripped a byte at a time fails with Timeout once the minimum rate is not kept', async () => {
-    server = await dripsFetchLiteral({ size: 100_000, bytesPerTick: 1, tickMs: 50 });
-    const result = await openMessage(server, { commandGraceMs: 1000, minBytesPerSecond: 16 * 1024 });
+    const hostile = (server = await dripsFetchLiteral({ size: 100_000, bytesPerTick: 1, tickMs: 50 }));
+    const result = await openMessage(hostile, { commandGraceMs: 1000, minBytesPerSecond: 16 * 1024 });
     assert.equal(result.code, 'Timeout', `${result.code}: ${result.message}`);
     assert.match(result.message, /too slow/);
     assert.ok(result.ms < 4000, `ended after ${result.ms} ms with a 1 s grace`);
-    assert.equal(server.fetches, 1, 'a timed-out FETCH is not run again');
+    assert.equal(hostile.fetches, 1, 'a timed-out FETCH is not run again');
+  });
+
+  it('a capability list dripped before login fails the connection with Timeout: the deadline covers connect too', async () => {
+    server = await dripsCapabilityAnswer({ bytesPerTick: 1, tickMs: 50 });
+    const session = sessionFor(server, { commandGraceMs: 1000 });
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([
+        session.verify().then(() => 'connected', (err: unknown) => (MailError.is(err) ? `${err.code}: ${err.message}` : String(err))),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('no result after 15 s'), 15_000))),
+      ]);
+      assert.match(outcome, /^Timeout: .*too slow/);
+      assert.ok(Date.now() - started < 4000, `ended after ${Date.now() - started} ms with a 1 s grace`);
+    } finally {
+      clearTimeout(timer);
+      await session.close();
+    }
   });
 
   it('a FETCH answer that is slow but keeps the minimum rate completes past the grace period', async () => {
-    server = await dripsFetchLiteral({ size: 6000, bytesPerTick: 300, tickMs: 100 });
-    const result = await openMessage(server, { commandGraceMs: 500, minBytesPerSecond: 1024 });
+    const hostile = (server = await dripsFetchLiteral({ size: 6000, bytesPerTick: 300, tickMs: 100 }));
+    const result = await openMessage(hostile, { commandGraceMs: 500, minBytesPerSecond: 1024 });
     assert.equal(result.code, 'ok', `${result.code}: ${result.message}`);
     assert.equal(result.bytes, 6000);
     assert.ok(result.ms > 1500, `took ${result.ms} ms, so it ran well past the 500 ms grace`);
   });
 
   it('a 256 MB literal is refused when announced, with LimitExceeded, under the default limits', async () => {
-    server = await hugeFetchLiteral(256 * 1024 * 1024);
-    const result = await openMessage(server);
+    const hostile = (server = await hugeFetchLiteral(256 * 1024 * 1024));
+    const result = await openMessage(hostile);
     assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
     assert.match(result.message, /256 MB/);
     assert.doesNotMatch(result.message, /port and security/);
     assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
     assert.ok(result.peakRssGrowthMiB < 32, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
-    assert.equal(server.fetches, 1, 'a FETCH that failed on a limit is not run again');
+    assert.equal(hostile.fetches, 1, 'a FETCH that failed on a limit is not run again');
   });
 
   it('a literal above a configured limit is refused with LimitExceeded', async () => {
-    server = await hugeFetchLiteral(3 * 1024 * 1024);
-    const result = await openMessage(server, { maxLiteralBytes: 1024 * 1024 });
+    const hostile = (server = await hugeFetchLiteral(3 * 1024 * 1024));
+    const result = await openMessage(hostile, { maxLiteralBytes: 1024 * 1024 });
     assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
-    assert.equal(server.fetches, 1);
+    assert.equal(hostile.fetches, 1);
   });
 
   it('a FETCH answer nested a million parentheses deep fails with LimitExceeded within a memory budget', async () => {
-    server = await deeplyNestedFetch(1024 * 1024);
-    const result = await openMessage(server);
+    const hostile = (server = await deeplyNestedFetch(1024 * 1024));
+    const result = await openMessage(hostile);
     assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
     assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
     assert.ok(result.peakRssGrowthMiB < 96, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
-    assert.equal(server.fetches, 1);
+    assert.equal(hostile.fetches, 1);
   });
 
   it('a 50 MB line without CRLF fails with LimitExceeded at the line limit, not at a socket timeout', async () => {
-    server = await endlessFetchLine(50 * 1024 * 1024);
-    const result = await openMessage(server);
+    const hostile = (server = await endlessFetchLine(50 * 1024 * 1024));
+    const result = await openMessage(hostile);
     assert.equal(result.code, 'LimitExceeded', `${result.code}: ${result.message}`);
     assert.match(result.message, /line/);
     assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
     assert.ok(result.peakRssGrowthMiB < 96, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
-    assert.equal(server.fetches, 1);
+    assert.equal(hostile.fetches, 1);
   });
 });
