@@ -2,10 +2,14 @@
 // each must end fast, with LimitExceeded or Timeout in words the user can act on, within a memory
 // budget, and without the operation being run a second time.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { MailError } from '../../src/protocol/errors';
 import type { ImapLimits } from '../../src/protocol/imap/limits';
 import { ImapAccountSession } from '../../src/protocol/imap/session';
 import { silentLog } from '../../src/protocol/log';
+import { buildAccount, sleep, waitFor } from '../fixtures/accountHarness';
 import type { FakeServer } from '../fixtures/probeFakeServers';
 import { deeplyNestedFetch, dripsCapabilityAnswer, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral } from '../fixtures/imapHostileServers';
 
@@ -138,5 +142,27 @@ describe('IMAP against servers hostile in the FETCH answer', function () {
     assert.ok(result.ms < 5000, `ended after ${result.ms} ms`);
     assert.ok(result.peakRssGrowthMiB < 96, `peak RSS grew by ${result.peakRssGrowthMiB} MiB`);
     assert.equal(hostile.fetches, 1);
+  });
+
+  it('a folder sync that failed on a limit is not run again by the reconnect that follows it', async () => {
+    const hostile = (server = await hugeFetchLiteral(256 * 1024 * 1024));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-hostile-'));
+    const config = { id: 'hostile', protocol: 'imap' as const, host: '127.0.0.1', port: hostile.port, security: 'none' as const, user: 'u', allowPlaintextPassword: true };
+    const built = buildAccount(config, 'pw', { root }, { supervisor: { maxConnections: 1, idle: { path: 'INBOX', enabled: false } } });
+    try {
+      const failed = new Promise<string>((resolve) => built.account.onDidChangeFolder((e) => e.error && resolve(e.error.code)));
+      await built.account.openFolder('INBOX');
+      assert.equal(await failed, 'LimitExceeded');
+      await waitFor('reconnected', () => built.supervisor.state() === 'online' && hostile.connections >= 2);
+      await sleep(1500);
+      assert.equal(hostile.fetches, 1, `the sync ran ${hostile.fetches} times`);
+      // Asking for it is still possible, and fails the same way.
+      await assert.rejects(built.account.sync('INBOX'), (err: unknown) => MailError.is(err, 'LimitExceeded'));
+      assert.equal(hostile.fetches, 2);
+    } finally {
+      built.account.dispose();
+      await built.supervisor.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
