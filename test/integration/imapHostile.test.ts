@@ -11,7 +11,10 @@ import { ImapAccountSession } from '../../src/protocol/imap/session';
 import { silentLog } from '../../src/protocol/log';
 import { buildAccount, sleep, waitFor } from '../fixtures/accountHarness';
 import type { FakeServer } from '../fixtures/probeFakeServers';
-import { deeplyNestedFetch, dripsCapabilityAnswer, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral } from '../fixtures/imapHostileServers';
+import { connectImap } from '../../src/protocol/imap/connect';
+import { connectionFailure } from '../../src/protocol/imap/connectionFailure';
+import { fetchMessageSource } from '../../src/protocol/imap/messages';
+import { deeplyNestedFetch, dripsCapabilityAnswer, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral, silentOnFetch } from '../fixtures/imapHostileServers';
 
 interface Outcome {
   /** The MailError code, 'ok' with the bytes read, or 'no result' when `giveUpMs` passed first. */
@@ -163,6 +166,22 @@ describe('IMAP against servers hostile in the FETCH answer', function () {
       built.account.dispose();
       await built.supervisor.close();
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a FETCH the server never answers ends at the socket timeout as Timeout, not as a closed connection', async () => {
+    const hostile = (server = await silentOnFetch());
+    const account = { id: 'silent', protocol: 'imap' as const, host: '127.0.0.1', port: hostile.port, security: 'none' as const, user: 'u', allowPlaintextPassword: true };
+    const client = await connectImap({ account, password: 'pw', log: silentLog, timeoutMs: 5000, socketTimeoutMs: 500 });
+    try {
+      const started = Date.now();
+      await assert.rejects(fetchMessageSource(client, 'INBOX', 1), (err: unknown) => (err as { code?: unknown }).code === 'NoConnection');
+      const cause = connectionFailure(client);
+      assert.equal(cause?.code, 'Timeout', `${cause?.code}: ${cause?.message}`);
+      assert.match(cause.message, /did not answer in time/);
+      assert.ok(Date.now() - started < 4000, `ended after ${Date.now() - started} ms`);
+    } finally {
+      client.close();
     }
   });
 });
