@@ -14,6 +14,12 @@ interface ErrorLike {
   tlsFailed?: unknown;
   mailboxMissing?: unknown;
   cause?: unknown;
+  literalSize?: unknown;
+  maxSize?: unknown;
+  bytes?: unknown;
+  elapsedMs?: unknown;
+  minBytesPerSecond?: unknown;
+  command?: unknown;
 }
 
 /**
@@ -44,8 +50,19 @@ export function toMailError(err: unknown, endpoint: EndpointLabel, certificate?:
     );
   }
   switch (code) {
-    case 'LiteralTooLarge':
-      return new MailError('LimitExceeded', `${where} sent a response larger than Mailroom accepts.`, { detail, cause: err });
+    case 'LiteralTooLarge': {
+      const what = typeof e.literalSize === 'number' && Number.isFinite(e.literalSize) ? `an item of ${size(e.literalSize)}` : 'an item';
+      return new MailError('LimitExceeded', `${where} announced ${what} in one response, more than the ${size(e.maxSize)} Mailroom accepts, so it stopped reading. A message that large stays on the server: open it in the provider's webmail.`, { detail, cause: err });
+    }
+    case 'LineTooLarge':
+      return new MailError('LimitExceeded', `${where} sent a response line longer than ${size(e.maxSize)} without ending it, so Mailroom stopped reading. The server is misbehaving; if this keeps happening, tell its administrator.`, { detail, cause: err });
+    case 'ResponseTooLarge':
+      return new MailError('LimitExceeded', `${where} sent a single response larger than ${size(e.maxSize)}, more than Mailroom accepts, so it stopped reading. The server is misbehaving; if this keeps happening, tell its administrator.`, { detail, cause: err });
+    case 'TooManyTokens':
+    case 'MAX_IMAP_NESTING_REACHED':
+      return new MailError('LimitExceeded', `${where} sent a response with more parts or deeper nesting than Mailroom accepts, so it stopped reading. The server is misbehaving; if this keeps happening, tell its administrator.`, { detail, cause: err });
+    case 'CommandTooSlow':
+      return new MailError('Timeout', `${where} is too slow: it moved ${size(e.bytes)} in ${Math.round(Number(e.elapsedMs) / 1000)} s for ${typeof e.command === 'string' ? e.command : 'a command'}, less than the ${size(e.minBytesPerSecond)} a second Mailroom waits for. The server or the network may be overloaded; try again later.`, { detail, cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new MailError('HostNotFound', `The host name ${endpoint.host} could not be found. Check the spelling and your network.`, { detail, cause: err });
@@ -148,4 +165,12 @@ function describeCause(cause: unknown): string | undefined {
   if (typeof cause !== 'object' || cause === null) return undefined;
   const { code, message } = cause as { code?: unknown; message?: unknown };
   return [typeof code === 'string' ? code : undefined, typeof message === 'string' ? message.split('\n')[0] : undefined].filter(Boolean).join(' ') || undefined;
+}
+
+/** Byte counts in the unit a user reads them in: "256 MB", "16 KB", "12 bytes". */
+function size(value: unknown): string {
+  const n = typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  if (n >= 1024 * 1024) return `${Math.round(n / (1024 * 1024))} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
 }

@@ -31,6 +31,26 @@ describe('toMailError', () => {
       assert.ok(mapped.message.length > 20, 'a sentence the user can act on');
     });
   }
+  const limits: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['an announced literal over the limit', { code: 'LiteralTooLarge', literalSize: 256 * 1024 * 1024, maxSize: 128 * 1024 * 1024 }, /an item of 256 MB .* the 128 MB Mailroom accepts/],
+    ['a line that never ends', { code: 'LineTooLarge', lineLength: 16 * 1024 * 1024 + 1, maxSize: 16 * 1024 * 1024 }, /line longer than 16 MB/],
+    ['a response over the total', { code: 'ResponseTooLarge', maxSize: 144 * 1024 * 1024 }, /larger than 144 MB/],
+    ['a response of too many tokens', { code: 'TooManyTokens', maxSize: 200_000 }, /more parts or deeper nesting/],
+    ['lists nested past imapflow\'s depth', { code: 'MAX_IMAP_NESTING_REACHED' }, /deeper nesting/],
+  ];
+  for (const [what, props, words] of limits) {
+    it(`maps ${what} to LimitExceeded, saying what was too large rather than blaming the port`, () => {
+      const mapped = toMailError(err(props), endpoint);
+      assert.equal(mapped.code, 'LimitExceeded');
+      assert.match(mapped.message, words);
+      assert.doesNotMatch(mapped.message, /port/);
+    });
+  }
+  it('maps a command that ran past its deadline to Timeout, saying the server is too slow', () => {
+    const mapped = toMailError(err({ code: 'CommandTooSlow', command: 'UID FETCH', bytes: 120, elapsedMs: 61_000, graceMs: 60_000, minBytesPerSecond: 16384 }), endpoint);
+    assert.equal(mapped.code, 'Timeout');
+    assert.match(mapped.message, /too slow: it moved 120 bytes in 61 s for UID FETCH, less than the 16 KB a second/);
+  });
   it('keeps an existing MailError as it is', () => {
     const original = new MailError('AuthFailed', 'x');
     assert.equal(toMailError(original, endpoint), original);

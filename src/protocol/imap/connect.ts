@@ -6,7 +6,10 @@ import { loadMailLibraries } from '../loadMailLibraries';
 import { fetchPeerCertificate } from '../tls/certificate';
 import { explainOutdatedTls } from '../tls/outdated';
 import { pinnedImapTransport, tlsOptionsFor } from '../tls/pinning';
+import { CommandDeadline } from './commandDeadline';
+import { connectionFailure, recordConnectionFailure } from './connectionFailure';
 import { imapflowLogger } from './imapflowLogger';
+import { ImapLimits, resolveImapLimits } from './limits';
 import { adoptNamespaces } from './namespaces';
 import { watchStartTlsRefusal } from './startTlsRefusal';
 
@@ -21,6 +24,8 @@ export interface ImapConnectOptions {
   maxIdleTimeMs?: number;
   /** Silence after which imapflow probes with NOOP, then gives up; default 5 minutes. */
   socketTimeoutMs?: number;
+  /** Size and rate bounds; DEFAULT_IMAP_LIMITS (./limits.ts) for whatever is not given. */
+  limits?: Partial<ImapLimits>;
 }
 
 /** After login, an idle socket is given this long before imapflow reports a timeout. */
@@ -35,6 +40,7 @@ const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow> {
   const { account, log } = options;
   assertPasswordTransportAllowed(account);
+  const limits = resolveImapLimits(options.limits);
   const tlsOptions = tlsOptionsFor(account);
   const starttls = watchStartTlsRefusal(imapflowLogger(log));
 
@@ -53,6 +59,10 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
     disableAutoIdle: true,
+    maxLineLength: limits.maxLineBytes,
+    maxLiteralSize: limits.maxLiteralBytes,
+    maxResponseSize: limits.maxResponseBytes,
+    maxResponseTokens: limits.maxResponseTokens,
     ...(options.maxIdleTimeMs ? { maxIdleTime: options.maxIdleTimeMs } : {}),
     // ENABLE QRESYNC (with CONDSTORE) when offered: resync then costs the change, not the folder.
     qresync: true,
@@ -60,14 +70,30 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     clientInfo: { name: 'Mailroom', version: options.clientVersion ?? '0' },
   });
   // imapflow emits 'error' for socket failures after connect; without a listener Node throws, so
-  // this listener is attached before connect() and never removed.
-  client.on('error', (err: Error) => log.warn(`connection error: ${err.message}`));
+  // this listener is attached before connect() and never removed. The error is the cause the
+  // command in flight will only see as NoConnection: it is kept for the caller (connectionFailure).
+  client.on('error', (err: Error) => {
+    log.warn(`connection error: ${err.message}`);
+    recordConnectionFailure(client, toMailError(err, account));
+  });
+  // Covers the commands of connect() (CAPABILITY, LOGIN, ENABLE) as well as every later one.
+  const deadline = new CommandDeadline(client, {
+    graceMs: limits.commandGraceMs,
+    minBytesPerSecond: limits.minBytesPerSecond,
+    onExpired: (err) => {
+      log.warn(`${err.message}; closing the connection`);
+      recordConnectionFailure(client, toMailError(err, account));
+      client.close();
+    },
+  });
 
   log.info(`connecting to ${account.host}:${account.port} (${account.security})`);
   try {
     await client.connect();
-  } catch (err) {
+  } catch (failure) {
+    deadline.stop();
     client.close();
+    const err = connectionFailure(client) ?? failure;
     const mapped = starttls.explain(toMailError(err, account), account);
     if (mapped.code === 'CertificateUntrusted' && account.security !== 'none') {
       const peer = await fetchPeerCertificate(account, options.timeoutMs).catch(() => undefined);

@@ -116,6 +116,12 @@ export class ImapAccount implements IDisposable {
   private readonly openFolders = new Set<string>();
   private readonly syncing = new Map<string, Promise<SyncResult>>();
   private readonly syncAgain = new Set<string>();
+  /**
+   * Folders whose last sync failed on a limit (./limits.ts). The failure cut the connection, and
+   * the reconnect's resync would meet the same response and cut it again, without end: only an
+   * explicit sync() runs them again.
+   */
+  private readonly overLimit = new Set<string>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: IDisposable[] = [];
   private folderSnapshot: string | undefined;
@@ -437,6 +443,7 @@ export class ImapAccount implements IDisposable {
     const firstSync = cache.state() === undefined;
     try {
       const result = await this.options.supervisor.run(`sync ${path}`, (client) => syncFolder(client, cache, { log: this.options.log }));
+      this.overLimit.delete(path);
       await cache.flush();
       if (result.uidValidityChanged) await this.options.bodies.dropFolder(this.id, path);
       this._onDidChangeFolder.fire({ path, result });
@@ -447,6 +454,7 @@ export class ImapAccount implements IDisposable {
       return result;
     } catch (err) {
       const error = MailError.from(err);
+      if (error.code === 'LimitExceeded') this.overLimit.add(path);
       this._onDidChangeFolder.fire({ path, error });
       throw error;
     }
@@ -466,7 +474,7 @@ export class ImapAccount implements IDisposable {
   }
 
   private scheduleSync(path: string): void {
-    if (this.disposed) return;
+    if (this.disposed || this.overLimit.has(path)) return;
     clearTimeout(this.debounce.get(path));
     this.debounce.set(
       path,
@@ -489,7 +497,7 @@ export class ImapAccount implements IDisposable {
   }
 
   private async syncOpenFolders(): Promise<void> {
-    for (const path of this.openFolders) await this.sync(path).catch(() => undefined);
+    for (const path of this.openFolders) if (!this.overLimit.has(path)) await this.sync(path).catch(() => undefined);
   }
 
   private async poll(): Promise<void> {
@@ -501,6 +509,7 @@ export class ImapAccount implements IDisposable {
     await this.listFromServer().catch(() => undefined);
     for (const path of this.openFolders) {
       if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's own poll) covers INBOX
+      if (this.overLimit.has(path)) continue;
       await this.sync(path).catch(() => undefined);
     }
   }

@@ -11,6 +11,8 @@
  * When an operation fails, retrying it later is worth it only if the cause may go away:
  * - the connection is lost (or a timeout): the operation stays queued, replay stops there so the
  *   order is kept, and continues on the next reconnect;
+ * - a response over one of the limits of ./limits.ts (LimitExceeded): as a temporary NO below, so
+ *   a server that answers it that way every time makes it fail MAX_REPLAY_ATTEMPTS times at most;
  * - a NO with a temporary response code (UNAVAILABLE, INUSE, OVERQUOTA, LIMIT, SERVERBUG; RFC
  *   5530): it stays queued with `attempts` + 1 and replay stops there, until it has failed
  *   MAX_REPLAY_ATTEMPTS times; then it is removed and reported;
@@ -21,6 +23,7 @@
 import type { ImapFlow } from 'imapflow';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
+import { failureCause } from './connectionFailure';
 import { ImapCommandError, withMailbox } from './operations/command';
 import { setFlagsInSelected } from './operations/flags';
 import { copyInSelected, CopyResult, DeleteResult, expungeInSelected, moveInSelected, MoveResult, samePath } from './operations/move';
@@ -94,7 +97,9 @@ export async function replayQueue(client: ImapFlow, queue: ReplayQueue, log: Pro
       let outcome: Outcome;
       try {
         outcome = await replayOne(client, operation);
-      } catch (err) {
+      } catch (thrown) {
+        // A connection cut for a limit or a deadline says so (connectionFailure), not just "closed".
+        const err = failureCause(client, thrown);
         const error = MailError.is(err) ? err : new MailError('Unknown', `Replaying ${label} failed.`, { cause: err, detail: String(err) });
         if (error.code === 'MailboxNotFound') {
           outcome = { kind: 'dropped', reason: 'folder-missing', uids: operation.uids };
@@ -183,6 +188,9 @@ async function replayOne(client: ImapFlow, op: OfflineOperation): Promise<Outcom
 
 /** 'stop': keep it and end this replay; 'retry-later': count an attempt and stop; 'remove': give up on it. */
 function classify(client: ImapFlow, error: MailError, op: OfflineOperation): 'stop' | 'retry-later' | 'remove' {
+  // A response over a limit cut the connection, and the next replay would meet it again: it counts
+  // as a failed attempt, so a server that always answers this operation that way cannot loop it.
+  if (error.code === 'LimitExceeded') return (op.attempts ?? 0) + 1 >= MAX_REPLAY_ATTEMPTS ? 'remove' : 'retry-later';
   if (!client.usable) return 'stop';
   if (!(error instanceof ImapCommandError)) {
     // Timeouts, a closed connection, a protocol error: nothing about the operation itself.

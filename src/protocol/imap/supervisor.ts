@@ -14,6 +14,8 @@ import { ProtocolLog, taggedLog } from '../log';
 import type { ConnectionLeases, Lease } from '../../store/connectionLeases';
 import { Emitter, Event } from '../../util/event';
 import { connectImap } from './connect';
+import { failureCause } from './connectionFailure';
+import type { ImapLimits } from './limits';
 import { Backoff, DEFAULT_BACKOFF } from './supervisor/backoff';
 import { Clock, systemClock } from './supervisor/clock';
 import type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
@@ -55,6 +57,8 @@ export interface SupervisorOptions {
   leaseWaitMs?: number;
   /** NOOP on an unused command connection this often, before imapflow's 5-minute silence timeout; default 4 min. */
   commandKeepAliveMs?: number;
+  /** Size and rate bounds of every connection; DEFAULT_IMAP_LIMITS for whatever is not given. */
+  limits?: Partial<ImapLimits>;
 }
 
 export interface RunOptions {
@@ -204,18 +208,18 @@ export class ImapSupervisor {
       try {
         return await work(client);
       } catch (err) {
-        const mapped = toMailError(err, this.options.account);
+        const mapped = toMailError(failureCause(client, err), this.options.account);
         // Whatever the error, a connection that died under the work is replaced (garbage from the
         // server, a drop, a timeout); errors on a live connection are the work's own.
         if (client.usable || this.closed) throw mapped;
         await this.command.discard(client);
-        if (options.retry === false) throw mapped;
+        if (options.retry === false || !worthRepeating(mapped)) throw mapped;
         this.log.warn(`${label}: connection lost (${mapped.detail ?? mapped.code}); running it again on a new connection`);
         client = await this.commandClient();
         try {
           return await work(client);
         } catch (retryErr) {
-          throw toMailError(retryErr, this.options.account);
+          throw toMailError(failureCause(client, retryErr), this.options.account);
         }
       }
     } finally {
@@ -275,6 +279,7 @@ export class ImapSupervisor {
         timeoutMs: this.options.timeoutMs,
         ...(this.options.clientVersion ? { clientVersion: this.options.clientVersion } : {}),
         ...(role === 'idle' ? { maxIdleTimeMs: MAX_IDLE_TIME_MS } : {}),
+        ...(this.options.limits ? { limits: this.options.limits } : {}),
       });
       return { client, release: async () => lease?.release() };
     } catch (err) {
@@ -462,4 +467,12 @@ export class ImapSupervisor {
     if (links.some((l) => l.isConnecting || l.retryScheduled)) return 'connecting';
     return 'disconnected';
   }
+}
+
+/**
+ * A drop is worth one more try; a response over a limit or a server too slow for a deadline
+ * would only fail the same way again, after as long a wait (the user can retry).
+ */
+function worthRepeating(error: MailError): boolean {
+  return error.code !== 'LimitExceeded' && error.code !== 'Timeout';
 }

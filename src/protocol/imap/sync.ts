@@ -28,6 +28,7 @@
  */
 import type { ImapFlow } from 'imapflow';
 import { toMailError } from '../connectionErrors';
+import { failureCause } from './connectionFailure';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
 import type { CachedEnvelope, FolderCache, FolderSyncState } from './cacheContract';
@@ -70,7 +71,7 @@ export async function syncFolder(client: ImapFlow, cache: FolderCache, options: 
   } catch (err) {
     // Keep what was fetched: a full sync that broke off resumes above the highest cached UID.
     await cache.flush().catch(() => undefined);
-    throw toMailError(err, { host: client.host, port: client.port });
+    throw toMailError(failureCause(client, err), { host: client.host, port: client.port });
   }
 }
 
@@ -90,7 +91,7 @@ export interface NewestPage {
  */
 export async function fetchNewestPage(client: ImapFlow, cache: FolderCache, options: { limit: number; log: ProtocolLog; acquireTimeoutMs?: number }): Promise<NewestPage> {
   const lock = await client.getMailboxLock(cache.path, { readOnly: true, acquireTimeout: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS, description: `first page ${cache.path}` }).catch((err: unknown) => {
-    throw toMailError(err, { host: client.host, port: client.port });
+    throw toMailError(failureCause(client, err), { host: client.host, port: client.port });
   });
   try {
     const mailbox = selectedMailbox(client, cache.path);
@@ -108,7 +109,7 @@ export async function fetchNewestPage(client: ImapFlow, cache: FolderCache, opti
     if (state ? state.uidValidity === uidValidity : cache.count() === 0) cache.upsert(envelopes);
     return { path: cache.path, total: mailbox.exists, uidValidity, envelopes };
   } catch (err) {
-    throw toMailError(err, { host: client.host, port: client.port });
+    throw toMailError(failureCause(client, err), { host: client.host, port: client.port });
   } finally {
     lock.release();
   }

@@ -10,6 +10,7 @@
  */
 import type { ImapFlow, MailboxObject } from 'imapflow';
 import { toMailError } from '../../connectionErrors';
+import { failureCause } from '../connectionFailure';
 import { MailError } from '../../errors';
 import { LOCK_ACQUIRE_TIMEOUT_MS } from './limits';
 
@@ -106,7 +107,7 @@ export function operationError(client: ImapFlow, err: unknown, what: string): Ma
       { detail: [status, code ? `[${code}]` : undefined, text].filter(Boolean).join(' '), cause: err },
     );
   }
-  return toMailError(err, { host: client.host, port: client.port });
+  return toMailError(failureCause(client, err), { host: client.host, port: client.port });
 }
 
 export interface MailboxAccess {

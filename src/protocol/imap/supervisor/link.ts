@@ -40,6 +40,8 @@ const PERMANENT: ReadonlySet<MailErrorCode> = new Set<MailErrorCode>([
   'InvalidAccount',
   'StartTlsUnavailable',
   'TlsFailed',
+  // A server whose greeting or login answers break a size limit will break it again (see ../limits.ts).
+  'LimitExceeded',
 ]);
 
 export function isPermanentFailure(error: MailError): boolean {

@@ -1,5 +1,6 @@
 import type { ImapFlow, MailboxLockObject } from 'imapflow';
 import { toMailError } from '../../connectionErrors';
+import { failureCause } from '../connectionFailure';
 import { MailError } from '../../errors';
 
 export interface MailboxLockOptions {
@@ -28,7 +29,7 @@ export async function withMailboxLock<T>(client: ImapFlow, path: string, work: (
       acquireTimeout: options.acquireTimeoutMs ?? DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS,
     });
   } catch (err) {
-    const mapped = toMailError(err, { host: client.host, port: client.port });
+    const mapped = toMailError(failureCause(client, err), { host: client.host, port: client.port });
     if ((err as { code?: unknown }).code === 'LockTimeout') {
       throw new MailError('Timeout', `The folder "${path}" stayed busy with another operation; try again.`, { detail: 'LockTimeout', cause: err });
     }

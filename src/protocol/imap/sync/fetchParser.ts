@@ -31,8 +31,8 @@ const CURLY_CLOSE = 0x7d;
 const BRACKET_OPEN = 0x5b;
 const BRACKET_CLOSE = 0x5d;
 
-function limitError(what: string): MailError {
-  return new MailError('LimitExceeded', 'The server sent a response larger than Mailroom accepts.', { detail: what });
+function limitError(what: string, message = 'The server sent a response larger than Mailroom accepts.'): MailError {
+  return new MailError('LimitExceeded', message, { detail: what });
 }
 
 /**
@@ -153,7 +153,7 @@ class Reader {
   }
 
   private list(depth: number): ImapValue[] {
-    if (depth > FETCH_LIMITS.maxDepth) throw this.error('lists nested too deeply');
+    if (depth > FETCH_LIMITS.maxDepth) throw limitError(`lists nested more than ${FETCH_LIMITS.maxDepth} deep`, 'The server sent a response nested deeper than Mailroom accepts.');
     const b = this.b;
     this.p++; // (
     const out: ImapValue[] = [];
