@@ -40,6 +40,8 @@ export type MailErrorCode =
   | 'SmtpNotConfigured'
   /** An address in a message being written could not be understood. */
   | 'InvalidAddress'
+  /** An OAuth2 account's sign-in ended (refresh refused, or a fresh token refused too): sign in again. */
+  | 'SignInRequired'
   | 'Unknown';
 
 export interface CertificateSummary {
