@@ -9,7 +9,10 @@ import { imapflowLogger } from './imapflowLogger';
 
 export interface ImapConnectOptions {
   account: AccountConfig;
+  /** The password; ignored when `accessToken` is set. */
   password: string;
+  /** An OAuth2 access token: logs in with SASL OAUTHBEARER where offered, else XOAUTH2. */
+  accessToken?: string;
   log: ProtocolLog;
   /** Budget for connect + greeting + TLS upgrade. */
   timeoutMs: number;
@@ -40,7 +43,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     port: account.port,
     secure: account.security === 'tls',
     doSTARTTLS: account.security === 'starttls' ? true : account.security === 'none' ? false : undefined,
-    auth: { user: account.user, pass: options.password },
+    auth: options.accessToken ? { user: account.user, accessToken: options.accessToken } : { user: account.user, pass: options.password },
     tls: tlsOptions,
     logger: imapflowLogger(log),
     connectionTimeout: options.timeoutMs,
