@@ -15,7 +15,10 @@ import { smtpTlsOptions } from './tls';
 
 export interface SmtpTarget {
   account: AccountConfig;
+  /** The password; unused when `accessToken` is set. */
   password: string;
+  /** An OAuth2 access token: AUTH XOAUTH2 instead of a password. */
+  accessToken?: string;
   log: ProtocolLog;
   timeoutMs: number;
 }
@@ -62,11 +65,11 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     requireTLS: smtp.security === 'starttls',
     ignoreTLS: smtp.security === 'none',
     tls: { ...tls, minVersion: 'TLSv1.2' },
-    ...(target.password ? { auth: { user: smtp.user ?? target.account.user, pass: target.password } } : {}),
+    ...smtpAuth(target, smtp),
     connectionTimeout: target.timeoutMs,
     greetingTimeout: target.timeoutMs,
     socketTimeout: Math.max(target.timeoutMs, SMTP_SOCKET_IDLE_MS),
-    logger: nodemailerLogger(target.log, target.password),
+    logger: nodemailerLogger(target.log, target.accessToken ?? target.password),
     debug: true,
   });
   try {
@@ -75,15 +78,21 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     const rejected = addressesOf(info.rejected).map((address) => {
       const err = rejectedErrors.find((e) => e.recipient === address);
       const response = typeof err?.response === 'string' ? err.response : typeof err?.message === 'string' ? err.message : 'refused';
-      return { address, response: maskKnownSecret(response, target.password) };
+      return { address, response: maskKnownSecret(response, target.accessToken ?? target.password) };
     });
     const accepted = addressesOf(info.accepted);
     return { accepted, rejected, response: typeof info.response === 'string' ? info.response : '' };
   } catch (err) {
-    throw smtpError(err, smtp, target.password);
+    throw smtpError(err, smtp, target.accessToken ?? target.password);
   } finally {
     transport.close();
   }
+}
+
+function smtpAuth(target: SmtpTarget, smtp: SmtpConfig): { auth?: Record<string, string> } {
+  const user = smtp.user ?? target.account.user;
+  if (target.accessToken) return { auth: { type: 'OAuth2', user, accessToken: target.accessToken } };
+  return target.password ? { auth: { user, pass: target.password } } : {};
 }
 
 /** nodemailer lists recipients as strings (or address objects in some transports). */
