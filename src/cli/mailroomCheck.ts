@@ -27,6 +27,8 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --scan <host>        check 143, 993, 110, 995, 25, 465 and 587 of one host concurrently
   --user <name>        log in as this user to see what changes after login
   --password-env <VAR> read the password from this environment variable (never from the command line)
+  --token-env <VAR>    log in with the OAuth2 bearer token in this environment variable
+                       (SASL OAUTHBEARER where offered, else XOAUTH2)
   --insecure           send the password even if the certificate does not verify or there is no TLS
   --ca <file>          also trust the CA certificate(s) in this PEM file (repeatable)
   --timeout <ms>       time each phase may take (default 10000)
@@ -42,6 +44,7 @@ interface Args {
   scan?: string;
   user?: string;
   passwordEnv?: string;
+  tokenEnv?: string;
   json: boolean;
   insecure: boolean;
   transcript: boolean;
@@ -69,6 +72,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--password-env':
         args.passwordEnv = take();
+        break;
+      case '--token-env':
+        args.tokenEnv = take();
         break;
       case '--password':
         throw new UsageError('--password is not accepted: a password on the command line ends up in shell history and process lists; use --password-env VAR');
@@ -154,12 +160,15 @@ function probeOptions(args: Args, env: NodeJS.ProcessEnv): ProbeOptions {
       }
     });
   }
-  if (args.passwordEnv) {
-    const password = env[args.passwordEnv];
-    if (password === undefined || password === '') throw new MailError('PasswordMissing', `the environment variable ${args.passwordEnv} is not set`);
+  if (args.passwordEnv && args.tokenEnv) throw new MailError('InvalidAccount', 'give either --password-env or --token-env, not both');
+  const secretEnv = args.passwordEnv ?? args.tokenEnv;
+  if (secretEnv) {
+    const option = args.passwordEnv ? '--password-env' : '--token-env';
+    const secret = env[secretEnv];
+    if (secret === undefined || secret === '') throw new MailError('PasswordMissing', `the environment variable ${secretEnv} is not set`);
     const userInUrls = args.urls.every((u) => parseProbeUrl(u).user !== undefined) && !args.scan;
-    if (!args.user && !userInUrls) throw new MailError('InvalidAccount', '--password-env needs --user (or a user in every URL, like imaps://alice@host)');
-    options.credentials = { password, ...(args.user ? { user: args.user } : {}) };
+    if (!args.user && !userInUrls) throw new MailError('InvalidAccount', `${option} needs --user (or a user in every URL, like imaps://alice@host)`);
+    options.credentials = { password: secret, ...(args.user ? { user: args.user } : {}), ...(args.tokenEnv ? { bearer: true } : {}) };
   }
   return options;
 }

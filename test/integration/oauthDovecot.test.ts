@@ -12,6 +12,7 @@ import { discoverEndpoints } from '../../src/protocol/oauth/provider';
 import { MemoryTokenStore, OAuthTokenSource } from '../../src/protocol/oauth/tokenSource';
 import { pollDeviceToken, startDeviceAuthorization, type OAuthClient, type TokenSet } from '../../src/protocol/oauth/tokens';
 import { connectPop3 } from '../../src/protocol/pop3/connect';
+import { probeEndpoint } from '../../src/protocol/probe/probe';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { dovecotOAuthConfig } from '../fixtures/dovecotOAuth';
 import { actAsUser } from '../fixtures/oauthBrowser';
@@ -107,6 +108,21 @@ describe('OAuth2 logins against Dovecot with an oauth2 passdb', function () {
       connectImap({ account: account('imap'), password: '', accessToken: bobs.accessToken, log: silentLog, timeoutMs: 5000 }),
       (err: unknown) => MailError.is(err, 'AuthFailed'),
     );
+  });
+
+  it('the server check logs in with a bearer token on IMAP and POP3, and a stale token fails the login phase; the token is in no report', async () => {
+    const tokens = await signIn(dovecot.users.alice.user);
+    const credentials = { user: dovecot.users.alice.user, password: tokens.accessToken, bearer: true };
+    for (const url of [`imaps://127.0.0.1:${dovecot.ports.imaps}`, `pop3s://127.0.0.1:${dovecot.ports.pop3s}`]) {
+      const report = await probeEndpoint(url, { credentials, insecure: true });
+      assert.equal(report.auth.login.ok, true, `${url}: ${JSON.stringify(report.auth.login)}`);
+      assert.match(report.auth.login.method ?? '', /OAUTHBEARER/);
+      assert.ok(!JSON.stringify(report).includes(tokens.accessToken), 'the token never reaches the report');
+    }
+    oauth.expireAccessTokens();
+    const stale = await probeEndpoint(`imaps://127.0.0.1:${dovecot.ports.imaps}`, { credentials, insecure: true });
+    assert.equal(stale.auth.login.ok, false);
+    assert.ok(!JSON.stringify(stale).includes(tokens.accessToken));
   });
 
   it('passwords keep working beside the oauth2 passdb', async () => {

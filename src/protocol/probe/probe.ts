@@ -20,7 +20,7 @@ import { computeWarnings } from './warnings';
 
 export interface ProbeOptions {
   /** Log in to see what changes; `user` defaults to the URL's or account's user. */
-  credentials?: { user?: string; password: string };
+  credentials?: { user?: string; password: string; bearer?: boolean };
   /** Time each phase may take (ms). */
   timeoutMs?: number;
   /** Extra trusted CA certificates (PEM), on top of Node's bundled roots. */
@@ -93,7 +93,14 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   const transcript = new Transcript(options.log);
   transcript.addSecret(options.credentials?.password);
   const credentials: Credentials | undefined =
-    options.credentials && (options.credentials.user ?? target.user) ? { user: (options.credentials.user ?? target.user)!, password: options.credentials.password } : undefined;
+    options.credentials && (options.credentials.user ?? target.user)
+      ? {
+        user: (options.credentials.user ?? target.user)!,
+        password: options.credentials.password,
+        // The token is a password for all the probe's precautions (never before TLS, masked).
+        ...(options.credentials.bearer ? { bearer: { host: target.host, port: target.port } } : {}),
+      }
+      : undefined;
   const dialogue = dialogueFor(target);
   const started = Date.now();
   const report: ProbeReport = {
