@@ -40,6 +40,10 @@ export type MailErrorCode =
   | 'SmtpNotConfigured'
   /** An address in a message being written could not be understood. */
   | 'InvalidAddress'
+  /** A server-setup document (autoconfig XML) or DNS answer is broken or hostile; nothing from it is used. */
+  | 'ConfigInvalid'
+  /** A lookup redirected to another domain, which discovery does not follow without asking. */
+  | 'RedirectRefused'
   | 'Unknown';
 
 export interface CertificateSummary {
