@@ -65,6 +65,11 @@ describe('discovery: ranking', () => {
     assert.deepEqual(ranked[0].alsoFrom.map((s) => s.kind), ['srv', 'guess']);
   });
 
+  it('ranks a config read over plain http below every source read securely', () => {
+    const http = cand('autoconfig', 'imap.example.com', 143, 'starttls', TRUSTED, { flags: { passwordGoesToOtherDomain: false, fetchedOverPlainHttp: true, oauth2: false, unencrypted: false } });
+    assert.deepEqual(label(rankCandidates([http, cand('guess', 'mail.example.com', 993, 'tls', TRUSTED)])), ['guess mail.example.com:993', 'autoconfig imap.example.com:143']);
+  });
+
   it('names no winner when every candidate failed its check', () => {
     assert.equal(pickBest(rankCandidates([cand('autoconfig', 'imap.example.com', 993, 'tls', FAILED)])), undefined);
     assert.equal(pickBest([]), undefined);

@@ -10,9 +10,13 @@ export function verificationScore(v: Verification | undefined): number {
   return v.certificateTrusted ? 3 : 2;
 }
 
-/** Source trust, then the provider's own order, then TLS before STARTTLS, IMAP before POP3. */
+/**
+ * Anything read over plain http last (whoever sits on the path could have written it), then
+ * source trust, then the provider's own order, then TLS before STARTTLS, IMAP before POP3.
+ */
 function compareOrigin(a: ServerCandidate, b: ServerCandidate): number {
   return (
+    Number(a.flags.fetchedOverPlainHttp) - Number(b.flags.fetchedOverPlainHttp) ||
     SOURCE_ORDER.indexOf(a.source.kind) - SOURCE_ORDER.indexOf(b.source.kind) ||
     a.source.rank - b.source.rank ||
     SECURITY_ORDER[a.security] - SECURITY_ORDER[b.security] ||
