@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as tls from 'node:tls';
 import { toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
+import { contextWithExtraCa } from '../tls/trustContext';
 import { isWithinDomain } from './address';
 import { Dial, systemDial } from './dial';
 import { DISCOVERY_LIMITS } from './limits';
@@ -83,7 +83,7 @@ async function getOnce(url: URL, options: FetchOptions, signal: AbortSignal, tim
       headers: { host: url.host, accept: 'application/xml, text/xml;q=0.9, */*;q=0.1', 'user-agent': 'Mailroom' },
       signal,
       agent: false,
-      ...(secure ? { servername: url.hostname, rejectUnauthorized: true, ...(options.ca?.length ? { ca: [...tls.rootCertificates, ...options.ca] } : {}) } : {}),
+      ...(secure ? { servername: url.hostname, rejectUnauthorized: true, ...(options.ca?.length ? { secureContext: contextWithExtraCa(options.ca) } : {}) } : {}),
     });
     const fail = (err: unknown): void => {
       request.destroy();
