@@ -35,11 +35,14 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export async function fetchDocument(url: string, domain: string, options: FetchOptions = {}): Promise<FetchedDocument> {
   const timeoutMs = options.timeoutMs ?? DISCOVERY_LIMITS.fetchTimeoutMs;
   const controller = new AbortController();
+  // The deadline also covers the host name lookup, which the abort signal cannot stop.
+  const deadline = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new MailError('Timeout', `${url} did not answer within ${timeoutMs} ms.`))));
+  deadline.catch(() => undefined);
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
-      const answer = await getOnce(current, options, controller.signal, timeoutMs);
+      const answer = await Promise.race([getOnce(current, options, controller.signal, timeoutMs), deadline]);
       if (answer.kind === 'body') {
         return { url: current.href, ...(hop > 0 ? { redirectedFrom: url } : {}), body: answer.body, plainHttp: current.protocol === 'http:' };
       }
