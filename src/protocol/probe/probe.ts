@@ -40,6 +40,11 @@ export interface ProbeOptions {
   leaveOnServerDays?: number;
   /** Called as each phase ends (progress display). */
   onPhase?: (phase: PhaseRecord) => void;
+  /**
+   * Where to connect for a host name and port, instead of the system resolver (discovery tests map
+   * `imap.example.test:993` to a loopback server this way). Its failure fails the dns phase.
+   */
+  dial?: (host: string, port: number) => Promise<{ address: string; port: number }>;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -153,7 +158,14 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   try {
     // DNS and connect
     let address = target.host;
-    if (net.isIP(target.host)) {
+    let port = target.port;
+    if (options.dial) {
+      const t0 = Date.now();
+      const where = await phase('dns', () => options.dial!(target.host, target.port));
+      ({ address, port } = where);
+      report.connect.dnsMs = Date.now() - t0;
+      transcript.add('*', `${target.host}:${target.port} is reached at ${address}:${port}`);
+    } else if (net.isIP(target.host)) {
       skip('dns', 'the host is an IP address');
     } else {
       const t0 = Date.now();
@@ -165,7 +177,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
     }
     const tConnect = Date.now();
     report.connect.address = address;
-    conn = await phase('connect', () => ProbeConnection.connect({ host: target.host, address, port: target.port, localAddress: options.localAddress }, transcript));
+    conn = await phase('connect', () => ProbeConnection.connect({ host: target.host, address, port, localAddress: options.localAddress }, transcript));
     const c = conn;
     report.connect = { ...report.connect, ok: true, ms: Date.now() - tConnect };
 
