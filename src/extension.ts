@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { adoptDemoPassword, AccountRepository } from './providers/accounts';
+import { AccountRepository } from './providers/accounts';
 import type { MailroomApi } from './providers/api';
 import { registerAccountCommands } from './providers/commands/accountCommands';
 import { registerFolderCommands } from './providers/commands/folderCommands';
@@ -11,11 +11,13 @@ import { registerSearchCommands } from './providers/commands/searchCommands';
 import { registerPop3Commands } from './providers/commands/pop3Commands';
 import { ImapAccountRegistry } from './providers/imapAccounts';
 import { Pop3AccountRegistry } from './providers/pop3Accounts';
+import { watchPop3Accounts } from './providers/pop3AutoCheck';
 import { registerProbeCommands } from './providers/probe/probeCommands';
 import { createOutputLog } from './providers/log';
 import { MessagePanelManager } from './providers/messagePanel';
 import { MessageSources } from './providers/messageSources';
 import { LoginSessions } from './providers/sessions';
+import { mailroomSettings } from './providers/settings';
 import { MailStatusBar, watchPop3Inboxes } from './providers/statusBar';
 import { MailDragAndDropController } from './providers/tree/dragAndDrop';
 import { MailTreeModel } from './providers/tree/treeModel';
@@ -70,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     compose,
     registerMessageViewCommands({ panels, sources, treeView, log, extensionUri: context.extensionUri }),
     watchPop3Inboxes(statusBar, pop3, repository),
+    watchPop3Accounts({ accounts: repository, view: treeView, enabled: () => mailroomSettings().pop3CheckIntervalMs > 0, check: (account) => pop3.check(account) }),
     registerAccountCommands({ repository, sessions, model: treeModel, log }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
     registerMessageCommands({ model: treeModel, imap, pop3, log, treeView }),
@@ -90,7 +93,6 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     }),
   );
   updateAccountCountContext(repository);
-  void adoptDemoPassword(repository, process.env).catch((err: unknown) => log.warn(`demo password not stored: ${String(err)}`));
 
   return {
     treeModel,

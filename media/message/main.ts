@@ -2,7 +2,10 @@
 // (already sanitized on the host) goes into an iframe with sandbox="allow-same-origin" and no
 // allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
+import { displayText } from '../../src/shared/displayText';
+import { remoteBlockedLabel } from './remoteBar';
 import { linkify, quoteBlocks, TextBlock } from './textBlocks';
+import { visibleText } from './visibleText';
 import { el } from '../shared/dom';
 
 interface VsCodeApi {
@@ -47,7 +50,6 @@ function show(m: MessageViewModel): void {
     // forms or navigation for what is inside.
     frame.setAttribute('sandbox', 'allow-same-origin');
     frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.addEventListener('load', () => onFrameLoaded(frame, m), { once: true });
     frame.srcdoc = m.frame;
     parts.push(frame);
   } else {
@@ -59,33 +61,73 @@ function show(m: MessageViewModel): void {
     if (m.textTruncated) parts.push(el('p', { className: 'status' }, 'The text was cut here because it is very long. View Source shows all of it.'));
   }
   root.replaceChildren(...parts);
+  const frame = parts.find((p): p is HTMLIFrameElement => p instanceof HTMLIFrameElement);
+  if (frame) watchFrame(frame, m); // once attached: a detached frame has no document
   if (m.frame === undefined) vscode.postMessage({ type: 'rendered', subject: m.subject, textLength: m.text.length, mode: 'text' });
 }
 
-function onFrameLoaded(frame: HTMLIFrameElement, m: MessageViewModel): void {
-  const doc = frame.contentDocument;
-  if (doc) {
-    // Links never navigate the frame: the host shows where they really go, then opens the browser.
-    doc.addEventListener('click', (event) => {
-      // The target belongs to the frame's realm: `instanceof Element` (this realm's Element) is false for it.
-      const target = event.target as Partial<Element> | null;
-      const anchor = typeof target?.closest === 'function' ? target.closest('a[href]') : null;
-      if (!anchor) return;
-      event.preventDefault();
-      vscode.postMessage({ type: 'openLink', href: anchor.getAttribute('href') ?? '', text: (anchor.textContent ?? '').trim() });
-    }, true);
-    doc.addEventListener('submit', (event) => event.preventDefault(), true);
-    const fit = (): void => {
-      frame.style.height = `${Math.max(doc.documentElement.scrollHeight, 40)}px`;
-    };
-    fit();
-    frameObserver = new ResizeObserver(fit);
-    frameObserver.observe(doc.documentElement);
-    // Images that arrive later change the height: measure again when each one settles.
-    doc.addEventListener('load', fit, true);
-    doc.addEventListener('error', fit, true);
-  }
-  const textLength = doc?.body?.textContent?.length ?? 0;
+/**
+ * Links are caught as soon as the frame's document exists, not at its load event: a remote image
+ * that never finishes would hold that back, and a click would then bypass the link check.
+ */
+function watchFrame(frame: HTMLIFrameElement, m: MessageViewModel): void {
+  let wired: Document | undefined;
+  const started = Date.now();
+  const tick = (): void => {
+    if (!frame.isConnected) return;
+    const doc = frame.contentDocument;
+    if (doc && doc !== wired && doc.URL === 'about:srcdoc') {
+      wired = doc;
+      catchLinks(doc);
+    }
+    if (wired && wired.readyState !== 'loading') {
+      onFrameReady(frame, wired, m);
+      return;
+    }
+    if (Date.now() - started < FRAME_WATCH_MS) setTimeout(tick, 10);
+  };
+  tick();
+}
+
+/** How long watchFrame looks for the frame's document (it appears within milliseconds). */
+const FRAME_WATCH_MS = 30_000;
+/**
+ * The frame never grows past this: mail taller than that scrolls inside it. (Chromium cannot lay
+ * out boxes of millions of pixels, and no message needs them.)
+ */
+const MAX_FRAME_HEIGHT = 50_000;
+
+function catchLinks(doc: Document): void {
+  // Links never navigate the frame: the host shows where they really go, then opens the browser.
+  doc.addEventListener('click', (event) => {
+    // The target belongs to the frame's realm: `instanceof Element` (this realm's Element) is false for it.
+    const target = event.target as Partial<Element> | null;
+    const anchor = typeof target?.closest === 'function' ? target.closest('a[href]') : null;
+    if (!anchor) return;
+    event.preventDefault();
+    vscode.postMessage({ type: 'openLink', href: anchor.getAttribute('href') ?? '', text: (anchor.textContent ?? '').trim(), shown: visibleText(anchor) });
+  }, true);
+  doc.addEventListener('submit', (event) => event.preventDefault(), true);
+}
+
+function onFrameReady(frame: HTMLIFrameElement, doc: Document, m: MessageViewModel): void {
+  // The height comes from a layout at height 0, which mail CSS cannot tie to the frame's own height
+  // (100vh, height:100%): measuring at the current height would grow the frame on every resize.
+  const fit = (): void => {
+    const scroller = document.scrollingElement;
+    const scrollTop = scroller?.scrollTop ?? 0;
+    frame.style.height = '0px';
+    const content = doc.documentElement.scrollHeight;
+    frame.style.height = `${Math.min(Math.max(content, 40), MAX_FRAME_HEIGHT)}px`;
+    if (scroller) scroller.scrollTop = scrollTop;
+  };
+  fit();
+  frameObserver = new ResizeObserver(fit);
+  frameObserver.observe(doc.documentElement);
+  // Images that arrive later change the height: measure again when each one settles.
+  doc.addEventListener('load', fit, true);
+  doc.addEventListener('error', fit, true);
+  const textLength = doc.body?.textContent?.length ?? 0;
   vscode.postMessage({ type: 'rendered', subject: m.subject, textLength, mode: 'html' });
 }
 
@@ -118,9 +160,10 @@ function barView(m: MessageViewModel): HTMLElement | undefined {
   const rows: HTMLElement[] = [];
   if (m.remoteBlocked > 0 && !m.remoteAllowed) {
     const row = el('div', { className: 'bar remote', role: 'status' });
-    row.append(el('span', {}, `${m.remoteBlocked} remote ${m.remoteBlocked === 1 ? 'resource' : 'resources'} blocked`));
+    row.append(el('span', {}, remoteBlockedLabel(m)));
     row.append(actionButton('Load Remote Content', 'loadRemoteContent'));
-    if (m.fromAddress) row.append(actionButton(`Always Load from ${m.fromAddress}`, 'alwaysLoadFromSender', true));
+    // fromAddress is the address as sent (the allow list needs it exact): shown through displayText like every header text.
+    if (m.fromAddress) row.append(actionButton(`Always Load from ${displayText(m.fromAddress)}`, 'alwaysLoadFromSender', true));
     rows.push(row);
   }
   if (m.hasPatch) {

@@ -73,7 +73,9 @@ export function toMailError(err: unknown, endpoint: EndpointLabel, certificate?:
     default:
       break;
   }
+  if (isOutdatedTlsError(e)) return outdatedTlsError(endpoint, err);
   if (e.tlsFailed === true) {
+    if (typeof e.message === 'string' && /PREAUTH/i.test(e.message)) return preauthError(endpoint, undefined, err);
     if (typeof e.message === 'string' && /STARTTLS/i.test(e.message)) {
       return new MailError('StartTlsUnavailable', `${where} does not offer STARTTLS, so Mailroom did not send your password. Use TLS on the server's TLS port, or ask the administrator to enable STARTTLS.`, { detail, cause: err });
     }
@@ -86,4 +88,64 @@ export function toMailError(err: unknown, endpoint: EndpointLabel, certificate?:
     return new MailError('ProtocolError', `${where} sent a response Mailroom could not understand. It may not be an IMAP server.`, { detail, cause: err });
   }
   return new MailError('Unknown', `Talking to ${where} failed: ${typeof e.message === 'string' ? e.message : 'unknown error'}.`, { detail, cause: err });
+}
+
+type Protocolish = 'imap' | 'pop3' | 'smtp';
+
+/** OpenSSL's words for a server that offers no TLS version we allow (we start at TLS 1.2). */
+export function isOutdatedTlsError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (code === 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' || code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_WRONG_SSL_VERSION') return true;
+  return typeof message === 'string' && /alert protocol version|unsupported protocol/i.test(message);
+}
+
+/** The server speaks only TLS 1.0/1.1 (or older), which Mailroom refuses (RFC 8996). */
+export function outdatedTlsError(endpoint: EndpointLabel, cause?: unknown, version?: string): MailError {
+  const speaks = version ? `only speaks ${version.replace(/^TLSv1$/, 'TLSv1.0')}` : 'only speaks TLS 1.0 or 1.1 (or older)';
+  return new MailError(
+    'TlsFailed',
+    `${endpoint.host}:${endpoint.port} ${speaks}, which Mailroom refuses: these versions are no longer safe (RFC 8996). Mailroom did not send your password. Ask the administrator to enable TLS 1.2 or 1.3.`,
+    { detail: describeCause(cause), cause, tlsReason: 'TLS_VERSION_OUTDATED' },
+  );
+}
+
+/**
+ * An IMAP server that greets with PREAUTH is already logged in on the unencrypted link, and
+ * STARTTLS is only allowed before that (RFC 9051 6.2.1): the session cannot be secured.
+ */
+export function preauthError(endpoint: EndpointLabel, greeting?: string, cause?: unknown): MailError {
+  return new MailError(
+    'StartTlsUnavailable',
+    `${endpoint.host}:${endpoint.port} logged the session in before TLS could be started (a PREAUTH greeting), so this connection cannot be secured. Mailroom stopped and sent nothing. Someone on the network may be stripping STARTTLS; use TLS on the server's TLS port (usually 993).`,
+    { detail: greeting ?? describeCause(cause), cause, tlsReason: 'PREAUTH' },
+  );
+}
+
+/** The server lists no STARTTLS/STLS. */
+export function startTlsMissing(endpoint: EndpointLabel, protocol: Protocolish): MailError {
+  const name = protocol === 'pop3' ? 'STLS' : 'STARTTLS';
+  const tlsPort = protocol === 'imap' ? '993' : protocol === 'pop3' ? '995' : '465';
+  return new MailError(
+    'StartTlsUnavailable',
+    `${endpoint.host}:${endpoint.port} does not offer ${name}, so Mailroom did not send your password. Use TLS on the server's TLS port (usually ${tlsPort}), or ask the administrator to enable ${name}.`,
+  );
+}
+
+/** The server answered STARTTLS/STLS with NO, BAD, -ERR or a 4xx/5xx reply. */
+export function startTlsRefused(endpoint: EndpointLabel | string, serverWords: string, command = 'STARTTLS'): MailError {
+  const where = typeof endpoint === 'string' ? endpoint : `${endpoint.host}:${endpoint.port}`;
+  // eslint-disable-next-line no-control-regex -- control characters must not reach a message
+  const words = serverWords.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, 200);
+  return new MailError(
+    'StartTlsUnavailable',
+    `${where} refused ${command}: "${words}". Mailroom did not send your password. Try again later, or use TLS on the server's TLS port.`,
+    { detail: serverWords.slice(0, 1000), tlsReason: 'STARTTLS_REFUSED' },
+  );
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (typeof cause !== 'object' || cause === null) return undefined;
+  const { code, message } = cause as { code?: unknown; message?: unknown };
+  return [typeof code === 'string' ? code : undefined, typeof message === 'string' ? message.split('\n')[0] : undefined].filter(Boolean).join(' ') || undefined;
 }

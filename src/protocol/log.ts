@@ -31,20 +31,48 @@ export function taggedLog(log: ProtocolLog, tag: string): ProtocolLog {
 
 const MASK = '(secret)';
 
+/** Component tags (`[smtp] `, `[imap alice@host] `) and the direction mark a logged line may start with. */
+const MARKS = /^((?:\[[^\]]*\] )*)(C: |S(?: \(unsolicited\))?: )?/;
+
 /**
- * Masks credentials in a protocol line. imapflow already masks LOGIN arguments it marks
- * sensitive; this is the second fence for everything else (AUTHENTICATE continuations, POP3
- * PASS/APOP, SMTP AUTH), applied to every line whatever its source.
+ * Command verbs a client sends on a line of their own (POP3, SMTP, IMAP IDLE's DONE, the SASL
+ * abort "*"). Any other one-word client line answers a SASL challenge: a secret.
+ */
+const BARE_COMMANDS = new Set(['CAPA', 'STLS', 'STAT', 'LIST', 'UIDL', 'RSET', 'NOOP', 'QUIT', 'AUTH', 'EHLO', 'HELO', 'STARTTLS', 'DATA', 'HELP', 'DONE', '*', '.']);
+
+/**
+ * Masks client credentials in a protocol line: IMAP LOGIN and AUTHENTICATE, SMTP/POP3 AUTH
+ * initial responses (PLAIN, XOAUTH2, OAUTHBEARER, ...), POP3 PASS and APOP, and client lines
+ * marked `C: ` that answer a SASL challenge (AUTH LOGIN's user name and password, CRAM-MD5).
+ * Lines marked `S: ` are the server's and are left alone: "250 AUTH PLAIN LOGIN" lists
+ * mechanisms, it carries nothing secret. imapflow and the POP3 client already mask what they
+ * send; this is the second fence, applied to every line whatever its source.
  */
 export function redactSecrets(line: string): string {
-  return line
-    // IMAP: tag LOGIN user password  (quoted, atom or literal forms)
-    .replace(/^(\S+ LOGIN\s+("(?:[^"\\]|\\.)*"|\S+)\s+)("(?:[^"\\]|\\.)*"|\{\d+\+?\}|\S+)/i, `$1"${MASK}"`)
-    // IMAP/SMTP/POP3: AUTHENTICATE / AUTH <mech> <initial-response>
-    .replace(/^((?:\S+ )?AUTH(?:ENTICATE)?\s+\S+\s+)\S+/i, `$1${MASK}`)
-    // POP3 PASS and APOP digest
-    .replace(/^(PASS\s+).*/i, `$1${MASK}`)
-    .replace(/^(APOP\s+\S+\s+)\S+/i, `$1${MASK}`);
+  const marks = MARKS.exec(line) as RegExpExecArray;
+  const direction = marks[2];
+  if (direction?.startsWith('S')) return line;
+  const text = line.slice(marks[0].length);
+  // (A line already written as "(secret)" or "(empty)" by the client stays as it is.)
+  if (direction && /^[^\s(]\S*$/.test(text) && !BARE_COMMANDS.has(text.toUpperCase())) return `${marks[0]}${MASK}`;
+  return marks[0] + redactCommand(text);
+}
+
+/** Masks the credential of a client command line; anything else (a server reply among them) passes. */
+function redactCommand(text: string): string {
+  return (
+    text
+      // IMAP: tag LOGIN user password (quoted, atom or literal forms). "250-AUTH LOGIN PLAIN" is
+      // an SMTP reply, and "*" / "+" start server lines, not tags.
+      .replace(/^((?![*+] |\d{3}-)\S+ LOGIN\s+("(?:[^"\\]|\\.)*"|\S+)\s+)("(?:[^"\\]|\\.)*"|\{\d+\+?\}|\S+)/i, `$1"${MASK}"`)
+      // IMAP: tag AUTHENTICATE <mech> <initial-response>
+      .replace(/^((?![*+] )\S+ AUTHENTICATE\s+\S+\s+)\S+/i, `$1${MASK}`)
+      // SMTP/POP3: AUTH <mech> <initial-response>, with no tag: "250 AUTH PLAIN LOGIN" is a reply
+      .replace(/^(AUTH\s+\S+\s+)\S+/i, `$1${MASK}`)
+      // POP3 PASS and APOP digest
+      .replace(/^(PASS\s+).*/i, `$1${MASK}`)
+      .replace(/^(APOP\s+\S+\s+)\S+/i, `$1${MASK}`)
+  );
 }
 
 /** Masks a known secret wherever it appears, for text that may echo it back (error messages). */

@@ -16,6 +16,9 @@ const secretKey = (accountId: string): string => `mailroom.password.${accountId}
 export class AccountRepository extends Disposable {
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
+  private readonly _onDidSave = this._register(new vscode.EventEmitter<AccountConfig>());
+  /** Fires after save() stored an account (and its password), even when its settings did not change. */
+  readonly onDidSave = this._onDidSave.event;
   private readonly reported = new Set<string>();
 
   constructor(private readonly secrets: vscode.SecretStorage, private readonly log: ProtocolLog) {
@@ -67,6 +70,7 @@ export class AccountRepository extends Disposable {
       }
       throw err;
     }
+    this._onDidSave.fire(account);
   }
 
   async remove(accountId: string): Promise<void> {
@@ -103,17 +107,4 @@ export class AccountRepository extends Disposable {
 
 function isEntryFor(raw: unknown, accountId: string): boolean {
   return typeof raw === 'object' && raw !== null && (raw as { id?: unknown }).id === accountId;
-}
-
-/**
- * `npm run demo` hands the demo account's password over in the environment of the VS Code
- * server it starts; it is copied into SecretStorage once. Nothing else reads passwords from the
- * environment.
- */
-export async function adoptDemoPassword(repository: AccountRepository, env: NodeJS.ProcessEnv): Promise<void> {
-  const accountId = env.MAILROOM_DEMO_ACCOUNT;
-  const password = env.MAILROOM_DEMO_PASSWORD;
-  if (!accountId || !password || !repository.get(accountId)) return;
-  if ((await repository.getPassword(accountId)) === password) return;
-  await repository.save(repository.get(accountId)!, password);
 }

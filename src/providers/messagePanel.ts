@@ -4,11 +4,12 @@ import { MailError } from '../protocol/errors';
 import { parseMessageStream } from '../protocol/mime/parseMessageStream';
 import { sanitizeMessageHtml } from '../protocol/mime/sanitizeHtml';
 import type { ProtocolLog } from '../protocol/log';
+import { displayText } from '../shared/displayText';
 import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
 import { messageShellCsp } from './message/csp';
 import type { LinkDecision } from './message/linkPolicy';
-import { openMessageLink } from './message/openLink';
+import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
 import { senderAllowed } from './message/remoteContent';
 import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
@@ -36,6 +37,8 @@ export interface LinkReport {
   panelKey: string;
   href: string;
   decision: LinkDecision['kind'];
+  /** The whole decision: for 'confirm', the real destination and host shown to the user. */
+  detail: LinkDecision;
 }
 
 /** The setting holding addresses / `@domains` whose messages open with remote content loaded. */
@@ -66,6 +69,12 @@ export class MessagePanelManager extends Disposable {
   private readonly _onDidOpenLink = this._register(new vscode.EventEmitter<LinkReport>());
   /** Fires when a link in a message was clicked, with the policy's decision. */
   readonly onDidOpenLink = this._onDidOpenLink.event;
+  /**
+   * What a decided link does: the real dialog, browser and compose command. Replaceable through
+   * the API, so the in-host tests can click every link in hostile mail and check each decision
+   * without a modal dialog or a browser tab in the way.
+   */
+  linkActions: LinkActions = vscodeLinkActions;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
@@ -78,7 +87,7 @@ export class MessagePanelManager extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report));
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions);
     this.panels.set(key, panel);
     this.lastActive = panel;
     panel.onDidBecomeActive(() => (this.lastActive = panel));
@@ -139,6 +148,7 @@ export class MessagePanel extends Disposable {
     private readonly log: ProtocolLog,
     private readonly reportRendered: (report: RenderedReport) => void,
     private readonly reportLink: (report: LinkReport) => void = () => undefined,
+    private readonly linkActions: () => LinkActions = () => vscodeLinkActions,
   ) {
     super();
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
@@ -238,7 +248,9 @@ export class MessagePanel extends Disposable {
         break;
       }
       case 'openLink':
-        void openMessageLink(message.href, message.text, this.log, (decision) => this.reportLink({ panelKey: this.key, href: message.href, decision: decision.kind })).catch((err: unknown) => this.log.error(`opening a link failed: ${String(err)}`));
+        void openMessageLink(message, this.log, this.linkActions(), (decision) => this.reportLink({ panelKey: this.key, href: message.href, decision: decision.kind, detail: decision })).catch((err: unknown) =>
+          this.log.error(`opening a link failed: ${String(err)}`),
+        );
         break;
       case 'attachment':
         void vscode.commands.executeCommand(message.action === 'save' ? 'mailroom.saveAttachment' : 'mailroom.openAttachment', this.node, message.index);
@@ -255,7 +267,7 @@ export class MessagePanel extends Disposable {
       this.post(outcome);
       return;
     }
-    this.post({ type: 'loading', subject: this.node.item.subject });
+    this.post({ type: 'loading', subject: displayText(this.node.item.subject) });
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
   }
@@ -315,7 +327,8 @@ export class MessagePanel extends Disposable {
   }
 }
 
+/** The tab title: the subject with its controls shown (a bidi override would reorder the tab), cut to 60 characters. */
 function title(subject: string): string {
-  const text = subject.trim() || '(no subject)';
+  const text = displayText(subject).trim() || '(no subject)';
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }

@@ -8,6 +8,7 @@ import type { CheckReport, LocalFlags, Pop3Policy } from '../store/pop3';
 import { Emitter } from '../util/event';
 import type { AccountRepository } from './accounts';
 import { mailroomSettings } from './settings';
+import type { Pop3CheckStatus } from './tree/pop3Placeholder';
 
 export interface Pop3AccountRegistryOptions {
   repository: AccountRepository;
@@ -20,6 +21,11 @@ export interface Pop3CheckResult {
   accountId: string;
   report?: CheckReport;
   error?: MailError;
+}
+
+/** Whether a check runs now, and how the last one in this window ended. */
+export interface Pop3CheckState extends Pop3CheckStatus {
+  last?: { at: Date; report?: CheckReport; error?: MailError };
 }
 
 /** The policy an account's settings ask for. */
@@ -38,7 +44,7 @@ export function policyOf(account: AccountConfig): Pop3Policy {
 export class Pop3AccountRegistry implements vscode.Disposable {
   private readonly caches = new Map<string, Promise<Pop3Cache>>();
   private readonly checks = new Map<string, Promise<Pop3CheckResult>>();
-  private readonly lastErrors = new Map<string, MailError>();
+  private readonly lastChecks = new Map<string, NonNullable<Pop3CheckState['last']>>();
   private readonly _onDidChange = new Emitter<string>();
   /** Fires with the account id when its cache changed (check, flags, removal). */
   readonly onDidChange = this._onDidChange.event;
@@ -73,16 +79,22 @@ export class Pop3AccountRegistry implements vscode.Disposable {
 
   /** The last check's failure, shown in the tree until a check succeeds. */
   lastError(accountId: string): MailError | undefined {
-    return this.lastErrors.get(accountId);
+    return this.lastChecks.get(accountId)?.error;
+  }
+
+  checkState(accountId: string): Pop3CheckState {
+    const last = this.lastChecks.get(accountId);
+    return { checking: this.checks.has(accountId), ...(last ? { last } : {}) };
   }
 
   /** Checks one account; concurrent calls share one check. */
   check(account: AccountConfig, progress?: (done: number, total: number) => void): Promise<Pop3CheckResult> {
     let running = this.checks.get(account.id);
     if (!running) {
-      running = this.runCheck(account, progress).finally(() => this.checks.delete(account.id));
+      running = this.runCheck(account, progress); // removes itself from `checks` when done
       void running.then((result) => this._onDidCheck.fire(result));
       this.checks.set(account.id, running);
+      this._onDidChange.fire(account.id); // the tree says a check is running
     }
     return running;
   }
@@ -156,16 +168,19 @@ export class Pop3AccountRegistry implements vscode.Disposable {
         policy: policyOf(account),
         ...(progress ? { onProgress: progress } : {}),
       });
-      this.lastErrors.delete(account.id);
-      log.info(`check: ${report.downloaded} downloaded (${report.bytes} bytes), ${report.skippedAlreadyCached} already cached, ${report.deletedFromServer} deleted from the server`);
+      this.lastChecks.set(account.id, { at: new Date(), report });
+      log.info(`check: ${report.onServer} on the server, ${report.downloaded} downloaded (${report.bytes} bytes), ${report.skippedAlreadyCached} already cached, ${report.deletedFromServer} deleted from the server`);
       for (const w of report.warnings) log.warn(w);
       return { accountId: account.id, report };
     } catch (err) {
       const error = MailError.from(err);
-      this.lastErrors.set(account.id, error);
+      this.lastChecks.set(account.id, { at: new Date(), error });
       log.warn(`check failed: ${error.message} ${error.detail ?? ''}`);
       return { accountId: account.id, error };
     } finally {
+      // Not running any more before the tree is told, or it would still say "Checking…". (This
+      // runs after the first await above, so after check() stored the promise.)
+      this.checks.delete(account.id);
       this._onDidChange.fire(account.id);
     }
   }

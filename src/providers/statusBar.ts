@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ImapAccount, NewMail } from '../protocol/imap/imapAccount';
 import type { ProtocolLog } from '../protocol/log';
+import { displayText } from '../shared/displayText';
 import { Disposable } from '../util/dispose';
 import type { AccountRepository } from './accounts';
 import type { ImapAccountRegistry } from './imapAccounts';
@@ -71,9 +72,9 @@ export class MailStatusBar extends Disposable {
   notifyNewMail(label: string, mail: NewMail): void {
     if (!mailroomSettings().notifyNewMail || mail.envelopes.length === 0) return;
     const first = mail.envelopes[0];
-    const from = first.from ? first.from.name || first.from.address : 'unknown sender';
+    const from = first.from ? displayText(first.from.name || first.from.address) : 'unknown sender';
     const text =
-      mail.envelopes.length === 1 ? `New mail in ${label}: "${first.subject || '(no subject)'}" from ${from}` : `${mail.envelopes.length} new messages in ${label}`;
+      mail.envelopes.length === 1 ? `New mail in ${label}: "${displayText(first.subject) || '(no subject)'}" from ${from}` : `${mail.envelopes.length} new messages in ${label}`;
     void vscode.window.showInformationMessage(text, 'Show').then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.view.extension.mailroom');
     });

@@ -47,6 +47,8 @@ export interface MessageViewModel {
   htmlSkipped: boolean;
   /** Remote resources the sanitized HTML references (blocked by the CSP unless remoteAllowed). */
   remoteBlocked: number;
+  /** Some of them are remote stylesheets, which can import more: the bar says "at least". */
+  remoteAtLeast: boolean;
   remoteAllowed: boolean;
   attachments: AttachmentView[];
   /** The body or an attachment holds a patch: "Open Patch" and "Apply with git am". */
@@ -66,7 +68,8 @@ export type FromWebview =
   | { type: 'ready' }
   | { type: 'retry' }
   | { type: 'rendered'; subject: string; textLength: number; mode: 'html' | 'text' }
-  | { type: 'openLink'; href: string; text: string }
+  /** `text`: the link's DOM text; `shown`: the part of it a person can see, as the frame measured it. */
+  | { type: 'openLink'; href: string; text: string; shown?: string }
   | { type: 'attachment'; action: 'save' | 'open'; index: number }
   | { type: 'action'; action: MessageAction };
 
@@ -90,7 +93,9 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
       return undefined;
     case 'openLink':
       if (typeof v.href === 'string' && v.href.length <= MAX_LINK_HREF && typeof v.text === 'string') {
-        return { type: 'openLink', href: v.href, text: v.text.slice(0, MAX_LINK_TEXT) };
+        const link: FromWebview = { type: 'openLink', href: v.href, text: v.text.slice(0, MAX_LINK_TEXT) };
+        if (typeof v.shown === 'string') link.shown = v.shown.slice(0, MAX_LINK_TEXT);
+        return link;
       }
       return undefined;
     case 'attachment':

@@ -138,6 +138,8 @@ export interface ProbeWarning {
 export type WarningCode =
   | 'plaintext-auth-unencrypted'
   | 'no-starttls'
+  /** IMAP greeted with PREAUTH on an unencrypted link: logged in before TLS could start. */
+  | 'preauth'
   | 'capabilities-changed-after-tls'
   | 'tls-outdated'
   | 'certificate-expiring'

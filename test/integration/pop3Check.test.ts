@@ -117,6 +117,8 @@ describe('POP3 check against Dovecot', function () {
     crash: user('popcrash', 40, 60_000),
     big: user('popbig', 5, 1500),
     lock: user('poplock', 10, 50_000),
+    empty: user('popempty', 0),
+    count: user('popcount', 3),
   };
   // two large messages for the headers-only test
   users.big.folders[0].messages.push(message('popbig', 6, 120_000), message('popbig', 7, 90_000));
@@ -217,6 +219,17 @@ describe('POP3 check against Dovecot', function () {
 
     const again = await check(acc, alice.password, cache, { leaveOnServer: true });
     assert.deepEqual({ downloaded: again.downloaded, bytes: again.bytes, skipped: again.skippedAlreadyCached }, { downloaded: 0, bytes: 0, skipped: ALICE_SEED.inboxTotal });
+  });
+
+  it('reports how many messages the maildrop held: none for an empty one, all of them again when cached', async () => {
+    const empty = users.empty;
+    const none = await check(account(empty.user), empty.password, await open('empty'), { leaveOnServer: true });
+    assert.deepEqual({ onServer: none.onServer, downloaded: none.downloaded }, { onServer: 0, downloaded: 0 });
+    const u = users.count;
+    const cache = await open('count');
+    const first = await check(account(u.user), u.password, cache, { leaveOnServer: true });
+    const second = await check(account(u.user), u.password, cache, { leaveOnServer: true });
+    assert.deepEqual([first.onServer, first.downloaded, second.onServer, second.downloaded], [3, 3, 3, 0]);
   });
 
   it('keeps dot lines and 8-bit bytes exact, and local read state across reopen and later checks', async () => {

@@ -3,7 +3,8 @@ import { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { MailError } from '../../src/protocol/errors';
-import { fetchPeerCertificate, pinnedTlsOptions } from '../../src/protocol/tls/certificate';
+import { fetchPeerCertificate } from '../../src/protocol/tls/certificate';
+import { checkPinnedPeer, tlsOptionsFor } from '../../src/protocol/tls/pinning';
 import { makeSelfSignedCertificate, TestCertificate } from './helpers/certs';
 
 /** A TLS server on loopback that greets like IMAPS. */
@@ -112,23 +113,35 @@ describe('server certificates', function () {
     }
   });
 
+  const pinnedTo = (sha256: string) => ({ host: '127.0.0.1', port: 0, security: 'tls' as const, trustedCertificateSha256: sha256 });
+
   it('accepts exactly the pinned certificate, even for a host name it does not name', async () => {
     const server = await startTlsServer(cert);
     try {
-      const socket = await connectWith(portOf(server), pinnedTlsOptions(cert.cert, cert.sha256));
-      assert.equal(socket.authorized, true);
+      const socket = await connectWith(portOf(server), { ...tlsOptionsFor(pinnedTo(cert.sha256)), servername: 'mail.elsewhere.example' });
+      assert.equal(checkPinnedPeer(socket, pinnedTo(cert.sha256)), undefined);
       socket.destroy();
     } finally {
       await close(server);
     }
   });
 
-  it('rejects a different certificate when another one is pinned', async () => {
+  it('rejects a different certificate when another one is pinned, carrying the one presented', async () => {
     const server = await startTlsServer(other);
     try {
-      await assert.rejects(connectWith(portOf(server), pinnedTlsOptions(cert.cert, cert.sha256)));
+      const socket = await connectWith(portOf(server), tlsOptionsFor(pinnedTo(cert.sha256)));
+      const refused = checkPinnedPeer(socket, pinnedTo(cert.sha256));
+      socket.destroy();
+      assert.equal(refused?.code, 'CertificateUntrusted');
+      assert.equal(refused?.tlsReason, 'PINNED_CERTIFICATE_MISMATCH');
+      assert.equal(refused?.certificate?.sha256, other.sha256);
     } finally {
       await close(server);
     }
+  });
+
+  it('verifies normally without a pin, and never below TLS 1.2', () => {
+    assert.deepEqual(tlsOptionsFor({ host: 'h', port: 1, security: 'tls' }), { rejectUnauthorized: true, minVersion: 'TLSv1.2' });
+    assert.equal(tlsOptionsFor(pinnedTo(cert.sha256)).minVersion, 'TLSv1.2');
   });
 });

@@ -38,6 +38,21 @@ describe('toMailError', () => {
   it('says the password was not sent when the certificate failed', () => {
     assert.match(toMailError(err({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), endpoint).message, /did not send your password/);
   });
+  it('says a server with only TLS 1.0/1.1 is refused for that, not "unknown" OpenSSL text', () => {
+    const alert = err({ code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', message: 'SSL routines:ssl3_read_bytes:tlsv1 alert protocol version' });
+    for (const e of [alert, Object.assign(alert, { tlsFailed: true })]) {
+      const mapped = toMailError(e, endpoint);
+      assert.equal(mapped.code, 'TlsFailed');
+      assert.equal(mapped.tlsReason, 'TLS_VERSION_OUTDATED');
+      assert.match(mapped.message, /only speaks TLS 1\.0 or 1\.1.*which Mailroom refuses/);
+    }
+  });
+  it('tells a PREAUTH greeting apart from a server without STARTTLS', () => {
+    const mapped = toMailError(err({ tlsFailed: true, message: 'STARTTLS is not possible after a PREAUTH greeting' }), endpoint);
+    assert.equal(mapped.code, 'StartTlsUnavailable');
+    assert.match(mapped.message, /logged the session in before TLS could be started/);
+    assert.doesNotMatch(mapped.message, /does not offer/);
+  });
   it('handles non-Error values', () => {
     assert.equal(toMailError('boom', endpoint).code, 'Unknown');
     assert.equal(toMailError(undefined, endpoint).code, 'Unknown');

@@ -125,6 +125,32 @@ describe('FaultProxy', function () {
     assert.ok(Date.now() - started >= 250, `arrived after ${Date.now() - started} ms`);
   });
 
+  it('holds back one connection from a pattern on until released, then sends what it held in order; other connections flow', async () => {
+    const hold = proxy.holdToServer(2, /EXAMINE/);
+    const first = await connect(proxy.port);
+    await first.waitFor('hello');
+    const second = await connect(proxy.port);
+    await second.waitFor('hello');
+    first.socket.write('1 EXAMINE INBOX\r\n');
+    await first.waitFor('1 EXAMINE INBOX');
+    second.socket.write('a NOOP\r\n');
+    await second.waitFor('a NOOP');
+    assert.equal(hold.isReached, false);
+    second.socket.write('b EXAMINE INBOX\r\n');
+    await hold.reached;
+    second.socket.write('c NOOP\r\n');
+    first.socket.write('2 NOOP\r\n');
+    await first.waitFor('2 NOOP');
+    assert.ok(!second.received().includes('b EXAMINE'), second.received());
+    assert.ok(!proxy.transcript().toServer.includes('b EXAMINE'));
+    hold.release();
+    await second.waitFor('c NOOP');
+    assert.ok(second.received().endsWith('a NOOP\r\nb EXAMINE INBOX\r\nc NOOP\r\n'), second.received());
+    hold.release();
+    first.socket.destroy();
+    second.socket.destroy();
+  });
+
   it('injects garbage into open connections and refuses new ones for a while', async () => {
     const c = await connect(proxy.port);
     await c.waitFor('hello');

@@ -20,6 +20,29 @@ describe('message link policy', () => {
     assert.equal(decideLink('https://tracker.example/r?u=1', 'Visit example.org for details').kind, 'confirm');
   });
 
+  it('compares with every host the text names, not only the first', () => {
+    const d = decideLink('https://evil.test/', 'evil.test paypal.com');
+    assert.ok(d.kind === 'confirm' && d.shownHost === 'paypal.com', JSON.stringify(d));
+    assert.equal(decideLink('https://pal.com/', 'pay\u200bpal.com').kind, 'confirm', 'a zero-width space splitting the host');
+  });
+
+  it('decides on the text a person sees, when the view measured it', () => {
+    // "paypal<span style=font-size:0>xyz</span>.test": the DOM says the destination, the eye reads another host.
+    const small = decideLink('https://paypalxyz.test/', 'paypalxyz.test', 'paypal.test');
+    assert.ok(small.kind === 'confirm' && small.shownHost === 'paypal.test' && small.realHost === 'paypalxyz.test', JSON.stringify(small));
+    assert.equal(decideLink('https://paypal.com.evil.test/', 'paypal.com.evil.test', 'paypal.com').kind, 'confirm', 'a hidden suffix');
+    // Hidden text in a link that writes something host-like: what shows cannot be trusted, so the destination is shown.
+    const hidden = decideLink('https://paypalx.com/', 'paypalx.com', '');
+    assert.ok(hidden.kind === 'confirm' && hidden.realHost === 'paypalx.com' && /hidden/.test(hidden.reason), JSON.stringify(hidden));
+    assert.equal(decideLink('https://paypalx.com/', 'paypal x.com', 'paypal.com').kind, 'confirm');
+  });
+
+  it('still opens honest links when the view measured their text', () => {
+    assert.equal(decideLink('https://example.test/docs', 'example.test/docs', 'example.test/docs').kind, 'open');
+    assert.equal(decideLink('https://example.test/docs', '\n   Read\n   more  ', 'Read more').kind, 'open', 'white space is not hidden text');
+    assert.equal(decideLink('https://shop.test/', 'Shop now (mobile)', 'Shop now').kind, 'open', 'hidden text without anything host-like');
+  });
+
   it('turns mailto links into compose requests', () => {
     assert.deepEqual(decideLink('mailto:Alice%20Smith%20%3Calice@example.com%3E', 'mail'), { kind: 'refuse', reason: 'The mail link has no address.' });
     const d = decideLink('mailto:bob@example.com?subject=Hi', 'Write to Bob');

@@ -20,6 +20,42 @@ describe('redactSecrets', () => {
     assert.equal(redactSecrets('PASS s3cret'), 'PASS (secret)');
     assert.equal(redactSecrets('APOP alice c4c9334bac560ecc979e58001b3e22fb'), 'APOP alice (secret)');
   });
+  it('never masks what a server sends: capability lines and SASL challenges', () => {
+    for (const line of [
+      '250 AUTH PLAIN LOGIN',
+      '250-AUTH LOGIN PLAIN XOAUTH2',
+      'S: 250 AUTH PLAIN LOGIN',
+      '[smtp] S: 250-AUTH PLAIN LOGIN CRAM-MD5',
+      'SASL PLAIN LOGIN',
+      'S: SASL PLAIN LOGIN XOAUTH2',
+      '* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 LOGINDISABLED',
+      'S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready',
+      '334 UGFzc3dvcmQ6',
+      'S: + UGFzc3dvcmQ6',
+      'S: +OK PASS accepted',
+      'S (unsolicited): -ERR AUTH timeout',
+    ]) {
+      assert.equal(redactSecrets(line), line);
+    }
+  });
+  it('masks client credentials also behind component tags and the C: mark', () => {
+    assert.equal(redactSecrets('C: AUTH PLAIN AGFsaWNlAHNlY3JldA=='), 'C: AUTH PLAIN (secret)');
+    assert.equal(redactSecrets('[smtp] C: AUTH PLAIN AGFsaWNlAHNlY3JldA=='), '[smtp] C: AUTH PLAIN (secret)');
+    assert.equal(redactSecrets('[imap alice@host] C: 3 LOGIN alice hunter2'), '[imap alice@host] C: 3 LOGIN alice "(secret)"');
+    assert.equal(redactSecrets('C: A2 AUTHENTICATE XOAUTH2 dXNlcj1hAWF1dGg9QmVhcmVyIHQBAQ=='), 'C: A2 AUTHENTICATE XOAUTH2 (secret)');
+    assert.equal(redactSecrets('AUTH XOAUTH2 dXNlcj1hAWF1dGg9QmVhcmVyIHQBAQ=='), 'AUTH XOAUTH2 (secret)');
+    assert.equal(redactSecrets('C: AUTH OAUTHBEARER bixhPWFAYi5jLAFhdXRoPUJlYXJlciB0AQE='), 'C: AUTH OAUTHBEARER (secret)');
+    assert.equal(redactSecrets('[pop3 u@h] C: PASS s3cret'), '[pop3 u@h] C: PASS (secret)');
+    assert.equal(redactSecrets('C: APOP alice c4c9334bac560ecc979e58001b3e22fb'), 'C: APOP alice (secret)');
+  });
+  it('masks the lines a client sends to answer SASL challenges (AUTH LOGIN user and password, CRAM-MD5)', () => {
+    assert.equal(redactSecrets('C: cGFzc3dvcmQ='), 'C: (secret)');
+    assert.equal(redactSecrets('[smtp] C: QUJD'), '[smtp] C: (secret)');
+    assert.equal(redactSecrets('C: YWxpY2UgNmUwMmY4ZjcwZDcxNTZhMzQ5OTQ='), 'C: (secret)');
+    for (const line of ['C: (empty)', 'C: QUIT', 'C: DATA', 'C: STARTTLS', 'C: CAPA', 'C: DONE', 'C: *', 'C: ', 'C: AUTH LOGIN', 'C: EHLO mailroom.local']) {
+      assert.equal(redactSecrets(line), line);
+    }
+  });
   it('leaves ordinary protocol lines alone', () => {
     for (const line of ['* OK [CAPABILITY IMAP4rev1] ready', 'A3 SELECT "INBOX"', 'C: A4 FETCH 1:50 (UID ENVELOPE)', 'USER alice']) {
       assert.equal(redactSecrets(line), line);

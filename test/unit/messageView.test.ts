@@ -8,6 +8,9 @@ describe('message webview protocol', () => {
     assert.deepEqual(parseFromWebview({ type: 'rendered', subject: 'Hi', textLength: 3, mode: 'html' }), { type: 'rendered', subject: 'Hi', textLength: 3, mode: 'html' });
     assert.deepEqual(parseFromWebview({ type: 'rendered', subject: 'Hi', textLength: 3 }), { type: 'rendered', subject: 'Hi', textLength: 3, mode: 'text' });
     assert.deepEqual(parseFromWebview({ type: 'openLink', href: 'https://a.example/', text: 'a' }), { type: 'openLink', href: 'https://a.example/', text: 'a' });
+    assert.deepEqual(parseFromWebview({ type: 'openLink', href: 'https://a.example/', text: 'ab.example', shown: 'a.example' }), { type: 'openLink', href: 'https://a.example/', text: 'ab.example', shown: 'a.example' });
+    assert.equal((parseFromWebview({ type: 'openLink', href: 'https://a.example/', text: 'a', shown: 'x'.repeat(5000) }) as { shown: string }).shown.length, 2000, 'the measured text is bounded too');
+    assert.deepEqual(parseFromWebview({ type: 'openLink', href: 'https://a.example/', text: 'a', shown: 5 }), { type: 'openLink', href: 'https://a.example/', text: 'a' });
     assert.deepEqual(parseFromWebview({ type: 'attachment', action: 'save', index: 2 }), { type: 'attachment', action: 'save', index: 2 });
     assert.deepEqual(parseFromWebview({ type: 'action', action: 'loadRemoteContent' }), { type: 'action', action: 'loadRemoteContent' });
   });

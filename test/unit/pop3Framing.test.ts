@@ -166,7 +166,7 @@ describe('POP3 framing', () => {
     }
     assert.equal(rec.errors.length, 1);
     assert.equal(rec.errors[0].code, 'LimitExceeded');
-    assert.ok(maxHeld <= DEFAULT_POP3_LIMITS.maxLineBytes);
+    assert.ok(maxHeld <= DEFAULT_POP3_LIMITS.maxStatusLineBytes, `held ${maxHeld} bytes`);
   });
 
   it('stops a message over the message limit with LimitExceeded', () => {

@@ -292,6 +292,42 @@ describe('POP3 session (scripted server)', function () {
       );
     });
 
+    it('stops before credentials when STLS is listed in CAPA but answered -ERR (STLS stripped on the path)', async () => {
+      const server = await fake({ messages: [message(1)], extraCapa: ['STLS'] });
+      const err = await failure(connect(server, {}, { security: 'starttls', allowPlaintextPassword: false }));
+      assert.equal(err.code, 'StartTlsUnavailable');
+      assert.deepEqual(
+        server.commands.map((c) => c.verb),
+        ['CAPA', 'STLS'],
+      );
+    });
+
+    it('trusts nothing injected after the +OK to STLS and sends no credentials, in the same packet or a later one', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-pop3-cert-'));
+      try {
+        const cert = generateCertificate(dir);
+        // What an attacker would inject: a CAPA answer offering plaintext logins, then a login +OK.
+        const data = '+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n+OK logged in\r\n';
+        // The pinned certificate is read first on a connection of its own (greeting, STLS, handshake):
+        // injecting into that one, or only into the session that follows, must both fail.
+        for (const [delayMs, fromSession] of [
+          [0, 1],
+          [50, 1],
+          [50, 2],
+        ]) {
+          const server = await fake({ messages: [message(1)], tls: { certPem: cert.certPem, keyPem: cert.keyPem }, afterStlsOk: { data, delayMs, fromSession } });
+          const err = await failure(connect(server, {}, { security: 'starttls', allowPlaintextPassword: false, trustedCertificateSha256: cert.sha256 }));
+          const what = `${delayMs} ms later, from connection ${fromSession}`;
+          assert.equal(err.code, 'TlsFailed', `${what}: ${err.message}`);
+          const verbs = server.commands.map((c) => c.verb);
+          assert.ok(verbs.every((v) => v === 'CAPA' || v === 'STLS'), `${what}: ${verbs.join(', ')}`);
+          if (fromSession === 2) assert.deepEqual(verbs, ['STLS', 'CAPA', 'STLS'], what);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('upgrades with STLS to a pinned certificate and logs in over TLS', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-pop3-cert-'));
       try {
@@ -359,6 +395,23 @@ describe('POP3 session (scripted server)', function () {
       const server = await fake({ greeting: `+OK ${'x'.repeat(10 * 1024 * 1024)}` });
       const err = await failure(connect(server, { timeoutMs: 5000 }));
       assert.equal(err.code, 'LimitExceeded');
+    });
+
+    it('reads a greeting full of "<" and "@" in milliseconds, and stops one over the status-line limit', async () => {
+      // Before TLS on STLS accounts, so anyone on the path can send it; the old timestamp pattern
+      // took 22 s of CPU on 200,000 such characters, with the event loop blocked.
+      const hostile = await fake({ greeting: `+OK <${'@'.repeat(60_000)} ready <1.2@pop.test>` });
+      let started = Date.now();
+      const session = await connect(hostile, { auth: 'user' });
+      assert.ok(Date.now() - started < 500, `connected in ${Date.now() - started} ms`);
+      assert.equal(session.apopTimestamp, '<1.2@pop.test>');
+      await session.quit();
+
+      const huge = await fake({ greeting: `+OK <${'@'.repeat(200_000)}` });
+      started = Date.now();
+      const err = await failure(connect(huge));
+      assert.equal(err.code, 'LimitExceeded');
+      assert.ok(Date.now() - started < 500, `failed in ${Date.now() - started} ms`);
     });
 
     it('stops a message over maxMessageBytes with LimitExceeded', async () => {

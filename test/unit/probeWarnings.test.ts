@@ -71,6 +71,21 @@ describe('probe warnings', () => {
     assert.deepEqual(capabilityDiff('smtp', ['STARTTLS', 'SIZE 100', 'AUTH LOGIN'], ['SIZE 100', 'AUTH PLAIN LOGIN', 'REQUIRETLS']), { added: [], removed: [] });
   });
 
+  it('warns `preauth` for a PREAUTH greeting on a plain port, and neither no-starttls nor plaintext login', () => {
+    const r = report({
+      greeting: { ...report().greeting, preauth: true },
+      tls: { mode: 'none', ok: false, starttlsOffered: true },
+      capabilities: { beforeTls: ['IMAP4rev1', 'STARTTLS', 'AUTH=PLAIN'], afterTls: null, afterLogin: null },
+    });
+    assert.deepEqual(codes(r), ['preauth']);
+  });
+
+  it('flags a handshake that failed on a server speaking only TLS 1.1, naming it', () => {
+    const w = computeWarnings(report({ tls: { mode: 'starttls', ok: false, version: 'TLSv1.1' } }));
+    assert.deepEqual(w.map((x) => x.code), ['tls-outdated']);
+    assert.match(w[0].message, /only speaks TLSv1\.1/);
+  });
+
   it('flags TLS 1.1 and older, not 1.2', () => {
     assert.deepEqual(codes(report({ tls: { ...report().tls, version: 'TLSv1.1' } })), ['tls-outdated']);
     assert.deepEqual(codes(report({ tls: { ...report().tls, version: 'TLSv1' } })), ['tls-outdated']);

@@ -30,6 +30,21 @@ describe('safeFilename', () => {
     for (const ch of ['\u202A', '\u202B', '\u202C', '\u202D', '\u2066', '\u2067', '\u2068', '\u2069']) assert.equal(safeFilename(`a${ch}b.txt`), 'ab.txt');
   });
 
+  it('keeps the real extension visible at the end whatever format character hides in the name', () => {
+    for (const name of ['invoice\u202Efdp.exe', 'invoice\u2067fdp.exe\u2069', 'invoice\u061Cfdp.exe', 'invoice\u200Bfdp.exe', 'invoice\u2060fdp.exe', 'invoice\uFEFFfdp.exe', 'invoice\u206Efdp.exe', 'invoice.exe\u200F']) {
+      const safe = safeFilename(name);
+      assert.ok(safe.endsWith('.exe'), `${JSON.stringify(name)} → ${JSON.stringify(safe)}`);
+      assert.doesNotMatch(safe, /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]/u, `${JSON.stringify(name)} → ${JSON.stringify(safe)}`);
+    }
+    assert.equal(safeFilename('a\u061Cb\u200Bc\u2060d\uFEFFe.txt'), 'abcde.txt');
+  });
+
+  it('keeps the joiners right-to-left scripts and emoji need', () => {
+    assert.equal(safeFilename('می‌خواهم.txt'), 'می‌خواهم.txt');
+    assert.equal(safeFilename('סיכום.pdf'), 'סיכום.pdf');
+    assert.equal(safeFilename('👨‍👩‍👧.png'), '👨‍👩‍👧.png');
+  });
+
   it('replaces characters Windows forbids', () => {
     assert.equal(safeFilename('a<b>c:d"e|f?g*h.txt'), 'a_b_c_d_e_f_g_h.txt');
   });

@@ -154,8 +154,8 @@ describe('sanitizeMessageHtml: presentation', () => {
   });
 
   it('escapes < in <style> text so it cannot end the element', () => {
-    const { html } = sanitizeMessageHtml('<style>p::after { content: "</p><b>" }</style>', { inlineImages: {} });
-    assert.equal(html, '<style>p::after { content: "\\3c /p>\\3c b>" }</style>');
+    const { html } = sanitizeMessageHtml('<style>p::after { font-family: "</p><b>" }</style>', { inlineImages: {} });
+    assert.equal(html, '<style>p::after { font-family: "\\3c /p>\\3c b>" }</style>');
   });
 
   it('lists each remote URL once however often it is used', () => {

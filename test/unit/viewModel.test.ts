@@ -8,6 +8,7 @@ import { senderAllowed, withAllowedSender } from '../../src/providers/message/re
 import { buildViewModel, MAX_HEADER_FIELDS, withRemoteAllowed } from '../../src/providers/message/viewModel';
 import { formatDelay } from '../../src/shared/headersView';
 import { buildMessage } from '../fixtures/messages';
+import { remoteBlockedLabel } from '../../media/message/remoteBar';
 
 const CTX = { accountLabel: 'Alice', folder: 'INBOX', remoteAllowed: false };
 
@@ -48,6 +49,18 @@ describe('message view model', () => {
     const remote = withRemoteAllowed(model, body, true);
     assert.equal(remote.remoteAllowed, true);
     assert.match(remote.frame ?? '', /img-src data: http: https:/);
+  });
+
+  it('says "at least" when a remote stylesheet can import more than anyone can count before it loads', async () => {
+    const html = '<style>@import url(https://cdn.example/a.css);</style><p>x<img src="https://tracker.example/p.gif"></p>';
+    const raw = buildMessage({ from: { address: 'n@example.com' }, to: [{ address: 'a@example.test' }], subject: 's', date: new Date(Date.UTC(2024, 1, 2)), messageId: 'vm-chain@test.mailroom', body: { kind: 'alternative', text: 'x', html } });
+    const parsed = await parseMessageStream(raw);
+    const model = buildViewModel(parsed, sanitizeMessageHtml(parsed.html ?? '', { inlineImages: {} }), CTX);
+    assert.equal(model.remoteBlocked, 2);
+    assert.equal(model.remoteAtLeast, true);
+    assert.equal(remoteBlockedLabel(model), 'At least 2 remote resources blocked');
+    assert.equal(remoteBlockedLabel({ remoteBlocked: 1, remoteAtLeast: false }), '1 remote resource blocked');
+    assert.equal(remoteBlockedLabel({ remoteBlocked: 3, remoteAtLeast: false }), '3 remote resources blocked');
   });
 
   it('builds a plain-text view with attachments listed and patches noticed', async () => {

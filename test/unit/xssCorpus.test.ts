@@ -32,6 +32,8 @@ describe('the XSS and tracking corpus', () => {
       assert.ok(!remoteResources.some((url) => url.includes('/canary/')), 'no canary URL is a resource');
       assert.ok(html.includes(m.expectedText), 'the benign text is kept');
       for (const url of m.remoteImages) assert.ok(remoteResources.includes(url), `${url} is counted as blocked remote content`);
+      for (const url of m.neverLoads) assert.ok(!html.includes(url.replace(/^http:\/\/[^/]+/, '')), `${url} is not in the output at all`);
+      assert.equal([...html.matchAll(/<a\s[^>]*href=/g)].length, m.links.length, 'every link a person can click has its expected decision declared');
     });
   }
 });

@@ -4,8 +4,11 @@ import { toMailError } from '../connectionErrors';
 import type { ProtocolLog } from '../log';
 import { loadMailLibraries } from '../loadMailLibraries';
 import { fetchPeerCertificate } from '../tls/certificate';
-import { tlsOptionsFor } from '../tls/pinning';
+import { explainOutdatedTls } from '../tls/outdated';
+import { pinnedImapTransport, tlsOptionsFor } from '../tls/pinning';
 import { imapflowLogger } from './imapflowLogger';
+import { adoptNamespaces } from './namespaces';
+import { watchStartTlsRefusal } from './startTlsRefusal';
 
 export interface ImapConnectOptions {
   account: AccountConfig;
@@ -35,7 +38,8 @@ const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow> {
   const { account, log } = options;
   assertPasswordTransportAllowed(account);
-  const tlsOptions = await tlsOptionsFor(account, options.timeoutMs);
+  const tlsOptions = tlsOptionsFor(account);
+  const starttls = watchStartTlsRefusal(imapflowLogger(log));
 
   const { ImapFlow } = loadMailLibraries();
   const client = new ImapFlow({
@@ -45,7 +49,9 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     doSTARTTLS: account.security === 'starttls' ? true : account.security === 'none' ? false : undefined,
     auth: options.accessToken ? { user: account.user, accessToken: options.accessToken } : { user: account.user, pass: options.password },
     tls: tlsOptions,
-    logger: imapflowLogger(log),
+    // A pinned certificate is checked between the handshake and the first command (pinning.ts).
+    ...(account.trustedCertificateSha256 && account.security !== 'none' ? { transport: pinnedImapTransport(account) } : {}),
+    logger: starttls.logger,
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
@@ -65,13 +71,15 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     await client.connect();
   } catch (err) {
     client.close();
-    const mapped = toMailError(err, account);
+    const mapped = starttls.explain(toMailError(err, account), account);
     if (mapped.code === 'CertificateUntrusted' && account.security !== 'none') {
       const peer = await fetchPeerCertificate(account, options.timeoutMs).catch(() => undefined);
       if (peer) throw toMailError(err, account, peer.certificate);
     }
-    throw mapped;
+    throw await explainOutdatedTls(mapped, account, options.timeoutMs);
   }
   log.info(`connected; capabilities: ${[...client.capabilities.keys()].join(' ')}`);
+  // Full paths from here on, in every namespace (see namespaces.ts).
+  adoptNamespaces(client);
   return client;
 }

@@ -1,4 +1,5 @@
 import type { ImapFlow, ListResponse } from 'imapflow';
+import { defaultNamespaces, Namespace, NamespaceKind, Namespaces, namespacesOf, personalNamespace, rootPath } from './namespaces';
 
 export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
 
@@ -15,6 +16,8 @@ export interface FolderInfo {
   unseen?: number;
   /** False when the folder is listed only because unsubscribed folders were asked for. */
   subscribed?: boolean;
+  /** Set on the top-level node that stands for another namespace (other users', shared or public folders). */
+  namespace?: NamespaceKind;
   children: FolderInfo[];
 }
 
@@ -23,43 +26,19 @@ const SPECIAL_ORDER: SpecialUse[] = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive
 /**
  * LIST plus message and unseen counts (LIST-STATUS when the server has it, STATUS per folder
  * otherwise: imapflow picks), shaped as a tree ordered like mail clients order it: Inbox, then
- * special-use folders, then the rest by name.
+ * special-use folders, then the rest by name, then other namespaces.
  */
 export async function listFolders(client: ImapFlow): Promise<FolderInfo[]> {
+  const namespaces = namespacesOf(client);
   const entries = await client.list({ statusQuery: { messages: true, unseen: true } });
-  return buildFolderTree(entries);
+  return buildFolderTree(entries, namespaces);
 }
 
-export function buildFolderTree(entries: readonly ListResponse[]): FolderInfo[] {
-  const byPath = new Map<string, FolderInfo>();
-  for (const entry of entries) byPath.set(entry.path, toFolderInfo(entry));
-
-  const roots: FolderInfo[] = [];
-  for (const entry of entries) {
-    const folder = byPath.get(entry.path)!;
-    const parent = entry.parentPath ? byPath.get(entry.parentPath) ?? ensureContainer(entry, byPath, roots) : undefined;
-    (parent ? parent.children : roots).push(folder);
-  }
-  sortFolders(roots);
-  return roots;
-}
-
-/** A child listed without its parent (allowed by RFC 3501): add a non-selectable container. */
-function ensureContainer(entry: ListResponse, byPath: Map<string, FolderInfo>, roots: FolderInfo[]): FolderInfo {
-  let children = roots;
-  let path = '';
-  let container: FolderInfo | undefined;
-  for (const name of entry.parent) {
-    path = path ? `${path}${entry.delimiter}${name}` : name;
-    container = byPath.get(path);
-    if (!container) {
-      container = { path, name, delimiter: entry.delimiter, selectable: false, children: [] };
-      byPath.set(path, container);
-      children.push(container);
-    }
-    children = container.children;
-  }
-  return container!;
+export function buildFolderTree(entries: readonly ListResponse[], namespaces?: Namespaces): FolderInfo[] {
+  return assembleTree(
+    entries.map((entry) => ({ folder: toFolderInfo(entry), serverParent: entry.parentPath || undefined })),
+    namespaces ?? defaultNamespaces(),
+  );
 }
 
 function toFolderInfo(entry: ListResponse): FolderInfo {
@@ -75,8 +54,68 @@ function toFolderInfo(entry: ListResponse): FolderInfo {
   return folder;
 }
 
+interface Placed {
+  folder: FolderInfo;
+  /** The parent in the server's hierarchy (LIST's name minus its last level). */
+  serverParent: string | undefined;
+}
+
+/**
+ * The tree people expect from any namespace layout (RFC 2342): the personal namespace's folders
+ * relative to its prefix, so on a server whose prefix is "INBOX." `INBOX.Sent` sits at the top
+ * level beside INBOX (as in Thunderbird) instead of under it; every other namespace ("Public.",
+ * "Users.") as one top-level node holding its folders. Paths stay full: only the shape changes.
+ * A folder listed without its parent (RFC 3501 allows it) gets a non-selectable container.
+ */
+function assembleTree(items: readonly Placed[], namespaces: Namespaces): FolderInfo[] {
+  const personal = personalNamespace(namespaces);
+  const byPath = new Map<string, FolderInfo>();
+  const kept: Placed[] = [];
+  for (const item of items) {
+    // The personal namespace's own root ("Mail" for "Mail/") is not a folder: its children move up.
+    if (personal.prefix && item.folder.path === rootPath(personal) && !item.folder.selectable && item.folder.specialUse !== '\\Inbox') continue;
+    if (byPath.has(item.folder.path)) continue;
+    byPath.set(item.folder.path, item.folder);
+    kept.push(item);
+  }
+  const roots: FolderInfo[] = [];
+  const parentOf = (path: string, delimiter: string, serverParent: string | undefined): FolderInfo | undefined => {
+    const parentPath = treeParent(path, delimiter, serverParent, personal);
+    if (parentPath === undefined) return undefined;
+    let parent = byPath.get(parentPath);
+    if (!parent) {
+      const cut = delimiter ? parentPath.lastIndexOf(delimiter) : -1;
+      parent = { path: parentPath, name: cut >= 0 ? parentPath.slice(cut + delimiter.length) : parentPath, delimiter, selectable: false, children: [] };
+      byPath.set(parentPath, parent);
+      attach(parent, parentOf(parentPath, delimiter, cut > 0 ? parentPath.slice(0, cut) : undefined));
+    }
+    return parent;
+  };
+  const attach = (folder: FolderInfo, parent: FolderInfo | undefined): void => {
+    (parent ? parent.children : roots).push(folder);
+  };
+  for (const item of kept) attach(item.folder, parentOf(item.folder.path, item.folder.delimiter, item.serverParent));
+  for (const ns of namespaces) {
+    const node = ns === personal ? undefined : byPath.get(rootPath(ns));
+    if (node && roots.includes(node)) node.namespace = ns.kind;
+  }
+  sortFolders(roots);
+  return roots;
+}
+
+/** Where a folder goes: undefined for the top level, else its parent's path. */
+function treeParent(path: string, delimiter: string, serverParent: string | undefined, personal: Namespace): string | undefined {
+  if (path.toUpperCase() === 'INBOX') return undefined;
+  if (personal.prefix && path.startsWith(personal.prefix)) {
+    const relative = path.slice(personal.prefix.length);
+    const cut = delimiter ? relative.lastIndexOf(delimiter) : -1;
+    return cut > 0 ? personal.prefix + relative.slice(0, cut) : undefined;
+  }
+  return serverParent || undefined;
+}
+
 function sortFolders(folders: FolderInfo[]): void {
-  const rank = (f: FolderInfo): number => (f.specialUse ? SPECIAL_ORDER.indexOf(f.specialUse) : SPECIAL_ORDER.length);
+  const rank = (f: FolderInfo): number => (f.namespace ? SPECIAL_ORDER.length + 1 : f.specialUse ? SPECIAL_ORDER.indexOf(f.specialUse) : SPECIAL_ORDER.length);
   folders.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   for (const f of folders) sortFolders(f.children);
 }
@@ -107,23 +146,33 @@ export interface FlatFolder {
   unseen?: number;
 }
 
-/** Builds the ordered tree from a flat list; a child whose parent is missing goes to the top. */
-export function folderTreeFromFlat(entries: readonly FlatFolder[]): FolderInfo[] {
-  const byPath = new Map<string, FolderInfo>();
-  for (const e of entries) {
+/** Builds the ordered tree from a flat list, placed in the server's namespaces (see assembleTree). */
+export function folderTreeFromFlat(entries: readonly FlatFolder[], namespaces?: Namespaces): FolderInfo[] {
+  const items: Placed[] = entries.map((e) => {
     const special = e.path.toUpperCase() === 'INBOX' ? '\\Inbox' : e.specialUse;
     const folder: FolderInfo = { path: e.path, name: e.name, delimiter: e.delimiter, selectable: e.selectable, subscribed: e.subscribed, children: [] };
     if (special && (SPECIAL_ORDER as string[]).includes(special)) folder.specialUse = special;
     if (e.total !== undefined) folder.total = e.total;
     if (e.unseen !== undefined) folder.unseen = e.unseen;
-    byPath.set(e.path, folder);
-  }
-  const roots: FolderInfo[] = [];
-  for (const e of entries) {
-    const folder = byPath.get(e.path)!;
-    const parent = e.parentPath !== undefined ? byPath.get(e.parentPath) : undefined;
-    (parent ? parent.children : roots).push(folder);
-  }
-  sortFolders(roots);
-  return roots;
+    return { folder, serverParent: e.parentPath };
+  });
+  return assembleTree(items, namespaces ?? defaultNamespaces());
+}
+
+/**
+ * Every folder of a tree with its path relative to the tree's top (the names from the top level
+ * down, joined with the delimiter): "Projects.Mailroom" for INBOX.Projects.Mailroom on a server
+ * whose personal prefix is "INBOX.". Lets a name the user typed without the prefix find its folder.
+ */
+export function relativeFolderPaths(folders: readonly FolderInfo[]): Map<string, FolderInfo> {
+  const out = new Map<string, FolderInfo>();
+  const walk = (list: readonly FolderInfo[], above: string | undefined): void => {
+    for (const f of list) {
+      const relative = above === undefined ? f.name : `${above}${f.delimiter}${f.name}`;
+      if (!out.has(relative)) out.set(relative, f);
+      walk(f.children, relative);
+    }
+  };
+  walk(folders, undefined);
+  return out;
 }

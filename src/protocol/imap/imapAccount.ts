@@ -5,8 +5,8 @@
  * The server holds the truth. Reads answer from the cache at once and then apply the server's
  * delta; writes update the cache optimistically, go to the server, and are queued (durably) when
  * the server cannot be reached, to be replayed in order on reconnect. Changes made elsewhere reach
- * the cache through IDLE on INBOX and a poll of the other open folders, and are announced with
- * `onDidChangeFolder`/`onDidChangeFolders`.
+ * the cache through IDLE on INBOX (plus a check when IDLE starts, ./watchStart) and a poll of the
+ * other open folders, and are announced with `onDidChangeFolder`/`onDidChangeFolders`.
  */
 import type { ImapFlow } from 'imapflow';
 import type { AccountConfig } from '../account';
@@ -15,16 +15,17 @@ import type { ProtocolLog } from '../log';
 import { Emitter, Event } from '../../util/event';
 import type { IDisposable } from '../../util/dispose';
 import type { CachedEnvelope, FolderCache, HeaderCacheStore } from './cacheContract';
-import { FolderInfo, flattenFolders, folderTreeFromFlat } from './folders';
+import { FolderInfo, flattenFolders } from './folders';
 import { fetchMessageSource } from './messages';
 import { setFlags as storeFlags, markAllRead } from './operations/flags';
-import { deleteDraft as deleteDraftOn, pickSpecialFolder, saveDraft as saveDraftOn } from './operations/drafts';
+import { deleteDraft as deleteDraftOn, pickSpecialFolder, resolveConfiguredFolder, saveDraft as saveDraftOn } from './operations/drafts';
 import { copyMessages, deleteMessages, moveMessages } from './operations/move';
-import { createFolder, deleteFolder, renameFolder, setSubscribed, listAllFolders } from './operations/folders';
+import { createFolder, deleteFolder, listFolderTree, renameFolder, setSubscribed } from './operations/folders';
 import { searchFolder, SearchCriteria } from './operations/search';
 import { replayQueue } from './replay';
 import type { ConnectionState, ImapSupervisor, MailboxEvent, RunOptions } from './supervisor';
 import { fetchNewestPage, syncFolder, SyncResult } from './sync';
+import { catchUpOnWatchStart } from './watchStart';
 import type { OfflineOperation } from './operations/offlineOperation';
 
 /** What the account needs from its durable offline queue (src/store/offlineQueue.ts). */
@@ -180,11 +181,10 @@ export class ImapAccount implements IDisposable {
     this.options.includeUnsubscribed = value;
   }
 
-  /** The Trash folder by special use, falling back to a top-level folder named Trash. */
+  /** The Trash folder by special use, falling back to a top-level folder named Trash (top level of the personal namespace). */
   async trashPath(): Promise<string | undefined> {
     if (!this.lastFolders) await this.folders().catch(() => undefined);
-    const all = flattenFolders(this.lastFolders ?? []);
-    return all.find((f) => f.specialUse === '\\Trash')?.path ?? all.find((f) => f.path.toLowerCase() === 'trash')?.path;
+    return pickSpecialFolder(this.lastFolders ?? [], '\\Trash');
   }
 
   async createFolder(parentPath: string | undefined, name: string): Promise<string> {
@@ -381,9 +381,9 @@ export class ImapAccount implements IDisposable {
   /** The Sent or Drafts folder: the account's sentFolder/draftsFolder, else special-use, else a common name. */
   async specialFolder(use: '\\Sent' | '\\Drafts'): Promise<string | undefined> {
     const override = use === '\\Sent' ? this.options.account.sentFolder : this.options.account.draftsFolder;
-    if (override) return override;
     if (!this.lastFolders) await this.folders().catch(() => undefined);
-    return pickSpecialFolder(flattenFolders(this.lastFolders ?? []), use);
+    if (override) return resolveConfiguredFolder(this.lastFolders ?? [], override);
+    return pickSpecialFolder(this.lastFolders ?? [], use);
   }
 
   /** APPENDs the draft (\Draft \Seen) and removes its older copies (same X-Mailroom-Draft id). Online only; never run twice. */
@@ -457,6 +457,11 @@ export class ImapAccount implements IDisposable {
       void this.resyncAll();
       return;
     }
+    if (e.kind === 'watching') {
+      const { headers, log } = this.options;
+      void catchUpOnWatchStart(e, { isOpen: (p) => this.openFolders.has(p), folder: (p) => headers.folder(this.id, p), running: (p) => this.syncing.get(p), sync: (p) => this.sync(p), log });
+      return;
+    }
     this.scheduleSync(e.path);
   }
 
@@ -495,14 +500,13 @@ export class ImapAccount implements IDisposable {
     }
     await this.listFromServer().catch(() => undefined);
     for (const path of this.openFolders) {
-      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's STATUS poll) covers INBOX
+      if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's own poll) covers INBOX
       await this.sync(path).catch(() => undefined);
     }
   }
 
   private async listFromServer(): Promise<FolderInfo[]> {
-    const entries = await this.options.supervisor.run('list folders', (client) => listAllFolders(client, { includeUnsubscribed: this.options.includeUnsubscribed ?? false, status: true }));
-    const folders = folderTreeFromFlat(entries);
+    const folders = await this.options.supervisor.run('list folders', (client) => listFolderTree(client, { includeUnsubscribed: this.options.includeUnsubscribed ?? false, status: true }));
     this.rememberFolders(folders);
     return folders;
   }

@@ -2,7 +2,9 @@
  * One account's IMAP connections, kept alive: a command connection that runs work one job at a
  * time, and (when enabled and a slot is free) a second connection idling on INBOX for push. Both
  * reconnect with backoff after drops and server restarts; a timer-drift wake detector probes them
- * after the machine slept. When events may have been missed, `resync-needed` is fired.
+ * after the machine slept. When events may have been missed, `resync-needed` is fired. Each time
+ * INBOX starts being watched (IDLE's EXAMINE, or the first poll when there is no slot for IDLE),
+ * `watching` carries what the server reported then, for the caller to compare with its cache.
  */
 import type { ImapFlow } from 'imapflow';
 import { AccountConfig, accountLabel } from '../account';
@@ -17,6 +19,7 @@ import { Clock, systemClock } from './supervisor/clock';
 import type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
 import { IdleWatcher } from './supervisor/idleConnection';
 import { Link, LinkRole, OpenedConnection } from './supervisor/link';
+import { pollChanged, pollMailbox, PollSnapshot } from './supervisor/poll';
 import { WakeDetector } from './supervisor/wakeDetector';
 
 export type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/events';
@@ -93,7 +96,7 @@ export class ImapSupervisor {
   private mode: 'off' | 'idle' | 'polling' = 'off';
   private pollTimer: unknown;
   private idleRetryTimer: unknown;
-  private lastStatus: string | undefined;
+  private lastPoll: PollSnapshot | undefined;
   private commandKeepAlive: unknown;
   private pendingResync: { reason: ResyncReason; timer: unknown } | undefined;
 
@@ -119,10 +122,10 @@ export class ImapSupervisor {
         clock: this.clock,
         backoff: backoff(),
         open: () => this.open('idle'),
+        // What IDLE missed while it was away (or before it first started) the watcher's
+        // `watching` event shows; the command connection asks for its own resync.
         ready: (client) => this.startWatcher(client, idleLog),
-        onUp: (_client, afterLoss) => {
-          if (afterLoss) this.requestResync('idle-restart');
-        },
+        onUp: () => undefined,
         onDown: () => {
           this.watcher?.stop();
           this.watcher = undefined;
@@ -326,8 +329,8 @@ export class ImapSupervisor {
     const idle = this.options.idle!;
     const interval = idle.pollIntervalMs ?? 60_000;
     this.mode = 'polling';
-    this.lastStatus = undefined;
-    this.log.warn(`no connection slot for IDLE (${why}); polling ${idle.path} with STATUS every ${Math.round(interval / 1000)} s on the command connection`);
+    this.lastPoll = undefined;
+    this.log.warn(`no connection slot for IDLE (${why}); polling ${idle.path} every ${Math.round(interval / 1000)} s on the command connection`);
     const tick = (): void => {
       this.pollTimer = this.clock.setTimeout(() => {
         if (this.mode !== 'polling' || this.closed) return;
@@ -341,14 +344,17 @@ export class ImapSupervisor {
   private async pollOnce(): Promise<void> {
     const path = this.options.idle!.path;
     try {
-      const status = await this.run(`poll ${path}`, (client) => client.status(path, { messages: true, unseen: true, uidNext: true, highestModseq: true }));
-      if (!status) throw new MailError('CommandFailed', `STATUS ${path} failed.`);
-      const snapshot = { messages: status.messages ?? 0, unseen: status.unseen, uidNext: status.uidNext, highestModseq: status.highestModseq?.toString() };
-      const key = JSON.stringify(snapshot);
-      if (this.lastStatus !== undefined && key !== this.lastStatus) {
-        this.eventEmitter.fire({ kind: 'status', path, ...withoutUndefined(snapshot) });
+      const snapshot = await this.run(`poll ${path}`, (client) => pollMailbox(client, path));
+      if (this.lastPoll === undefined) {
+        // The first poll of a polling period is the baseline for the next ones; what changed
+        // before it (since the last sync, or while IDLE gave up its slot) only the cache can tell.
+        const { unseen: _unseen, ...watched } = snapshot;
+        this.eventEmitter.fire({ kind: 'watching', path, via: 'poll', snapshot: watched });
+      } else if (pollChanged(this.lastPoll, snapshot)) {
+        const { uidValidity: _uidValidity, ...status } = snapshot;
+        this.eventEmitter.fire({ kind: 'status', path, ...status });
       }
-      this.lastStatus = key;
+      this.lastPoll = snapshot;
     } catch (err) {
       this.log.debug(`poll of ${path} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -365,9 +371,8 @@ export class ImapSupervisor {
     this.clock.clearTimeout(this.idleRetryTimer);
     this.mode = 'off';
     this.log.info('trying to get a connection slot for IDLE again');
+    // Changes between the last poll and IDLE's EXAMINE show in the watcher's `watching` event.
     this.startPush();
-    // A successful IDLE after polling may have missed changes between the last poll and now.
-    void this.idleLink.pending()?.then(() => this.requestResync('idle-restart')).catch(() => undefined);
   }
 
   /** Another window reclaimed our slot: that connection must go now. */
@@ -457,8 +462,4 @@ export class ImapSupervisor {
     if (links.some((l) => l.isConnecting || l.retryScheduled)) return 'connecting';
     return 'disconnected';
   }
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -157,7 +157,8 @@ function roughText(html: string, limit: number): string {
     .replace(/&quot;/gi, '"')
     .replace(/&#39;|&apos;/gi, "'")
     .replace(/&amp;/gi, '&')
-    .replace(/[ \t]+\n/g, '\n')
+    // From the start of a run only: `[ \t]+\n` alone rescans a long run of blanks from each one.
+    .replace(/(?<![ \t])[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

@@ -8,8 +8,10 @@
 /** Raster images only: an SVG data: URL is a document that can carry script and remote references. */
 const RASTER_DATA_URL = /^data:image\/(png|gif|jpeg|webp|bmp)[;,]/i;
 // C0 controls and space, which the URL parser strips at both ends; tab and newlines, which it removes anywhere.
+// The lookbehind starts the trailing match only where a run begins (without it, a long run inside
+// the value is rescanned from each of its characters: quadratic).
 // eslint-disable-next-line no-control-regex
-const URL_EDGE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+const URL_EDGE = /^[\u0000-\u0020]+|(?<![\u0000-\u0020])[\u0000-\u0020]+$/g;
 const URL_TAB_OR_NEWLINE = /[\t\n\r]/g;
 // eslint-disable-next-line no-control-regex
 const URL_CONTROL = /[\u0000-\u001f\u007f]/;
@@ -19,7 +21,15 @@ export class ResourcePolicy {
   /** Unique absolute http(s) URLs, in the order first met. */
   readonly remote = new Set<string>();
 
+  /** The remote ones that are stylesheets (@import): each can fetch more that nobody counted. */
+  readonly stylesheets = new Set<string>();
+
   constructor(private readonly inlineImages: Record<string, string>) {}
+
+  /** Marks a remote URL already returned by resource() as an imported stylesheet. */
+  stylesheet(href: string): void {
+    if (this.remote.has(href)) this.stylesheets.add(href);
+  }
 
   /**
    * A URL that is fetched to render (img src, srcset, background, CSS url()): an absolute http(s)

@@ -3,16 +3,18 @@
  * extension behind a right-to-left override or be a Windows device name) into one that is safe to
  * create in a folder the user chose, on every platform VS Code runs on.
  */
+import { FORMAT_CHARACTERS } from '../../shared/displayText';
 
 /** Longest name in UTF-8 bytes: below the 255-byte limit of common file systems, leaving room for " (2)". */
 const MAX_FILENAME_BYTES = 200;
 /** An extension longer than this is not worth keeping whole when the name has to be shortened. */
 const MAX_KEPT_EXTENSION_CHARS = 20;
 
-// C0 and C1 control characters, DEL, bidi embeddings/overrides/isolates (U+202A–202E, U+2066–2069)
-// and the LRM/RLM marks: invisible characters that make `exe.pdf` display as `fdp.exe`.
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// C0 and C1 control characters, DEL, and the format characters a display shows as markers (bidi
+// embeddings, overrides, isolates and marks, zero-width space, BOM…): invisible characters that make
+// `fdp.exe` display as `exe.pdf` or hide part of a name. A file name cannot carry a visible marker
+// (it would become part of the name), so they are removed.
+const INVISIBLE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f]|${FORMAT_CHARACTERS.source}`, 'g');
 /** Path separators and the characters Windows forbids in names. */
 const FORBIDDEN = /[/\\<>:"|?*]/g;
 /** Device names Windows resolves in every folder, with any extension (`con.txt` opens the console). */
@@ -25,7 +27,9 @@ export function safeFilename(name: string, fallback = 'attachment'): string {
   // `..` anywhere, so no part of the name can climb out of the folder on any platform.
   result = result.replace(/\.{2,}/g, '.');
   // Leading dots hide the file (and `.` alone is the folder); Windows drops trailing dots and spaces.
-  result = result.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '');
+  // The lookbehind starts the trailing match only where a run begins: `[\s.]+$` alone rescans a long
+  // run from each of its characters (quadratic in a hostile name).
+  result = result.replace(/^[\s.]+/, '').replace(/(?<![\s.])[\s.]+$/, '');
   if (!result) return fallback;
   const dot = result.indexOf('.');
   const stem = (dot < 0 ? result : result.slice(0, dot)).trimEnd();

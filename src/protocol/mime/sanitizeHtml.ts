@@ -16,6 +16,11 @@ export interface SanitizedHtml {
   html: string;
   /** Unique absolute http(s) URLs the HTML would fetch (img src, srcset, background, CSS url(), @import, fonts). */
   remoteResources: string[];
+  /**
+   * How many of them are remote stylesheets (@import): each may import more stylesheets, images
+   * and fonts that no one can see before it loads, so the bar says "at least".
+   */
+  remoteStylesheets: number;
 }
 
 /** Presentation tags. Not here (so dropped): script, forms and controls, frames, object/embed/applet, base, meta, link, svg, math, media, template, noscript. */
@@ -91,7 +96,7 @@ export function sanitizeMessageHtml(html: string, options: { inlineImages: Recor
   // starts a real element (text and attribute values have `<` escaped) and the text runs to the first
   // `</style`, exactly as the HTML parser that produced it and the browser both read it.
   const result = sanitized.replace(/(<style\b[^>]*>)([\s\S]*?)(<\/style>|$)/gi, (_m, open: string, css: string) => `${open}${sanitizeCss(css, policy, { inStyleElement: true })}</style>`);
-  return { html: result, remoteResources: [...policy.remote] };
+  return { html: result, remoteResources: [...policy.remote], remoteStylesheets: policy.stylesheets.size };
 }
 
 /** `<body>` becomes `<div class="mailroom-body">` keeping its colours and background as CSS. */
@@ -149,7 +154,7 @@ function cleanSrcset(value: string, policy: ResourcePolicy): string | undefined 
     let url = value.slice(start, i);
     let descriptor = '';
     if (url.endsWith(',')) {
-      url = url.replace(/,+$/, '');
+      url = url.replace(/(?<!,),+$/, ''); // from the start of the run only: `,+$` alone is quadratic
     } else {
       const descStart = i;
       let depth = 0;

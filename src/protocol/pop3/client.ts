@@ -8,6 +8,7 @@
  * `connect.ts` drives AUTHORIZATION and hands out the client (as `Pop3Session`) in TRANSACTION.
  */
 import type * as tls from 'node:tls';
+import { startTlsRefused } from '../connectionErrors';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
 import { authenticate, chooseAuthMethod, type Credentials, type Pop3AuthMethod } from './auth';
@@ -73,6 +74,8 @@ export class Pop3Client implements Pop3Session {
   private timestamp: string | undefined;
   /** Set while an AUTH exchange runs: continuation lines are not commands. */
   private inSasl = false;
+  /** Message sizes from the last LIST: how long RETR may take (Pop3Pace). */
+  private listed = new Map<number, number>();
 
   constructor(
     private readonly conn: Pop3Connection,
@@ -119,17 +122,16 @@ export class Pop3Client implements Pop3Session {
     return this.caps;
   }
 
-  /** STLS then the TLS handshake; StartTlsUnavailable when the server refuses. */
-  async startTls(options: tls.ConnectionOptions): Promise<void> {
+  /**
+   * STLS then the TLS handshake; StartTlsUnavailable when the server refuses. `verify` judges the
+   * finished handshake (a pinned certificate) before anything else is sent.
+   */
+  async startTls(options: tls.ConnectionOptions, verify?: (socket: tls.TLSSocket) => MailError | undefined): Promise<void> {
     const r = await this.send('STLS', 'upgrade');
     if (r.status !== 'ok') {
-      throw new MailError(
-        'StartTlsUnavailable',
-        `${this.where} refused STLS, so Mailroom did not send your password. Use TLS on the server's TLS port (usually 995), or ask the administrator to enable STLS.`,
-        { detail: r.text },
-      );
+      throw startTlsRefused(this.where, r.text, 'STLS');
     }
-    await this.conn.upgradeToTls(options);
+    await this.conn.upgradeToTls(options, verify);
   }
 
   /** Logs in and enters TRANSACTION. */
@@ -190,7 +192,9 @@ export class Pop3Client implements Pop3Session {
   }
 
   async list(): Promise<Array<{ msg: number; size: number }>> {
-    return parseList(await this.ok('LIST', 'multi'));
+    const list = parseList(await this.ok('LIST', 'multi'));
+    this.listed = new Map(list.map((l) => [l.msg, l.size]));
+    return list;
   }
 
   async uidl(): Promise<Array<{ msg: number; uid: string }>> {
@@ -201,7 +205,7 @@ export class Pop3Client implements Pop3Session {
   }
 
   async retr(msg: number): Promise<Buffer> {
-    const r = await this.ok(`RETR ${messageNumber(msg)}`, 'multi');
+    const r = await this.ok(`RETR ${messageNumber(msg)}`, 'multi', this.listed.get(msg));
     return r.body ?? Buffer.alloc(0);
   }
 
@@ -296,18 +300,18 @@ export class Pop3Client implements Pop3Session {
   }
 
   /** Sends a command after the state check; resolves with +OK and -ERR alike. */
-  private send(line: string, kind: ResponseKind): Promise<Pop3Response> {
+  private send(line: string, kind: ResponseKind, announcedBytes?: number): Promise<Pop3Response> {
     try {
       this.require(line.split(' ')[0]);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.conn.command(line, kind);
+    return this.conn.command(line, kind, announcedBytes === undefined ? {} : { announcedBytes });
   }
 
   /** Sends a command and turns -ERR into CommandFailed. */
-  private async ok(line: string, kind: ResponseKind): Promise<Pop3Response> {
-    const r = await this.send(line, kind);
+  private async ok(line: string, kind: ResponseKind, announcedBytes?: number): Promise<Pop3Response> {
+    const r = await this.send(line, kind, announcedBytes);
     if (r.status !== 'ok') throw this.commandFailed(line, r);
     return r;
   }

@@ -6,15 +6,16 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { accountLabel, assertPasswordTransportAllowed, type AccountConfig } from '../account';
-import { toMailError } from '../connectionErrors';
+import { startTlsMissing, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import { maskKnownSecret, type ProtocolLog } from '../log';
 import { fetchPeerCertificate } from '../tls/certificate';
-import { tlsOptionsFor } from '../tls/pinning';
+import { explainOutdatedTls } from '../tls/outdated';
+import { checkPinnedPeer, tlsOptionsFor } from '../tls/pinning';
 import type { Pop3AuthMethod } from './auth';
 import { Pop3Client, type Pop3Session } from './client';
 import { Pop3Connection } from './connection';
-import { resolveLimits, type Pop3Limits } from './limits';
+import { resolveLimits, resolvePace, type Pop3Limits, type Pop3Pace } from './limits';
 
 export interface Pop3ConnectOptions {
   /** protocol 'pop3'; security 'tls' | 'starttls' | 'none'. */
@@ -24,6 +25,8 @@ export interface Pop3ConnectOptions {
   log: ProtocolLog;
   /** Per command (time without progress), and for connect + greeting + each TLS handshake. */
   timeoutMs: number;
+  /** How slow a response may be however alive the server looks (defaults: DEFAULT_POP3_PACE). */
+  pace?: Partial<Pop3Pace>;
   /** 'auto' (default): the strongest the server offers, SASL CRAM-MD5 > APOP > PLAIN > LOGIN > USER. */
   auth?: Pop3AuthMethod;
   limits?: Partial<Pop3Limits>;
@@ -36,11 +39,12 @@ export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Sess
   }
   assertPasswordTransportAllowed(account);
   const limits = resolveLimits(options.limits);
-  const tlsOptions = await tlsOptionsFor(account, options.timeoutMs);
+  const pace = resolvePace(options.pace);
+  const tlsOptions = tlsOptionsFor(account);
 
   log.info(`connecting to ${account.host}:${account.port} (${account.security})`);
   const socket = await openSocket(account, tlsOptions, options.timeoutMs);
-  const conn = new Pop3Connection(socket, limits, log, options.timeoutMs, account);
+  const conn = new Pop3Connection(socket, limits, log, options.timeoutMs, account, pace);
   const client = new Pop3Client(conn, log, limits);
   try {
     await client.readGreeting();
@@ -48,13 +52,10 @@ export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Sess
     if (account.security === 'starttls') {
       // RFC 2595: without STLS the client must not go on to send credentials in the clear.
       if (caps.raw !== undefined && !caps.stls) {
-        throw new MailError(
-          'StartTlsUnavailable',
-          `${account.host}:${account.port} does not offer STLS, so Mailroom did not send your password. Use TLS on the server's TLS port (usually 995), or ask the administrator to enable STLS.`,
-          { detail: caps.raw.join(' | ') },
-        );
+        const missing = startTlsMissing(account, 'pop3');
+        throw new MailError(missing.code, missing.message, { detail: caps.raw.join(' | ') });
       }
-      await client.startTls(tlsOptions);
+      await client.startTls(tlsOptions, (secure) => checkPinnedPeer(secure, account));
       // RFC 2595 section 4: forget what was learnt before TLS.
       caps = await client.capa();
     }
@@ -73,6 +74,7 @@ async function mapConnectError(err: unknown, account: AccountConfig, password: s
     const peer = await fetchPeerCertificate(account, timeoutMs).catch(() => undefined);
     if (peer) mapped = toMailError(err, account, peer.certificate);
   }
+  mapped = await explainOutdatedTls(mapped, account, timeoutMs);
   if (mapped.code === 'ProtocolError' && !MailError.is(err)) {
     mapped = new MailError('ProtocolError', `${account.host}:${account.port} sent a response Mailroom could not understand. It may not be a POP3 server.`, {
       detail: mapped.detail,
@@ -113,6 +115,8 @@ function openSocket(account: AccountConfig, tlsOptions: tls.ConnectionOptions, t
     socket.once('error', onError);
     socket.once(ready, () => {
       clearTimeout(timer);
+      const refused = socket instanceof tls.TLSSocket ? checkPinnedPeer(socket, account) : undefined;
+      if (refused) return onError(refused);
       socket.off('error', onError);
       resolve(socket);
     });

@@ -1,7 +1,7 @@
 /**
  * One POP3 byte stream: writes command lines, matches responses to them in order, times out a
- * command that makes no progress, and upgrades the stream to TLS after STLS. It knows nothing
- * about POP3 states; `client.ts` does.
+ * command that makes no progress or comes in too slowly (Pop3Pace), and upgrades the stream to
+ * TLS after STLS. It knows nothing about POP3 states; `client.ts` does.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -9,20 +9,29 @@ import { toMailError, type EndpointLabel } from '../connectionErrors';
 import { MailError } from '../errors';
 import { redactSecrets, type ProtocolLog } from '../log';
 import { Pop3Framer, type Pop3Response, type ResponseKind } from './framing';
-import type { Pop3Limits } from './limits';
+import type { Pop3Limits, Pop3Pace } from './limits';
 
 export interface CommandOptions {
   /** What the log shows instead of the line (for credentials); the line itself is never logged then. */
   logAs?: string;
+  /** Size of the data the response will carry, when known beforehand (LIST before RETR). */
+  announcedBytes?: number;
 }
 
 interface Pending {
   line: string | undefined; // undefined: the greeting
   kind: ResponseKind;
   logAs: string;
+  announcedBytes: number | undefined;
+  /** Set when its response starts being read (it is the oldest command in flight). */
+  startedAt?: number;
+  received: number;
   resolve(response: Pop3Response): void;
   reject(err: MailError): void;
 }
+
+/** "+OK 120 octets" (RFC 1939 RETR): the size announced, when the server says it. */
+const OCTETS = /^(\d{1,12}) octets\b/i;
 
 export class Pop3Connection {
   /** Set once the server offers PIPELINING and the session is in TRANSACTION. */
@@ -33,10 +42,17 @@ export class Pop3Connection {
   private readonly inFlight: Pending[] = [];
   private failure: MailError | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the head response last received bytes (or started). */
+  private lastProgressAt = 0;
   private pumpScheduled = false;
   private closing = false;
   private readonly onData = (chunk: Buffer): void => {
-    if (this.inFlight.length > 0) this.armTimer();
+    const head = this.inFlight[0];
+    if (head) {
+      head.received += chunk.length;
+      this.lastProgressAt = Date.now();
+      this.armTimer();
+    }
     this.framer.push(chunk);
   };
   private readonly onError = (err: Error): void => this.fail(toMailError(err, this.endpoint));
@@ -54,10 +70,12 @@ export class Pop3Connection {
     private readonly log: ProtocolLog,
     private readonly timeoutMs: number,
     private readonly endpoint: EndpointLabel,
+    private readonly pace: Pop3Pace,
   ) {
     this.socket = socket;
     this.framer = new Pop3Framer(limits, {
       response: (r) => this.onResponse(r),
+      dataFollows: (text) => this.onDataFollows(text),
       unsolicited: (line) => this.onUnsolicited(line),
       error: (err) => this.fail(err),
     });
@@ -79,7 +97,7 @@ export class Pop3Connection {
 
   /** Waits for the greeting (call once, first). */
   greeting(): Promise<Pop3Response> {
-    return this.enqueue({ line: undefined, kind: 'single', logAs: '' });
+    return this.enqueue({ line: undefined, kind: 'single', logAs: '', announcedBytes: undefined });
   }
 
   /** Sends one command line (no CRLF) and resolves with its response, +OK or -ERR alike. */
@@ -87,14 +105,14 @@ export class Pop3Connection {
     if (/[\r\n]/.test(line)) {
       return Promise.reject(new MailError('ProtocolError', 'A POP3 command may not contain a line break.'));
     }
-    return this.enqueue({ line, kind, logAs: options.logAs ?? redactSecrets(line) });
+    return this.enqueue({ line, kind, logAs: options.logAs ?? redactSecrets(line), announcedBytes: options.announcedBytes });
   }
 
   /**
    * After STLS was answered +OK: runs the TLS handshake on the same socket. Rejects with the raw
    * TLS error (certificate codes included) so the caller can map it with the certificate at hand.
    */
-  async upgradeToTls(options: tls.ConnectionOptions): Promise<void> {
+  async upgradeToTls(options: tls.ConnectionOptions, verify?: (socket: tls.TLSSocket) => MailError | undefined): Promise<void> {
     if (this.failure) throw this.failure;
     const plain = this.socket;
     this.detach(plain);
@@ -110,7 +128,10 @@ export class Pop3Connection {
       }, this.timeoutMs);
       secure.once('secureConnect', () => {
         clearTimeout(timer);
-        resolve();
+        const refused = verify?.(secure);
+        if (!refused) return resolve();
+        secure.destroy();
+        reject(refused);
       });
       secure.once('error', (err) => {
         clearTimeout(timer);
@@ -147,10 +168,10 @@ export class Pop3Connection {
     socket.off('data', this.onData).off('error', this.onError).off('close', this.onClose);
   }
 
-  private enqueue(pending: Omit<Pending, 'resolve' | 'reject'>): Promise<Pop3Response> {
+  private enqueue(pending: Omit<Pending, 'resolve' | 'reject' | 'received'>): Promise<Pop3Response> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<Pop3Response>((resolve, reject) => {
-      this.queued.push({ ...pending, resolve, reject });
+      this.queued.push({ ...pending, received: 0, resolve, reject });
       if (!this.pumpScheduled) {
         this.pumpScheduled = true;
         // Commands issued in the same tick leave in one write.
@@ -173,6 +194,7 @@ export class Pop3Connection {
         break;
       }
       this.inFlight.push(next);
+      if (this.inFlight.length === 1) this.startClock(next);
       this.framer.expect(next.kind);
       if (next.line !== undefined) {
         out += `${next.line}\r\n`;
@@ -190,8 +212,12 @@ export class Pop3Connection {
       `S: ${response.status === 'ok' ? '+OK' : response.status === 'err' ? '-ERR' : '+'} ${response.text}` +
         (response.body ? ` (${response.body.length} bytes of data)` : ''),
     );
-    if (this.inFlight.length > 0) this.armTimer();
-    else this.clearTimer();
+    if (this.inFlight.length > 0) {
+      this.startClock(this.inFlight[0]);
+      this.armTimer();
+    } else {
+      this.clearTimer();
+    }
     head.resolve(response);
     if (this.queued.length > 0) this.pump();
   }
@@ -206,13 +232,65 @@ export class Pop3Connection {
     );
   }
 
+  private onDataFollows(text: string): void {
+    const head = this.inFlight[0];
+    const octets = OCTETS.exec(text);
+    if (!head || !octets) return;
+    const announced = Math.min(Number(octets[1]), this.limits.maxMessageBytes);
+    // The smaller of LIST's size and RETR's: a server cannot buy itself time by announcing more.
+    head.announcedBytes = head.announcedBytes === undefined ? announced : Math.min(head.announcedBytes, announced);
+  }
+
+  /** The response of `pending` starts being read now (bytes before belong to earlier responses). */
+  private startClock(pending: Pending): void {
+    pending.startedAt = Date.now();
+    pending.received = 0;
+    this.lastProgressAt = pending.startedAt;
+  }
+
+  /**
+   * When the head response is too slow (Pop3Pace): the grace, plus the time its bytes so far take
+   * at the minimum rate, counting no more than the announced size (with slack: LIST sizes may
+   * count LF line ends) and never more than the message limit.
+   */
+  private deadlineOf(head: Pending): number {
+    const cap = head.announcedBytes === undefined ? this.limits.maxMessageBytes : head.announcedBytes + head.announcedBytes / 4 + 4096;
+    const credited = Math.min(head.received, cap);
+    return (head.startedAt ?? Date.now()) + this.pace.graceMs + (credited * 1000) / this.pace.minBytesPerSecond;
+  }
+
+  /** Fails the session when the head response makes no progress for timeoutMs, or falls behind its pace. */
   private armTimer(): void {
     this.clearTimer();
-    this.timer = setTimeout(() => {
-      const head = this.inFlight[0];
-      const what = head?.line === undefined ? 'greet' : `answer ${head.logAs.split(' ')[0]}`;
-      this.fail(new MailError('Timeout', `${this.where} did not ${what} within ${Math.round(this.timeoutMs / 1000)} s.`));
-    }, this.timeoutMs);
+    const head = this.inFlight[0];
+    if (!head) return;
+    const now = Date.now();
+    const wait = Math.max(0, Math.min(this.lastProgressAt + this.timeoutMs, this.deadlineOf(head)) - now);
+    this.timer = setTimeout(() => this.onTimer(head), wait);
+  }
+
+  private onTimer(head: Pending): void {
+    const what = head.line === undefined ? 'greeting' : `answer to ${head.logAs.split(' ')[0]}`;
+    const now = Date.now();
+    const elapsed = now - (head.startedAt ?? now);
+    if (now < this.deadlineOf(head)) {
+      // A timer may fire a millisecond early: only a real silence of timeoutMs counts.
+      if (now - this.lastProgressAt < this.timeoutMs) {
+        this.armTimer();
+        return;
+      }
+      const verb = head.line === undefined ? 'greet' : `answer ${head.logAs.split(' ')[0]}`;
+      this.fail(new MailError('Timeout', `${this.where} did not ${verb} within ${Math.round(this.timeoutMs / 1000)} s.`));
+      return;
+    }
+    this.fail(
+      new MailError(
+        'Timeout',
+        `${this.where} is too slow: its ${what} came in at ${formatRate((head.received * 1000) / Math.max(elapsed, 1))} for ${formatSeconds(elapsed)}, ` +
+          `below the ${formatRate(this.pace.minBytesPerSecond)} Mailroom waits for, so it stopped. The server or the network may be overloaded; try again later.`,
+        { detail: `${head.received} bytes in ${elapsed} ms${head.announcedBytes === undefined ? '' : ` of ${head.announcedBytes} announced`}` },
+      ),
+    );
   }
 
   private clearTimer(): void {
@@ -229,4 +307,12 @@ export class Pop3Connection {
     if (pending.length > 0 && err.code !== 'ConnectionClosed') this.log.warn(`connection failed: ${err.message}`);
     for (const p of pending) p.reject(err);
   }
+}
+
+function formatRate(bytesPerSecond: number): string {
+  return bytesPerSecond >= 1024 ? `${(bytesPerSecond / 1024).toFixed(1)} KB/s` : `${Math.round(bytesPerSecond)} bytes/s`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

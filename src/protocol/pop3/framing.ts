@@ -39,6 +39,8 @@ export interface Pop3Response {
 
 export interface FramerEvents {
   response(response: Pop3Response): void;
+  /** The status line of a multi-line +OK whose data follows (RETR's "+OK 120 octets"). */
+  dataFollows?(text: string): void;
   /** A whole line that arrived while no response was expected. */
   unsolicited(line: string): void;
   /** The byte stream can no longer be trusted (limit exceeded, garbage, data after STLS). */
@@ -63,7 +65,7 @@ export class Pop3Framer {
   private carry: Buffer | undefined;
 
   constructor(
-    private readonly limits: Pick<Pop3Limits, 'maxLineBytes' | 'maxMessageBytes'>,
+    private readonly limits: Pick<Pop3Limits, 'maxLineBytes' | 'maxStatusLineBytes' | 'maxMessageBytes'>,
     private readonly events: FramerEvents,
   ) {}
 
@@ -136,8 +138,8 @@ export class Pop3Framer {
     const lf = buf.indexOf(LF, pos);
     const end = lf < 0 ? buf.length : lf + 1;
     this.statusLength += end - pos;
-    if (this.statusLength > this.limits.maxLineBytes) {
-      this.fail(this.tooLong('a response line', this.limits.maxLineBytes));
+    if (this.statusLength > this.limits.maxStatusLineBytes) {
+      this.fail(this.tooLong('a response line', this.limits.maxStatusLineBytes));
       return buf.length;
     }
     if (lf < 0) {
@@ -174,6 +176,7 @@ export class Pop3Framer {
       this.bodyLength = 0;
       this.lineLength = 0;
       this.atLineStart = true;
+      this.events.dataFollows?.(response.text);
       return;
     }
     if (kind === 'upgrade' && response.status === 'ok') this.mode = 'detached';

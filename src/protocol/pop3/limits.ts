@@ -12,6 +12,13 @@ export interface Pop3Limits {
    */
   maxLineBytes: number;
   /**
+   * Longest status line (greeting, +OK/-ERR, SASL challenge), CRLF included. RFC 2449 caps them at
+   * 512 octets; the cap leaves room for long SASL challenges and chatty servers, and bounds what
+   * the greeting parser (APOP timestamp) and the response-code reader ever look at, before TLS on
+   * STLS accounts.
+   */
+  maxStatusLineBytes: number;
+  /**
    * Largest message RETR or TOP returns (after dot-unstuffing). Providers cap messages at 25–50 MB
    * (about 35–70 MB once base64-encoded); the whole message is held in memory once, so the cap
    * keeps a runaway response from exhausting the extension host.
@@ -27,9 +34,38 @@ export interface Pop3Limits {
 
 export const DEFAULT_POP3_LIMITS: Readonly<Pop3Limits> = Object.freeze({
   maxLineBytes: 4 * 1024 * 1024,
+  maxStatusLineBytes: 64 * 1024,
   maxMessageBytes: 128 * 1024 * 1024,
   pipelineDepth: 16,
 });
+
+/**
+ * How slow a response may be, however alive the server looks. The inactivity timeout (the
+ * connect option `timeoutMs`) restarts on every byte, so on its own a server sending one byte a
+ * second keeps RETR open for ever. This rule cannot be stretched that way: a response fails once
+ * it has taken longer than `graceMs` plus the time its bytes so far would take at
+ * `minBytesPerSecond`, and never gets more than the size the server announced (LIST, or the
+ * "+OK n octets" of RETR) would take.
+ */
+export interface Pop3Pace {
+  /** Time every response gets before the rate counts: the greeting, a status line, a short listing. */
+  graceMs: number;
+  /** The lowest average rate accepted after the grace. 2 KB/s is slower than a GPRS link. */
+  minBytesPerSecond: number;
+}
+
+export const DEFAULT_POP3_PACE: Readonly<Pop3Pace> = Object.freeze({
+  graceMs: 30_000,
+  minBytesPerSecond: 2 * 1024,
+});
+
+export function resolvePace(partial: Partial<Pop3Pace> | undefined): Pop3Pace {
+  const pace = { ...DEFAULT_POP3_PACE, ...partial };
+  for (const [key, value] of Object.entries(pace)) {
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`POP3 pace ${key} must be a positive number`);
+  }
+  return pace;
+}
 
 /** RFC 5034: an AUTH command with an initial response must fit in 255 octets, else send it after "+". */
 export const MAX_AUTH_COMMAND_BYTES = 255;

@@ -2,9 +2,13 @@
 import { MailError } from '../errors';
 import { bodyLines, type Pop3Response } from './framing';
 
-/** The response code at the start of "-ERR [IN-USE] ..." (RFC 2449 section 8), upper case. */
+/**
+ * The response code at the start of "-ERR [IN-USE] ..." (RFC 2449 section 8), upper case. Text
+ * after the code must start with white space, so the two parts cannot trade characters: the
+ * pattern `^\[([^\]\s]+)[^\]]*\]` did, and took quadratic time on a line of "[".
+ */
 export function responseCode(text: string): string | undefined {
-  return /^\[([^\]\s]+)[^\]]*\]/.exec(text)?.[1]?.toUpperCase();
+  return /^\[([^\]\s]+)(?:\s[^\]]*)?\]/.exec(text)?.[1]?.toUpperCase();
 }
 
 export function parseStat(response: Pop3Response): { count: number; size: number } {

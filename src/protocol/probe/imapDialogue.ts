@@ -158,10 +158,7 @@ function imapQuote(text: string): string {
 
 /** `* ID ("name" "Dovecot" "version" "2.3.19")` → {name: "Dovecot", version: "2.3.19"}. */
 export function parseIdFields(line: string): Record<string, string> {
-  const values: Array<string | null> = [];
-  const re = /"((?:[^"\\]|\\.)*)"|\bNIL\b/gi;
-  const body = line.replace(/^\* ID\s*/i, '');
-  for (let m = re.exec(body); m; m = re.exec(body)) values.push(m[1] === undefined ? null : m[1].replace(/\\(.)/g, '$1'));
+  const values = idValues(line.replace(/^\* ID\s*/i, ''));
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < values.length; i += 2) {
     const key = values[i];
@@ -169,4 +166,26 @@ export function parseIdFields(line: string): Record<string, string> {
     if (key && value) out[key.toLowerCase()] = value;
   }
   return out;
+}
+
+/**
+ * The quoted strings (unescaped) and NILs of an ID list, in order, in one pass. A string left
+ * open ends the list. (A global `"((?:[^"\\]|\\.)*)"` pattern retried an open string from each
+ * of its quotes: quadratic on a line of `\"`.)
+ */
+function idValues(body: string): Array<string | null> {
+  const values: Array<string | null> = [];
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '"') {
+      let j = i + 1;
+      while (j < body.length && body[j] !== '"') j += body[j] === '\\' ? 2 : 1;
+      if (j >= body.length) break;
+      values.push(body.slice(i + 1, j).replace(/\\(.)/g, '$1'));
+      i = j;
+    } else if (/^NIL(?!\w)/i.test(body.slice(i, i + 4)) && !/\w/.test(body[i - 1] ?? '')) {
+      values.push(null);
+      i += 2;
+    }
+  }
+  return values;
 }

@@ -1,11 +1,9 @@
 import { MailError } from '../errors';
+import { apopTimestamp } from '../pop3/capabilities';
 import { hasCapability, saslMechanisms } from './capabilityAnalysis';
 import type { ProbeConnection } from './connection';
 import { Credentials, Dialogue, garbage, quote, saslBearer, saslPlain, tooManyLines } from './dialogue';
 import { PROBE_LIMITS } from './limits';
-
-/** RFC 1939 msg-id in the greeting: "<" process-id "." clock "@" host ">". */
-const APOP_TIMESTAMP = /<[^<>\s@]+@[^<>\s]+>/;
 
 /** The probe's own small POP3 dialogue (RFC 1939, 2449 CAPA, 2595 STLS, 5034 AUTH). */
 export class Pop3Dialogue implements Dialogue {
@@ -16,8 +14,9 @@ export class Pop3Dialogue implements Dialogue {
     const line = await conn.readLine();
     if (/^-ERR\b/i.test(line)) throw new MailError('CommandFailed', `The server refused the connection: "${quote(line)}".`, { detail: line });
     if (!/^\+OK\b/i.test(line)) throw garbage('a POP3 greeting ("+OK")', line);
-    const ts = APOP_TIMESTAMP.exec(line);
-    return { banner: line, ...(ts ? { apopTimestamp: ts[0] } : {}) };
+    // The client's own reading of the timestamp (one linear pass), so the probe reports what it would use.
+    const ts = apopTimestamp(line);
+    return { banner: line, ...(ts ? { apopTimestamp: ts } : {}) };
   }
 
   /** CAPA lines as sent; an empty list when the server does not know CAPA (RFC 1939 servers). */

@@ -1,9 +1,11 @@
 import { promises as dns } from 'node:dns';
 import * as net from 'node:net';
 import type { AccountConfig } from '../account';
-import { toMailError } from '../connectionErrors';
+import { outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
+import { outdatedTlsVersion } from '../tls/certificate';
+import { OUTDATED_TLS_VERSIONS } from '../tls/outdated';
 import type { PhaseRecord, ProbePhaseName, ProbeReport } from '../../shared/probeReport';
 import { lineArgs, loginDisabled, plaintextLoginOffered, saslMechanisms, starttlsOffered } from './capabilityAnalysis';
 import { ProbeConnection } from './connection';
@@ -206,7 +208,10 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
       report.capabilities.beforeTls = firstCaps;
       const offered = starttlsOffered(target.protocol, firstCaps);
       report.tls.starttlsOffered = offered;
-      if (offered) {
+      if (report.greeting.preauth) {
+        // RFC 9051 6.2.1: STARTTLS is only allowed before authentication, which PREAUTH skipped.
+        skip('starttls', 'the server greeted with PREAUTH: the session is already logged in, and STARTTLS is only allowed before that');
+      } else if (offered) {
         report.tls.mode = 'starttls';
         report.tls.starttlsResponse = await phase('starttls', () => dialogue.starttls(c));
         await startTls();
@@ -244,6 +249,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
       report.error = { code: failure.error.code, message: transcript.mask(failure.error.message) };
       if (failure.phase === 'connect' || failure.phase === 'dns') report.connect.error = report.error.message;
       if (failure.phase === 'tls' || failure.phase === 'starttls') report.tls.error = report.error;
+      if (failure.phase === 'tls') await measureOutdatedTls(report, target, timeoutMs);
     }
   } finally {
     conn?.destroy();
@@ -252,6 +258,21 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   report.totalMs = Date.now() - started;
   report.transcript = transcript.lines;
   return report;
+}
+
+/**
+ * A handshake that failed may be a server speaking only TLS 1.0/1.1, which the probe (like
+ * Mailroom) does not offer. One more handshake allowing them names the version: the report then
+ * says `tls-outdated` with it, instead of a bare handshake failure.
+ */
+async function measureOutdatedTls(report: ProbeReport, target: ProbeTarget, timeoutMs: number): Promise<void> {
+  const endpoint = { protocol: target.protocol, host: report.connect.address ?? target.host, port: target.port, security: target.tls === 'implicit' ? ('tls' as const) : ('starttls' as const) };
+  const version = await outdatedTlsVersion(endpoint, Math.min(timeoutMs, PROBE_LIMITS.phaseTimeoutMs));
+  if (!version || !OUTDATED_TLS_VERSIONS.has(version)) return;
+  report.tls.version = version;
+  const error = outdatedTlsError({ host: target.host, port: target.port }, undefined, version);
+  report.error = { code: error.code, message: error.message };
+  report.tls.error = report.error;
 }
 
 /** IMAP ID, asked once on the link that login would use; its failure does not fail the probe. */
@@ -283,7 +304,8 @@ function finish(report: ProbeReport, options: ProbeOptions): void {
   const all = [...(beforeTls ?? []), ...(afterTls ?? []), ...(afterLogin ?? [])];
   report.auth.apop = report.greeting.apopTimestamp !== undefined;
   report.auth.loginDisabled = loginDisabled(report.protocol, beforeTls ?? afterTls ?? []);
-  report.auth.plaintextBeforeTls = beforeTls !== null && beforeTls.length > 0 && plaintextLoginOffered(report.protocol, beforeTls);
+  // A PREAUTH session is logged in already: no login is offered at all, in plain text or not.
+  report.auth.plaintextBeforeTls = !report.greeting.preauth && beforeTls !== null && beforeTls.length > 0 && plaintextLoginOffered(report.protocol, beforeTls);
   if (report.protocol === 'pop3') {
     const caps = afterLogin ?? afterTls ?? beforeTls ?? [];
     const expire = lineArgs(caps, 'EXPIRE');

@@ -26,10 +26,14 @@ export function computeWarnings(report: ProbeReport, options: WarningOptions = {
   const before = capabilities.beforeTls;
   const starttlsName = protocol === 'pop3' ? 'STLS' : 'STARTTLS';
 
-  if (before && before.length && tls.mode !== 'implicit' && plaintextLoginOffered(protocol, before)) {
+  const preauth = report.greeting.preauth === true && tls.mode !== 'implicit';
+  if (preauth) {
+    add('preauth', `The server logged the session in before TLS (PREAUTH greeting), so ${starttlsName} cannot be used and everything on this connection travels unencrypted. Someone on the network may be answering in the server's place; use the TLS port.`);
+  }
+  if (!preauth && before && before.length && tls.mode !== 'implicit' && plaintextLoginOffered(protocol, before)) {
     add('plaintext-auth-unencrypted', `The server accepts a password on the unencrypted link (${plaintextHow(report, before)}); a client that does not insist on ${starttlsName} sends it in the clear.`);
   }
-  if (tls.mode === 'none' && report.greeting.ok) {
+  if (tls.mode === 'none' && report.greeting.ok && !preauth) {
     add('no-starttls', `The server does not offer ${starttlsName}, so nothing on this port can be encrypted.`);
   }
   if (before && capabilities.afterTls && tls.mode === 'starttls') {
@@ -41,6 +45,8 @@ export function computeWarnings(report: ProbeReport, options: WarningOptions = {
   }
   if (tls.ok && tls.version && OUTDATED_TLS.has(tls.version)) {
     add('tls-outdated', `The server negotiated ${tls.version}, which is deprecated (RFC 8996); TLS 1.2 or 1.3 is expected.`);
+  } else if (!tls.ok && tls.version && OUTDATED_TLS.has(tls.version)) {
+    add('tls-outdated', `The server only speaks ${tls.version}, which is deprecated (RFC 8996) and which Mailroom refuses; TLS 1.2 or 1.3 is expected.`);
   }
   const cert = tls.certificate;
   if (cert) {

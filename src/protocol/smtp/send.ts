@@ -2,16 +2,18 @@
  * Hands finished message bytes to the account's SMTP server through nodemailer, unchanged
  * (`raw` + explicit envelope), and turns nodemailer's outcome into a SendResult or a MailError.
  */
+import * as net from 'node:net';
 import { format } from 'node:util';
 import type { AccountConfig, SmtpConfig } from '../account';
 import { accountLabel } from '../account';
-import { toMailError } from '../connectionErrors';
+import { isOutdatedTlsError, outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
 import { loadMailLibraries } from '../loadMailLibraries';
+import { explainOutdatedTls } from '../tls/outdated';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
 import type { BuiltMessage } from './buildMessage';
-import { SMTP_SOCKET_IDLE_MS } from './limits';
-import { smtpTlsOptions } from './tls';
+import { DEFAULT_SMTP_PACE, SMTP_SOCKET_IDLE_MS, type SmtpPace } from './limits';
+import { pinnedSmtpSocket, smtpTlsOptions } from './tls';
 
 export interface SmtpTarget {
   account: AccountConfig;
@@ -21,6 +23,8 @@ export interface SmtpTarget {
   accessToken?: string;
   log: ProtocolLog;
   timeoutMs: number;
+  /** The deadline of a whole send (defaults: DEFAULT_SMTP_PACE). */
+  pace?: Partial<SmtpPace>;
 }
 
 export interface SendResult {
@@ -56,15 +60,26 @@ export function assertSmtpPasswordTransportAllowed(account: AccountConfig, smtp:
 export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelope'], raw: Buffer): Promise<SendResult> {
   const smtp = smtpConfigOf(target.account);
   assertSmtpPasswordTransportAllowed(target.account, smtp);
-  const tls = await smtpTlsOptions(smtp, target.timeoutMs);
+  const tls = smtpTlsOptions(smtp);
   const { createTransport } = loadMailLibraries();
+  // nodemailer connects (and upgrades to TLS) this socket itself; holding it lets the deadline end the send.
+  const socket = new net.Socket();
+  const sockets: net.Socket[] = [socket];
+  // A pinned server's socket is made by Mailroom (tls.ts); the deadline must be able to end that one too.
+  const pinned = pinnedSmtpSocket(smtp, target.timeoutMs, target.log);
+  const getSocket: typeof pinned = pinned && ((options, callback) => pinned(options, (err, made) => {
+    if (made) sockets.push(made.connection);
+    callback(err, made);
+  }));
   const transport = createTransport({
+    socket,
     host: smtp.host,
     port: smtp.port,
     secure: smtp.security === 'tls',
     requireTLS: smtp.security === 'starttls',
     ignoreTLS: smtp.security === 'none',
     tls: { ...tls, minVersion: 'TLSv1.2' },
+    ...(getSocket ? { getSocket } : {}),
     ...smtpAuth(target, smtp),
     connectionTimeout: target.timeoutMs,
     greetingTimeout: target.timeoutMs,
@@ -72,8 +87,9 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     logger: nodemailerLogger(target.log, target.accessToken ?? target.password),
     debug: true,
   });
+  const deadline = sendDeadline(target, smtp, raw.length, () => sockets.forEach((s) => s.destroy()));
   try {
-    const info = await transport.sendMail({ envelope, raw });
+    const info = await Promise.race([transport.sendMail({ envelope, raw }), deadline.expired]);
     const rejectedErrors = (info as { rejectedErrors?: Array<{ recipient?: unknown; response?: unknown; message?: unknown }> }).rejectedErrors ?? [];
     const rejected = addressesOf(info.rejected).map((address) => {
       const err = rejectedErrors.find((e) => e.recipient === address);
@@ -83,8 +99,9 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     const accepted = addressesOf(info.accepted);
     return { accepted, rejected, response: typeof info.response === 'string' ? info.response : '' };
   } catch (err) {
-    throw smtpError(err, smtp, target.accessToken ?? target.password);
+    throw await explainOutdatedTls(smtpError(err, smtp, target.accessToken ?? target.password), { protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, target.timeoutMs);
   } finally {
+    deadline.clear();
     transport.close();
   }
 }
@@ -93,6 +110,27 @@ function smtpAuth(target: SmtpTarget, smtp: SmtpConfig): { auth?: Record<string,
   const user = smtp.user ?? target.account.user;
   if (target.accessToken) return { auth: { type: 'OAuth2', user, accessToken: target.accessToken } };
   return target.password ? { auth: { user, pass: target.password } } : {};
+}
+
+/** Rejects with Timeout (and ends the connection) once the send has taken longer than its pace allows. */
+function sendDeadline(target: SmtpTarget, smtp: SmtpConfig, bytes: number, endConnection: () => void): { expired: Promise<never>; clear(): void } {
+  const pace = { ...DEFAULT_SMTP_PACE, ...target.pace };
+  const ms = Math.ceil(pace.graceMs + (bytes * 1000) / pace.minBytesPerSecond);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      endConnection();
+      reject(
+        new MailError(
+          'Timeout',
+          `${smtp.host}:${smtp.port} is too slow: sending did not finish within ${Math.round(ms / 1000)} s, so Mailroom stopped. ` +
+            'The server or the network may be overloaded; try again later. If the server was only slow to confirm, the message may have been delivered.',
+          { detail: `${bytes} bytes; deadline ${ms} ms` },
+        ),
+      );
+    }, ms);
+  });
+  return { expired, clear: () => clearTimeout(timer) };
 }
 
 /** nodemailer lists recipients as strings (or address objects in some transports). */
@@ -122,6 +160,7 @@ export function smtpError(err: unknown, smtp: Pick<SmtpConfig, 'host' | 'port'>,
   const where = `${smtp.host}:${smtp.port}`;
   const detail = [code, command, response ?? message].filter(Boolean).join(' ');
   const said = response ? ` The server said: ${response}` : '';
+  if (isOutdatedTlsError({ code: e.originalCode ?? code, message })) return outdatedTlsError(smtp, err);
   switch (code) {
     case 'EAUTH':
       return new MailError('AuthFailed', `${where} rejected the user name or password for sending.${said}`, { detail, cause: err });
@@ -142,7 +181,11 @@ export function smtpError(err: unknown, smtp: Pick<SmtpConfig, 'host' | 'port'>,
       return new MailError('HostNotFound', `The host name ${smtp.host} could not be found. Check the spelling and your network.`, { detail, cause: err });
     case 'ETLS':
       if (command === 'STARTTLS' && response) {
-        return new MailError('StartTlsUnavailable', `${where} does not offer STARTTLS, so Mailroom did not send your password or the message. Use TLS on port 465, or ask the administrator to enable STARTTLS.`, { detail, cause: err });
+        // nodemailer (requireTLS) sends STARTTLS even when EHLO did not list it: 500/502 is "no such command".
+        if (/^50[02]\b/.test(response)) {
+          return new MailError('StartTlsUnavailable', `${where} does not offer STARTTLS, so Mailroom did not send your password or the message. Use TLS on port 465, or ask the administrator to enable STARTTLS.`, { detail, cause: err });
+        }
+        return new MailError('StartTlsUnavailable', `${where} refused STARTTLS: "${response.slice(0, 200)}". Mailroom did not send your password or the message. Try again later, or use TLS on port 465.`, { detail, cause: err, tlsReason: 'STARTTLS_REFUSED' });
       }
       if (/certificate|self[- ]signed|unable to verify|altname/i.test(message)) {
         return new MailError('CertificateUntrusted', `The certificate of ${where} could not be verified. Mailroom did not send your password or the message. If you know this server, you can choose to trust its certificate.`, { detail, cause: err });
@@ -177,7 +220,8 @@ function nodemailerLogger(log: ProtocolLog, password: string): Record<'trace' | 
     const text = args.length ? format(...(args as [unknown, ...unknown[]])) : '';
     const prefix = entry.tnx === 'client' ? 'C: ' : entry.tnx === 'server' ? 'S: ' : '';
     for (const line of text.split(/\r?\n/)) {
-      if (line) sink(`[smtp] ${prefix}${maskKnownSecret(redactSecrets(line), password)}`);
+      // Redacted with its direction mark: server lines ("250 AUTH PLAIN LOGIN") are left alone.
+      if (line) sink(`[smtp] ${maskKnownSecret(redactSecrets(`${prefix}${line}`), password)}`);
     }
   };
   return {

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ConnectionSecurity, MailProtocol } from '../account';
+import { isOutdatedTlsError, outdatedTlsError, preauthError, startTlsMissing, startTlsRefused } from '../connectionErrors';
 import { CertificateSummary, MailError } from '../errors';
 
 export interface TlsEndpoint {
@@ -52,7 +53,7 @@ export async function fetchPeerCertificate(endpoint: TlsEndpoint, timeoutMs: num
   }
   const deadline = setTimeoutPromise(timeoutMs, endpoint);
   try {
-    const socket = await Promise.race([openTls(endpoint), deadline.promise]);
+    const { socket } = await Promise.race([openTls(endpoint), deadline.promise]);
     try {
       const peer = socket.getPeerCertificate(false);
       if (!peer || !peer.raw) throw new MailError('TlsFailed', `${endpoint.host} sent no certificate.`);
@@ -69,23 +70,29 @@ export async function fetchPeerCertificate(endpoint: TlsEndpoint, timeoutMs: num
   }
 }
 
-async function openTls(endpoint: TlsEndpoint): Promise<tls.TLSSocket> {
+/**
+ * A TLS socket to `endpoint` (implicit TLS, or greeting + STARTTLS/STLS read line by line), with
+ * `options` on top of "accept any certificate": the caller judges it. `greeting` is the server's
+ * greeting when it was read before TLS (its 220 reply, for SMTP).
+ */
+export async function openTls(endpoint: TlsEndpoint, options: tls.ConnectionOptions = {}): Promise<{ socket: tls.TLSSocket; greeting?: string }> {
   const servername = net.isIP(endpoint.host) ? undefined : endpoint.host;
-  const base = { rejectUnauthorized: false, ...(servername ? { servername } : {}) };
+  const base = { rejectUnauthorized: false, ...options, ...(servername ? { servername } : {}) };
   if (endpoint.security === 'tls') {
-    return handshake(tls.connect({ host: endpoint.host, port: endpoint.port, ...base }));
+    return { socket: await handshake(tls.connect({ host: endpoint.host, port: endpoint.port, ...base }), endpoint) };
   }
   const plain = net.connect({ host: endpoint.host, port: endpoint.port });
+  let greeting: string;
   try {
-    await negotiateStartTls(plain, endpoint.protocol);
+    greeting = await negotiateStartTls(plain, endpoint);
   } catch (err) {
     plain.destroy();
     throw err;
   }
-  return handshake(tls.connect({ socket: plain, ...base }));
+  return { socket: await handshake(tls.connect({ socket: plain, host: endpoint.host, ...base }), endpoint), greeting };
 }
 
-function handshake(socket: tls.TLSSocket): Promise<tls.TLSSocket> {
+function handshake(socket: tls.TLSSocket, endpoint: TlsEndpoint): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     socket.once('secureConnect', () => resolve(socket));
     socket.once('error', (err: NodeJS.ErrnoException) => {
@@ -93,45 +100,75 @@ function handshake(socket: tls.TLSSocket): Promise<tls.TLSSocket> {
       // A refused, reset or unreachable socket is not a TLS problem: the caller maps it (and an
       // outage must read as "unreachable", so the account goes offline and retries).
       if (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) reject(err);
+      else if (isOutdatedTlsError(err)) reject(outdatedTlsError(endpoint, err));
       else reject(new MailError('TlsFailed', `The TLS handshake failed: ${err.message}`, { cause: err }));
     });
   });
 }
 
-/** Greeting, then STARTTLS (IMAP, SMTP after EHLO) or STLS (POP3), reading only whole lines. */
-async function negotiateStartTls(socket: net.Socket, protocol: TlsEndpoint['protocol']): Promise<void> {
+/** `openTls` within `timeoutMs`. */
+export async function connectTls(endpoint: TlsEndpoint, options: tls.ConnectionOptions, timeoutMs: number): Promise<{ socket: tls.TLSSocket; greeting?: string }> {
+  const deadline = setTimeoutPromise(timeoutMs, endpoint);
+  try {
+    return await Promise.race([openTls(endpoint, options), deadline.promise]);
+  } finally {
+    deadline.cancel();
+  }
+}
+
+/**
+ * The TLS version a server speaks when it refuses TLS 1.2 and 1.3, measured by a second handshake
+ * that allows TLS 1.0 and 1.1 (Node's OpenSSL only offers them when asked, and their ciphers only
+ * at security level 0). Nothing but STARTTLS/STLS is sent; undefined when even that fails.
+ */
+export async function outdatedTlsVersion(endpoint: TlsEndpoint, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const { socket } = await connectTls(endpoint, { minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, timeoutMs);
+    const version = socket.getProtocol() ?? undefined;
+    socket.destroy();
+    return version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Greeting, then STARTTLS (IMAP, SMTP after EHLO) or STLS (POP3), reading only whole lines; returns the greeting. */
+async function negotiateStartTls(socket: net.Socket, endpoint: TlsEndpoint): Promise<string> {
+  const protocol = endpoint.protocol;
   const lines = lineReader(socket);
   if (protocol === 'smtp') {
-    await negotiateSmtpStartTls(socket, lines);
+    const greeting = await negotiateSmtpStartTls(socket, lines, endpoint);
     lines.detach();
-    return;
+    return greeting;
   }
   const greeting = await lines.next();
-  const isOk = protocol === 'imap' ? /^\* (OK|PREAUTH)/i : /^\+OK/i;
+  const isOk = protocol === 'imap' ? /^\* OK/i : /^\+OK/i;
+  if (protocol === 'imap' && /^\* PREAUTH/i.test(greeting)) throw preauthError(endpoint, greeting);
   if (!isOk.test(greeting)) throw new MailError('ProtocolError', `Unexpected greeting: ${greeting.slice(0, 200)}`);
   socket.write(protocol === 'imap' ? 'M1 STARTTLS\r\n' : 'STLS\r\n');
   for (let i = 0; i < MAX_NEGOTIATION_LINES; i++) {
     const line = await lines.next();
     if (protocol === 'imap' && line.startsWith('*')) continue;
     const ok = protocol === 'imap' ? /^M1 OK/i.test(line) : /^\+OK/i.test(line);
-    if (!ok) throw new MailError('StartTlsUnavailable', `The server refused STARTTLS: ${line.slice(0, 200)}`);
+    if (!ok) throw startTlsRefused(endpoint, protocol === 'imap' ? line.replace(/^M1 /, '') : line);
     lines.detach();
-    return;
+    return greeting;
   }
   throw new MailError('ProtocolError', 'The server sent too many lines before answering STARTTLS.');
 }
 
-/** SMTP (RFC 3207): 220 greeting, EHLO whose reply lists STARTTLS, then STARTTLS answered 220. */
-async function negotiateSmtpStartTls(socket: net.Socket, lines: LineReader): Promise<void> {
+/** SMTP (RFC 3207): 220 greeting, EHLO whose reply lists STARTTLS, then STARTTLS answered 220; returns the greeting. */
+async function negotiateSmtpStartTls(socket: net.Socket, lines: LineReader, endpoint: TlsEndpoint): Promise<string> {
   const greeting = await smtpReply(lines);
   if (!greeting.startsWith('220')) throw new MailError('ProtocolError', `Unexpected SMTP greeting: ${greeting.slice(0, 200)}`);
   socket.write('EHLO mailroom.invalid\r\n');
   const ehlo = await smtpReply(lines);
   if (!ehlo.startsWith('250')) throw new MailError('ProtocolError', `The server refused EHLO: ${ehlo.slice(0, 200)}`);
-  if (!/^250[ -]STARTTLS\b/im.test(ehlo)) throw new MailError('StartTlsUnavailable', 'The server does not offer STARTTLS.');
+  if (!/^250[ -]STARTTLS\b/im.test(ehlo)) throw startTlsMissing(endpoint, 'smtp');
   socket.write('STARTTLS\r\n');
   const ready = await smtpReply(lines);
-  if (!ready.startsWith('220')) throw new MailError('StartTlsUnavailable', `The server refused STARTTLS: ${ready.slice(0, 200)}`);
+  if (!ready.startsWith('220')) throw startTlsRefused(endpoint, ready.replace(/\n/g, ' '));
+  return greeting;
 }
 
 /** One whole SMTP reply: continuation lines `250-…` up to the final `250 …`, joined by newlines. */
@@ -199,21 +236,4 @@ function setTimeoutPromise(ms: number, endpoint: TlsEndpoint): { promise: Promis
     );
   });
   return { promise, cancel: () => clearTimeout(timer) };
-}
-
-/**
- * TLS options that accept exactly one certificate the user chose to trust (by its SHA-256), on
- * top of the normal trust store. The pinned PEM joins the CA list so the chain verifies, and the
- * identity check accepts it whatever host name it names; any other certificate must verify and
- * match the host name as usual.
- */
-export function pinnedTlsOptions(pinnedPem: string, pinnedSha256: string): tls.ConnectionOptions {
-  return {
-    rejectUnauthorized: true,
-    ca: [...tls.rootCertificates, pinnedPem],
-    checkServerIdentity: (host, cert) => {
-      if (cert.fingerprint256 === pinnedSha256) return undefined;
-      return tls.checkServerIdentity(host, cert);
-    },
-  };
 }

@@ -57,7 +57,8 @@ async function addFromRequest(deps: AccountCommandDeps, request: AddAccountReque
   }
   const failure = await testLogin(deps, account, request.password);
   if (failure && !request.saveOnFailure) {
-    return { saved: false, error: { ...errorSummary(failure), ...(failure.certificate ? { certificateSha256: failure.certificate.sha256 } : {}) } };
+    const offer = failure.certificate && !alreadyPinned(account, failure.certificate.sha256) ? { certificateSha256: failure.certificate.sha256 } : {};
+    return { saved: false, error: { ...errorSummary(failure), ...offer } };
   }
   await deps.repository.save(account, request.password);
   return { saved: true, accountId: account.id, ...(failure ? { error: errorSummary(failure) } : {}) };
@@ -70,7 +71,8 @@ async function addInteractively(deps: AccountCommandDeps): Promise<AddAccountRes
   for (let attempt = 0; attempt < 3; attempt++) {
     const failure = await testLogin(deps, account, draft.password);
     if (!failure) break;
-    if (failure.code === 'CertificateUntrusted' && failure.certificate) {
+    // A certificate already pinned is accepted whatever its chain (pinning.ts): offering it again would only loop.
+    if (failure.code === 'CertificateUntrusted' && failure.certificate && !alreadyPinned(account, failure.certificate.sha256)) {
       if (!(await confirmCertificateTrust(`${account.host}:${account.port}`, failure.certificate, failure.tlsReason))) return { saved: false };
       account = { ...account, trustedCertificateSha256: failure.certificate.sha256 };
       continue;
@@ -147,6 +149,7 @@ async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | 
   if (!account) return false;
   try {
     let fingerprint = sha256 ? normalizeFingerprint(sha256) : undefined;
+    if (fingerprint && alreadyPinned(account, fingerprint)) return reportAlreadyPinned(account);
     if (!fingerprint) {
       const peer = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Reading the certificate of ${account.host}…` },
@@ -156,6 +159,7 @@ async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | 
         void vscode.window.showInformationMessage(`The certificate of ${account.host} verifies; there is nothing to trust by hand.`);
         return false;
       }
+      if (alreadyPinned(account, peer.certificate.sha256)) return reportAlreadyPinned(account);
       if (!(await confirmCertificateTrust(`${account.host}:${account.port}`, peer.certificate, peer.authorizationError))) return false;
       fingerprint = peer.certificate.sha256;
     }
@@ -165,6 +169,16 @@ async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | 
     await reportError(deps.log, `Trusting the certificate of ${account.host}`, err);
     return false;
   }
+}
+
+function alreadyPinned(account: AccountConfig, sha256: string): boolean {
+  return account.trustedCertificateSha256 !== undefined && account.trustedCertificateSha256 === sha256;
+}
+
+/** The trust prompt never offers what is already trusted: say so instead, and change nothing. */
+function reportAlreadyPinned(account: AccountConfig): false {
+  void vscode.window.showInformationMessage(`${account.host} presents the certificate you already trust for this account; there is nothing more to trust. If signing in still fails, the account's error says why.`);
+  return false;
 }
 
 async function resolveAccount(deps: AccountCommandDeps, target: AccountNode | string | undefined, placeHolder: string): Promise<AccountConfig | undefined> {

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { flattenFolders } from '../../protocol/imap/folders';
+import { relativeFolderPaths } from '../../protocol/imap/folders';
 import type { WriteOutcome } from '../../protocol/imap/imapAccount';
 import type { ProtocolLog } from '../../protocol/log';
+import { displayText } from '../../shared/displayText';
 import { reportError } from '../errors';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import type { Pop3AccountRegistry } from '../pop3Accounts';
@@ -140,12 +141,13 @@ async function transfer(deps: MessageCommandDeps, kind: 'move' | 'copy', node: M
 async function pickFolder(deps: MessageCommandDeps, group: Group, kind: 'move' | 'copy'): Promise<string | undefined> {
   const accountNode = deps.model.findAccount(group.account.id);
   if (!accountNode) return undefined;
-  const folders = flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable && f.path !== group.path);
+  // Labelled as the tree shows them (Projects.Mailroom, not INBOX.Projects.Mailroom); the full path is what moves.
+  const folders = [...relativeFolderPaths(await deps.model.listFolders(accountNode))].filter(([, f]) => f.selectable && f.path !== group.path);
   const pick = await vscode.window.showQuickPick(
-    folders.map((f) => ({ label: f.path, description: f.specialUse?.slice(1) ?? '' })),
+    folders.map(([label, f]) => ({ label: displayText(label), description: f.specialUse?.slice(1) ?? '', path: f.path })),
     { title: `${kind === 'move' ? 'Move' : 'Copy'} ${group.uids.length === 1 ? 'message' : `${group.uids.length} messages`} to…`, placeHolder: 'Folder' },
   );
-  return pick?.label;
+  return pick?.path;
 }
 
 function report(deps: MessageCommandDeps, outcome: WriteOutcome, path: string): void {

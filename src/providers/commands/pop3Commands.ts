@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
-import { flattenFolders } from '../../protocol/imap/folders';
+import { relativeFolderPaths } from '../../protocol/imap/folders';
 import type { ProtocolLog } from '../../protocol/log';
+import { displayText } from '../../shared/displayText';
 import { reportError } from '../errors';
 import { pickedNodes } from './messageCommands';
 import type { ImapAccountRegistry } from '../imapAccounts';
@@ -98,8 +99,8 @@ async function pickImapFolder(deps: Pop3CommandDeps, kind: 'copy' | 'move', coun
   for (const accountNode of accounts) {
     items.push({ label: accountLabel(accountNode.account), kind: vscode.QuickPickItemKind.Separator });
     try {
-      for (const f of flattenFolders(await deps.model.listFolders(accountNode))) {
-        if (f.selectable) items.push({ label: f.path, description: accountLabel(accountNode.account), target: { accountId: accountNode.account.id, path: f.path } });
+      for (const [label, f] of relativeFolderPaths(await deps.model.listFolders(accountNode))) {
+        if (f.selectable) items.push({ label: displayText(label), description: accountLabel(accountNode.account), target: { accountId: accountNode.account.id, path: f.path } });
       }
     } catch (err) {
       deps.log.warn(`listing folders of ${accountLabel(accountNode.account)}: ${String(err)}`);

@@ -4,6 +4,7 @@ import type { CachedEnvelope } from '../../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../../protocol/log';
 import { formatAddress as formatMailAddress } from '../../protocol/smtp/address';
 import { addressFieldAt } from '../../protocol/smtp/composeDocument';
+import { displayText } from '../../shared/displayText';
 import type { ComposeStore } from '../../store/composeStore';
 import { Disposable } from '../../util/dispose';
 import type { ImapAccountRegistry } from '../imapAccounts';
@@ -83,7 +84,8 @@ export class AddressCompletionProvider extends Disposable implements vscode.Comp
     const range = new vscode.Range(position.line, field.start, position.line, position.character);
     const needsSpace = field.start > 0 && !/\s/.test(current[field.start - 1] ?? ' ');
     return ranked.map((r, i) => {
-      const item = new vscode.CompletionItem({ label: r.text, description: r.name ? r.address : undefined }, vscode.CompletionItemKind.User);
+      // Names come from received mail: the list shows their controls (displayText); the insert keeps the text as sent.
+      const item = new vscode.CompletionItem({ label: displayText(r.text), description: r.name ? displayText(r.address) : undefined }, vscode.CompletionItemKind.User);
       item.insertText = `${needsSpace ? ' ' : ''}${r.text}`;
       item.filterText = `${field.prefix ? '' : ' '}${r.name} ${r.address}`;
       item.range = range;

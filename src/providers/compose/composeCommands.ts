@@ -8,6 +8,7 @@ import { streamAttachment } from '../../protocol/mime/attachments';
 import { formatAddressList } from '../../protocol/smtp/address';
 import type { DeliveryOutcome } from '../../protocol/smtp/deliver';
 import { parseComposeDocument, parseMailto, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
+import { displayText } from '../../shared/displayText';
 import { ComposeMeta, ComposeMode, ComposeStore, digest } from '../../store/composeStore';
 import { Outbox, OutboxEntry } from '../../store/outbox';
 import { Disposable } from '../../util/dispose';
@@ -258,11 +259,11 @@ export class ComposeFeature extends Disposable {
     const entry = await this.outboxEntry(arg);
     if (!entry) return undefined;
     if (entry.state === 'sending') {
-      void vscode.window.showInformationMessage(`“${entry.subject}” is being sent now.`);
+      void vscode.window.showInformationMessage(`“${shownSubject(entry.subject)}” is being sent now.`);
       return undefined;
     }
     const account = this.deps.repository.get(entry.accountId);
-    if (!account) throw new MailError('InvalidAccount', `The account of “${entry.subject}” no longer exists. Edit the message to send it from another account, or delete it.`);
+    if (!account) throw new MailError('InvalidAccount', `The account of “${shownSubject(entry.subject)}” no longer exists. Edit the message to send it from another account, or delete it.`);
     return this.deliverWithProgress(entry, account);
   }
 
@@ -271,7 +272,7 @@ export class ComposeFeature extends Disposable {
     const entry = await this.outboxEntry(arg);
     if (!entry) return undefined;
     if (entry.state === 'sending' || entry.state === 'sent') {
-      void vscode.window.showInformationMessage(entry.state === 'sending' ? `“${entry.subject}” is being sent now.` : `“${entry.subject}” was already sent; only its follow-up steps are left. Use Retry.`);
+      void vscode.window.showInformationMessage(entry.state === 'sending' ? `“${shownSubject(entry.subject)}” is being sent now.` : `“${shownSubject(entry.subject)}” was already sent; only its follow-up steps are left. Use Retry.`);
       return undefined;
     }
     const store = await this.storePromise;
@@ -288,12 +289,12 @@ export class ComposeFeature extends Disposable {
     const entry = await this.outboxEntry(arg);
     if (!entry) return false;
     if (entry.state === 'sending') {
-      void vscode.window.showInformationMessage(`“${entry.subject}” is being sent now.`);
+      void vscode.window.showInformationMessage(`“${shownSubject(entry.subject)}” is being sent now.`);
       return false;
     }
     if (!confirmed) {
       const what = entry.state === 'sent' ? 'It was sent; its Sent copy or flag may be missing.' : 'It has not been sent and will be lost.';
-      const choice = await vscode.window.showWarningMessage(`Delete “${entry.subject || '(no subject)'}” from the outbox?`, { modal: true, detail: what }, 'Delete');
+      const choice = await vscode.window.showWarningMessage(`Delete “${shownSubject(entry.subject)}” from the outbox?`, { modal: true, detail: what }, 'Delete');
       if (choice !== 'Delete') return false;
     }
     await this.outbox.remove(entry.id);
@@ -323,7 +324,7 @@ export class ComposeFeature extends Disposable {
   private async deliverWithProgress(entry: OutboxEntry, account: AccountConfig): Promise<DeliveryReport> {
     const store = await this.storePromise;
     const subject = entry.subject || '(no subject)';
-    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sending “${subject}”…` }, () =>
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sending “${shownSubject(entry.subject)}”…` }, () =>
       deliverEntry(this.sendingDeps(store), entry.id, account).catch((err: unknown): DeliveryOutcome => ({ status: 'failed', error: MailError.from(err) })),
     );
     const report: DeliveryReport = { outboxId: entry.id, subject, outcome, ...(entry.composeId ? { composeId: entry.composeId } : {}) };
@@ -337,7 +338,7 @@ export class ComposeFeature extends Disposable {
   }
 
   private async announce(entry: OutboxEntry, outcome: DeliveryOutcome): Promise<void> {
-    const subject = entry.subject || '(no subject)';
+    const subject = shownSubject(entry.subject);
     let choice: string | undefined;
     if (outcome.status === 'sent') {
       if (outcome.warnings.length === 0) {
@@ -376,7 +377,7 @@ export class ComposeFeature extends Disposable {
   /** A compose tab closed with unsent changes: offer to keep it as a draft (non-modal). */
   private async offerDraft(meta: ComposeMeta, text: string): Promise<void> {
     const store = await this.storePromise;
-    const subject = parseComposeDocument(text).subject || '(no subject)';
+    const subject = shownSubject(parseComposeDocument(text).subject);
     const account = this.deps.repository.get(meta.accountId);
     const canDraft = account?.protocol === 'imap';
     const choice = await vscode.window.showInformationMessage(
@@ -485,4 +486,9 @@ export function registerComposeCommands(deps: ComposeDeps): ComposeFeature {
   feature.registerCommands();
   void feature.start().catch((err: unknown) => deps.log.error(`compose: ${MailError.from(err).message}`));
   return feature;
+}
+
+/** A subject in a notification: it may quote a hostile message (`Re: …`), so its controls are shown, not obeyed. */
+function shownSubject(subject: string): string {
+  return displayText(subject) || '(no subject)';
 }

@@ -48,10 +48,12 @@ export function messageFrameCsp(remoteAllowed: boolean): string {
 
 /**
  * The srcdoc document around already-sanitized message HTML: its CSP first, then the "paper"
- * (HTML mail is drawn on white in every theme, as its sender designed it).
+ * (HTML mail is drawn on white in every theme, as its sender designed it). The root and body keep
+ * their content's height: `height:100%` there would tie the page to the frame, which the view sizes
+ * to the page.
  */
 export function frameDocument(sanitizedHtml: string, remoteAllowed: boolean): string {
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${escapeAttribute(messageFrameCsp(remoteAllowed))}"><meta name="referrer" content="no-referrer"><style>html{background:#fff;color:#000;color-scheme:light}body{margin:0;padding:12px 16px;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:14px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head><body>${sanitizedHtml}</body></html>`;
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${escapeAttribute(messageFrameCsp(remoteAllowed))}"><meta name="referrer" content="no-referrer"><style>html{background:#fff;color:#000;color-scheme:light}body{margin:0;padding:12px 16px;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:14px;overflow-wrap:anywhere}img{max-width:100%;height:auto}html:root,html:root>body{height:auto!important;min-height:0!important;max-height:none!important}</style></head><body>${sanitizedHtml}</body></html>`;
 }
 
 export function escapeAttribute(value: string): string {

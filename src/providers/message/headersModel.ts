@@ -1,7 +1,9 @@
-// ParsedMessage headers → the header inspector's model (pure, unit-tested).
+// ParsedMessage headers → the header inspector's model (pure, unit-tested). Every text taken from
+// the headers goes through displayText: a bidi override is shown, not obeyed.
 import { parseAuthenticationResults } from '../../protocol/mime/authResults';
 import { parseReceivedChain } from '../../protocol/mime/receivedChain';
 import type { ParsedMessage } from '../../protocol/mime/types';
+import { displayText } from '../../shared/displayText';
 import type { AuthRow, AuthSummary, HeadersViewModel, HopRow } from '../../shared/headersView';
 import { formatAddresses } from './viewModel';
 
@@ -13,22 +15,24 @@ export function buildHeadersModel(parsed: Pick<ParsedMessage, 'headers' | 'subje
   const hops: HopRow[] = parseReceivedChain(parsed.headers)
     .slice(0, MAX_HOPS)
     .map((h, i) => {
-      const row: HopRow = { hop: i + 1, from: h.from ?? '', by: h.by ?? '', with: h.with ?? '', date: h.date ?? '' };
+      const row: HopRow = { hop: i + 1, from: displayText(h.from ?? ''), by: displayText(h.by ?? ''), with: displayText(h.with ?? ''), date: h.date ?? '' };
       if (h.delaySeconds !== undefined) row.delaySeconds = h.delaySeconds;
       return row;
     });
   const auth: AuthRow[] = parseAuthenticationResults(parsed.headers)
     .slice(0, MAX_AUTH_ROWS)
     .map((r) => ({
-      authservId: r.authservId,
-      method: r.method,
-      result: r.result,
-      reason: r.reason ?? r.comment ?? '',
-      details: Object.entries(r.properties)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' '),
+      authservId: displayText(r.authservId),
+      method: displayText(r.method),
+      result: displayText(r.result),
+      reason: displayText(r.reason ?? r.comment ?? ''),
+      details: displayText(
+        Object.entries(r.properties)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      ),
     }));
-  const model: HeadersViewModel = { subject: parsed.subject, from: formatAddresses(parsed.from), date: parsed.date ?? '', summary: summarize(auth), hops, auth };
+  const model: HeadersViewModel = { subject: displayText(parsed.subject), from: formatAddresses(parsed.from), date: parsed.date ?? '', summary: summarize(auth), hops, auth };
   const dated = hops.filter((h) => h.date);
   if (dated.length >= 2) {
     model.totalDelaySeconds = (Date.parse(dated[dated.length - 1].date) - Date.parse(dated[0].date)) / 1000;

@@ -81,6 +81,7 @@ export class HeadersPanel extends Disposable {
   }
 }
 
+/** model.subject is already display text (buildHeadersModel). */
 function panelTitle(model: HeadersViewModel): string {
   const subject = model.subject.trim() || '(no subject)';
   return `Headers: ${subject.length > 40 ? `${subject.slice(0, 39)}…` : subject}`;

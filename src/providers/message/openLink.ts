@@ -2,33 +2,57 @@ import * as vscode from 'vscode';
 import type { ProtocolLog } from '../../protocol/log';
 import { decideLink, LinkDecision } from './linkPolicy';
 
+/** What a decided link does in VS Code. */
+export interface LinkActions {
+  /** Shows the real destination of a link whose text shows something else; resolves true to open it. */
+  confirm(decision: Extract<LinkDecision, { kind: 'confirm' }>): Promise<boolean>;
+  open(url: string): Promise<void>;
+  compose(address: string): Promise<void>;
+  refuse(reason: string): void;
+}
+
+/** The real dialogs, browser and compose command. */
+export const vscodeLinkActions: LinkActions = {
+  async confirm(decision) {
+    const choice = await vscode.window.showWarningMessage(
+      `This link goes to ${decision.realHost}`,
+      { modal: true, detail: `${decision.reason}\n\nReal destination:\n${decision.url}` },
+      'Open Link',
+    );
+    return choice === 'Open Link';
+  },
+  async open(url) {
+    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  },
+  async compose(address) {
+    await vscode.commands.executeCommand('mailroom.compose', { to: address });
+  },
+  refuse(reason) {
+    void vscode.window.showWarningMessage(reason);
+  },
+};
+
 /**
- * A link clicked in a message: refused, opened, shown first (when its text names another host), or
- * turned into a new message (mailto). The decision is linkPolicy's; this only talks to VS Code.
+ * A link clicked in a message: refused, opened, shown first (when what it shows is not where it
+ * goes), or turned into a new message (mailto). The decision is linkPolicy's; this only acts on it.
  */
-export async function openMessageLink(href: string, text: string, log: ProtocolLog, decided?: (decision: LinkDecision) => void): Promise<void> {
-  const decision = decideLink(href, text);
+export async function openMessageLink(link: { href: string; text: string; shown?: string }, log: ProtocolLog, actions: LinkActions, decided?: (decision: LinkDecision) => void): Promise<void> {
+  const decision = decideLink(link.href, link.text, link.shown);
   decided?.(decision);
   switch (decision.kind) {
     case 'refuse':
       log.info(`link not opened: ${decision.reason}`);
-      void vscode.window.showWarningMessage(decision.reason);
+      actions.refuse(decision.reason);
       return;
     case 'mailto':
-      await vscode.commands.executeCommand('mailroom.compose', { to: decision.address });
+      await actions.compose(decision.address);
       return;
-    case 'confirm': {
-      const choice = await vscode.window.showWarningMessage(
-        `This link goes to ${decision.realHost}`,
-        { modal: true, detail: `${decision.reason}\n\nReal destination:\n${decision.url}` },
-        'Open Link',
-      );
-      if (choice !== 'Open Link') return;
-      await vscode.env.openExternal(vscode.Uri.parse(decision.url, true));
+    case 'confirm':
+      log.info(`link shown before opening: ${decision.reason}`);
+      if (await actions.confirm(decision)) await actions.open(decision.url);
       return;
-    }
     case 'open':
-      await vscode.env.openExternal(vscode.Uri.parse(decision.url, true));
+      await actions.open(decision.url);
       return;
   }
 }

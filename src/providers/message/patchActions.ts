@@ -3,6 +3,7 @@ import { MailError } from '../../protocol/errors';
 import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import { findPatch, isMailboxPatch } from '../../protocol/mime/patch';
 import { applyPatch, PatchOutcome, repositoryRoot } from '../../patch/gitAm';
+import { displayText } from '../../shared/displayText';
 import type { MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
 import type { AttachmentActions } from './attachmentActions';
@@ -54,7 +55,7 @@ export async function applyMessagePatch(patch: FoundPatch, options: ApplyPatchOp
   const how = patch.kind === 'mailbox' ? 'git am --3way' : 'git apply --index (a bare diff: the change is staged, not committed)';
   if (!options.confirmed) {
     const choice = await vscode.window.showWarningMessage(
-      `Apply “${patch.subject || '(no subject)'}” to ${repo}?`,
+      `Apply “${displayText(patch.subject) || '(no subject)'}” to ${repo}?`,
       { modal: true, detail: `Runs ${how} in ${repo}.` },
       'Apply',
     );
@@ -64,7 +65,7 @@ export async function applyMessagePatch(patch: FoundPatch, options: ApplyPatchOp
     applyPatch({ cwd: repo, patch: patch.input, kind: patch.kind }),
   );
   if (outcome.ok) {
-    void vscode.window.showInformationMessage(patch.kind === 'mailbox' ? `Applied “${patch.subject}” with git am.` : 'The diff was applied with git apply --index and staged (it had no mail headers, so nothing was committed).');
+    void vscode.window.showInformationMessage(patch.kind === 'mailbox' ? `Applied “${displayText(patch.subject)}” with git am.` : 'The diff was applied with git apply --index and staged (it had no mail headers, so nothing was committed).');
   } else {
     void vscode.window.showErrorMessage(`The patch did not apply${outcome.aborted ? ' (git am --abort restored the repository)' : ''}.`, { modal: true, detail: outcome.output.slice(0, 4000) });
   }

@@ -1,7 +1,9 @@
 // ParsedMessage → what the message webview shows. No vscode here (unit-tested): the sanitizer runs
 // on the host, the frame document carries the CSP, and the view model holds no raw message bytes.
+// Every header text goes through displayText: a bidi override in a name or subject is shown, not obeyed.
 import type { HeaderField, MessageViewModel } from '../../shared/messageView';
 import type { MailAddress, ParsedMessage } from '../../protocol/mime/types';
+import { displayText } from '../../shared/displayText';
 import { frameDocument } from './csp';
 
 /** "Show All Headers" lists at most this many fields, each cut at MAX_HEADER_VALUE characters: a hostile message can carry megabytes of headers. */
@@ -20,13 +22,15 @@ export interface ViewContext {
 export interface SanitizedBody {
   html: string;
   remoteResources: string[];
+  /** How many of remoteResources are stylesheets (each may import more). */
+  remoteStylesheets?: number;
 }
 
 export function buildViewModel(parsed: ParsedMessage, body: SanitizedBody | undefined, ctx: ViewContext): MessageViewModel {
   const model: MessageViewModel = {
     accountLabel: ctx.accountLabel,
     folder: ctx.folder,
-    subject: parsed.subject,
+    subject: displayText(parsed.subject),
     from: formatAddresses(parsed.from),
     fromAddress: (parsed.from.find((a) => a.address)?.address ?? '').toLowerCase(),
     to: formatAddresses(parsed.to),
@@ -37,10 +41,11 @@ export function buildViewModel(parsed: ParsedMessage, body: SanitizedBody | unde
     textTruncated: parsed.textTruncated,
     htmlSkipped: parsed.htmlSkipped,
     remoteBlocked: body ? body.remoteResources.length : 0,
+    remoteAtLeast: (body?.remoteStylesheets ?? 0) > 0,
     remoteAllowed: ctx.remoteAllowed,
     attachments: parsed.attachments
       .filter((a) => !a.related)
-      .map((a) => ({ index: a.index, filename: a.filename || '(unnamed)', contentType: a.contentType, size: a.size, isPatch: a.isPatch })),
+      .map((a) => ({ index: a.index, filename: displayText(a.filename) || '(unnamed)', contentType: displayText(a.contentType), size: a.size, isPatch: a.isPatch })),
     hasPatch: parsed.containsPatch || parsed.attachments.some((a) => a.isPatch),
   };
   if (body) model.frame = frameDocument(body.html, ctx.remoteAllowed);
@@ -54,8 +59,9 @@ export function withRemoteAllowed(model: MessageViewModel, body: SanitizedBody |
   return next;
 }
 
+/** Addresses as people read them, with every control shown (displayText): From, To and Cc are the sender's text. */
 export function formatAddresses(list: MailAddress[]): string {
-  return list.map(formatAddress).filter(Boolean).join(', ');
+  return displayText(list.map(formatAddress).filter(Boolean).join(', '));
 }
 
 /** `Name <address>` without header quoting, which is for machines, not for people. */
@@ -66,7 +72,7 @@ function formatAddress(a: MailAddress): string {
 
 function boundedHeaders(headers: ParsedMessage['headers']): HeaderField[] {
   return headers.slice(0, MAX_HEADER_FIELDS).map((h) => ({
-    name: h.name,
-    value: h.value.length > MAX_HEADER_VALUE ? `${h.value.slice(0, MAX_HEADER_VALUE)}…` : h.value,
+    name: displayText(h.name),
+    value: displayText(h.value.length > MAX_HEADER_VALUE ? `${h.value.slice(0, MAX_HEADER_VALUE)}…` : h.value),
   }));
 }

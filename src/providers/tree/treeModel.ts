@@ -28,6 +28,7 @@ import {
   StatusNode,
   UnifiedInboxNode,
 } from './nodes';
+import { emptyPop3InboxMessage } from './pop3Placeholder';
 
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: MailError };
 
@@ -285,7 +286,8 @@ export class MailTreeModel extends Disposable {
     const limit = this.visible.get(node.id) ?? mailroomSettings().pageSize;
     rows.push(...cache.page(0, limit).map((m) => messageNode(node, pop3Item(m))));
     if (cache.size > limit) rows.push({ kind: 'loadMore', id: nodeIds.loadMore(node.id), parent: node, remaining: cache.size - limit });
-    if (cache.size === 0 && !error) rows.push(status(node, 'info', 'No messages downloaded yet: Mailroom: Check Mail'));
+    const empty = cache.size === 0 && !error ? emptyPop3InboxMessage(this.pop3.checkState(node.account.id)) : undefined;
+    if (empty) rows.push(status(node, 'info', empty));
     return rows;
   }
 

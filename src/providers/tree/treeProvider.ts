@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import type { SpecialUse } from '../../protocol/imap/folders';
+import { displayText } from '../../shared/displayText';
+import type { NamespaceKind } from '../../protocol/imap/namespaces';
 import { Disposable } from '../../util/dispose';
 import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
@@ -16,7 +18,18 @@ const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
   '\\Flagged': 'star-full',
 };
 
-/** Maps model nodes to TreeItems; all fetching and caching stays in MailTreeModel. */
+/** How a node standing for another namespace (RFC 2342) is told apart from a folder. */
+const NAMESPACE_LABELS: Record<NamespaceKind, { text: string; icon: string }> = {
+  personal: { text: 'your other folders', icon: 'folder-library' },
+  other: { text: "other users' folders", icon: 'person' },
+  shared: { text: 'shared folders', icon: 'organization' },
+};
+
+/**
+ * Maps model nodes to TreeItems; all fetching and caching stays in MailTreeModel. Text from mail and
+ * servers (subjects, names, addresses, folder names) goes through displayText: a bidi override in it
+ * is shown as `[U+202E]`, not obeyed.
+ */
 export class MailTreeProvider extends Disposable implements vscode.TreeDataProvider<MailNode> {
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<MailNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
@@ -98,15 +111,16 @@ const OUTBOX_STATE: Record<OutboxEntryNode['entry']['state'], { icon: string; co
 function outboxEntryItem(node: OutboxEntryNode): vscode.TreeItem {
   const e = node.entry;
   const state = OUTBOX_STATE[e.state];
-  const to = e.recipients.join(', ');
+  const subject = displayText(e.subject);
+  const to = displayText(e.recipients.join(', '));
   const reason = e.lastError ? `${e.lastError.message}${e.lastError.response && !e.lastError.message.includes(e.lastError.response) ? `\n\nServer reply: ${e.lastError.response}` : ''}` : '';
-  const tooltip = `${e.subject || '(no subject)'}\n\nTo: ${to || '(nobody)'}\n${state.text}${reason ? `\n\n${reason}` : ''}`;
-  return item(node.id, e.subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
+  const tooltip = `${subject || '(no subject)'}\n\nTo: ${to || '(nobody)'}\n${state.text}${reason ? `\n\n${reason}` : ''}`;
+  return item(node.id, subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
     description: e.lastError && (e.state === 'failed' || e.state === 'partial') ? `${state.text}: ${e.lastError.message}` : `${state.text} · ${to}`,
     tooltip,
     iconPath: new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined),
     contextValue: `${ContextValue.OutboxEntry}.${e.state}`,
-    accessibilityInformation: { label: `${e.subject || 'no subject'}, to ${to}, ${state.text}${e.lastError ? `: ${e.lastError.message}` : ''}` },
+    accessibilityInformation: { label: `${subject || 'no subject'}, to ${to}, ${state.text}${e.lastError ? `: ${e.lastError.message}` : ''}` },
   });
 }
 
@@ -116,10 +130,14 @@ function folderItem(node: FolderNode, counts: { unseen?: number; total?: number 
   const summary = counts.total === undefined ? '' : `${unseen} unread of ${counts.total}`;
   const subscribed = folder.subscribed !== false;
   const isInbox = folder.specialUse === '\\Inbox';
-  return item(node.id, folder.name, vscode.TreeItemCollapsibleState.Collapsed, {
-    description: [unseen > 0 ? String(unseen) : '', subscribed ? '' : '(unsubscribed)'].filter(Boolean).join(' '),
-    tooltip: [folder.path, summary, subscribed ? '' : 'Not subscribed'].filter(Boolean).join('\n'),
-    iconPath: new vscode.ThemeIcon(folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder', subscribed ? undefined : new vscode.ThemeColor('disabledForeground')),
+  const namespace = folder.namespace ? NAMESPACE_LABELS[folder.namespace] : undefined;
+  return item(node.id, displayText(folder.name), vscode.TreeItemCollapsibleState.Collapsed, {
+    description: [namespace?.text ?? '', unseen > 0 ? String(unseen) : '', subscribed ? '' : '(unsubscribed)'].filter(Boolean).join(' '),
+    tooltip: [displayText(folder.path), namespace?.text ?? '', summary, subscribed ? '' : 'Not subscribed'].filter(Boolean).join('\n'),
+    iconPath: new vscode.ThemeIcon(
+      namespace?.icon ?? (folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder'),
+      subscribed ? undefined : new vscode.ThemeColor('disabledForeground'),
+    ),
     contextValue: folder.selectable
       ? `${ContextValue.Folder}.${isInbox ? 'inbox' : 'other'}.${subscribed ? 'subscribed' : 'unsubscribed'}`
       : ContextValue.FolderContainer,
@@ -142,18 +160,20 @@ export function messageContextValue(node: MessageNode): string {
 
 function messageItem(node: MessageNode): vscode.TreeItem {
   const m = node.item;
-  const from = m.from ? m.from.name || m.from.address : '(unknown sender)';
+  const subject = displayText(m.subject);
+  const from = m.from ? displayText(m.from.name || m.from.address) : '(unknown sender)';
+  const path = m.location.protocol === 'imap' ? displayText(m.location.path) : '';
   const tooltip = new vscode.MarkdownString(undefined, false);
-  const where = node.parent.kind === 'folder' ? '' : `\nIn: ${node.account.label ?? node.account.host}${m.location.protocol === 'imap' ? ` / ${m.location.path}` : ''}`;
-  tooltip.appendText(`${m.subject || '(no subject)'}\n\nFrom: ${formatAddress(m)}\nDate: ${m.date ? new Date(m.date).toLocaleString() : 'unknown'}\n${m.seen ? 'Read' : 'Unread'}${m.flagged ? ', flagged' : ''}${m.answered ? ', answered' : ''}${where}`);
-  const prefix = node.parent.kind === 'unified' ? `${node.account.label ?? node.account.user} · ` : node.parent.kind === 'search' && m.location.protocol === 'imap' ? `${m.location.path} · ` : '';
-  return item(node.id, m.subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
+  const where = node.parent.kind === 'folder' ? '' : `\nIn: ${node.account.label ?? node.account.host}${path ? ` / ${path}` : ''}`;
+  tooltip.appendText(`${subject || '(no subject)'}\n\nFrom: ${formatAddress(m)}\nDate: ${m.date ? new Date(m.date).toLocaleString() : 'unknown'}\n${m.seen ? 'Read' : 'Unread'}${m.flagged ? ', flagged' : ''}${m.answered ? ', answered' : ''}${where}`);
+  const prefix = node.parent.kind === 'unified' ? `${node.account.label ?? node.account.user} · ` : node.parent.kind === 'search' && path ? `${path} · ` : '';
+  return item(node.id, subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
     description: `${prefix}${from} · ${formatDate(m.date)}`,
     tooltip,
     iconPath: messageIcon(m),
     contextValue: messageContextValue(node),
     command: { command: 'mailroom.openMessage', title: 'Open Message', arguments: [node] },
-    accessibilityInformation: { label: `${m.seen ? '' : 'Unread, '}${m.subject || 'no subject'}, from ${from}, ${formatDate(m.date)}` },
+    accessibilityInformation: { label: `${m.seen ? '' : 'Unread, '}${subject || 'no subject'}, from ${from}, ${formatDate(m.date)}` },
   });
 }
 
@@ -187,7 +207,7 @@ function item(id: string, label: string, state: vscode.TreeItemCollapsibleState,
 
 function formatAddress(m: MessageItem): string {
   if (!m.from) return 'unknown';
-  return m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address;
+  return displayText(m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address);
 }
 
 function formatDate(iso: string | undefined): string {

@@ -44,7 +44,7 @@ export interface CheckMailOptions extends Pop3ConnectionOptions {
 
 export async function checkMail(options: CheckMailOptions): Promise<CheckReport> {
   validatePolicy(options.policy);
-  const report: CheckReport = { downloaded: 0, bytes: 0, deletedFromServer: 0, skippedAlreadyCached: 0, headersOnly: 0, warnings: [] };
+  const report: CheckReport = { onServer: 0, downloaded: 0, bytes: 0, deletedFromServer: 0, skippedAlreadyCached: 0, headersOnly: 0, warnings: [] };
   const timer = phaseTimer(options.log);
   const lock = await acquireMaildropLock(lockOptionsFor(options.account, options.lockDir, options.lockWaitMs));
   try {
@@ -147,6 +147,7 @@ class CheckRun {
   async run(): Promise<void> {
     const { cache, policy, account } = this.options;
     const messages = await this.listing();
+    this.report.onServer = messages.length;
     this.timer(`listing of ${messages.length}`);
     const hasUidl = this.uidlWorked;
     const plan: CheckPlan = planCheck({

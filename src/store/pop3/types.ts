@@ -39,6 +39,8 @@ export interface CachedPop3Message {
 }
 
 export interface CheckReport {
+  /** Messages in the maildrop when the check listed it (0: the server has no mail for this account). */
+  onServer: number;
   downloaded: number;
   /** Bytes received for downloaded messages (RETR and TOP bodies). */
   bytes: number;

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser, BrowserContext, chromium, ConsoleMessage, Dialog, Page, Request } from 'playwright-core';
+import { routeDialogSwitch } from './input';
 import { log, onCleanup } from './proc';
 import { chromiumArgs } from './tools';
 
@@ -159,6 +160,7 @@ export async function openWorkbench(options: OpenOptions): Promise<WorkbenchSess
   });
   onCleanup('chromium', () => browser.close());
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await routeDialogSwitch(context);
   const page = await context.newPage();
   const network = new NetworkLog();
   network.attach(context, page);

@@ -1,5 +1,7 @@
 // `npm run demo` (scripts/demo.sh builds first): starts the mail fixture and code-server (or desktop
-// VS Code when `code` is on PATH) with the extension loaded and a demo IMAP account configured.
+// VS Code when `code` is on PATH) with the extension loaded and two demo accounts configured: alice
+// over IMAPS and carol over POP3S (so the Unified Inbox and the POP3 cache have mail). Their
+// passwords reach Mailroom through the demo seeder extension (demoSeeder.ts), installed next to it.
 // Stays up until Ctrl-C, then stops everything.
 //
 // Environment: MAILROOM_DEMO_PORT (code-server port, default 8080), MAILROOM_DEMO_CODE_SERVER=1
@@ -10,13 +12,27 @@ import { ImapFlow } from 'imapflow';
 import { readFixtureInfo, FixtureInfo } from '../../fixtures/info';
 import { buildXssCorpus } from '../../fixtures/xssCorpus';
 import { startCodeServer, workbenchUrl, writeUserSettings } from './codeserver';
+import { writeDemoSeeder } from './demoSeeder';
 import { ensureFixture } from './fixture';
 import { freePort, isCleaningUp, log, makeTempDir, runMain, spawnManaged } from './proc';
 import { extensionPath, findCodeServer, isExecutable, MissingToolError, resultsDir } from './tools';
 
 const ACCOUNT_ID = 'demo';
+const POP3_ACCOUNT_ID = 'demo-pop3';
 
 function demoSettings(info: FixtureInfo): Record<string, unknown> {
+  const pop3 = info.users.carol
+    ? [{
+      id: POP3_ACCOUNT_ID,
+      label: 'Demo POP3 (carol@localhost)',
+      protocol: 'pop3',
+      host: info.host,
+      port: info.ports.pop3s,
+      security: 'tls',
+      user: info.users.carol.user,
+      trustedCertificateSha256: info.certSha256,
+    }]
+    : [];
   return {
     'mailroom.accounts': [{
       id: ACCOUNT_ID,
@@ -31,7 +47,7 @@ function demoSettings(info: FixtureInfo): Record<string, unknown> {
       name: 'Alice Example',
       // Replies go to the fixture's SMTP sink (STARTTLS with the fixture's certificate); copies land in Sent.
       smtp: { host: info.host, port: info.ports.smtp, security: 'starttls', trustedCertificateSha256: info.certSha256 },
-    }],
+    }, ...pop3],
   };
 }
 
@@ -60,22 +76,26 @@ async function addDemoNewsletters(info: FixtureInfo): Promise<void> {
   }
 }
 
+/** The environment code-server (and so both extension hosts' extensions) starts with. */
 function demoEnv(infoFile: string, info: FixtureInfo): Record<string, string> {
-  return {
-    MAILROOM_FIXTURE_INFO: infoFile,
-    MAILROOM_DEMO_ACCOUNT: ACCOUNT_ID,
-    MAILROOM_DEMO_PASSWORD: info.users.alice.password,
-  };
+  // Read by the demo seeder extension only (test/vscode/demo/seeder.ts), never by Mailroom.
+  const secrets: Record<string, string> = { [ACCOUNT_ID]: info.users.alice.password };
+  if (info.users.carol) secrets[POP3_ACCOUNT_ID] = info.users.carol.password;
+  return { MAILROOM_FIXTURE_INFO: infoFile, MAILROOM_DEMO_SECRETS: JSON.stringify(secrets) };
 }
 
 function printAccount(info: FixtureInfo): void {
-  const alice = info.users.alice;
-  const bob = info.users.bob;
+  const { alice, bob, carol } = info.users;
   process.stdout.write([
-    'Demo account "demo" (already configured, password handed to the extension via MAILROOM_DEMO_PASSWORD):',
-    `  IMAP over TLS  ${info.host}:${info.ports.imaps}  user ${alice.user}  password ${alice.password}`,
-    `  also running   IMAP+STARTTLS ${info.ports.imap}, POP3 ${info.ports.pop3}, POP3S ${info.ports.pop3s}, SMTP sink ${info.ports.smtp}`,
-    `  second user    ${bob.user} / ${bob.password}`,
+    'Demo accounts (already configured; the demo seeder extension loaded next to Mailroom stores their passwords',
+    'through mailroom.addAccount, as a person adding them would):',
+    `  "${ACCOUNT_ID}"       IMAP over TLS  ${info.host}:${info.ports.imaps}  user ${alice.user}  password ${alice.password}`,
+    carol
+      ? `  "${POP3_ACCOUNT_ID}"  POP3 over TLS  ${info.host}:${info.ports.pop3s}  user ${carol.user}  password ${carol.password}`
+        + ' (downloaded into the local POP3 cache; with two accounts the Unified Inbox appears)'
+      : '  (no POP3 account: this fixture has no user carol)',
+    `  also running   IMAP+STARTTLS ${info.ports.imap}, POP3 ${info.ports.pop3}, SMTP sink ${info.ports.smtp}`,
+    `  to add by hand ${bob.user} / ${bob.password} (Mailroom: Add Account)`,
     `  certificate    self-signed, SHA-256 ${info.certSha256} (trusted in the demo settings)`,
     '',
   ].join('\n'));
@@ -150,6 +170,8 @@ async function main(): Promise<number> {
   const stateDir = makeTempDir('mailroom-demo-');
   const workspace = path.join(stateDir, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
+  // Both code-server and desktop VS Code get <stateDir>/extensions as --extensions-dir.
+  writeDemoSeeder(path.join(stateDir, 'extensions'));
   const code = desktopCode();
   return code ? runDesktop(code, info, env, stateDir, workspace) : runCodeServer(info, env, stateDir, workspace);
 }

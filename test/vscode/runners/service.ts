@@ -2,6 +2,8 @@
 //   POST /screenshot?name=<name>  -> writes test-results/<name>.png (whole workbench), 200 + its path
 //   POST /webview-text            -> 200 + JSON [{url, text, visible}] of every rendered webview
 //                                    (text includes nested srcdoc frames: the message body)
+//   POST /workbench-text          -> body: a CSS selector; 200 + JSON string[]: the innerText of each
+//                                    matching element of the workbench page itself (tabs, tree rows)
 //   POST /net/mark                -> 200 + JSON {mark}: the request/canary log position now
 //   POST /net/since?mark=N[&settleMs=M] -> 200 + JSON NetworkSnapshot of what came after N, after
 //                                    waiting up to M ms for pending requests to finish or fail
@@ -9,11 +11,16 @@
 //                                    frames inside webviews, else the webview frame): the control
 //                                    check that proves the canary detectors see a script that ran.
 //                                    200 + JSON {frames: string[]}
+//   POST /keyboard, /quick-input, /dialog-button -> typing, quick input and dialog buttons (input.ts)
+//   POST /frame/links, /frame/click?index=N, /frame/eval -> the message frame as a person uses it
+//                                    (frameClick.ts)
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { networkLogOf } from './browser';
+import { handleInput } from './input';
+import { frameEndpoint } from './frameClick';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
 export interface WebviewText {
@@ -92,8 +99,19 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   if (url.pathname === '/webview-text') {
     return { status: 200, body: JSON.stringify(await webviewTexts(page)), type: 'application/json' };
   }
+  if (url.pathname === '/workbench-text') {
+    if (!body.trim()) return { status: 400, body: 'POST a CSS selector as the body\n', type: 'text/plain' };
+    const texts = await withTimeout(page.locator(body.trim()).allInnerTexts(), 5_000, 'reading workbench elements');
+    return { status: 200, body: JSON.stringify(texts), type: 'application/json' };
+  }
   if (url.pathname.startsWith('/net/')) {
     return network(page, url, body);
+  }
+  const input = await handleInput(page, url.pathname, url.searchParams, body);
+  if (input) return input;
+  const frameReply = await frameEndpoint(page, url, body, isWebviewContentFrame);
+  if (frameReply) {
+    return frameReply;
   }
   return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
 }

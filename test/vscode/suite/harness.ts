@@ -42,6 +42,19 @@ export async function webviewTexts(): Promise<WebviewText[] | undefined> {
   return JSON.parse(await post(`${base}/webview-text`)) as WebviewText[];
 }
 
+/**
+ * The innerText of every element of the workbench page (not inside webviews) matching a CSS selector,
+ * e.g. `.tabs-container .tab` or `.monaco-list-row`: what the tab bar and the tree draw (undefined
+ * outside the code-server runner).
+ */
+export async function workbenchTexts(selector: string): Promise<string[] | undefined> {
+  const base = process.env.MAILROOM_SCREENSHOT_URL;
+  if (!base) {
+    return undefined;
+  }
+  return JSON.parse(await post(`${base}/workbench-text`, selector)) as string[];
+}
+
 /** Reads (and validates) the fixture info JSON named by MAILROOM_FIXTURE_INFO. */
 export function fixtureInfo(): FixtureInfo {
   const file = process.env.MAILROOM_FIXTURE_INFO;
@@ -158,6 +171,28 @@ export async function evaluateInMessageFrames(script: string): Promise<string[]>
   return (JSON.parse(await post(`${serviceUrl()}/net/control`, script)) as { frames: string[] }).frames;
 }
 
+/** A link in the message frame (the runner lists `a[href]` in document order). */
+export interface FrameLink {
+  index: number;
+  href: string;
+  text: string;
+}
+
+/** The links of the message frame on screen. */
+export async function messageFrameLinks(): Promise<FrameLink[]> {
+  return JSON.parse(await post(`${serviceUrl()}/frame/links`)) as FrameLink[];
+}
+
+/** Clicks link `index` of the message frame with the mouse, as a person would. */
+export async function clickMessageLink(index: number): Promise<void> {
+  await post(`${serviceUrl()}/frame/click?index=${index}`);
+}
+
+/** The value of a JavaScript expression evaluated in the message frame on screen. */
+export async function evaluateInMessageFrame<T>(expression: string): Promise<T> {
+  return (JSON.parse(await post(`${serviceUrl()}/frame/eval`, expression)) as { value: T }).value;
+}
+
 /** The fixture's tracker server log (every request that reached a corpus host). */
 export async function trackerRequests(): Promise<TrackerRequest[]> {
   return JSON.parse(await post(`${controlUrl()}/tracker/requests`)) as TrackerRequest[];
@@ -173,7 +208,8 @@ function controlUrl(): string {
   return control;
 }
 
-function post(url: string, body?: string): Promise<string> {
+/** POSTs to the runner's browser service or the fixture's control endpoint; 200's body, else throws. */
+export function post(url: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', timeout: SERVICE_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];

@@ -9,17 +9,22 @@ import type { ImapFlow } from 'imapflow';
 import * as vscode from 'vscode';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { MailroomApi } from '../../../src/providers/api';
+import type { LinkActions } from '../../../src/providers/message/openLink';
+import type { LinkReport } from '../../../src/providers/messagePanel';
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import type { MailUser } from '../../fixtures/seed';
-import { buildXssCorpus, CANARY_PATH, CANARY_PREFIX, canaryScript, CorpusMessage } from '../../fixtures/xssCorpus';
+import { buildXssCorpus, CANARY_PATH, CANARY_PREFIX, canaryScript, CorpusMessage, LinkExpectation } from '../../fixtures/xssCorpus';
 import {
   clearTrackerRequests,
+  clickMessageLink,
+  evaluateInMessageFrame,
   evaluateInMessageFrames,
   fixtureInfo,
   FixtureInfo,
   hasBrowserService,
   imapsAccount,
   log,
+  messageFrameLinks,
   NetworkSnapshot,
   networkMark,
   networkSince,
@@ -41,7 +46,9 @@ const SETTLE_MS = 400;
 const WEBVIEW_RESOURCE_HOST_SUFFIX = '.vscode-resource.vscode-cdn.net';
 
 /** Corpus ids and titles are known before the fixture is (the tracker port only changes URLs). */
-const IDS = buildXssCorpus(1).map((m) => ({ id: m.id, clean: m.clean }));
+const IDS = buildXssCorpus(1).map((m) => ({ id: m.id, clean: m.clean, links: m.links, clickAfterRemote: m.clickAfterRemote }));
+/** The view never makes the message frame taller than this (media/message/main.ts). */
+const MAX_FRAME_HEIGHT = 50_000;
 
 describe('XSS and tracking corpus in the message view (real Chromium)', function () {
   this.timeout(120_000);
@@ -129,19 +136,71 @@ describe('XSS and tracking corpus in the message view (real Chromium)', function
       const allowed = nextRender((r) => r.panelKey === report.panelKey && r.remoteAllowed === true);
       await vscode.commands.executeCommand('mailroom.loadRemoteContent', report.panelKey);
       await allowed;
+      const expected = [...message.remoteImages, ...message.chained];
       const loaded = await waitFor(async () => {
         const seen = await trackerRequests();
-        return message.remoteImages.every((url) => seen.some((r) => sameResource(r, url))) ? seen : undefined;
-      }, `the remote images of ${id} at the tracker: ${message.remoteImages.join(', ')}`, 15_000);
+        return expected.every((url) => seen.some((r) => sameResource(r, url))) ? seen : undefined;
+      }, `the remote images of ${id} at the tracker: ${expected.join(', ')}`, 15_000);
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const after = await networkSince(mark2);
       assertNoCanary(after, id);
+      const never = [...after.requests.map((r) => r.url), ...loaded.map((r) => `http://${r.host}${r.path}`)].filter((url) => message.neverLoads.some((n) => url.startsWith(n)));
+      assert.deepEqual(never, [], 'requested although the sanitizer must have removed it');
       assert.ok(!loaded.some((r) => r.path.includes(CANARY_PATH)), 'no canary request reached the tracker');
       const extra = loaded.filter((r) => !message.remoteImages.some((url) => sameResource(r, url)));
       if (extra.length) log(`${id}: also loaded after Load Remote Content: ${extra.map((r) => `${r.host}${r.path}`).join(', ')}`);
       await closeEditors();
     });
   }
+
+  for (const { id, links, clickAfterRemote } of IDS.filter((m) => m.links.length)) {
+    it(`${id}: a person clicking each link gets what the link check decides (${links.join(', ')})`, async () => {
+      const message = corpus.get(id)!;
+      const report = await open(message);
+      await visibleText(message.expectedText);
+      if (clickAfterRemote) {
+        // The new page is not awaited through its render report: what matters is that links are caught while an image is still loading.
+        await clearTrackerRequests();
+        await vscode.commands.executeCommand('mailroom.loadRemoteContent', report.panelKey);
+        await waitFor(async () => (await trackerRequests()).some((r) => message.remoteImages.some((url) => sameResource(r, url) && url.includes('/stall/'))), 'the never-ending image requested', 15_000);
+        await visibleText(message.expectedText);
+      }
+      const frameLinks = await waitFor(async () => {
+        const found = await messageFrameLinks().catch(() => undefined);
+        return found?.length === links.length ? found : undefined;
+      }, `${links.length} links in the message frame`, 15_000);
+      const recorder = recordLinkActions();
+      try {
+        for (const [i, expected] of links.entries()) {
+          const link = frameLinks[i];
+          const what = `link ${i} (${link.href}, “${link.text.trim()}”)`;
+          const decided = nextLinkReport(report.panelKey);
+          await clickMessageLink(i);
+          const decision = await decided.catch((err: Error) => assert.fail(`${what}: ${err.message}`));
+          log(`${id} ${what}: ${decision.decision}${decision.detail?.kind === 'confirm' ? ` (${decision.detail.reason})` : ''}`);
+          assert.equal(decision.decision, expected, `${what}: ${JSON.stringify(decision.detail)}`);
+          const acted = await waitFor(() => recorder.calls[i], `${what}: the action taken`, 5_000);
+          assertActed(expected, acted, link.href, what);
+        }
+      } finally {
+        recorder.restore();
+      }
+    });
+  }
+
+  it('frame-grow: the message frame keeps one bounded height while a page that follows it is open', async () => {
+    const message = corpus.get('frame-grow')!;
+    await open(message);
+    await visibleText(message.expectedText);
+    const heights: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      heights.push(await evaluateInMessageFrame<number>('window.innerHeight'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    log(`frame-grow: frame heights over 4 s: ${heights.join(', ')} px`);
+    assert.ok(heights.every((h) => h > 0 && h <= MAX_FRAME_HEIGHT), `within ${MAX_FRAME_HEIGHT} px: ${heights.join(', ')}`);
+    assert.deepEqual(heights.slice(2), heights.slice(2).map(() => heights[1]), `no growth after the first second: ${heights.join(', ')}`);
+  });
 
   it('screenshots: an HTML message in light and dark theme, the remote-content bar, the header inspector', async () => {
     const workbench = vscode.workspace.getConfiguration('workbench');
@@ -223,6 +282,59 @@ describe('XSS and tracking corpus in the message view (real Chromium)', function
       const sub = api.panels.onDidRender((report) => {
         const r = report as ViewReport;
         if (!match(r)) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(r);
+      });
+    });
+  }
+
+  interface LinkAction {
+    kind: LinkExpectation;
+    url: string;
+    realHost?: string;
+  }
+
+  /** Puts a recorder where the real dialog, browser and compose command would act (restored after). */
+  function recordLinkActions(): { calls: LinkAction[]; restore(): void } {
+    const previous = api.panels.linkActions;
+    const calls: LinkAction[] = [];
+    const recorder: LinkActions = {
+      confirm: async (d) => {
+        calls.push({ kind: 'confirm', url: d.url, realHost: d.realHost });
+        return false; // the person chose not to open it
+      },
+      open: async (url) => {
+        calls.push({ kind: 'open', url });
+      },
+      compose: async (address) => {
+        calls.push({ kind: 'mailto', url: address });
+      },
+      refuse: (reason) => {
+        calls.push({ kind: 'refuse', url: reason });
+      },
+    };
+    api.panels.linkActions = recorder;
+    return { calls, restore: () => (api.panels.linkActions = previous) };
+  }
+
+  function assertActed(expected: LinkExpectation, acted: LinkAction, href: string, what: string): void {
+    assert.equal(acted.kind, expected, `${what}: ${JSON.stringify(acted)}`);
+    if (expected === 'open' || expected === 'confirm') {
+      // What opens, or what the dialog names as the real destination, is where the link goes.
+      assert.equal(acted.url, new URL(href).href, what);
+    }
+    if (expected === 'confirm') assert.equal(acted.realHost, new URL(href).hostname.replace(/^www\./, ''), what);
+  }
+
+  function nextLinkReport(panelKey: string, timeoutMs = 10_000): Promise<LinkReport> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`no link decision within ${timeoutMs} ms of the click (the click was not caught)`));
+      }, timeoutMs);
+      const sub = api.panels.onDidOpenLink((r) => {
+        if (r.panelKey !== panelKey) return;
         clearTimeout(timer);
         sub.dispose();
         resolve(r);

@@ -8,7 +8,7 @@
  * move.ts).
  */
 import type { ImapFlow } from 'imapflow';
-import type { FolderInfo } from '../folders';
+import { FolderInfo, flattenFolders, relativeFolderPaths } from '../folders';
 import { ImapCommandError, serverHas, withMailbox } from './command';
 import { expungeInSelected, moveInSelected, samePath } from './move';
 import { setFlagsInSelected } from './flags';
@@ -17,28 +17,60 @@ import { normalizeUids } from './uidSet';
 
 export const DRAFT_HEADER = 'X-Mailroom-Draft';
 
-export type SpecialFolderUse = '\\Sent' | '\\Drafts';
+export type SpecialFolderUse = '\\Sent' | '\\Drafts' | '\\Trash';
 
 /** Names other clients and servers give these folders, tried when none is marked special-use. */
 const COMMON_NAMES: Record<SpecialFolderUse, string[]> = {
   '\\Sent': ['sent', 'sent items', 'sent messages', 'sent mail'],
   '\\Drafts': ['drafts', 'draft'],
+  '\\Trash': ['trash', 'deleted items', 'deleted messages'],
 };
 
-/** The folder for `use` among `folders` (flattened): special-use first, then common names (top level before nested). */
-export function pickSpecialFolder(folders: readonly FolderInfo[], use: SpecialFolderUse): string | undefined {
-  const selectable = folders.filter((f) => f.selectable);
-  const marked = selectable.find((f) => f.specialUse === use);
+/** Trash receives deleted mail: a nested "Projects/Trash" is someone's folder, not the place for it. */
+const TOP_LEVEL_ONLY: ReadonlySet<SpecialFolderUse> = new Set(['\\Trash']);
+
+/**
+ * The folder for `use` in a folder tree (as folderTreeFromFlat shapes it, relative to the personal
+ * namespace): marked special-use first (shallowest first), then a common name at the top level,
+ * then (Sent and Drafts) a common name deeper down. So "INBOX.Sent" on a server whose prefix is
+ * "INBOX." counts as top level, as it shows.
+ */
+export function pickSpecialFolder(tree: readonly FolderInfo[], use: SpecialFolderUse): string | undefined {
+  const levels = levelOrder(tree).filter((f) => f.selectable && !f.namespace);
+  const marked = levels.find((f) => f.specialUse === use);
   if (marked) return marked.path;
+  const top = tree.filter((f) => f.selectable && !f.namespace);
   for (const name of COMMON_NAMES[use]) {
-    const byPath = selectable.find((f) => f.path.toLowerCase() === name);
-    if (byPath) return byPath.path;
+    const atTop = top.find((f) => f.name.toLowerCase() === name);
+    if (atTop) return atTop.path;
   }
+  if (TOP_LEVEL_ONLY.has(use)) return undefined;
   for (const name of COMMON_NAMES[use]) {
-    const byName = selectable.find((f) => f.name.toLowerCase() === name);
-    if (byName) return byName.path;
+    const nested = levels.find((f) => f.name.toLowerCase() === name);
+    if (nested) return nested.path;
   }
   return undefined;
+}
+
+/**
+ * A folder the user named in settings (sentFolder, draftsFolder): its full path when the tree has
+ * it, else the folder it names relative to the personal namespace ("Sent" is "INBOX.Sent" on a
+ * server whose prefix is "INBOX."), else the name as given.
+ */
+export function resolveConfiguredFolder(tree: readonly FolderInfo[], name: string): string {
+  if (flattenFolders(tree).some((f) => f.path === name)) return name;
+  return relativeFolderPaths(tree).get(name)?.path ?? name;
+}
+
+/** Every folder, the top level first, then the next level down, and so on. Namespace nodes' folders do not count. */
+function levelOrder(tree: readonly FolderInfo[]): FolderInfo[] {
+  const out: FolderInfo[] = [];
+  let level: readonly FolderInfo[] = tree;
+  while (level.length) {
+    out.push(...level);
+    level = level.filter((f) => !f.namespace).flatMap((f) => f.children);
+  }
+  return out;
 }
 
 export interface DraftCleanup {

@@ -16,7 +16,8 @@
  */
 import type { ImapFlow, ListResponse } from 'imapflow';
 import { MailError } from '../../errors';
-import type { FlatFolder, SpecialUse } from '../folders';
+import { FlatFolder, FolderInfo, folderTreeFromFlat, SpecialUse } from '../folders';
+import { childPath, namespacesOf } from '../namespaces';
 import { ImapCommandError, operationError, withMailbox } from './command';
 import { runCommand } from './run';
 
@@ -69,6 +70,11 @@ export async function listAllFolders(client: ImapFlow, options: ListAllOptions):
   return all.filter((e) => keep.has(e.path));
 }
 
+/** listAllFolders shaped as the tree, placed in the server's namespaces (RFC 2342, see folderTreeFromFlat). */
+export async function listFolderTree(client: ImapFlow, options: ListAllOptions): Promise<FolderInfo[]> {
+  return folderTreeFromFlat(await listAllFolders(client, options), namespacesOf(client));
+}
+
 /** The folder with a special-use role (e.g. '\\Trash'), if the server marks one. */
 export async function findSpecialUseFolder(client: ImapFlow, use: SpecialUse): Promise<string | undefined> {
   const all = await listAllFolders(client, { includeUnsubscribed: true });
@@ -76,13 +82,14 @@ export async function findSpecialUseFolder(client: ImapFlow, use: SpecialUse): P
 }
 
 /**
- * Creates `name` under `parentPath` (top level when undefined), joined with the server's
- * hierarchy delimiter, and subscribes it (imapflow does both).
+ * Creates `name` under `parentPath`, joined with the server's hierarchy delimiter, or at the top
+ * level of the personal namespace when undefined (under its prefix: "INBOX.Name" where the
+ * prefix is "INBOX."), and subscribes it (imapflow does both).
  */
 export async function createFolder(client: ImapFlow, parentPath: string | undefined, name: string): Promise<CreateFolderResult> {
   const delimiter = await delimiterOf(client);
   checkName(name, delimiter);
-  const path = parentPath ? `${parentPath}${delimiter}${name}` : name;
+  const path = childPath(parentPath, name, delimiter, namespacesOf(client));
   try {
     const result = await client.mailboxCreate(path);
     return { path: result.path, created: result.created };

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ProtocolLog } from '../../log';
 import type { Clock } from './clock';
-import type { MailboxEvent } from './events';
+import type { MailboxEvent, WatchSnapshot } from './events';
 
 export interface IdleWatcherOptions {
   path: string;
@@ -49,8 +49,10 @@ export class IdleWatcher {
         ...(e.modseq !== undefined ? { modseq: e.modseq.toString() } : {}),
       }),
     );
-    await client.mailboxOpen(options.path, { readOnly: true });
-    options.log.info(`IDLE on ${options.path} (${client.mailbox ? client.mailbox.exists : '?'} messages)`);
+    const mailbox = await client.mailboxOpen(options.path, { readOnly: true });
+    options.log.info(`IDLE on ${options.path} (${mailbox.exists} messages)`);
+    // From here on changes are pushed; one made since the caller's last sync is not (see WatchSnapshot).
+    options.onEvent({ kind: 'watching', path: options.path, via: 'idle', snapshot: examineSnapshot(mailbox) });
     this.scheduleKeepAlive();
     void this.loop();
   }
@@ -114,4 +116,15 @@ export class IdleWatcher {
       }
     }
   }
+}
+
+type MailboxObject = Awaited<ReturnType<ImapFlow['mailboxOpen']>>;
+
+function examineSnapshot(mailbox: MailboxObject): WatchSnapshot {
+  return {
+    messages: mailbox.exists,
+    ...(mailbox.uidValidity !== undefined ? { uidValidity: mailbox.uidValidity.toString() } : {}),
+    ...(mailbox.uidNext ? { uidNext: mailbox.uidNext } : {}),
+    ...(mailbox.highestModseq !== undefined && !mailbox.noModseq ? { highestModseq: mailbox.highestModseq.toString() } : {}),
+  };
 }

@@ -78,8 +78,9 @@ function addresses(list: ImapValue | undefined, max: number): EnvelopeAddress[] 
 /** Epoch ms of an RFC 5322 date, or undefined. */
 export function parseDate(value: string | undefined): number | undefined {
   if (!value) return undefined;
-  // Comments like "(UTC)" and a trailing zone name confuse Date.parse less when dropped.
-  const ms = Date.parse(value.includes('(') ? value.replace(/\([^)]*\)/g, ' ').trim() : value);
+  // Comments like "(UTC)" and a trailing zone name confuse Date.parse less when dropped. Innermost
+  // comments only: `[^)]*` would rescan the rest of the value from every unclosed "(" (quadratic).
+  const ms = Date.parse(value.includes('(') ? value.replace(/\([^()]*\)/g, ' ').trim() : value);
   return Number.isNaN(ms) ? undefined : ms;
 }
 

@@ -1,0 +1,70 @@
+// The message frame as a person uses it, for the in-host suite (through service.ts):
+//   POST /frame/links           -> 200 + JSON [{index, href, text}]: the links (a[href]) in the message frame
+//   POST /frame/click?index=N   -> clicks link N with the mouse at its box, as a person would (Playwright
+//                                  scrolls it into view, waits until it is visible and would receive the
+//                                  click, then presses and releases the mouse there). 200 + JSON {index}
+//   POST /frame/eval            -> body: a JavaScript expression; 200 + JSON {value} of it in the message frame
+// The message frame is the srcdoc frame inside the visible webview. Kept apart from service.ts so
+// other endpoints can be added there without touching this.
+import type { Frame, Page } from 'playwright-core';
+import { withTimeout } from './proc';
+
+export interface FrameLink {
+  index: number;
+  href: string;
+  text: string;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  type: string;
+}
+
+const CLICK_TIMEOUT_MS = 10_000;
+
+/** Handles /frame/…; undefined for other paths. */
+export async function frameEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply | undefined> {
+  if (!url.pathname.startsWith('/frame/')) return undefined;
+  const frame = await messageFrame(page, isWebviewContentFrame);
+  if (!frame) return { status: 404, body: 'no message frame is showing\n', type: 'text/plain' };
+  const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
+  switch (url.pathname) {
+    case '/frame/links': {
+      const links = (await withTimeout(
+        frame.evaluate(`[...document.querySelectorAll('a[href]')].map((a, index) => ({ index, href: a.getAttribute('href'), text: a.textContent }))`),
+        5_000,
+        'listing the links of the message frame',
+      )) as FrameLink[];
+      return json(links);
+    }
+    case '/frame/click': {
+      const index = Number(url.searchParams.get('index'));
+      if (!Number.isSafeInteger(index) || index < 0) return { status: 400, body: 'index=N (0-based) is required\n', type: 'text/plain' };
+      await frame.locator('a[href]').nth(index).click({ timeout: CLICK_TIMEOUT_MS });
+      return json({ index });
+    }
+    case '/frame/eval':
+      if (!body.trim()) return { status: 400, body: 'POST the expression to evaluate as the body\n', type: 'text/plain' };
+      return json({ value: await withTimeout(frame.evaluate(body), 5_000, 'evaluating in the message frame') });
+    default:
+      return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
+  }
+}
+
+/** The srcdoc frame of the webview that is on screen (the one message panel a test has open). */
+async function messageFrame(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame | undefined> {
+  for (const webview of page.frames()) {
+    if (!isWebviewContentFrame(webview)) continue;
+    const element = await webview.frameElement();
+    try {
+      const box = await element.boundingBox();
+      if ((await element.getAttribute('id')) !== 'active-frame' || !box || box.width === 0 || box.height === 0) continue;
+    } finally {
+      await element.dispose();
+    }
+    const frame = webview.childFrames().find((child) => child.url() === 'about:srcdoc');
+    if (frame) return frame;
+  }
+  return undefined;
+}

@@ -1,0 +1,139 @@
+// What a person does with keyboard and mouse in the workbench, for in-host tests of interactive
+// commands (the Add Account quick input, the certificate dialog). Served by service.ts:
+//   POST /keyboard        body JSON {type: 'text' | 'press', value}: types text into whatever has
+//                         focus, or presses one key chord (Playwright names: 'Enter', 'Control+A').
+//                         200 + 'ok'
+//   POST /quick-input?title=T[&timeoutMs=N]
+//                         waits until the quick input is on screen with a title containing T;
+//                         200 + JSON {title, message} (message: the prompt or the validation text)
+//   POST /dialog-button   body JSON {label[, click][, timeoutMs]}: waits for a modal dialog with a
+//                         button of exactly that label and clicks it (unless click is false);
+//                         200 + JSON {message, detail}
+//   POST /dialogs         body JSON {show: boolean}: lets modal dialogs open in this window (or
+//                         refuses them again, the default); 200 + 'ok', 501 when not possible
+// Modal dialogs in code-server are workbench DOM, so they are clicked like any button. But VS Code's
+// DialogService refuses every dialog in a window that runs extension tests (skipDialogs()), so
+// routeDialogSwitch() serves the workbench with that check asking a page flag first, which
+// /dialogs sets for the test that wants to answer a dialog.
+import type { BrowserContext, Page } from 'playwright-core';
+import { log } from './proc';
+
+interface InputReply {
+  status: number;
+  body: string;
+  type: string;
+}
+
+const DEFAULT_WAIT_MS = 15_000;
+const MAX_WAIT_MS = 60_000;
+const MAX_TEXT = 1_000;
+
+/** Handles the input endpoints; undefined for any other path. */
+export async function handleInput(page: Page, pathname: string, params: URLSearchParams, body: string): Promise<InputReply | undefined> {
+  switch (pathname) {
+    case '/keyboard':
+      return keyboard(page, body);
+    case '/quick-input':
+      return quickInput(page, params.get('title') ?? '', waitMs(params.get('timeoutMs')));
+    case '/dialog-button':
+      return dialogButton(page, body);
+    case '/dialogs':
+      return dialogSwitch(page, body);
+    default:
+      return undefined;
+  }
+}
+
+function waitMs(value: unknown): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_WAIT_MS) : DEFAULT_WAIT_MS;
+}
+
+function bad(message: string): InputReply {
+  return { status: 400, body: `${message}\n`, type: 'text/plain' };
+}
+
+function json(value: unknown): InputReply {
+  return { status: 200, body: JSON.stringify(value), type: 'application/json' };
+}
+
+function parse(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function keyboard(page: Page, body: string): Promise<InputReply> {
+  const request = parse(body);
+  const value = request?.value;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) return bad(`POST {"type": "text" | "press", "value": "…"} (1 to ${MAX_TEXT} characters)`);
+  if (request?.type === 'text') await page.keyboard.type(value);
+  else if (request?.type === 'press') await page.keyboard.press(value);
+  else return bad('"type" must be "text" or "press"');
+  return { status: 200, body: 'ok\n', type: 'text/plain' };
+}
+
+async function quickInput(page: Page, title: string, timeout: number): Promise<InputReply> {
+  if (!title) return bad('?title= is required: a part of the quick input title to wait for');
+  const widget = page.locator('.quick-input-widget').filter({ has: page.locator('.quick-input-title', { hasText: title }) });
+  await widget.waitFor({ state: 'visible', timeout });
+  const text = async (selector: string): Promise<string> => ((await widget.locator(selector).first().textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim();
+  return json({ title: await text('.quick-input-title'), message: await text('.quick-input-message') });
+}
+
+async function dialogButton(page: Page, body: string): Promise<InputReply> {
+  const request = parse(body);
+  const label = request?.label;
+  if (typeof label !== 'string' || !label) return bad('POST {"label": "…"}: the button to click');
+  const dialog = page.locator('.monaco-dialog-box');
+  const button = dialog.locator('.dialog-buttons .monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+  try {
+    await button.first().waitFor({ state: 'visible', timeout: waitMs(request?.timeoutMs) });
+  } catch (err) {
+    // Say what is on screen instead: the dialog's buttons, or that there is no dialog at all.
+    const seen = await dialog.evaluateAll((boxes) => boxes.map((b) => (b as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').slice(0, 500)));
+    return { status: 404, body: `no dialog button "${label}" appeared; dialogs on screen: ${JSON.stringify(seen)} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})\n`, type: 'text/plain' };
+  }
+  const message = ((await dialog.locator('.dialog-message-text').first().textContent()) ?? '').trim();
+  const detail = ((await dialog.locator('.dialog-message-detail').first().textContent().catch(() => '')) ?? '').trim();
+  if (request?.click !== false) await button.first().click();
+  return json({ message, detail });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The test-window check in DialogService.skipDialogs() of the pinned code-server's workbench. */
+const TEST_WINDOW_CHECK = /(skipDialogs\(\)\{return [^{}]*?)(this\.environmentService\.isExtensionDevelopment&&!!this\.environmentService\.extensionTestsLocationURI)\}/g;
+const DIALOG_FLAG = '__mailroomShowDialogs';
+let dialogSwitchInstalled = false;
+
+/**
+ * Serves the workbench bundle with skipDialogs() asking `globalThis.__mailroomShowDialogs` first.
+ * The flag is off until a test turns it on, so every other test sees dialogs refused as before.
+ */
+export async function routeDialogSwitch(context: BrowserContext): Promise<void> {
+  await context.route('**/out/vs/code/browser/workbench/workbench.js', async (route) => {
+    const response = await route.fetch();
+    const original = await response.text();
+    const patched = original.replace(TEST_WINDOW_CHECK, `$1!globalThis.${DIALOG_FLAG}&&$2}`);
+    dialogSwitchInstalled = patched !== original;
+    if (!dialogSwitchInstalled) log('the workbench has no DialogService.skipDialogs() as expected: tests cannot answer modal dialogs');
+    const headers = { ...response.headers() };
+    delete headers['content-length'];
+    delete headers['content-encoding'];
+    await route.fulfill({ status: response.status(), headers, body: patched });
+  });
+}
+
+async function dialogSwitch(page: Page, body: string): Promise<InputReply> {
+  const show = parse(body)?.show;
+  if (typeof show !== 'boolean') return bad('POST {"show": true | false}');
+  if (!dialogSwitchInstalled) return { status: 501, body: 'modal dialogs cannot be shown in this window (the workbench was not patched)\n', type: 'text/plain' };
+  await page.evaluate(`globalThis.${DIALOG_FLAG} = ${show}`);
+  return { status: 200, body: 'ok\n', type: 'text/plain' };
+}
