@@ -1,12 +1,16 @@
 /**
  * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--insecure] [--timeout MS]`
+ * `mailroom-check --discover user@example.com [--json] [--allow-http] [--ca FILE] [--timeout MS]`
  *
  * Checks IMAP, POP3 and SMTP endpoints with the same probe the editor uses and prints a Markdown
  * report (or, with --json, one JSON array). Exit 0: every endpoint answered and verified;
  * 1: at least one has warnings; 2: at least one failed (or the command line was wrong).
  */
+import { promises as dnsPromises } from 'node:dns';
 import * as fs from 'node:fs';
 import { MailError } from '../protocol/errors';
+import { discoverServers, renderDiscovery } from '../protocol/discovery';
+import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, scanHost } from '../protocol/probe';
 import type { ProbeOptions } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
@@ -21,12 +25,19 @@ export const EXIT = { ok: 0, warnings: 1, failed: 2 } as const;
 
 const USAGE = `usage: mailroom-check <url>... [options]
        mailroom-check --scan <host> [options]
+       mailroom-check --discover <address> [--json] [--allow-http] [--ca FILE] [--timeout MS]
 
   <url>                imap://, imaps://, pop3://, pop3s://, smtp://, smtps://, submission://
                        host and optional port, e.g. imaps://mail.example.com
   --scan <host>        check 143, 993, 110, 995, 25, 465 and 587 of one host concurrently
+  --discover <address> find the servers for an address as Add Account does (autoconfig, MX,
+                       SRV, guesses) and print every lookup, its answer and timing, and the winner
+  --allow-http         with --discover: also read autoconfig over plain http (it can be rewritten
+                       by anyone on the path; the result says so)
   --user <name>        log in as this user to see what changes after login
   --password-env <VAR> read the password from this environment variable (never from the command line)
+  --token-env <VAR>    log in with the OAuth2 bearer token in this environment variable
+                       (SASL OAUTHBEARER where offered, else XOAUTH2)
   --insecure           send the password even if the certificate does not verify or there is no TLS
   --ca <file>          also trust the CA certificate(s) in this PEM file (repeatable)
   --timeout <ms>       time each phase may take (default 10000)
@@ -35,13 +46,17 @@ const USAGE = `usage: mailroom-check <url>... [options]
   -h, --help           show this help
 
 Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.
+With --discover: 0 servers found and verified, 1 found but something needs confirming, 2 none found.
 `;
 
 interface Args {
   urls: string[];
   scan?: string;
+  discover?: string;
+  allowHttp: boolean;
   user?: string;
   passwordEnv?: string;
+  tokenEnv?: string;
   json: boolean;
   insecure: boolean;
   transcript: boolean;
@@ -53,7 +68,7 @@ interface Args {
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { urls: [], json: false, insecure: false, transcript: false, caFiles: [], help: false };
+  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, caFiles: [], help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -69,6 +84,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--password-env':
         args.passwordEnv = take();
+        break;
+      case '--token-env':
+        args.tokenEnv = take();
         break;
       case '--password':
         throw new UsageError('--password is not accepted: a password on the command line ends up in shell history and process lists; use --password-env VAR');
@@ -87,6 +105,12 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--scan':
         args.scan = take();
+        break;
+      case '--discover':
+        args.discover = take();
+        break;
+      case '--allow-http':
+        args.allowHttp = true;
         break;
       case '--timeout': {
         const ms = Number(take());
@@ -119,7 +143,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       io.stdout(USAGE);
       return EXIT.ok;
     }
-    if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, or --scan <host>');
+    if (args.discover !== undefined) {
+      if (args.urls.length || args.scan) throw new UsageError('--discover takes one address and no URLs or --scan');
+    } else if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, --scan <host> or --discover <address>');
     args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
   } catch (err) {
     io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n${err instanceof UsageError ? USAGE : ''}`);
@@ -133,6 +159,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
   }
+
+  if (args.discover !== undefined) return discover(args.discover, args, options, io);
 
   const reports: ProbeReport[] = [];
   if (args.scan) reports.push(...(await scanHost(args.scan, options)));
@@ -154,14 +182,65 @@ function probeOptions(args: Args, env: NodeJS.ProcessEnv): ProbeOptions {
       }
     });
   }
-  if (args.passwordEnv) {
-    const password = env[args.passwordEnv];
-    if (password === undefined || password === '') throw new MailError('PasswordMissing', `the environment variable ${args.passwordEnv} is not set`);
+  if (args.passwordEnv && args.tokenEnv) throw new MailError('InvalidAccount', 'give either --password-env or --token-env, not both');
+  const secretEnv = args.passwordEnv ?? args.tokenEnv;
+  if (secretEnv) {
+    const option = args.passwordEnv ? '--password-env' : '--token-env';
+    const secret = env[secretEnv];
+    if (secret === undefined || secret === '') throw new MailError('PasswordMissing', `the environment variable ${secretEnv} is not set`);
     const userInUrls = args.urls.every((u) => parseProbeUrl(u).user !== undefined) && !args.scan;
-    if (!args.user && !userInUrls) throw new MailError('InvalidAccount', '--password-env needs --user (or a user in every URL, like imaps://alice@host)');
-    options.credentials = { password, ...(args.user ? { user: args.user } : {}) };
+    if (!args.user && !userInUrls) throw new MailError('InvalidAccount', `${option} needs --user (or a user in every URL, like imaps://alice@host)`);
+    options.credentials = { password: secret, ...(args.user ? { user: args.user } : {}), ...(args.tokenEnv ? { bearer: true } : {}) };
   }
   return options;
+}
+
+async function discover(address: string, args: Args, probe: ProbeOptions, io: CliIo): Promise<number> {
+  const options: DiscoverOptions = {
+    allowPlainHttp: args.allowHttp,
+    ...(probe.ca ? { ca: probe.ca } : {}),
+    ...(args.timeoutMs !== undefined ? { fetchTimeoutMs: args.timeoutMs, dnsTimeoutMs: args.timeoutMs, probeTimeoutMs: args.timeoutMs } : {}),
+  };
+  let result: DiscoveryResult;
+  try {
+    result = await discoverServers(address, { ...options, ...discoveryTestWiring(io.env) });
+  } catch (err) {
+    io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+  io.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiscovery(result));
+  if (!result.best.incoming) return EXIT.failed;
+  return result.confirmations.length ? EXIT.warnings : EXIT.ok;
+}
+
+/**
+ * MAILROOM_DISCOVERY_DNS=127.0.0.1:PORT points the MX/SRV lookups at that DNS server, and
+ * MAILROOM_DISCOVERY_HOSTS=host=127.0.0.1:PORT,... maps host names (any port) to addresses, so
+ * the command can be run against a test domain served on loopback. Both are for people testing
+ * their own setup before publishing it; without them the system resolver answers.
+ */
+function discoveryTestWiring(env: NodeJS.ProcessEnv): Pick<DiscoverOptions, 'resolver' | 'dial'> {
+  const out: Pick<DiscoverOptions, 'resolver' | 'dial'> = {};
+  if (env.MAILROOM_DISCOVERY_DNS) {
+    const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([env.MAILROOM_DISCOVERY_DNS]);
+    out.resolver = resolver;
+  }
+  if (env.MAILROOM_DISCOVERY_HOSTS) {
+    const map = new Map<string, { address: string; port?: number }>();
+    for (const entry of env.MAILROOM_DISCOVERY_HOSTS.split(',')) {
+      const [name, target] = entry.split('=');
+      if (!name || !target) continue;
+      const m = /^(.*?)(?::(\d+))?$/.exec(target.trim())!;
+      map.set(name.trim().toLowerCase(), { address: m[1], ...(m[2] ? { port: Number(m[2]) } : {}) });
+    }
+    out.dial = async (host, port) => {
+      const found = map.get(`${host.toLowerCase()}:${port}`) ?? map.get(host.toLowerCase());
+      if (!found) throw new MailError('HostNotFound', `The host name ${host} has no address (not in MAILROOM_DISCOVERY_HOSTS).`);
+      return { address: found.address, port: found.port ?? port };
+    };
+  }
+  return out;
 }
 
 export function exitCode(reports: readonly ProbeReport[]): number {

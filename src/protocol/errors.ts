@@ -40,6 +40,12 @@ export type MailErrorCode =
   | 'SmtpNotConfigured'
   /** An address in a message being written could not be understood. */
   | 'InvalidAddress'
+  /** An OAuth2 account's sign-in ended (refresh refused, or a fresh token refused too): sign in again. */
+  | 'SignInRequired'
+  /** A server-setup document (autoconfig XML) or DNS answer is broken or hostile; nothing from it is used. */
+  | 'ConfigInvalid'
+  /** A lookup redirected to another domain, which discovery does not follow without asking. */
+  | 'RedirectRefused'
   | 'Unknown';
 
 export interface CertificateSummary {

@@ -15,7 +15,10 @@ import { watchStartTlsRefusal } from './startTlsRefusal';
 
 export interface ImapConnectOptions {
   account: AccountConfig;
+  /** The password; ignored when `accessToken` is set. */
   password: string;
+  /** An OAuth2 access token: logs in with SASL OAUTHBEARER where offered, else XOAUTH2. */
+  accessToken?: string;
   log: ProtocolLog;
   /** Budget for connect + greeting + TLS upgrade. */
   timeoutMs: number;
@@ -50,7 +53,7 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     port: account.port,
     secure: account.security === 'tls',
     doSTARTTLS: account.security === 'starttls' ? true : account.security === 'none' ? false : undefined,
-    auth: { user: account.user, pass: options.password },
+    auth: options.accessToken ? { user: account.user, accessToken: options.accessToken } : { user: account.user, pass: options.password },
     tls: tlsOptions,
     // A pinned certificate is checked between the handshake and the first command (pinning.ts).
     ...(account.trustedCertificateSha256 && account.security !== 'none' ? { transport: pinnedImapTransport(account) } : {}),

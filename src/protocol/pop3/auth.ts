@@ -1,32 +1,39 @@
 /**
  * POP3 login: APOP (RFC 1939), USER/PASS, and SASL via AUTH (RFC 5034) with PLAIN, LOGIN,
- * CRAM-MD5 and XOAUTH2. Every line carrying a credential is logged as "(secret)".
+ * CRAM-MD5, and with an OAuth2 bearer token OAUTHBEARER (RFC 7628) or XOAUTH2. Every line carrying
+ * a credential is logged as "(secret)".
  */
 import { createHash, createHmac } from 'node:crypto';
 import { MailError } from '../errors';
 import type { Pop3Capabilities } from './capabilities';
 import type { Pop3Response } from './framing';
+import { oauthBearerResponse, xoauth2Response } from '../oauth/sasl';
 import { MAX_AUTH_COMMAND_BYTES, MAX_SASL_ROUNDS } from './limits';
 
-export type Pop3AuthMethod = 'auto' | 'apop' | 'user' | 'plain' | 'login' | 'cram-md5' | 'xoauth2';
-export type ConcreteAuthMethod = Exclude<Pop3AuthMethod, 'auto'>;
+/** 'auto' picks among the password methods; 'oauth2' picks OAUTHBEARER, else XOAUTH2 (the secret is a token). */
+export type Pop3AuthMethod = 'auto' | 'oauth2' | 'apop' | 'user' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer';
+export type ConcreteAuthMethod = Exclude<Pop3AuthMethod, 'auto' | 'oauth2'>;
 
 /** Sends one line in AUTHORIZATION and returns the single-line response. */
 export type AuthSend = (line: string, logAs?: string) => Promise<Pop3Response>;
 
 export interface Credentials {
   user: string;
-  /** The password, or the OAuth access token for xoauth2. */
+  /** The password, or the OAuth access token for xoauth2/oauthbearer. */
   secret: string;
+  /** The server as the client reached it; OAUTHBEARER sends both (RFC 7628 3.1). */
+  host?: string;
+  port?: number;
 }
 
 const SECRET = '(secret)';
 
-const SASL_NAME: Record<'plain' | 'login' | 'cram-md5' | 'xoauth2', string> = {
+const SASL_NAME: Record<'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer', string> = {
   plain: 'PLAIN',
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
   xoauth2: 'XOAUTH2',
+  oauthbearer: 'OAUTHBEARER',
 };
 
 /**
@@ -42,6 +49,14 @@ export function chooseAuthMethod(requested: Pop3AuthMethod, caps: Pop3Capabiliti
     if (m === 'user') return !known || caps.user;
     return caps.sasl.includes(SASL_NAME[m]);
   };
+  if (requested === 'oauth2') {
+    // Without CAPA nothing is known: try the standard mechanism.
+    if (!known || offers('oauthbearer')) return 'oauthbearer';
+    if (offers('xoauth2')) return 'xoauth2';
+    throw new MailError('Unsupported', `${where} offers no OAuth2 login (SASL OAUTHBEARER or XOAUTH2). Sign in with a password, or ask the administrator to enable OAuth2.`, {
+      detail: `SASL ${caps.sasl.join(' ')}`,
+    });
+  }
   if (requested === 'auto') {
     const order: ConcreteAuthMethod[] = ['cram-md5', 'apop', 'plain', 'login', 'user'];
     const found = order.find(offers);
@@ -72,7 +87,10 @@ export async function authenticate(send: AuthSend, method: ConcreteAuthMethod, c
     case 'plain':
       return sasl(send, 'PLAIN', [b64(`\0${creds.user}\0${creds.secret}`)], true);
     case 'xoauth2':
-      return sasl(send, 'XOAUTH2', [b64(`user=${creds.user}\x01auth=Bearer ${creds.secret}\x01\x01`)], true);
+      return sasl(send, 'XOAUTH2', [b64(xoauth2Response(creds.user, creds.secret))], true);
+    case 'oauthbearer':
+      // A refusal comes as a challenge carrying a JSON error; RFC 7628 3.2.3 answers it with %x01.
+      return sasl(send, 'OAUTHBEARER', [b64(oauthBearerResponse(creds.user, creds.secret, creds.host ?? '', creds.port ?? 110))], true, b64('\x01'));
     case 'login':
       return sasl(send, 'LOGIN', [b64(creds.user), b64(creds.secret)], false);
     case 'cram-md5':
@@ -85,7 +103,7 @@ export async function authenticate(send: AuthSend, method: ConcreteAuthMethod, c
  * initial response) or a function of the decoded challenge. XOAUTH2 answers a failure with a
  * "+ <json>" challenge that wants an empty line back; any further challenge is aborted with "*".
  */
-async function sasl(send: AuthSend, mech: string, responses: string[] | ((challenge: string) => string), initial: boolean): Promise<Pop3Response> {
+async function sasl(send: AuthSend, mech: string, responses: string[] | ((challenge: string) => string), initial: boolean, afterAnswers = ''): Promise<Pop3Response> {
   const answers = Array.isArray(responses) ? [...responses] : undefined;
   let first = `AUTH ${mech}`;
   if (initial && answers && answers.length > 0 && first.length + 1 + answers[0].length + 2 <= MAX_AUTH_COMMAND_BYTES) {
@@ -98,8 +116,8 @@ async function sasl(send: AuthSend, mech: string, responses: string[] | ((challe
     let answer: string | undefined;
     if (answers) answer = answers.shift();
     else answer = responses instanceof Function ? responses(challenge) : undefined;
-    // No answer left: XOAUTH2's error challenge (RFC 7628 style) wants an empty line.
-    response = await send(answer ?? '', answer === undefined ? '(empty)' : SECRET);
+    // No answer left: the error challenge of XOAUTH2 wants an empty line, OAUTHBEARER's %x01.
+    response = await send(answer ?? afterAnswers, answer === undefined ? '(empty)' : SECRET);
   }
   return response;
 }

@@ -20,7 +20,7 @@ import { resolveLimits, resolvePace, type Pop3Limits, type Pop3Pace } from './li
 export interface Pop3ConnectOptions {
   /** protocol 'pop3'; security 'tls' | 'starttls' | 'none'. */
   account: AccountConfig;
-  /** The password, or the OAuth access token for xoauth2. */
+  /** The password, or the OAuth2 access token with auth 'oauth2' (or 'xoauth2'/'oauthbearer'). */
   password: string;
   log: ProtocolLog;
   /** Per command (time without progress), and for connect + greeting + each TLS handshake. */
@@ -59,7 +59,7 @@ export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Sess
       // RFC 2595 section 4: forget what was learnt before TLS.
       caps = await client.capa();
     }
-    await client.login(options.auth ?? 'auto', { user: account.user, secret: options.password });
+    await client.login(options.auth ?? 'auto', { user: account.user, secret: options.password, host: account.host, port: account.port });
     log.info(`logged in; ${client.encrypted ? 'encrypted' : 'NOT encrypted'}; capabilities: ${client.capabilities.raw?.join(' ') ?? '(no CAPA)'}`);
     return client;
   } catch (err) {

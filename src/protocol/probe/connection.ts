@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
+import { contextWithExtraCa } from '../tls/trustContext';
 import { PROBE_LIMITS } from './limits';
 import type { Transcript } from './transcript';
 
@@ -156,7 +157,7 @@ export class ProbeConnection {
         socket: plain,
         rejectUnauthorized: false,
         ...(options.servername ? { servername: options.servername } : {}),
-        ...(options.ca?.length ? { ca: [...tls.rootCertificates, ...options.ca] } : {}),
+        ...(options.ca?.length ? { secureContext: contextWithExtraCa(options.ca) } : {}),
         ...(options.alpn?.length ? { ALPNProtocols: options.alpn } : {}),
       });
       const onError = (err: Error): void => {

@@ -1,6 +1,7 @@
 import { MailError } from '../errors';
 import type { ProbeProtocol } from '../../shared/probeReport';
 import type { ProbeConnection } from './connection';
+import { chooseOAuthMechanism, oauthBearerResponse, xoauth2Response, type OAuthMechanism } from '../oauth/sasl';
 import { PROBE_LIMITS } from './limits';
 import type { Transcript } from './transcript';
 
@@ -12,7 +13,10 @@ export interface GreetingInfo {
 
 export interface Credentials {
   user: string;
+  /** The password, or with `bearer` an OAuth2 access token. */
   password: string;
+  /** Log in with SASL OAUTHBEARER (else XOAUTH2) carrying `password` as the token, for this host and port. */
+  bearer?: { host: string; port: number };
 }
 
 /**
@@ -50,6 +54,21 @@ export function garbage(what: string, line: string): MailError {
 
 export function tooManyLines(what: string): MailError {
   return new MailError('LimitExceeded', `The server sent more than ${PROBE_LIMITS.maxLinesPerResponse} lines in ${what}.`);
+}
+
+/**
+ * The OAuth2 mechanism the server offers (OAUTHBEARER preferred) with its base64 initial response,
+ * and what to answer the error challenge a refused token gets (RFC 7628 3.2.3: %x01; XOAUTH2: empty).
+ */
+export function saslBearer(credentials: Credentials, offered: readonly string[]): { mech: OAuthMechanism; payload: string; afterError: string } {
+  const mech = chooseOAuthMechanism(offered);
+  if (!mech || !credentials.bearer) {
+    throw new MailError('Unsupported', `The server offers no OAuth2 login (SASL OAUTHBEARER or XOAUTH2; offered: ${offered.join(' ') || 'none'}).`);
+  }
+  const raw = mech === 'OAUTHBEARER'
+    ? oauthBearerResponse(credentials.user, credentials.password, credentials.bearer.host, credentials.bearer.port)
+    : xoauth2Response(credentials.user, credentials.password);
+  return { mech, payload: Buffer.from(raw, 'utf8').toString('base64'), afterError: mech === 'OAUTHBEARER' ? 'AQ==' : '' };
 }
 
 /** SASL PLAIN initial response: authzid NUL authcid NUL password, base64. */

@@ -1,6 +1,6 @@
 import { MailError } from '../errors';
 import type { ProbeConnection } from './connection';
-import { Credentials, Dialogue, garbage, quote, saslPlain, tooManyLines } from './dialogue';
+import { Credentials, Dialogue, garbage, quote, saslBearer, saslPlain, tooManyLines } from './dialogue';
 import { hasImapToken } from './capabilityAnalysis';
 import { PROBE_LIMITS } from './limits';
 
@@ -59,6 +59,26 @@ export class ImapDialogue implements Dialogue {
   async login(conn: ProbeConnection, credentials: Credentials, capabilities: readonly string[]): Promise<{ method: string }> {
     const tag = this.nextTag();
     let method: string;
+    if (credentials.bearer) {
+      const offered = capabilities.filter((c) => /^AUTH=/i.test(c)).map((c) => c.slice(5));
+      const sasl = saslBearer(credentials, offered);
+      method = `AUTHENTICATE ${sasl.mech}`;
+      if (hasImapToken(capabilities, 'SASL-IR')) {
+        conn.send(`${tag} AUTHENTICATE ${sasl.mech} ${sasl.payload}`, `${tag} AUTHENTICATE ${sasl.mech} (secret)`);
+      } else {
+        conn.send(`${tag} AUTHENTICATE ${sasl.mech}`);
+        const cont = await conn.readLine();
+        if (!cont.startsWith('+')) return this.finishLogin(conn, tag, method, cont);
+        conn.send(sasl.payload, '(secret)');
+      }
+      const next = await conn.readLine();
+      // A refused token first gets an error challenge; answering it ends the exchange with NO.
+      if (next.startsWith('+')) {
+        conn.send(sasl.afterError, '(empty)');
+        return this.finishLogin(conn, tag, method);
+      }
+      return this.finishLogin(conn, tag, method, next);
+    }
     if (hasImapToken(capabilities, 'AUTH=PLAIN')) {
       method = 'AUTHENTICATE PLAIN';
       const payload = saslPlain(credentials);

@@ -2,7 +2,7 @@ import { MailError } from '../errors';
 import { apopTimestamp } from '../pop3/capabilities';
 import { hasCapability, saslMechanisms } from './capabilityAnalysis';
 import type { ProbeConnection } from './connection';
-import { Credentials, Dialogue, garbage, quote, saslPlain, tooManyLines } from './dialogue';
+import { Credentials, Dialogue, garbage, quote, saslBearer, saslPlain, tooManyLines } from './dialogue';
 import { PROBE_LIMITS } from './limits';
 
 /** The probe's own small POP3 dialogue (RFC 1939, 2449 CAPA, 2595 STLS, 5034 AUTH). */
@@ -36,6 +36,18 @@ export class Pop3Dialogue implements Dialogue {
   }
 
   async login(conn: ProbeConnection, credentials: Credentials, capabilities: readonly string[]): Promise<{ method: string }> {
+    if (credentials.bearer) {
+      const sasl = saslBearer(credentials, saslMechanisms('pop3', capabilities));
+      conn.send(`AUTH ${sasl.mech} ${sasl.payload}`, `AUTH ${sasl.mech} (secret)`);
+      let line = await conn.readLine();
+      // "+ <challenge>" (a refused token's error), not "+OK".
+      if (/^\+(?: |$)/.test(line)) {
+        conn.send(sasl.afterError, '(empty)');
+        line = await conn.readLine();
+      }
+      expectOk(line);
+      return { method: `AUTH ${sasl.mech}` };
+    }
     const userCommand = capabilities.length === 0 || hasCapability('pop3', capabilities, 'USER');
     if (!userCommand && saslMechanisms('pop3', capabilities).includes('PLAIN')) {
       conn.send(`AUTH PLAIN ${saslPlain(credentials)}`, 'AUTH PLAIN (secret)');

@@ -22,7 +22,7 @@ import { computeWarnings } from './warnings';
 
 export interface ProbeOptions {
   /** Log in to see what changes; `user` defaults to the URL's or account's user. */
-  credentials?: { user?: string; password: string };
+  credentials?: { user?: string; password: string; bearer?: boolean };
   /** Time each phase may take (ms). */
   timeoutMs?: number;
   /** Extra trusted CA certificates (PEM), on top of Node's bundled roots. */
@@ -42,6 +42,11 @@ export interface ProbeOptions {
   leaveOnServerDays?: number;
   /** Called as each phase ends (progress display). */
   onPhase?: (phase: PhaseRecord) => void;
+  /**
+   * Where to connect for a host name and port, instead of the system resolver (discovery tests map
+   * `imap.example.test:993` to a loopback server this way). Its failure fails the dns phase.
+   */
+  dial?: (host: string, port: number) => Promise<{ address: string; port: number }>;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -95,7 +100,14 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   const transcript = new Transcript(options.log);
   transcript.addSecret(options.credentials?.password);
   const credentials: Credentials | undefined =
-    options.credentials && (options.credentials.user ?? target.user) ? { user: (options.credentials.user ?? target.user)!, password: options.credentials.password } : undefined;
+    options.credentials && (options.credentials.user ?? target.user)
+      ? {
+        user: (options.credentials.user ?? target.user)!,
+        password: options.credentials.password,
+        // The token is a password for all the probe's precautions (never before TLS, masked).
+        ...(options.credentials.bearer ? { bearer: { host: target.host, port: target.port } } : {}),
+      }
+      : undefined;
   const dialogue = dialogueFor(target);
   const started = Date.now();
   const report: ProbeReport = {
@@ -148,7 +160,14 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   try {
     // DNS and connect
     let address = target.host;
-    if (net.isIP(target.host)) {
+    let port = target.port;
+    if (options.dial) {
+      const t0 = Date.now();
+      const where = await phase('dns', () => options.dial!(target.host, target.port));
+      ({ address, port } = where);
+      report.connect.dnsMs = Date.now() - t0;
+      transcript.add('*', `${target.host}:${target.port} is reached at ${address}:${port}`);
+    } else if (net.isIP(target.host)) {
       skip('dns', 'the host is an IP address');
     } else {
       const t0 = Date.now();
@@ -160,7 +179,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
     }
     const tConnect = Date.now();
     report.connect.address = address;
-    conn = await phase('connect', () => ProbeConnection.connect({ host: target.host, address, port: target.port, localAddress: options.localAddress }, transcript));
+    conn = await phase('connect', () => ProbeConnection.connect({ host: target.host, address, port, localAddress: options.localAddress }, transcript));
     const c = conn;
     report.connect = { ...report.connect, ok: true, ms: Date.now() - tConnect };
 

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { MailError } from '../errors';
 import { saslMechanisms } from './capabilityAnalysis';
 import type { ProbeConnection } from './connection';
-import { Credentials, Dialogue, garbage, quote, saslPlain, tooManyLines } from './dialogue';
+import { Credentials, Dialogue, garbage, quote, saslBearer, saslPlain, tooManyLines } from './dialogue';
 import { PROBE_LIMITS } from './limits';
 import type { Transcript } from './transcript';
 
@@ -45,6 +45,12 @@ export class SmtpDialogue implements Dialogue {
 
   async login(conn: ProbeConnection, credentials: Credentials, capabilities: readonly string[], transcript: Transcript): Promise<{ method: string }> {
     const mechs = saslMechanisms('smtp', capabilities);
+    if (credentials.bearer) {
+      const sasl = saslBearer(credentials, mechs);
+      conn.send(`AUTH ${sasl.mech} ${sasl.payload}`, `AUTH ${sasl.mech} (secret)`);
+      await expectAuthenticatedAfterBearer(conn, sasl.afterError);
+      return { method: `AUTH ${sasl.mech}` };
+    }
     if (mechs.includes('PLAIN')) {
       conn.send(`AUTH PLAIN ${saslPlain(credentials)}`, 'AUTH PLAIN (secret)');
       await expectAuthenticated(conn);
@@ -103,6 +109,16 @@ async function expectContinue(conn: ProbeConnection): Promise<void> {
 
 async function expectAuthenticated(conn: ProbeConnection): Promise<void> {
   const reply = await readReply(conn, 'a reply to AUTH');
+  if (reply.code !== 235) throw authError(reply);
+}
+
+/** After a bearer token: 235, or the 334 error challenge that wants `afterError` before the final 535. */
+async function expectAuthenticatedAfterBearer(conn: ProbeConnection, afterError: string): Promise<void> {
+  let reply = await readReply(conn, 'a reply to AUTH');
+  if (reply.code === 334) {
+    conn.send(afterError, '(empty)');
+    reply = await readReply(conn, 'a reply to AUTH');
+  }
   if (reply.code !== 235) throw authError(reply);
 }
 

@@ -17,7 +17,10 @@ import { pinnedSmtpSocket, smtpTlsOptions } from './tls';
 
 export interface SmtpTarget {
   account: AccountConfig;
+  /** The password; unused when `accessToken` is set. */
   password: string;
+  /** An OAuth2 access token: AUTH XOAUTH2 instead of a password. */
+  accessToken?: string;
   log: ProtocolLog;
   timeoutMs: number;
   /** The deadline of a whole send (defaults: DEFAULT_SMTP_PACE). */
@@ -77,11 +80,11 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     ignoreTLS: smtp.security === 'none',
     tls: { ...tls, minVersion: 'TLSv1.2' },
     ...(getSocket ? { getSocket } : {}),
-    ...(target.password ? { auth: { user: smtp.user ?? target.account.user, pass: target.password } } : {}),
+    ...smtpAuth(target, smtp),
     connectionTimeout: target.timeoutMs,
     greetingTimeout: target.timeoutMs,
     socketTimeout: Math.max(target.timeoutMs, SMTP_SOCKET_IDLE_MS),
-    logger: nodemailerLogger(target.log, target.password),
+    logger: nodemailerLogger(target.log, target.accessToken ?? target.password),
     debug: true,
   });
   const deadline = sendDeadline(target, smtp, raw.length, () => sockets.forEach((s) => s.destroy()));
@@ -91,16 +94,22 @@ export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelo
     const rejected = addressesOf(info.rejected).map((address) => {
       const err = rejectedErrors.find((e) => e.recipient === address);
       const response = typeof err?.response === 'string' ? err.response : typeof err?.message === 'string' ? err.message : 'refused';
-      return { address, response: maskKnownSecret(response, target.password) };
+      return { address, response: maskKnownSecret(response, target.accessToken ?? target.password) };
     });
     const accepted = addressesOf(info.accepted);
     return { accepted, rejected, response: typeof info.response === 'string' ? info.response : '' };
   } catch (err) {
-    throw await explainOutdatedTls(smtpError(err, smtp, target.password), { protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, target.timeoutMs);
+    throw await explainOutdatedTls(smtpError(err, smtp, target.accessToken ?? target.password), { protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, target.timeoutMs);
   } finally {
     deadline.clear();
     transport.close();
   }
+}
+
+function smtpAuth(target: SmtpTarget, smtp: SmtpConfig): { auth?: Record<string, string> } {
+  const user = smtp.user ?? target.account.user;
+  if (target.accessToken) return { auth: { type: 'OAuth2', user, accessToken: target.accessToken } };
+  return target.password ? { auth: { user, pass: target.password } } : {};
 }
 
 /** Rejects with Timeout (and ends the connection) once the send has taken longer than its pace allows. */
