@@ -308,12 +308,12 @@ describe('POP3 session (scripted server)', function () {
         const cert = generateCertificate(dir);
         // What an attacker would inject: a CAPA answer offering plaintext logins, then a login +OK.
         const data = '+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n+OK logged in\r\n';
-        // The pinned certificate is read first on a connection of its own (greeting, STLS, handshake):
-        // injecting into that one, or only into the session that follows, must both fail.
+        // A pinned certificate is checked on the session's own handshake (no connection of its own
+        // reads it first): injected in the same packet as the +OK, or while the handshake runs.
+        // (A failed handshake is followed by one more, credential-free, to name an outdated TLS.)
         for (const [delayMs, fromSession] of [
           [0, 1],
           [50, 1],
-          [50, 2],
         ]) {
           const server = await fake({ messages: [message(1)], tls: { certPem: cert.certPem, keyPem: cert.keyPem }, afterStlsOk: { data, delayMs, fromSession } });
           const err = await failure(connect(server, {}, { security: 'starttls', allowPlaintextPassword: false, trustedCertificateSha256: cert.sha256 }));
@@ -321,7 +321,6 @@ describe('POP3 session (scripted server)', function () {
           assert.equal(err.code, 'TlsFailed', `${what}: ${err.message}`);
           const verbs = server.commands.map((c) => c.verb);
           assert.ok(verbs.every((v) => v === 'CAPA' || v === 'STLS'), `${what}: ${verbs.join(', ')}`);
-          if (fromSession === 2) assert.deepEqual(verbs, ['STLS', 'CAPA', 'STLS'], what);
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
