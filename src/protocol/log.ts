@@ -49,6 +49,23 @@ const BARE_COMMANDS = new Set(['CAPA', 'STLS', 'STAT', 'LIST', 'UIDL', 'RSET', '
  * send; this is the second fence, applied to every line whatever its source.
  */
 export function redactSecrets(line: string): string {
+  return redactTokens(redactCredentials(line));
+}
+
+/**
+ * OAuth2 tokens wherever they appear, whoever wrote the line: "Bearer <token>", and token-carrying
+ * fields of a token endpoint's JSON or form body (access_token, refresh_token, id_token,
+ * device_code, code_verifier, client_secret).
+ */
+export function redactTokens(line: string): string {
+  return line
+    // RFC 6750 b64token, ending where the header or SASL field ends ("Bearer expires_in=…" is no token).
+    // eslint-disable-next-line no-control-regex -- \x01 ends a field of XOAUTH2/OAUTHBEARER
+    .replace(/(\bBearer\s+)[A-Za-z0-9\-._~+/]+=*(?=$|[\s"',;\x01])/gi, `$1${MASK}`)
+    .replace(/(\b(?:access_token|refresh_token|id_token|device_code|code_verifier|client_secret)"?\s*[:=]\s*"?)[^"&\s,}]+/gi, `$1${MASK}`);
+}
+
+function redactCredentials(line: string): string {
   const marks = MARKS.exec(line) as RegExpExecArray;
   const direction = marks[2];
   if (direction?.startsWith('S')) return line;

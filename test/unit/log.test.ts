@@ -72,3 +72,27 @@ describe('redactSecrets', () => {
     assert.equal(maskKnownSecret('short ab', 'ab'), 'short ab');
   });
 });
+
+describe('redactTokens (OAuth2 tokens as a canary)', () => {
+  const canary = 'eyJhbGciOi.CANARY-token_value~42/x+y==';
+  const lines = [
+    `authorization: Bearer ${canary}`,
+    `[oauth] S: {"access_token":"${canary}","token_type":"Bearer","refresh_token":"${canary}","expires_in":3600}`,
+    `[oauth] C: grant_type=refresh_token&refresh_token=${canary}&client_id=mailroom`,
+    `[oauth] C: grant_type=authorization_code&code_verifier=${canary}&code=abc`,
+    `device_code: ${canary}`,
+    `C: user=alice\u0001auth=Bearer ${canary}\u0001\u0001`,
+  ];
+  for (const line of lines) {
+    it(`keeps the token out of: ${line.slice(0, 40)}…`, () => {
+      const out = redactSecrets(line);
+      assert.ok(!out.includes('CANARY'), out);
+      assert.match(out, /\(secret\)/);
+    });
+  }
+  it('leaves lines without tokens alone', () => {
+    for (const line of ['S: 250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER', 'S: * CAPABILITY IMAP4rev1 AUTH=OAUTHBEARER', '[oauth] token_type=Bearer expires_in=3600']) {
+      assert.equal(redactSecrets(line), line);
+    }
+  });
+});
