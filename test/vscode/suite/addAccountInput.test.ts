@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { AccountNode, FolderNode } from '../../../src/providers/tree/nodes';
-import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor } from './harness';
 import { canDriveInput, clickDialogButton, pressKey, typeText, waitForDialogButton, waitForQuickInput, withDialogs } from './input';
 
 const fingerprint = (sha256: string): string => sha256.replace(/:/g, '').toLowerCase();
@@ -20,9 +20,7 @@ describe('Add Account through the quick input (bob over IMAPS, typed in by keybo
   before(async function () {
     if (!canDriveInput()) this.skip();
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
   });
 

@@ -14,7 +14,7 @@ import type { MailroomApi } from '../../../src/providers/api';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { BidiMessage, bidiSpoofMessage, hebrewMessage } from '../../fixtures/bidiMail';
-import { fixtureInfo, FixtureInfo, hasBrowserService, imapsAccount, log, otherImapClient, takeScreenshot, waitFor, webviewTexts, workbenchTexts } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, hasBrowserService, imapsAccount, log, otherImapClient, takeScreenshot, waitFor, webviewTexts, workbenchTexts } from './harness';
 
 const ACCOUNT_ID = 'xss-bidi';
 const FOLDER = 'Bidi';
@@ -40,9 +40,7 @@ describe('Bidi spoofing: controls in From, Subject and attachment names are show
     await other.mailboxDelete(FOLDER).catch(() => undefined); // A leftover from an interrupted run.
     await other.mailboxCreate(FOLDER);
     for (const m of [hebrew, spoof]) await other.append(FOLDER, m.raw, ['\\Seen'], new Date(Date.UTC(2024, 4, 2, m === spoof ? 10 : 9)));
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', imapsAccount(fixture, user, ACCOUNT_ID, 'Bidi corpus'));
     assert.equal(result.saved, true, JSON.stringify(result));
   });

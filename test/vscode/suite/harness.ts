@@ -1,10 +1,13 @@
 // Helpers for tests that run inside the extension host. The code-server runner provides
 // MAILROOM_SCREENSHOT_URL (screenshots, webview text) and MAILROOM_FIXTURE_INFO (mail servers);
 // under desktop test-cli only MAILROOM_FIXTURE_INFO is set and the browser helpers are no-ops.
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { format } from 'node:util';
 import { ImapFlow } from 'imapflow';
+import * as vscode from 'vscode';
+import type { MailroomApi } from '../../../src/providers/api';
 import type { AddAccountRequest } from '../../../src/providers/commands/accountCommands';
 import { FixtureInfo, readFixtureInfo } from '../../fixtures/info';
 import type { MailUser } from '../../fixtures/seed';
@@ -56,6 +59,13 @@ export async function workbenchTexts(selector: string): Promise<string[] | undef
 }
 
 /** Reads (and validates) the fixture info JSON named by MAILROOM_FIXTURE_INFO. */
+/** Activates Mailroom (the extension under test) and returns the API its activate() gives tests. */
+export async function activateMailroom(): Promise<MailroomApi> {
+  const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
+  assert.ok(extension, 'the extension is loaded');
+  return extension.activate();
+}
+
 export function fixtureInfo(): FixtureInfo {
   const file = process.env.MAILROOM_FIXTURE_INFO;
   if (!file) {

@@ -9,7 +9,7 @@ import type { MailroomApi } from '../../../src/providers/api';
 import { AccountNode, FolderNode, imapLocation, MailNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { freePorts } from '../../fixtures/net';
 import { ALICE_SEED } from '../../fixtures/seed';
-import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 describe('Mailroom IMAP slice (in the extension host, against Dovecot)', function () {
   this.timeout(120_000);
@@ -39,9 +39,7 @@ describe('Mailroom IMAP slice (in the extension host, against Dovecot)', functio
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension, 'the extension is loaded');
-    api = await extension.activate();
+    api = await activateMailroom();
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
   });
 

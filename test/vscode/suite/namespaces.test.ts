@@ -8,7 +8,7 @@ import type { MailroomApi } from '../../../src/providers/api';
 import { AccountNode, FolderNode, imapLocation, MailNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { DovecotFixture, startDovecot } from '../../fixtures/dovecot';
 import { ALICE_SEED } from '../../fixtures/seed';
-import { log, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, log, takeScreenshot, waitFor } from './harness';
 
 describe('Folders on a server with the personal prefix "INBOX." (in the extension host)', function () {
   this.timeout(90_000);
@@ -22,9 +22,7 @@ describe('Folders on a server with the personal prefix "INBOX." (in the extensio
   };
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension, 'the extension is loaded');
-    api = await extension.activate();
+    api = await activateMailroom();
     dovecot = await startDovecot({ namespaces: { prefix: 'INBOX.', separator: '.' } });
   });
 

@@ -7,11 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { MailroomApi } from '../../../src/providers/api';
 import type { AddAccountRequest, AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import { createTestCa, loopbackCertificate } from '../../fixtures/certificates';
 import { DovecotFixture, dovecotAvailable, startDovecot } from '../../fixtures/dovecot';
-import { log } from './harness';
+import { activateMailroom, log } from './harness';
 
 describe('trusting a private CA certificate (in VS Code)', function () {
   this.timeout(60_000);
@@ -24,9 +23,7 @@ describe('trusting a private CA certificate (in VS Code)', function () {
       log('no Dovecot here: skipping the private-CA trust tests');
       this.skip();
     }
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    await extension.activate();
+    await activateMailroom();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-inhost-ca-'));
     d = await startDovecot({ makeCertificate: loopbackCertificate(createTestCa(path.join(dir, 'ca'))) });
   });

@@ -8,7 +8,7 @@ import type { AddAccountResult } from '../../../src/providers/commands/accountCo
 import type { Pop3CheckResult } from '../../../src/providers/pop3Accounts';
 import type { AccountNode, MailNode, MessageNode, Pop3InboxNode, UnifiedInboxNode } from '../../../src/providers/tree/nodes';
 import { ALICE_SEED } from '../../fixtures/seed';
-import { fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor } from './harness';
 
 const POP3_ID = 'alice-pop3';
 const IMAP_ID = 'bob-consolidate';
@@ -20,9 +20,7 @@ describe('POP3 in the extension host (alice over POP3S, bob as the IMAP target)'
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
   });
 

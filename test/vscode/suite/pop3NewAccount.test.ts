@@ -7,7 +7,7 @@ import type { AddAccountRequest, AddAccountResult } from '../../../src/providers
 import type { AccountNode, MailNode, MessageNode, Pop3InboxNode, StatusNode } from '../../../src/providers/tree/nodes';
 import { CAROL_MESSAGES, CAROL_NEWEST } from '../../fixtures/pop3Users';
 import type { MailUser } from '../../fixtures/seed';
-import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor } from './harness';
 
 const CAROL_ID = 'carol-new-pop3';
 const DAVE_ID = 'dave-empty-pop3';
@@ -19,9 +19,7 @@ describe('A new POP3 account (carol with five messages, dave with none)', functi
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
   });
 

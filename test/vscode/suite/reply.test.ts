@@ -13,7 +13,7 @@ import type { FolderNode, MailNode, MessageNode, OutboxEntryNode, OutboxRootNode
 import { freePorts } from '../../fixtures/net';
 import { ALICE, ALICE_SEED } from '../../fixtures/seed';
 import { SmtpSink, startSmtpSink } from '../../fixtures/smtpSink';
-import { fixtureInfo, FixtureInfo, log, otherImapClient, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, log, otherImapClient, takeScreenshot, waitFor } from './harness';
 
 const ACCOUNT_ID = 'compose-reply-test-alice';
 const BROKEN_ID = 'compose-reply-test-broken';
@@ -56,9 +56,7 @@ describe('Mailroom compose and reply (in the extension host)', function () {
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension, 'the extension is loaded');
-    api = await extension.activate();
+    api = await activateMailroom();
     sink = await startSmtpSink({ disableStartTls: true, rejectRecipients: ['nobody@example.test'] });
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
   });

@@ -9,7 +9,7 @@ import type { AddAccountResult } from '../../../src/providers/commands/accountCo
 import type { MailroomApi } from '../../../src/providers/api';
 import { AccountNode, FolderNode, imapLocation, MailNode, MessageNode, SearchNode, StatusNode } from '../../../src/providers/tree/nodes';
 import { buildMessage } from '../../fixtures/messages';
-import { dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor } from './harness';
 
 const ACCOUNT_ID = 'bob-sync';
 const SUBJECTS = ['Invoice March', 'Lunch on Friday?', 'Build failed: main', 'Release notes 1.2', 'Invoice April', 'Weekly report'];
@@ -28,9 +28,7 @@ describe('IMAP sync in the extension host (bob, with a second client)', function
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     const config = vscode.workspace.getConfiguration('mailroom');
     await config.update('pollIntervalSeconds', 2, vscode.ConfigurationTarget.Global);
     other = await second();

@@ -16,7 +16,7 @@ import type { PatchOutcome } from '../../../src/patch/gitAm';
 import type { HeadersViewModel } from '../../../src/shared/headersView';
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { buildMessage } from '../../fixtures/messages';
-import { evaluateInMessageFrames, fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { activateMailroom, evaluateInMessageFrames, fixtureInfo, FixtureInfo, imapsAccount, log, otherImapClient, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 const ACCOUNT_ID = 'bob-view';
 const FOLDER = 'ViewTest';
@@ -62,9 +62,7 @@ describe('Message view in the extension host (HTML, remote content, source, head
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-view-'));
     raw.patch = buildMessage({
       from: { name: 'Patch Author', address: 'author@example.test' },

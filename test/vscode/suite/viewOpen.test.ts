@@ -13,7 +13,7 @@ import type { AddAccountResult } from '../../../src/providers/commands/accountCo
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import { buildLargeHtmlMessage, CorpusMessage } from '../../fixtures/xssCorpus';
-import { fixtureInfo, hasBrowserService, imapsAccount, log, otherImapClient, ViewReport, waitFor, webviewTexts } from './harness';
+import { activateMailroom, fixtureInfo, hasBrowserService, imapsAccount, log, otherImapClient, ViewReport, waitFor, webviewTexts } from './harness';
 import { median } from '../../../bench/report';
 
 const ACCOUNT_ID = 'xss-bench';
@@ -59,9 +59,7 @@ describe('view.openHtml50k: opening a 50 KB HTML message', function () {
     await other.mailboxDelete(FOLDER).catch(() => undefined);
     await other.mailboxCreate(FOLDER);
     await other.append(FOLDER, message.raw, ['\\Seen']);
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', imapsAccount(fixture, user, ACCOUNT_ID, 'View bench'));
     assert.equal(result.saved, true, JSON.stringify(result));
     const account = await waitFor(async () => (await api.treeModel.getChildren(undefined)).find((n): n is AccountNode => n.kind === 'account' && n.account.id === ACCOUNT_ID), 'the bench account');

@@ -14,7 +14,7 @@ import type { LinkReport } from '../../../src/providers/messagePanel';
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import type { MailUser } from '../../fixtures/seed';
 import { buildXssCorpus, CANARY_PATH, CANARY_PREFIX, canaryScript, CorpusMessage, LinkExpectation } from '../../fixtures/xssCorpus';
-import {
+import { activateMailroom,
   clearTrackerRequests,
   clickMessageLink,
   evaluateInMessageFrame,
@@ -71,9 +71,7 @@ describe('XSS and tracking corpus in the message view (real Chromium)', function
     port = fixture.tracker.port;
     corpus = new Map(buildXssCorpus(port).map((m) => [m.id, m]));
     other = await seed(user, [...corpus.values()]);
-    const extension = vscode.extensions.getExtension<MailroomApi>('mailroom.mailroom');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activateMailroom();
     await vscode.workspace.getConfiguration('mailroom').update('pageSize', 200, vscode.ConfigurationTarget.Global);
     const result = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', imapsAccount(fixture, user, ACCOUNT_ID, 'XSS corpus'));
     assert.equal(result.saved, true, JSON.stringify(result));
