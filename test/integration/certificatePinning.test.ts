@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AccountConfig, ConnectionSecurity } from '../../src/protocol/account';
-import { MailError } from '../../src/protocol/errors';
 import { connectImap } from '../../src/protocol/imap/connect';
 import { silentLog } from '../../src/protocol/log';
 import { connectPop3 } from '../../src/protocol/pop3/connect';
@@ -19,6 +18,7 @@ import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import type { GeneratedCertificate } from '../fixtures/net';
 import { SmtpVariant, startSmtpVariant } from '../fixtures/smtpVariants';
 import { requireDovecot } from './requireDovecot';
+import { mailErrorOf } from '../fixtures/mailErrorOf';
 
 interface Kind {
   name: string;
@@ -33,15 +33,6 @@ const KINDS: Kind[] = [
   { name: 'an expired self-signed certificate', make: (ca) => expiredSelfSignedCertificate(ca), unpinnedReasons: ['DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED'] },
 ];
 
-async function failureOf(work: Promise<unknown>): Promise<MailError> {
-  try {
-    await work;
-  } catch (err) {
-    assert.ok(MailError.is(err), `not a MailError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('certificate pinning (Dovecot + smtp-server)', function () {
   this.timeout(60_000);
@@ -93,7 +84,7 @@ describe('certificate pinning (Dovecot + smtp-server)', function () {
               protocol === 'imap'
                 ? connectImap({ account: a, password: password(), log: silentLog, timeoutMs: 5000 }).then((c) => c.logout())
                 : connectPop3({ account: a, password: password(), log: silentLog, timeoutMs: 5000 }).then((s) => s.quit());
-            const unpinned = await failureOf(connect(account(protocol, security)));
+            const unpinned = await mailErrorOf(connect(account(protocol, security)));
             assert.equal(unpinned.code, 'CertificateUntrusted', unpinned.message);
             assert.ok(kind.unpinnedReasons.includes(unpinned.tlsReason ?? ''), `tlsReason ${unpinned.tlsReason}`);
             assert.equal(unpinned.certificate?.sha256, pin);
@@ -114,7 +105,7 @@ describe('certificate pinning (Dovecot + smtp-server)', function () {
           });
           const raw = Buffer.from('From: alice@example.test\r\nTo: bob@example.test\r\nSubject: pinned\r\n\r\nhello\r\n');
           const envelope = { from: 'alice@example.test', to: ['bob@example.test'] };
-          const unpinned = await failureOf(sendRaw(target(), envelope, raw));
+          const unpinned = await mailErrorOf(sendRaw(target(), envelope, raw));
           assert.equal(unpinned.code, 'CertificateUntrusted', unpinned.message);
           const result = await sendRaw(target(pin), envelope, raw);
           assert.deepEqual(result.accepted, ['bob@example.test']);
@@ -140,7 +131,7 @@ describe('certificate pinning (Dovecot + smtp-server)', function () {
       const other = 'AA:'.repeat(31) + 'AA';
       for (const security of ['starttls', 'tls'] as const) {
         const account: AccountConfig = { id: 'x', protocol: 'imap', host: '127.0.0.1', port: security === 'tls' ? d.ports.imaps : d.ports.imap, security, user: d.users.alice.user, trustedCertificateSha256: other };
-        const err = await failureOf(connectImap({ account, password: d.users.alice.password, log: silentLog, timeoutMs: 5000 }));
+        const err = await mailErrorOf(connectImap({ account, password: d.users.alice.password, log: silentLog, timeoutMs: 5000 }));
         assert.equal(err.code, 'CertificateUntrusted');
         assert.equal(err.tlsReason, 'PINNED_CERTIFICATE_MISMATCH');
         assert.equal(err.certificate?.sha256, d.certSha256);

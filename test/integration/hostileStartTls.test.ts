@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AccountConfig } from '../../src/protocol/account';
-import { MailError } from '../../src/protocol/errors';
 import { connectImap } from '../../src/protocol/imap/connect';
 import { silentLog } from '../../src/protocol/log';
 import { connectPop3 } from '../../src/protocol/pop3/connect';
@@ -17,6 +16,7 @@ import { sendRaw } from '../../src/protocol/smtp/send';
 import { fetchPeerCertificate } from '../../src/protocol/tls/certificate';
 import { generateCertificate, GeneratedCertificate } from '../fixtures/net';
 import { FakeProtocol, injectsAfterStartTls, preauthGreeting, refusesStartTls, StartTlsFake, stripsStartTls } from '../fixtures/startTlsFakes';
+import { mailErrorOf } from '../fixtures/mailErrorOf';
 
 const USER = 'alice';
 const PASSWORD = 'never-in-plain-4711';
@@ -33,15 +33,6 @@ function signIn(protocol: FakeProtocol, port: number, pin?: string): Promise<unk
   return sendRaw({ account: withSmtp, password: PASSWORD, log: silentLog, timeoutMs: 3000 }, { from: 'alice@example.test', to: ['bob@example.test'] }, raw);
 }
 
-async function failureOf(work: Promise<unknown>): Promise<MailError> {
-  try {
-    await work;
-  } catch (err) {
-    assert.ok(MailError.is(err), `not a MailError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 function assertNoCredentialInPlain(server: StartTlsFake): void {
   for (const line of server.plaintextLines) {
@@ -73,7 +64,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
   describe('PREAUTH greeting on a STARTTLS port', () => {
     it('IMAP refuses: logged in before TLS could start, not "no STARTTLS", and sends nothing sensitive', async () => {
       const s = await start(preauthGreeting());
-      const err = await failureOf(signIn('imap', s.port));
+      const err = await mailErrorOf(signIn('imap', s.port));
       assert.equal(err.code, 'StartTlsUnavailable');
       assert.equal(err.tlsReason, 'PREAUTH');
       assert.match(err.message, /logged the session in before TLS could be started/);
@@ -83,7 +74,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
 
     it('the certificate reader (trust prompt) refuses too, without sending STARTTLS', async () => {
       const s = await start(preauthGreeting());
-      const err = await failureOf(fetchPeerCertificate({ protocol: 'imap', host: '127.0.0.1', port: s.port, security: 'starttls' }, 3000));
+      const err = await mailErrorOf(fetchPeerCertificate({ protocol: 'imap', host: '127.0.0.1', port: s.port, security: 'starttls' }, 3000));
       assert.equal(err.tlsReason, 'PREAUTH');
       assert.deepEqual(s.plaintextLines, []);
     });
@@ -112,7 +103,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
     for (const [protocol, reply, story] of cases) {
       it(`${protocol.toUpperCase()} "${reply.split(' ')[0]}": the server refused STARTTLS, in its words`, async () => {
         const s = await start(refusesStartTls(protocol, reply));
-        const err = await failureOf(signIn(protocol, s.port));
+        const err = await mailErrorOf(signIn(protocol, s.port));
         assert.equal(err.code, 'StartTlsUnavailable', err.message);
         assert.match(err.message, story);
         assert.doesNotMatch(err.message, /does not offer/);
@@ -122,7 +113,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
 
     it('the certificate reader says the same for IMAP', async () => {
       const s = await start(refusesStartTls('imap', 'NO [UNAVAILABLE] TLS is down for maintenance'));
-      const err = await failureOf(fetchPeerCertificate({ protocol: 'imap', host: '127.0.0.1', port: s.port, security: 'starttls' }, 3000));
+      const err = await mailErrorOf(fetchPeerCertificate({ protocol: 'imap', host: '127.0.0.1', port: s.port, security: 'starttls' }, 3000));
       assert.equal(err.code, 'StartTlsUnavailable');
       assert.match(err.message, /refused STARTTLS: "NO .*maintenance"/);
     });
@@ -132,7 +123,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
     for (const protocol of ['imap', 'pop3', 'smtp'] as const) {
       it(`${protocol.toUpperCase()}: "does not offer", and no credential in plain text`, async () => {
         const s = await start(stripsStartTls(protocol));
-        const err = await failureOf(signIn(protocol, s.port));
+        const err = await mailErrorOf(signIn(protocol, s.port));
         assert.equal(err.code, 'StartTlsUnavailable', err.message);
         assert.match(err.message, protocol === 'pop3' ? /does not offer STLS/ : /does not offer STARTTLS/);
         assertNoCredentialInPlain(s);
@@ -143,7 +134,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
   describe('data injected behind the STARTTLS answer', () => {
     it('IMAP aborts before the handshake', async () => {
       const s = await start(injectsAfterStartTls('imap', '* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\n', cert.keyPem, cert.certPem));
-      const err = await failureOf(signIn('imap', s.port, cert.sha256));
+      const err = await mailErrorOf(signIn('imap', s.port, cert.sha256));
       assert.equal(err.code, 'TlsFailed', err.message);
       assert.match(err.message, /sent data before the TLS handshake/);
       assertNoCredentialInPlain(s);
@@ -151,7 +142,7 @@ describe('hostile STARTTLS ports (fakes)', function () {
 
     it('POP3 aborts before the handshake', async () => {
       const s = await start(injectsAfterStartTls('pop3', '+OK injected\r\n', cert.keyPem, cert.certPem));
-      const err = await failureOf(signIn('pop3', s.port, cert.sha256));
+      const err = await mailErrorOf(signIn('pop3', s.port, cert.sha256));
       assert.equal(err.code, 'TlsFailed', err.message);
       assertNoCredentialInPlain(s);
     });

@@ -5,7 +5,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { AccountConfig, ConnectionSecurity } from '../../src/protocol/account';
-import { MailError } from '../../src/protocol/errors';
 import { connectImap } from '../../src/protocol/imap/connect';
 import { silentLog } from '../../src/protocol/log';
 import { connectPop3 } from '../../src/protocol/pop3/connect';
@@ -14,18 +13,10 @@ import { sendRaw } from '../../src/protocol/smtp/send';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { SmtpVariant, startSmtpVariant } from '../fixtures/smtpVariants';
 import { requireDovecot } from './requireDovecot';
+import { mailErrorOf } from '../fixtures/mailErrorOf';
 
 const OUTDATED_STORY = /only speaks TLSv1\.1, which Mailroom refuses/;
 
-async function failureOf(work: Promise<unknown>): Promise<MailError> {
-  try {
-    await work;
-  } catch (err) {
-    assert.ok(MailError.is(err), `not a MailError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('servers that speak only TLS 1.0/1.1', function () {
   this.timeout(60_000);
@@ -56,7 +47,7 @@ describe('servers that speak only TLS 1.0/1.1', function () {
           trustedCertificateSha256: d.certSha256,
         };
         const connect = protocol === 'imap' ? connectImap : connectPop3;
-        const err = await failureOf(connect({ account, password: d.users.alice.password, log: silentLog, timeoutMs: 5000 }));
+        const err = await mailErrorOf(connect({ account, password: d.users.alice.password, log: silentLog, timeoutMs: 5000 }));
         assert.equal(err.code, 'TlsFailed', err.message);
         assert.equal(err.tlsReason, 'TLS_VERSION_OUTDATED');
         assert.match(err.message, OUTDATED_STORY);
@@ -72,7 +63,7 @@ describe('servers that speak only TLS 1.0/1.1', function () {
         const smtpConfig = { host: server.host, port: server.port, security: security as ConnectionSecurity, ...(pinned ? { trustedCertificateSha256: d.certSha256 } : {}) };
         const account: AccountConfig = { id: 'old', protocol: 'imap', host: '127.0.0.1', port: d.ports.imaps, security: 'tls', user: 'alice', smtp: smtpConfig };
         const raw = Buffer.from('From: alice@example.test\r\nTo: bob@example.test\r\nSubject: x\r\n\r\nbody\r\n');
-        const err = await failureOf(sendRaw({ account, password: 'pw', log: silentLog, timeoutMs: 5000 }, { from: 'alice@example.test', to: ['bob@example.test'] }, raw));
+        const err = await mailErrorOf(sendRaw({ account, password: 'pw', log: silentLog, timeoutMs: 5000 }, { from: 'alice@example.test', to: ['bob@example.test'] }, raw));
         assert.equal(err.code, 'TlsFailed', err.message);
         assert.match(err.message, OUTDATED_STORY);
       });
