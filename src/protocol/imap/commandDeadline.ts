@@ -12,10 +12,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
+import { paceAllowanceMs, type Pace } from '../pace';
 
-export interface CommandDeadlineOptions {
-  graceMs: number;
-  minBytesPerSecond: number;
+export interface CommandDeadlineOptions extends Pace {
   /** Called once, when a command overran; the watchdog has stopped by then. */
   onExpired(error: CommandTooSlowError): void;
 }
@@ -93,7 +92,7 @@ export class CommandDeadline {
     if (flow._processingResponse) running.pausedMs += now - running.lastTick;
     running.lastTick = now;
     const bytes = Math.max(0, moved - running.movedAtStart);
-    const deadline = running.startedAt + running.pausedMs + this.options.graceMs + (bytes * 1000) / this.options.minBytesPerSecond;
+    const deadline = running.startedAt + running.pausedMs + paceAllowanceMs(this.options, bytes);
     if (now <= deadline) return;
     this.stop();
     const elapsedMs = now - running.startedAt - running.pausedMs;

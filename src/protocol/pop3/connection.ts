@@ -8,6 +8,7 @@ import * as tls from 'node:tls';
 import { toMailError, type EndpointLabel } from '../connectionErrors';
 import { MailError } from '../errors';
 import { redactSecrets, type ProtocolLog } from '../log';
+import { paceAllowanceMs } from '../pace';
 import { Pop3Framer, type Pop3Response, type ResponseKind } from './framing';
 import type { Pop3Limits, Pop3Pace } from './limits';
 
@@ -256,7 +257,7 @@ export class Pop3Connection {
   private deadlineOf(head: Pending): number {
     const cap = head.announcedBytes === undefined ? this.limits.maxMessageBytes : head.announcedBytes + head.announcedBytes / 4 + 4096;
     const credited = Math.min(head.received, cap);
-    return (head.startedAt ?? Date.now()) + this.pace.graceMs + (credited * 1000) / this.pace.minBytesPerSecond;
+    return (head.startedAt ?? Date.now()) + paceAllowanceMs(this.pace, credited);
   }
 
   /** Fails the session when the head response makes no progress for timeoutMs, or falls behind its pace. */

@@ -3,6 +3,7 @@
  * server cannot make the extension host buffer without end; none of them should ever be reached
  * by real mail.
  */
+import type { Pace } from '../pace';
 export interface Pop3Limits {
   /**
    * Longest line accepted anywhere (status line, CAPA/UIDL/LIST line, or one line of a message),
@@ -47,13 +48,9 @@ export const DEFAULT_POP3_LIMITS: Readonly<Pop3Limits> = Object.freeze({
  * `minBytesPerSecond`, and never gets more than the size the server announced (LIST, or the
  * "+OK n octets" of RETR) would take.
  */
-export interface Pop3Pace {
-  /** Time every response gets before the rate counts: the greeting, a status line, a short listing. */
-  graceMs: number;
-  /** The lowest average rate accepted after the grace. 2 KB/s is slower than a GPRS link. */
-  minBytesPerSecond: number;
-}
+export type Pop3Pace = Pace;
 
+/** The grace covers a greeting, a status line or a short listing; 2 KB/s is slower than a GPRS link. */
 export const DEFAULT_POP3_PACE: Readonly<Pop3Pace> = Object.freeze({
   graceMs: 30_000,
   minBytesPerSecond: 2 * 1024,

@@ -1,4 +1,5 @@
 /** Bounds for SMTP work, in one place. */
+import type { Pace } from '../pace';
 
 /**
  * Inactivity allowed while the message is transferred. Longer than the connect timeout: a 25 MB
@@ -13,11 +14,10 @@ export const SMTP_SOCKET_IDLE_MS = 120_000;
  * a second would keep the send open for hours. A send fails once it has taken longer than
  * `graceMs` plus the time the message takes at `minBytesPerSecond`.
  */
-export interface SmtpPace {
-  /** Time for everything but the message bytes: connect, TLS, EHLO, AUTH, MAIL/RCPT, the replies. */
-  graceMs: number;
-  /** The lowest average upload rate accepted for the message. 2 KB/s is slower than a GPRS link. */
-  minBytesPerSecond: number;
-}
+export type SmtpPace = Pace;
 
+/**
+ * The grace is for everything but the message bytes (connect, TLS, EHLO, AUTH, MAIL/RCPT, the
+ * replies); 2 KB/s is slower than a GPRS link.
+ */
 export const DEFAULT_SMTP_PACE: Readonly<SmtpPace> = Object.freeze({ graceMs: 120_000, minBytesPerSecond: 2 * 1024 });

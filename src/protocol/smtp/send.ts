@@ -8,6 +8,7 @@ import type { AccountConfig, SmtpConfig } from '../account';
 import { accountLabel } from '../account';
 import { isOutdatedTlsError, outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
+import { paceAllowanceMs } from '../pace';
 import { loadMailLibraries } from '../loadMailLibraries';
 import { explainOutdatedTls } from '../tls/outdated';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
@@ -115,7 +116,7 @@ function smtpAuth(target: SmtpTarget, smtp: SmtpConfig): { auth?: Record<string,
 /** Rejects with Timeout (and ends the connection) once the send has taken longer than its pace allows. */
 function sendDeadline(target: SmtpTarget, smtp: SmtpConfig, bytes: number, endConnection: () => void): { expired: Promise<never>; clear(): void } {
   const pace = { ...DEFAULT_SMTP_PACE, ...target.pace };
-  const ms = Math.ceil(pace.graceMs + (bytes * 1000) / pace.minBytesPerSecond);
+  const ms = Math.ceil(paceAllowanceMs(pace, bytes));
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
