@@ -19,6 +19,7 @@ import {
   buildAccount,
   freshMessage,
   occurrences,
+  plainImapAccount,
   seededSpec,
   savedFolderPaths,
   seededUser,
@@ -117,16 +118,7 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
   });
 
-  const config = (user: ExtraUser): AccountConfig => ({
-    id: `acct-${user.user}`,
-    label: user.user,
-    protocol: 'imap',
-    host: '127.0.0.1',
-    port: proxy.port,
-    security: 'none',
-    allowPlaintextPassword: true,
-    user: user.user,
-  });
+  const config = (user: ExtraUser): AccountConfig => plainImapAccount(user, proxy.port);
   const newDirs = (): StoreDirs => ({ root: fs.mkdtempSync(path.join(tmpRoot, 'store-')) });
   const open = (user: ExtraUser, dirs: StoreDirs, options: Parameters<typeof buildAccount>[3] = {}): BuiltAccount => {
     const b = buildAccount(config(user), user.password, dirs, options);

@@ -17,7 +17,7 @@ import { ImapSupervisor } from '../../src/protocol/imap/supervisor';
 import type { SyncMethod } from '../../src/protocol/imap/sync';
 import { silentLog } from '../../src/protocol/log';
 import { ConnectionLeases } from '../../src/store/connectionLeases';
-import { BuiltAccount, buildAccount, occurrences, seededUser, waitConverged, waitFor } from '../fixtures/accountHarness';
+import { BuiltAccount, buildAccount, occurrences, plainImapAccount, seededUser, waitConverged, waitFor } from '../fixtures/accountHarness';
 import { DovecotFixture, ExtraUser, startDovecot } from '../fixtures/dovecot';
 import { FaultProxy, Hold } from '../fixtures/faultProxy';
 import { requireDovecot } from './requireDovecot';
@@ -86,16 +86,7 @@ for (const mode of MODES) {
       if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
     });
 
-    const config = (user: ExtraUser): AccountConfig => ({
-      id: `acct-${user.user}`,
-      label: user.user,
-      protocol: 'imap',
-      host: '127.0.0.1',
-      port: proxy.port,
-      security: 'none',
-      allowPlaintextPassword: true,
-      user: user.user,
-    });
+    const config = (user: ExtraUser): AccountConfig => plainImapAccount(user, proxy.port);
     const open = (user: ExtraUser, options: Parameters<typeof buildAccount>[3] = {}): { built: BuiltAccount; changes: FolderChange[] } => {
       const b = buildAccount(config(user), user.password, { root: fs.mkdtempSync(path.join(tmpRoot, 'store-')) }, options);
       built.push(b);
