@@ -12,16 +12,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MailError } from '../errors';
 import { isHostName } from './address';
 import { DISCOVERY_LIMITS } from './limits';
-import type { ServerProtocol, ServerSecurity } from './types';
+import type { ServerEndpoint, ServerProtocol, ServerSecurity } from './types';
 
-export interface ConfigServer {
-  role: 'incoming' | 'outgoing';
-  protocol: ServerProtocol;
-  host: string;
-  port: number;
-  security: ServerSecurity;
-  username: string;
-  authentication: string[];
+export interface ConfigServer extends ServerEndpoint {
   /** Position among this role's usable alternatives (0 = the provider's first choice). */
   rank: number;
 }

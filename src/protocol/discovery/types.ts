@@ -44,16 +44,20 @@ export interface CandidateFlags {
   unencrypted: boolean;
 }
 
-export interface ServerCandidate {
+/** One server as a config file names it, or as an SRV record or a guess gives it. */
+export interface ServerEndpoint {
   role: 'incoming' | 'outgoing';
   protocol: ServerProtocol;
   host: string;
   port: number;
   security: ServerSecurity;
-  /** Login name with the placeholders filled in; undefined when the source does not say (SRV, guesses: the address). */
+  /** Login name with the placeholders filled in; the address where the source does not say (SRV, guesses). */
   username: string;
   /** Config-v1.1 authentication values in the provider's order, e.g. ['OAuth2', 'password-cleartext']. */
   authentication: string[];
+}
+
+export interface ServerCandidate extends ServerEndpoint {
   source: CandidateSource;
   /** Other sources that named the same endpoint. */
   alsoFrom: CandidateSource[];
