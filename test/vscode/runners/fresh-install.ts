@@ -10,11 +10,11 @@
 // outer npm's Node 20 user agent and refused to install under Node 24).
 //
 // Prints mocha-style "N passing" / "N failing" lines for test-all.sh's count.
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer } from './codeserver';
-import { errorText, log, makeTempDir, runMain, withTimeout } from './proc';
+import { errorText, killGroup, log, makeTempDir, runMain, spawnManaged, withTimeout } from './proc';
 import { checkCodeServer, codeServerPaths, repoRoot, resultsDir } from './tools';
 
 /** code-server's install compiles native modules; about 2.5 minutes on 2 cores. */
@@ -39,7 +39,7 @@ async function main(): Promise<number> {
           throw new Error(`the install exited with code ${code}; its output:\n${tail(installLog, 40)}`);
         }
         checkCodeServer(tools, `the install printed:\n${tail(installLog, 40)}`);
-        const version = await nodeVersion(tools.node);
+        const version = execFileSync(tools.node, ['--version'], { encoding: 'utf8' }).trim();
         if (!version.startsWith('v24.')) {
           throw new Error(`the cached Node is ${version}, not 24`);
         }
@@ -84,35 +84,18 @@ async function main(): Promise<number> {
 function runInstall(cache: string, logFile: string): Promise<number | null> {
   log(`installing the tools into ${cache} (log: ${logFile})`);
   const out = fs.openSync(logFile, 'w');
-  const child = spawn('npm', ['run', '--silent', 'tools:install'], {
+  const child = spawnManaged('the tools install', 'npm', ['run', '--silent', 'tools:install'], {
     cwd: repoRoot(),
     env: { ...process.env, MAILROOM_TOOLS_CACHE: cache },
     stdio: ['ignore', out, out],
-    detached: true,
   });
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => resolve(code));
   });
-  return withTimeout(exited, INSTALL_TIMEOUT_MS, 'the tools install').finally(() => {
+  return withTimeout(exited, INSTALL_TIMEOUT_MS, 'the tools install').finally(async () => {
     fs.closeSync(out);
-    if (child.exitCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  });
-}
-
-function nodeVersion(node: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(node, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', () => resolve(text.trim()));
+    await killGroup(child, 'the tools install');
   });
 }
 
