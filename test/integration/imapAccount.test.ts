@@ -47,6 +47,7 @@ const USERS = {
   refused: seededUser('refused', { INBOX: 10 }),
   lostmove: seededUser('lostmove', { INBOX: 10, Projects: 2 }),
   appendcut: seededUser('appendcut', { INBOX: 5 }),
+  racing: seededUser('racing', { INBOX: 10 }),
 } satisfies Record<string, ExtraUser>;
 
 const id = (user: ExtraUser, n: number, folder = 'INBOX'): string => seededSpec(user.user, folder, n).messageId;
@@ -498,6 +499,23 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     await assert.rejects(a.account.setFlags('INBOX', [2], { add: ['\\Flagged', 'bad flag'] }), (e: unknown) => MailError.is(e, 'CommandFailed'));
     assert.deepEqual(inbox.get(2)?.flags, before);
     assert.equal(a.account.pending().length, 0, 'a refusal is not queued');
+    await waitConverged(inbox, o, 'INBOX');
+  });
+
+  it('keeps a flag set here when a sync that read the server just before its STORE lands after it', async () => {
+    const user = USERS.racing;
+    const a = open(user, newDirs());
+    const inbox = await a.account.openFolder('INBOX');
+    const o = await other(user);
+    await waitConverged(inbox, o, 'INBOX');
+    // Another device reads message 3: the next sync reports its flags, as they are before our STORE.
+    await o.mailboxOpen('INBOX');
+    await o.messageFlagsAdd('3', ['\\Seen'], { uid: true });
+    // The sync takes the command connection first; the flag change waits behind it.
+    const syncing = a.account.sync('INBOX');
+    const flagging = a.account.setFlags('INBOX', [3], { add: ['\\Flagged'] });
+    await Promise.all([syncing, flagging]);
+    assert.deepEqual([...(inbox.get(3)?.flags ?? [])].sort(), ['\\Flagged', '\\Seen'], 'what the server has once the STORE is done');
     await waitConverged(inbox, o, 'INBOX');
   });
 

@@ -285,16 +285,21 @@ export class ImapAccount implements IDisposable {
     for (const uid of uids) {
       const current = cache.get(uid);
       if (!current) continue;
-      const flags = new Set(current.flags);
-      for (const f of change.add ?? []) flags.add(f);
-      for (const f of change.remove ?? []) flags.delete(f);
-      previous.set(uid, { flags: current.flags, optimistic: [...flags], ...(current.modseq !== undefined ? { modseq: current.modseq } : {}) });
-      cache.setFlags(uid, [...flags], current.modseq);
+      const optimistic = withFlagChange(current.flags, change);
+      previous.set(uid, { flags: current.flags, optimistic, ...(current.modseq !== undefined ? { modseq: current.modseq } : {}) });
+      cache.setFlags(uid, optimistic, current.modseq);
     }
     await cache.flush();
     this._onDidChangeFolder.fire({ path });
     try {
-      return await this.write({ kind: 'flags', path, uids, ...(change.add ? { add: change.add } : {}), ...(change.remove ? { remove: change.remove } : {}) }, (client) => storeFlags(client, path, uids, change).then(() => ({ applied: true })));
+      const outcome = await this.write({ kind: 'flags', path, uids, ...(change.add ? { add: change.add } : {}), ...(change.remove ? { remove: change.remove } : {}) }, (client) => storeFlags(client, path, uids, change).then(() => ({ applied: true })));
+      if (outcome.applied && reapplyFlagChange(cache, uids, change)) {
+        // A sync queued before the STORE read the flags as they were and overwrote the optimistic
+        // ones; the server has done the STORE since, so the change holds on top of what it read.
+        await cache.flush();
+        this._onDidChangeFolder.fire({ path });
+      }
+      return outcome;
     } catch (err) {
       // Refused and not queued: show the flags the server has again. A sync would not: nothing
       // changed on the server, so QRESYNC/CONDSTORE report nothing for these messages.
@@ -611,10 +616,30 @@ export class ImapAccount implements IDisposable {
   }
 }
 
+/** Applies a flag change to what the cache holds now; true when any message changed. */
+function reapplyFlagChange(cache: FolderCache, uids: number[], change: { add?: string[]; remove?: string[] }): boolean {
+  let changed = false;
+  for (const uid of uids) {
+    const now = cache.get(uid);
+    if (!now) continue;
+    const flags = withFlagChange(now.flags, change);
+    if (sameFlagList(now.flags, flags)) continue;
+    cache.setFlags(uid, flags, now.modseq);
+    changed = true;
+  }
+  return changed;
+}
+
+function withFlagChange(flags: readonly string[], change: { add?: string[]; remove?: string[] }): string[] {
+  const out = new Set(flags);
+  for (const f of change.add ?? []) out.add(f);
+  for (const f of change.remove ?? []) out.delete(f);
+  return [...out];
+}
+
 function sameFlagList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((f) => b.includes(f));
 }
-
 
 /** Errors that mean "the server cannot be reached now", as opposed to "the server said no". */
 export function isUnreachable(error: MailError): boolean {
