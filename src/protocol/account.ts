@@ -1,4 +1,5 @@
 import { MailError } from './errors';
+import type { OAuthProviderId } from './oauth/provider';
 
 export type MailProtocol = 'imap' | 'pop3';
 export type ConnectionSecurity = 'tls' | 'starttls' | 'none';
@@ -33,6 +34,32 @@ export interface AccountConfig {
   /** IMAP: folder paths overriding the special-use \Sent and \Drafts folders. */
   sentFolder?: string;
   draftsFolder?: string;
+  /** How the account signs in; default 'password' (stored in SecretStorage). */
+  auth?: AccountAuth;
+  /** With auth 'oauth2': the provider and this user's or organisation's own app registration. */
+  oauth2?: OAuth2Settings;
+}
+
+export type AccountAuth = 'password' | 'oauth2';
+
+/**
+ * An account's OAuth2 sign-in. Client IDs are settings, never built in: an application must not
+ * borrow another application's registration. The tokens live in SecretStorage.
+ */
+export interface OAuth2Settings {
+  provider: OAuthProviderId;
+  clientId: string;
+  /** Google's "Desktop app" clients come with a secret that is not secret; sent where required. */
+  clientSecret?: string;
+  /** Microsoft: common, organizations, consumers, a tenant ID or domain; default common. */
+  tenant?: string;
+  /** provider 'custom': the issuer whose metadata names the endpoints (https, or http on loopback). */
+  issuer?: string;
+}
+
+/** Whether the account signs in with OAuth2 rather than a password. */
+export function usesOAuth2(account: AccountConfig): account is AccountConfig & { auth: 'oauth2'; oauth2: OAuth2Settings } {
+  return account.auth === 'oauth2' && account.oauth2 !== undefined;
 }
 
 /** An account's SMTP server. Its password is the account's, unless one was stored for SMTP. */
@@ -138,6 +165,11 @@ export function parseAccountConfig(raw: unknown): AccountConfig {
     const v = r[key];
     if (typeof v === 'string' && v.trim()) account[key] = v.trim();
   }
+  if (r.auth !== undefined && r.auth !== 'password' && r.auth !== 'oauth2') throw invalid(`account "${id}": auth must be "password" or "oauth2"`);
+  if (r.auth === 'oauth2') {
+    account.auth = 'oauth2';
+    account.oauth2 = parseOAuth2Settings(id, r.oauth2);
+  }
   return account;
 
   function requireString(obj: Record<string, unknown>, key: string): string {
@@ -168,6 +200,43 @@ function parseSmtpConfig(id: string, raw: unknown): SmtpConfig {
     smtp.trustedCertificateSha256 = fp;
   }
   return smtp;
+}
+
+function parseOAuth2Settings(id: string, raw: unknown): OAuth2Settings {
+  if (typeof raw !== 'object' || raw === null) throw invalid(`account "${id}": auth "oauth2" needs an "oauth2" object with the provider and the client ID of your app registration`);
+  const r = raw as Record<string, unknown>;
+  const provider = r.provider;
+  if (provider !== 'microsoft' && provider !== 'google' && provider !== 'custom') {
+    throw invalid(`account "${id}": oauth2.provider must be "microsoft", "google" or "custom"`);
+  }
+  if (typeof r.clientId !== 'string' || !r.clientId.trim()) {
+    throw invalid(`account "${id}": oauth2.clientId must be the client ID of your own app registration`);
+  }
+  const settings: OAuth2Settings = { provider, clientId: r.clientId.trim() };
+  if (typeof r.clientSecret === 'string' && r.clientSecret) settings.clientSecret = r.clientSecret;
+  if (r.tenant !== undefined) {
+    if (typeof r.tenant !== 'string' || !/^[A-Za-z0-9.-]{1,100}$/.test(r.tenant)) {
+      throw invalid(`account "${id}": oauth2.tenant must be common, organizations, consumers, a tenant ID or a domain`);
+    }
+    settings.tenant = r.tenant;
+  }
+  if (provider === 'custom') {
+    if (typeof r.issuer !== 'string' || !isIssuerUrl(r.issuer)) {
+      throw invalid(`account "${id}": oauth2.issuer must be the https address of the sign-in server (provider "custom")`);
+    }
+    settings.issuer = r.issuer;
+  }
+  return settings;
+}
+
+function isIssuerUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:') return true;
+    return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]');
+  } catch {
+    return false;
+  }
 }
 
 function invalid(message: string): MailError {
