@@ -19,6 +19,8 @@ bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 
 passed=0
 failed=0
 status=0
+summaries=()
+failed_tiers=()
 
 count() { # tier, log file, exit code
   local tier=$1 log=$2 rc=$3 p f
@@ -34,6 +36,23 @@ count() { # tier, log file, exit code
   passed=$((passed + p)); failed=$((failed + f))
   [ "$f" -gt 0 ] && status=1
   echo "== $tier tier: $p passing, $f failing (exit $rc; log test-results/$tier.log)"
+  summaries+=("== $tier tier: $p passing, $f failing (exit $rc)")
+  [ "$f" -gt 0 ] && failed_tiers+=("$tier")
+}
+
+# Repeats, at the very end where a CI log's tail shows it, which tests failed and why: mocha's
+# numbered failure list of each failing tier (bounded), or the tier log's tail when it crashed.
+failure_report() {
+  local tier log
+  for tier in "${failed_tiers[@]}"; do
+    log="test-results/$tier.log"
+    echo "== failures in the $tier tier (whole log: $log)"
+    if grep -Eq '^[[:space:]]*[0-9]+ failing' "$log"; then
+      sed -n '/^[[:space:]]*[0-9]* failing/,$p' "$log" | head -n 80
+    else
+      tail -n 40 "$log"
+    fi
+  done
 }
 
 tier() { # name, command...
@@ -63,5 +82,7 @@ if [ "${MAILROOM_TEST_DESKTOP:-0}" = 1 ]; then
 fi
 
 ls test-results/*.png >/dev/null 2>&1 && echo "== screenshots: $(ls test-results/*.png | tr '\n' ' ')"
+failure_report
+printf '%s\n' "${summaries[@]}"
 echo "$passed passed, $failed failed"
 exit $status
