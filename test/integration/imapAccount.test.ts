@@ -48,6 +48,7 @@ const USERS = {
   lostmove: seededUser('lostmove', { INBOX: 10, Projects: 2 }),
   appendcut: seededUser('appendcut', { INBOX: 5 }),
   racing: seededUser('racing', { INBOX: 10 }),
+  latesync: seededUser('latesync', { INBOX: 10 }),
 } satisfies Record<string, ExtraUser>;
 
 const id = (user: ExtraUser, n: number, folder = 'INBOX'): string => seededSpec(user.user, folder, n).messageId;
@@ -516,6 +517,30 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     const flagging = a.account.setFlags('INBOX', [3], { add: ['\\Flagged'] });
     await Promise.all([syncing, flagging]);
     assert.deepEqual([...(inbox.get(3)?.flags ?? [])].sort(), ['\\Flagged', '\\Seen'], 'what the server has once the STORE is done');
+    await waitConverged(inbox, o, 'INBOX');
+  });
+
+  it('a sync asked for while another runs ends with what the server had when it was asked', async () => {
+    const user = USERS.latesync;
+    // No IDLE: the flag change must reach the cache through the sync asked for, not a push.
+    const a = open(user, newDirs(), { supervisor: { idle: { path: 'INBOX', enabled: false } } });
+    const inbox = await a.account.openFolder('INBOX');
+    const o = await other(user);
+    await waitConverged(inbox, o, 'INBOX');
+    // A new message makes the running sync FETCH its envelope last; the server's answer to that
+    // FETCH is held, so the sync is still running when another device changes a flag, and
+    // nothing it reads can carry the change.
+    await o.append('INBOX', freshMessage('Arrives before the sync').raw);
+    const envelopes = proxy.holdToClient(1, /OK Fetch completed/i);
+    const running = a.account.sync('INBOX');
+    await envelopes.reached;
+    await o.mailboxOpen('INBOX');
+    await o.messageFlagsAdd('3', ['\\Flagged'], { uid: true });
+    const asked = a.account.sync('INBOX');
+    envelopes.release();
+    await running;
+    await asked;
+    assert.ok(inbox.get(3)?.flags.includes('\\Flagged'), `the sync asked for after the change shows it (cached flags: ${[...(inbox.get(3)?.flags ?? [])].join(' ')})`);
     await waitConverged(inbox, o, 'INBOX');
   });
 

@@ -151,6 +151,24 @@ describe('FaultProxy', function () {
     second.socket.destroy();
   });
 
+  it('holds back what the server sends on one connection from a pattern on until released', async () => {
+    const hold = proxy.holdToClient(1, /b OK/);
+    const c = await connect(proxy.port);
+    await c.waitFor('hello');
+    c.socket.write('a OK\r\n');
+    await c.waitFor('a OK');
+    c.socket.write('b OK\r\n');
+    await hold.reached;
+    c.socket.write('c NOOP\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(!c.received().includes('b OK'), c.received());
+    assert.ok(proxy.transcript().toServer.includes('c NOOP'), 'client data still flows to the server');
+    hold.release();
+    await c.waitFor('c NOOP');
+    assert.ok(c.received().endsWith('a OK\r\nb OK\r\nc NOOP\r\n'), c.received());
+    c.socket.destroy();
+  });
+
   it('injects garbage into open connections and refuses new ones for a while', async () => {
     const c = await connect(proxy.port);
     await c.waitFor('hello');

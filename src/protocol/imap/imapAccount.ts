@@ -115,7 +115,8 @@ export class ImapAccount implements IDisposable {
 
   private readonly openFolders = new Set<string>();
   private readonly syncing = new Map<string, Promise<SyncResult>>();
-  private readonly syncAgain = new Set<string>();
+  /** Per folder, the sync that starts once the running one ends (for callers that came during it). */
+  private readonly syncQueued = new Map<string, Promise<SyncResult>>();
   /**
    * Folders whose last sync failed on a limit (./limits.ts). The failure cut the connection, and
    * the reconnect's resync would meet the same response and cut it again, without end: only an
@@ -246,17 +247,26 @@ export class ImapAccount implements IDisposable {
     return cache;
   }
 
-  /** Syncs a folder with the server now; concurrent calls share one sync (plus one re-run). */
+  /**
+   * Syncs a folder with the server and resolves once a sync that started after this call has
+   * ended, so the caller sees every change the server had when it asked. Calls during a running
+   * sync share one sync that starts when it ends.
+   */
   sync(path: string): Promise<SyncResult> {
     const running = this.syncing.get(path);
     if (running) {
-      this.syncAgain.add(path);
-      return running;
+      let queued = this.syncQueued.get(path);
+      if (!queued) {
+        const settled = running.then(() => undefined, () => undefined);
+        queued = settled.then(() => {
+          this.syncQueued.delete(path);
+          return this.disposed ? running : this.sync(path);
+        });
+        this.syncQueued.set(path, queued);
+      }
+      return queued;
     }
-    const run = this.runSync(path).finally(() => {
-      this.syncing.delete(path);
-      if (this.syncAgain.delete(path) && !this.disposed) void this.sync(path).catch(() => undefined);
-    });
+    const run = this.runSync(path).finally(() => this.syncing.delete(path));
     this.syncing.set(path, run);
     return run;
   }
