@@ -14,7 +14,7 @@ import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
 import { Emitter, Event } from '../../util/event';
 import type { IDisposable } from '../../util/dispose';
-import type { CachedEnvelope, FolderCache, HeaderCacheStore } from './cacheContract';
+import type { FolderCache, HeaderCacheStore } from './cacheContract';
 import { FolderInfo, flattenFolders } from './folders';
 import { fetchMessageSource } from './messages';
 import { setFlags as storeFlags, markAllRead } from './operations/flags';
@@ -22,32 +22,16 @@ import { deleteDraft as deleteDraftOn, pickSpecialFolder, resolveConfiguredFolde
 import { copyMessages, deleteMessages, moveMessages } from './operations/move';
 import { createFolder, deleteFolder, listFolderTree, renameFolder, setSubscribed } from './operations/folders';
 import { searchFolder, SearchCriteria } from './operations/search';
-import { replayQueue } from './replay';
 import type { ConnectionState, ImapSupervisor, MailboxEvent, RunOptions } from './supervisor';
-import { fetchNewestPage, syncFolder, SyncResult } from './sync';
+import { fetchNewestPage, SyncResult } from './sync';
 import { catchUpOnWatchStart } from './watchStart';
 import type { OfflineOperation } from './operations/offlineOperation';
+import { reapplyFlagChange, sameFlagList, withFlagChange } from './operations/flagChange';
+import { BodyStore, FolderChange, FolderListStore, isUnreachable, NewMail, PendingQueue, SearchHit, WriteOutcome } from './account/accountTypes';
+import { FolderSyncs } from './account/folderSyncs';
+import { OfflineWrites, type WriteOperation } from './account/offlineWrites';
 
-/** What the account needs from its durable offline queue (src/store/offlineQueue.ts). */
-export interface PendingQueue {
-  list(): readonly OfflineOperation[];
-  enqueue(op: Pick<OfflineOperation, 'kind' | 'path' | 'uidValidity' | 'uids'> & Partial<Pick<OfflineOperation, 'add' | 'remove' | 'to'>>): Promise<unknown>;
-  remove(id: string): Promise<unknown>;
-  update(id: string, patch: { uids?: number[]; attempts?: number; lastError?: string }): Promise<unknown>;
-}
-
-/** What the account needs from the body cache (src/store/bodyCache.ts). */
-export interface BodyStore {
-  get(accountId: string, path: string, uidValidity: string, uid: number): Promise<Buffer | undefined>;
-  put(accountId: string, path: string, uidValidity: string, uid: number, bytes: Buffer): Promise<void>;
-  dropFolder(accountId: string, path: string): Promise<void>;
-}
-
-/** What the account needs to remember the folder list for offline use. */
-export interface FolderListStore {
-  load(accountId: string): Promise<FolderInfo[] | undefined>;
-  save(accountId: string, folders: FolderInfo[]): Promise<void>;
-}
+export * from './account/accountTypes';
 
 export interface ImapAccountOptions {
   account: AccountConfig;
@@ -71,33 +55,6 @@ export interface FolderListing {
   error?: MailError;
 }
 
-export interface FolderChange {
-  path: string;
-  result?: SyncResult;
-  /** Set when a sync failed; the cache still shows the last known state. */
-  error?: MailError;
-}
-
-export interface NewMail {
-  path: string;
-  envelopes: CachedEnvelope[];
-}
-
-export interface SearchHit {
-  path: string;
-  uidValidity: string;
-  envelope: CachedEnvelope;
-}
-
-export interface WriteOutcome {
-  /** False when the server was unreachable and the operation was queued for later. */
-  applied: boolean;
-  /** Originals left flagged \Deleted because the server lacks MOVE and UIDPLUS. */
-  leftFlaggedDeleted?: number[];
-}
-
-/** Change events from IDLE arrive in bursts; one sync per burst. */
-const EVENT_DEBOUNCE_MS = 250;
 /** A search result is cut here; the UI says so. */
 export const SEARCH_RESULT_LIMIT = 500;
 
@@ -114,31 +71,29 @@ export class ImapAccount implements IDisposable {
   readonly onDidChangeState: Event<ConnectionState>;
 
   private readonly openFolders = new Set<string>();
-  private readonly syncing = new Map<string, Promise<SyncResult>>();
-  /** Per folder, the sync that starts once the running one ends (for callers that came during it). */
-  private readonly syncQueued = new Map<string, Promise<SyncResult>>();
-  /**
-   * Folders whose last sync failed on a limit (./limits.ts). The failure cut the connection, and
-   * the reconnect's resync would meet the same response and cut it again, without end: only an
-   * explicit sync() runs them again.
-   */
-  private readonly overLimit = new Set<string>();
-  private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private readonly syncs: FolderSyncs;
+  private readonly writes: OfflineWrites;
   private readonly subscriptions: IDisposable[] = [];
   private folderSnapshot: string | undefined;
   private lastFolders: FolderInfo[] | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private replaying: Promise<boolean> | undefined;
   private disposed = false;
-  private queue: PendingQueue | undefined;
-  private readonly queueReady: Promise<PendingQueue>;
 
   constructor(private readonly options: ImapAccountOptions) {
     this.onDidChangeState = options.supervisor.onDidChangeState;
-    this.queueReady = options.openQueue().then((q) => (this.queue = q));
+    const { account, supervisor, headers, bodies, log } = options;
+    this.syncs = new FolderSyncs({
+      accountId: account.id,
+      supervisor,
+      headers,
+      bodies,
+      log,
+      onDidChangeFolder: (change) => this._onDidChangeFolder.fire(change),
+      onNewMail: (mail) => this._onNewMail.fire(mail),
+    });
+    this.writes = new OfflineWrites({ account, supervisor, headers, openQueue: options.openQueue, log, onQueuedWhileOnline: () => void this.replayThenSync() });
     // Connect now (the account is created when the user looks at it): IDLE on INBOX starts.
-    options.supervisor.start();
-    this.queueReady.catch((err: unknown) => options.log.error(`offline queue unavailable: ${String(err)}`));
+    supervisor.start();
     this.subscriptions.push(
       options.supervisor.onMailboxEvent((e) => this.onMailboxEvent(e)),
       options.supervisor.onDidChangeState((state) => {
@@ -249,26 +204,10 @@ export class ImapAccount implements IDisposable {
 
   /**
    * Syncs a folder with the server and resolves once a sync that started after this call has
-   * ended, so the caller sees every change the server had when it asked. Calls during a running
-   * sync share one sync that starts when it ends.
+   * ended, so the caller sees every change the server had when it asked.
    */
   sync(path: string): Promise<SyncResult> {
-    const running = this.syncing.get(path);
-    if (running) {
-      let queued = this.syncQueued.get(path);
-      if (!queued) {
-        const settled = running.then(() => undefined, () => undefined);
-        queued = settled.then(() => {
-          this.syncQueued.delete(path);
-          return this.disposed ? running : this.sync(path);
-        });
-        this.syncQueued.set(path, queued);
-      }
-      return queued;
-    }
-    const run = this.runSync(path).finally(() => this.syncing.delete(path));
-    this.syncing.set(path, run);
-    return run;
+    return this.syncs.sync(path);
   }
 
   /** The folder's UIDVALIDITY as last synced, undefined before the first sync. */
@@ -429,7 +368,7 @@ export class ImapAccount implements IDisposable {
 
   /** Operations waiting for the server, oldest first. */
   pending(): readonly OfflineOperation[] {
-    return this.queue?.list() ?? [];
+    return this.writes.pending();
   }
 
   async close(): Promise<void> {
@@ -442,7 +381,7 @@ export class ImapAccount implements IDisposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const t of this.debounce.values()) clearTimeout(t);
+    this.syncs.dispose();
     for (const s of this.subscriptions) s.dispose();
     this._onDidClose.fire();
     this._onDidClose.dispose();
@@ -453,28 +392,6 @@ export class ImapAccount implements IDisposable {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private async runSync(path: string): Promise<SyncResult> {
-    const cache = await this.options.headers.folder(this.id, path);
-    const firstSync = cache.state() === undefined;
-    try {
-      const result = await this.options.supervisor.run(`sync ${path}`, (client) => syncFolder(client, cache, { log: this.options.log }));
-      this.overLimit.delete(path);
-      await cache.flush();
-      if (result.uidValidityChanged) await this.options.bodies.dropFolder(this.id, path);
-      this._onDidChangeFolder.fire({ path, result });
-      if (!firstSync && !result.uidValidityChanged && result.added.length > 0) {
-        const envelopes = result.added.map((uid) => cache.get(uid)).filter((e): e is CachedEnvelope => !!e && !e.flags.includes('\\Seen'));
-        if (envelopes.length) this._onNewMail.fire({ path, envelopes });
-      }
-      return result;
-    } catch (err) {
-      const error = MailError.from(err);
-      if (error.code === 'LimitExceeded') this.overLimit.add(path);
-      this._onDidChangeFolder.fire({ path, error });
-      throw error;
-    }
-  }
-
   private onMailboxEvent(e: MailboxEvent): void {
     if (e.kind === 'resync-needed') {
       void this.resyncAll();
@@ -482,37 +399,25 @@ export class ImapAccount implements IDisposable {
     }
     if (e.kind === 'watching') {
       const { headers, log } = this.options;
-      void catchUpOnWatchStart(e, { isOpen: (p) => this.openFolders.has(p), folder: (p) => headers.folder(this.id, p), running: (p) => this.syncing.get(p), sync: (p) => this.sync(p), log });
+      void catchUpOnWatchStart(e, { isOpen: (p) => this.openFolders.has(p), folder: (p) => headers.folder(this.id, p), running: (p) => this.syncs.current(p), sync: (p) => this.sync(p), log });
       return;
     }
-    this.scheduleSync(e.path);
-  }
-
-  private scheduleSync(path: string): void {
-    if (this.disposed || this.overLimit.has(path)) return;
-    clearTimeout(this.debounce.get(path));
-    this.debounce.set(
-      path,
-      setTimeout(() => {
-        this.debounce.delete(path);
-        void this.sync(path).catch(() => undefined);
-      }, EVENT_DEBOUNCE_MS),
-    );
+    this.syncs.schedule(e.path);
   }
 
   private async resyncAll(): Promise<void> {
-    await this.replayPending();
+    await this.writes.replay();
     await this.listFromServer().catch(() => undefined);
     await this.syncOpenFolders();
   }
 
   /** After a replay the cache may hold optimistic state the server refused: sync what is open. */
   private async replayThenSync(): Promise<void> {
-    if (await this.replayPending()) await this.syncOpenFolders();
+    if (await this.writes.replay()) await this.syncOpenFolders();
   }
 
   private async syncOpenFolders(): Promise<void> {
-    for (const path of this.openFolders) if (!this.overLimit.has(path)) await this.sync(path).catch(() => undefined);
+    for (const path of this.openFolders) if (!this.syncs.isOverLimit(path)) await this.sync(path).catch(() => undefined);
   }
 
   private async poll(): Promise<void> {
@@ -524,7 +429,7 @@ export class ImapAccount implements IDisposable {
     await this.listFromServer().catch(() => undefined);
     for (const path of this.openFolders) {
       if (path.toUpperCase() === 'INBOX') continue; // IDLE (or the supervisor's own poll) covers INBOX
-      if (this.overLimit.has(path)) continue;
+      if (this.syncs.isOverLimit(path)) continue;
       await this.sync(path).catch(() => undefined);
     }
   }
@@ -567,54 +472,8 @@ export class ImapAccount implements IDisposable {
     this._onDidChangeFolder.fire({ path });
   }
 
-  /**
-   * Runs a write on the server, or queues it durably when the server is unreachable. The queued
-   * operation carries the folder's UIDVALIDITY so replay never applies it to other messages.
-   */
-  private async write(
-    op: Pick<OfflineOperation, 'kind' | 'path' | 'uids'> & Partial<Pick<OfflineOperation, 'add' | 'remove' | 'to'>>,
-    apply: (client: ImapFlow) => Promise<WriteOutcome>,
-  ): Promise<WriteOutcome> {
-    const cache = await this.options.headers.folder(this.id, op.path);
-    const uidValidity = cache.state()?.uidValidity;
-    const queue = await this.queueReady;
-    // With changes still queued, new ones queue behind them so the server sees them in order.
-    if (queue.list().length === 0) {
-      try {
-        return await this.options.supervisor.run(`${op.kind} ${op.path}`, apply);
-      } catch (err) {
-        const error = MailError.from(err);
-        if (!isUnreachable(error) || !uidValidity) throw error;
-      }
-    }
-    if (!uidValidity) throw new MailError('Offline', `${this.options.account.label ?? this.options.account.host} is offline and this folder has not been synced yet, so the change cannot be queued.`);
-    await queue.enqueue({ ...op, uidValidity });
-    this.options.log.info(`offline: queued ${op.kind} of ${op.uids.length} message(s) in ${op.path}`);
-    if (this.state() === 'online') void this.replayThenSync();
-    return { applied: false };
-  }
-
-  /** Replays the offline queue; resolves true when there was something to replay. */
-  private async replayPending(): Promise<boolean> {
-    if (this.replaying) return this.replaying;
-    const queue = await this.queueReady.catch(() => undefined);
-    if (!queue || queue.list().length === 0) return false;
-    const replaying = (async (): Promise<boolean> => {
-      try {
-        const report = await this.options.supervisor.run('replay offline changes', (client) => replayQueue(client, queue, this.options.log));
-        this.options.log.info(`offline queue replayed: ${report.applied.length} applied, ${report.dropped.length} dropped, ${report.failed.length} failed, ${report.remaining} left`);
-        for (const d of report.dropped) this.options.log.warn(`offline change dropped (${d.reason}): ${d.operation.kind} of ${d.uids.length} message(s) in ${d.operation.path}`);
-        for (const f of report.failed) this.options.log.warn(`offline change failed${f.kept ? ' (kept for the next attempt)' : ''}: ${f.operation.kind} of ${f.operation.uids.length} message(s) in ${f.operation.path}: ${f.error.message}`);
-        return true;
-      } catch (err) {
-        this.options.log.warn(`offline queue not replayed yet: ${MailError.from(err).message}`);
-        return false;
-      } finally {
-        this.replaying = undefined;
-      }
-    })();
-    this.replaying = replaying;
-    return replaying;
+  private write(op: WriteOperation, apply: (client: ImapFlow) => Promise<WriteOutcome>): Promise<WriteOutcome> {
+    return this.writes.write(op, apply);
   }
 
   private async online<T>(label: string, work: (client: ImapFlow) => Promise<T>, options?: RunOptions): Promise<T> {
@@ -626,32 +485,3 @@ export class ImapAccount implements IDisposable {
   }
 }
 
-/** Applies a flag change to what the cache holds now; true when any message changed. */
-function reapplyFlagChange(cache: FolderCache, uids: number[], change: { add?: string[]; remove?: string[] }): boolean {
-  let changed = false;
-  for (const uid of uids) {
-    const now = cache.get(uid);
-    if (!now) continue;
-    const flags = withFlagChange(now.flags, change);
-    if (sameFlagList(now.flags, flags)) continue;
-    cache.setFlags(uid, flags, now.modseq);
-    changed = true;
-  }
-  return changed;
-}
-
-function withFlagChange(flags: readonly string[], change: { add?: string[]; remove?: string[] }): string[] {
-  const out = new Set(flags);
-  for (const f of change.add ?? []) out.add(f);
-  for (const f of change.remove ?? []) out.delete(f);
-  return [...out];
-}
-
-function sameFlagList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((f) => b.includes(f));
-}
-
-/** Errors that mean "the server cannot be reached now", as opposed to "the server said no". */
-export function isUnreachable(error: MailError): boolean {
-  return ['Offline', 'ConnectionClosed', 'ConnectionRefused', 'Timeout', 'HostNotFound'].includes(error.code);
-}
