@@ -18,6 +18,7 @@ import { MessagePanelManager } from './providers/messagePanel';
 import { MessageSources } from './providers/messageSources';
 import { LoginSessions } from './providers/sessions';
 import { mailroomSettings } from './providers/settings';
+import { NewMailNotifier } from './providers/notifications/newMailNotifier';
 import { MailStatusBar, watchPop3Inboxes } from './providers/statusBar';
 import { MailDragAndDropController } from './providers/tree/dragAndDrop';
 import { MailTreeModel } from './providers/tree/treeModel';
@@ -44,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   });
   const sources = new MessageSources(imap, pop3, log);
   const panels = new MessagePanelManager(context.extensionUri, sources, log);
-  const statusBar = new MailStatusBar(imap, log);
+  const statusBar = new MailStatusBar(imap, log, treeView);
+  const notifier = new NewMailNotifier({ imap, model: treeModel, panels, log });
   const probe = registerProbeCommands({ log: logChannel, extensionUri: context.extensionUri, accounts: repository });
   const compose = registerComposeCommands({
     storageDir: context.globalStorageUri.fsPath,
@@ -68,10 +70,11 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     treeView,
     panels,
     statusBar,
+    notifier,
     probe,
     compose,
     registerMessageViewCommands({ panels, sources, treeView, log, extensionUri: context.extensionUri }),
-    watchPop3Inboxes(statusBar, pop3, repository),
+    watchPop3Inboxes(statusBar, notifier, pop3, repository),
     watchPop3Accounts({ accounts: repository, view: treeView, enabled: () => mailroomSettings().pop3CheckIntervalMs > 0, check: (account) => pop3.check(account) }),
     registerAccountCommands({ repository, sessions, model: treeModel, log }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),

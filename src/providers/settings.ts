@@ -7,6 +7,8 @@ export interface MailroomSettings {
   maxConnectionsPerAccount: number;
   markReadOnOpen: boolean;
   notifyNewMail: boolean;
+  /** Folder paths whose new mail is announced; '*' for every folder Mailroom syncs. */
+  notifyFolders: string[];
   bodyCacheBytes: number;
   showUnsubscribedFolders: boolean;
   pollIntervalMs: number;
@@ -26,6 +28,10 @@ export function mailroomSettings(): MailroomSettings {
     maxConnectionsPerAccount: Math.floor(num('maxConnectionsPerAccount', 2, 1, 10)),
     markReadOnOpen: c.get<boolean>('markReadOnOpen', true),
     notifyNewMail: c.get<boolean>('notifyNewMail', false),
+    notifyFolders: (() => {
+      const v = c.get<unknown>('notifyFolders', ['INBOX']);
+      return Array.isArray(v) ? v.filter((f): f is string => typeof f === 'string' && f.length > 0).slice(0, 100) : ['INBOX'];
+    })(),
     bodyCacheBytes: num('bodyCacheMegabytes', 200, 0, 100_000) * 1024 * 1024,
     showUnsubscribedFolders: c.get<boolean>('showUnsubscribedFolders', false),
     pollIntervalMs: num('pollIntervalSeconds', 60, 0, 24 * 3600) * 1000,

@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
-import type { ImapAccount, NewMail } from '../protocol/imap/imapAccount';
+import type { ImapAccount } from '../protocol/imap/imapAccount';
 import type { ProtocolLog } from '../protocol/log';
-import { displayText } from '../shared/displayText';
 import { Disposable } from '../util/dispose';
 import type { AccountRepository } from './accounts';
 import type { ImapAccountRegistry } from './imapAccounts';
 import type { Pop3AccountRegistry } from './pop3Accounts';
-import { mailroomSettings } from './settings';
+import type { NewMailNotifier } from './notifications/newMailNotifier';
 
 /** Something that knows one account's inbox unread count (IMAP INBOX or a POP3 cache). */
 export interface InboxCounter {
@@ -17,14 +16,19 @@ export interface InboxCounter {
 }
 
 /**
- * The status bar item with the inboxes' unread count, and the (opt-in) new-mail notification.
- * Clicking the item reveals the Mail view.
+ * The inboxes' unread count: a status bar item (clicking it reveals the Mail view) and the Mail
+ * view's badge. New-mail notifications are ./notifications/newMailNotifier.ts.
  */
 export class MailStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly counters = new Map<string, InboxCounter>();
 
-  constructor(private readonly imap: ImapAccountRegistry, private readonly log: ProtocolLog) {
+  constructor(
+    private readonly imap: ImapAccountRegistry,
+    private readonly log: ProtocolLog,
+    /** The Mail view, whose badge shows the same count. */
+    private readonly view?: Pick<vscode.TreeView<unknown>, 'badge'>,
+  ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('mailroom.unread', vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'Mailroom Unread Mail';
@@ -56,8 +60,10 @@ export class MailStatusBar extends Disposable {
     }
     if (lines.length === 0) {
       this.item.hide();
+      if (this.view) this.view.badge = undefined;
       return;
     }
+    if (this.view) this.view.badge = total > 0 ? { value: total, tooltip: `${total} unread in your inboxes` } : undefined;
     this.item.text = total > 0 ? `$(mail) ${total}` : '$(mail-read) 0';
     this.item.tooltip = `Unread in inboxes\n${lines.join('\n')}`;
     this.item.accessibilityInformation = { label: `${total} unread messages in your inboxes` };
@@ -67,25 +73,6 @@ export class MailStatusBar extends Disposable {
   /** The unread count shown, for tests. */
   get unreadTotal(): number {
     return [...this.counters.values()].reduce((sum, c) => sum + (c.unseen() ?? 0), 0);
-  }
-
-  notifyNewMail(label: string, mail: NewMail): void {
-    if (!mailroomSettings().notifyNewMail || mail.envelopes.length === 0) return;
-    const first = mail.envelopes[0];
-    const from = first.from ? displayText(first.from.name || first.from.address) : 'unknown sender';
-    const text =
-      mail.envelopes.length === 1 ? `New mail in ${label}: "${displayText(first.subject) || '(no subject)'}" from ${from}` : `${mail.envelopes.length} new messages in ${label}`;
-    void vscode.window.showInformationMessage(text, 'Show').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.view.extension.mailroom');
-    });
-  }
-
-  /** New-mail notification with just a count (POP3 checks). */
-  notifyCount(label: string, count: number): void {
-    if (!mailroomSettings().notifyNewMail || count <= 0) return;
-    void vscode.window.showInformationMessage(`${count} new message${count === 1 ? '' : 's'} in ${label}`, 'Show').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.view.extension.mailroom');
-    });
   }
 
   private watchImap(account: ImapAccount): void {
@@ -106,9 +93,6 @@ export class MailStatusBar extends Disposable {
       account.onDidChangeFolder((change) => {
         if (change.path.toUpperCase() === 'INBOX') void refresh();
       }),
-      account.onNewMail((mail) => {
-        if (mail.path.toUpperCase() === 'INBOX') this.notifyNewMail(label, mail);
-      }),
       account.onDidClose(() => {
         registration.dispose();
         subscriptions.forEach((d) => d.dispose());
@@ -124,7 +108,7 @@ export class MailStatusBar extends Disposable {
  * Keeps one status bar counter per POP3 account (its local unread count) and announces newly
  * downloaded mail when the notification setting is on.
  */
-export function watchPop3Inboxes(statusBar: MailStatusBar, pop3: Pop3AccountRegistry, repository: AccountRepository): vscode.Disposable {
+export function watchPop3Inboxes(statusBar: MailStatusBar, notifier: Pick<NewMailNotifier, 'notifyCount'>, pop3: Pop3AccountRegistry, repository: AccountRepository): vscode.Disposable {
   const counters = new Map<string, { unseen: number | undefined; registration: vscode.Disposable }>();
   const refresh = async (accountId: string): Promise<void> => {
     const account = repository.get(accountId);
@@ -156,7 +140,7 @@ export function watchPop3Inboxes(statusBar: MailStatusBar, pop3: Pop3AccountRegi
     pop3.onDidCheck((result) => {
       const account = repository.get(result.accountId);
       if (account && result.report && result.report.downloaded > 0) {
-        statusBar.notifyCount(account.label ?? `${account.user}@${account.host}`, result.report.downloaded);
+        notifier.notifyCount(account.label ?? `${account.user}@${account.host}`, result.report.downloaded);
       }
     }),
     repository.onDidChange(reconcile),

@@ -171,6 +171,12 @@ describe('pickSpecialFolder and resolveConfiguredFolder on a prefixed tree', () 
     assert.equal(pickSpecialFolder(t, '\\Drafts'), undefined);
   });
 
+  it('finds Archive by \\Archive or by name at the top level only (a nested "Projects.Archive" is someone\'s folder)', () => {
+    assert.equal(pickSpecialFolder(tree([flat('INBOX.Projects.Archive', '.')]), '\\Archive'), undefined);
+    assert.equal(pickSpecialFolder(tree([flat('INBOX.Projects.Archive', '.'), flat('INBOX.Archives', '.')]), '\\Archive'), 'INBOX.Archives');
+    assert.equal(pickSpecialFolder(tree([flat('INBOX.Archives', '.'), flat('INBOX.Old mail', '.', { specialUse: '\\Archive' })]), '\\Archive'), 'INBOX.Old mail');
+  });
+
   it('resolves a configured name written with or without the prefix', () => {
     const t = tree([flat('INBOX.Sent', '.')]);
     assert.equal(resolveConfiguredFolder(t, 'Sent'), 'INBOX.Sent');

@@ -149,6 +149,12 @@ export class ImapAccount implements IDisposable {
     return pickSpecialFolder(this.lastFolders ?? [], '\\Trash');
   }
 
+  /** The Archive folder by special use (RFC 6154 \Archive), falling back to a top-level "Archive(s)". */
+  async archivePath(): Promise<string | undefined> {
+    if (!this.lastFolders) await this.folders().catch(() => undefined);
+    return pickSpecialFolder(this.lastFolders ?? [], '\\Archive');
+  }
+
   async createFolder(parentPath: string | undefined, name: string): Promise<string> {
     const { path } = await this.online('create folder', (client) => createFolder(client, parentPath, name));
     await this.listFromServer();

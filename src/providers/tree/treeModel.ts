@@ -171,6 +171,28 @@ export class MailTreeModel extends Disposable {
     return this.folderNodes.get(nodeIds.folder(accountId, path));
   }
 
+  /**
+   * The message row for an envelope of `path`, with the folder node the tree shows (its ancestors
+   * are listed as the tree would list them, so a folder not expanded yet still has its node).
+   */
+  async messageNodeFor(accountId: string, path: string, envelope: CachedEnvelope): Promise<MessageNode | undefined> {
+    const accountNode = this.findAccount(accountId);
+    if (!accountNode || accountNode.account.protocol !== 'imap') return undefined;
+    let folder = this.findFolder(accountId, path);
+    let level: MailNode[] = await this.getChildren(accountNode);
+    for (let depth = 0; !folder && depth < MAX_FOLDER_DEPTH; depth++) {
+      const parent = level.find((n): n is FolderNode => n.kind === 'folder' && isAncestorPath(n.folder.path, n.folder.delimiter, path));
+      if (!parent) break;
+      level = await this.getChildren(parent);
+      folder = this.findFolder(accountId, path);
+    }
+    if (!folder) return undefined;
+    const cache = await this.imap.headers.folder(accountId, path);
+    const uidValidity = cache.state()?.uidValidity;
+    if (!uidValidity) return undefined;
+    return messageNode(folder, imapItem(path, uidValidity, envelope));
+  }
+
   /** Unread and total from the synced cache when the folder is open, else from STATUS. */
   counts(node: FolderNode): { unseen?: number; total?: number } {
     const cache = this.openCaches.get(node.id);
@@ -444,4 +466,11 @@ async function settle<T>(promise: Promise<T>): Promise<Loaded<T>> {
   } catch (err) {
     return { ok: false, error: MailError.from(err) };
   }
+}
+
+/** Folder trees deeper than this are not walked to find a message's folder. */
+const MAX_FOLDER_DEPTH = 20;
+
+function isAncestorPath(candidate: string, delimiter: string | null | undefined, path: string): boolean {
+  return !!delimiter && path.startsWith(candidate + delimiter);
 }

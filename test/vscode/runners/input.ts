@@ -9,6 +9,9 @@
 //   POST /dialog-button   body JSON {label[, click][, timeoutMs]}: waits for a modal dialog with a
 //                         button of exactly that label and clicks it (unless click is false);
 //                         200 + JSON {message, detail}
+//   POST /notification-button body JSON {text, label[, click][, timeoutMs]}: waits for a
+//                         notification toast whose message contains `text` and clicks its button
+//                         `label` (unless click is false); 200 + JSON {message}, 404 when none came
 //   POST /dialogs         body JSON {show: boolean}: lets modal dialogs open in this window (or
 //                         refuses them again, the default); 200 + 'ok', 501 when not possible
 // Modal dialogs in code-server are workbench DOM, so they are clicked like any button. But VS Code's
@@ -37,6 +40,8 @@ export async function handleInput(page: Page, pathname: string, params: URLSearc
       return quickInput(page, params.get('title') ?? '', waitMs(params.get('timeoutMs')));
     case '/dialog-button':
       return dialogButton(page, body);
+    case '/notification-button':
+      return notificationButton(page, body);
     case '/dialogs':
       return dialogSwitch(page, body);
     default:
@@ -101,6 +106,38 @@ async function dialogButton(page: Page, body: string): Promise<InputReply> {
   const detail = ((await dialog.locator('.dialog-message-detail').first().textContent().catch(() => '')) ?? '').trim();
   if (request?.click !== false) await button.first().click();
   return json({ message, detail });
+}
+
+/**
+ * A notification as a person finds it: its toast, or, when no toast shows (the workbench in this
+ * headless browser does not always lay toasts out), the notification center opened from the bell
+ * in the status bar, where every notification is listed with the same buttons.
+ */
+async function notificationButton(page: Page, body: string): Promise<InputReply> {
+  const request = parse(body);
+  const text = request?.text;
+  const label = request?.label;
+  if (typeof text !== 'string' || !text || typeof label !== 'string' || !label) return bad('POST {"text": "…", "label": "…"}: part of the notification message and the button to click');
+  const items = page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item');
+  const item = items.filter({ has: page.locator('.notification-list-item-message', { hasText: text }) }).first();
+  const button = item.locator('.notification-list-item-buttons-container .monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) }).first();
+  const bell = page.locator('[id="status.notifications"] a, [id="status.notifications"]').first();
+  const center = page.locator('.notifications-center.visible');
+  const deadline = Date.now() + waitMs(request?.timeoutMs);
+  while (!(await button.isVisible().catch(() => false))) {
+    if (Date.now() > deadline) {
+      const seen = await items.evaluateAll((all) => all.map((i) => (i as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').slice(0, 300)));
+      return { status: 404, body: `no notification with "${text}" and a button "${label}" appeared; notifications listed: ${JSON.stringify(seen)}\n`, type: 'text/plain' };
+    }
+    if (!(await center.isVisible().catch(() => false)) && (await bell.isVisible().catch(() => false))) await bell.click().catch(() => undefined);
+    await page.waitForTimeout(300);
+  }
+  const message = ((await item.locator('.notification-list-item-message').textContent()) ?? '').trim();
+  if (request?.click !== false) {
+    await button.click();
+    if (await center.isVisible().catch(() => false)) await page.keyboard.press('Escape').catch(() => undefined);
+  }
+  return json({ message });
 }
 
 function escapeRegExp(text: string): string {

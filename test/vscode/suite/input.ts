@@ -47,6 +47,16 @@ export async function waitForDialogButton(label: string, timeoutMs = 15_000): Pr
   return JSON.parse(await post(`${serviceUrl()}/dialog-button`, JSON.stringify({ label, timeoutMs, click: false }))) as DialogText;
 }
 
+/** Waits for a notification whose message contains `text` and clicks its button `label`; the message. */
+export async function clickNotificationButton(text: string, label: string, timeoutMs = 15_000): Promise<string> {
+  return (JSON.parse(await post(`${serviceUrl()}/notification-button`, JSON.stringify({ text, label, timeoutMs }))) as { message: string }).message;
+}
+
+/** Waits for a notification whose message contains `text` and has a button `label`, without clicking. */
+export async function waitForNotification(text: string, label: string, timeoutMs = 15_000): Promise<string> {
+  return (JSON.parse(await post(`${serviceUrl()}/notification-button`, JSON.stringify({ text, label, timeoutMs, click: false }))) as { message: string }).message;
+}
+
 /**
  * Lets modal dialogs open in this window while `body` runs (VS Code refuses them in a window that
  * runs extension tests; the runner can lift that for one test).

@@ -17,17 +17,18 @@ import { normalizeUids } from './uidSet';
 
 export const DRAFT_HEADER = 'X-Mailroom-Draft';
 
-export type SpecialFolderUse = '\\Sent' | '\\Drafts' | '\\Trash';
+export type SpecialFolderUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Archive';
 
 /** Names other clients and servers give these folders, tried when none is marked special-use. */
 const COMMON_NAMES: Record<SpecialFolderUse, string[]> = {
   '\\Sent': ['sent', 'sent items', 'sent messages', 'sent mail'],
   '\\Drafts': ['drafts', 'draft'],
   '\\Trash': ['trash', 'deleted items', 'deleted messages'],
+  '\\Archive': ['archive', 'archives'],
 };
 
 /** Trash receives deleted mail: a nested "Projects/Trash" is someone's folder, not the place for it. */
-const TOP_LEVEL_ONLY: ReadonlySet<SpecialFolderUse> = new Set(['\\Trash']);
+const TOP_LEVEL_ONLY: ReadonlySet<SpecialFolderUse> = new Set(['\\Trash', '\\Archive']);
 
 /**
  * The folder for `use` in a folder tree (as folderTreeFromFlat shapes it, relative to the personal
