@@ -5,6 +5,7 @@
 import type { ProbeReport, ProbeWarning, WarningCode } from '../../shared/probeReport';
 import { capabilityDiff, hasCapability, plaintextLoginOffered } from './capabilityAnalysis';
 import { PROBE_LIMITS } from './limits';
+import { starttlsWarnings } from './starttlsWarnings';
 
 export interface WarningOptions {
   /** Greeting slower than this (ms) gets `greeting-slow`. */
@@ -73,6 +74,7 @@ export function computeWarnings(report: ProbeReport, options: WarningOptions = {
     add('greeting-slow', `The greeting took ${report.greeting.ms} ms (more than ${slow} ms); clients with short timeouts may give up.`);
   }
   if (protocol === 'pop3') pop3Warnings(report, options, add);
+  starttlsWarnings(report, add);
   return out;
 }
 
