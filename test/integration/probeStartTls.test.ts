@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EXIT, main } from '../../src/cli/mailroomCheck';
 import { probeEndpoint } from '../../src/protocol/probe/probe';
 import { renderMarkdown } from '../../src/protocol/probe/render';
 import type { ProbeReport } from '../../src/shared/probeReport';
@@ -91,6 +92,35 @@ describe('probe: STARTTLS findings', function () {
       const r = await probeEndpoint(`imap://127.0.0.1:${s.port}`, { ca: [ca.certPem], timeoutMs: 3000 });
       assert.equal(r.starttls, undefined);
       assert.equal(s.connections, 1);
+    });
+  });
+
+  describe('mailroom-check --deep', () => {
+    const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {} });
+      return { code, out, err };
+    };
+
+    it('JSON and Markdown carry the injection verdict, its evidence and the warning; exit 1', async () => {
+      const s = await fake(answersInjectedCommand('smtp', cert.keyPem, cert.certPem));
+      const url = `submission://127.0.0.1:${s.port}`;
+      const json = await run([url, '--deep', '--json', '--timeout', '3000', '--ca', ca.certPath]);
+      assert.equal(json.code, EXIT.warnings, json.err);
+      const [r] = JSON.parse(json.out) as ProbeReport[];
+      assert.equal(r.starttls?.commandInjection?.verdict, 'vulnerable');
+      assert.ok(r.starttls.commandInjection.evidence.some((l) => /^\[injection\] 250/.test(l.text)));
+      assert.equal(r.starttls.plaintextAuth?.verdict, 'refused', 'the fake answers AUTH before TLS with 530');
+      assert.ok(codes(r).includes('starttls-command-injection'));
+      const md = await run([url, '--deep', '--timeout', '3000', '--ca', ca.certPath]);
+      assert.match(md.out, /`starttls-command-injection`/);
+      assert.match(md.out, /STARTTLS command injection: VULNERABLE/);
+      assert.match(md.out, /Password before TLS: refused until TLS/);
+    });
+
+    it('--help names --deep', async () => {
+      assert.match((await run(['--help'])).out, /--deep/);
     });
   });
 
