@@ -16,6 +16,7 @@ import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import type { GeneratedCertificate } from '../fixtures/net';
 import { startSmtpVariant } from '../fixtures/smtpVariants';
 import { answersInjectedCommand, FakeProtocol, injectsAfterStartTls, preauthGreeting, StartTlsFake } from '../fixtures/startTlsFakes';
+import { neverGreets } from '../fixtures/probeFakeServers';
 import { requireDovecot } from './requireDovecot';
 
 const codes = (r: ProbeReport): string[] => r.warnings.map((w) => w.code);
@@ -124,6 +125,23 @@ describe('probe: STARTTLS findings', function () {
     });
   });
 
+  describe('a server that never greets', () => {
+    it('the side checks end as inconclusive within the timeout, and the check does not hang', async () => {
+      const s = await neverGreets();
+      stoppers.push(() => s.stop());
+      const t0 = Date.now();
+      const r = await probeEndpoint(`imap://127.0.0.1:${s.port}`, { timeoutMs: 400, deep: true });
+      const elapsed = Date.now() - t0;
+      assert.equal(r.failedPhase, 'greeting');
+      for (const check of [r.starttls?.commandInjection, r.starttls?.plaintextAuth]) {
+        assert.equal(check?.verdict, 'inconclusive');
+        assert.match(check.detail, /within 400 ms/);
+      }
+      assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+      assert.equal(s.connections, 3);
+    });
+  });
+
   describe('PREAUTH greeting on a STARTTLS port (fake)', () => {
     it('the deep checks send neither STARTTLS nor a password, and say why', async () => {
       const s = await fake(preauthGreeting());
@@ -213,7 +231,9 @@ describe('probe: STARTTLS findings', function () {
         const r = await deepCheck(scheme, strict);
         const check = r.starttls?.commandInjection;
         assert.equal(check?.verdict, 'not-vulnerable', check?.detail);
-        assert.ok(check.evidence.some((l) => /TLS established/.test(l.text)) || /handshake/.test(check.detail), JSON.stringify(check.evidence));
+        // Dovecot closes the connection when data follows STARTTLS: the handshake fails, and says so.
+        assert.ok(check.evidence.some((l) => l.dir === 'C' && l.text === `[injection] ${check.sent[1]}`), JSON.stringify(check.evidence));
+        assert.ok(check.evidence.some((l) => /TLS established|handshake .* failed/.test(l.text)), JSON.stringify(check.evidence));
         assert.ok(!codes(r).includes('starttls-command-injection'));
         assert.match(renderMarkdown([r]), /STARTTLS command injection: not vulnerable/);
       });

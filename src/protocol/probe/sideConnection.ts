@@ -33,19 +33,24 @@ export function evidenceFrom(transcript: Transcript, from: number): TranscriptLi
 export async function withSideConnection<T>(ctx: SideCheckContext, body: (conn: ProbeConnection) => Promise<T>, onFailure: (error: MailError) => T): Promise<T> {
   let conn: ProbeConnection | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let over = false;
   try {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new MailError('Timeout', `${ctx.endpoint.host}:${ctx.endpoint.port} did not finish the check within ${ctx.timeoutMs} ms.`)), ctx.timeoutMs);
     });
     const run = (async () => {
-      conn = await ProbeConnection.connect(ctx.endpoint, ctx.transcript);
-      return body(conn);
+      const c = await ProbeConnection.connect(ctx.endpoint, ctx.transcript);
+      // A connect that completes after the deadline must not leave its socket open.
+      if (over) c.destroy();
+      conn = c;
+      return body(c);
     })();
     run.catch(() => undefined); // lost the race: its rejection is expected and already recorded
     return await Promise.race([run, deadline]);
   } catch (err) {
     return onFailure(MailError.is(err) ? err : new MailError('ProtocolError', err instanceof Error ? err.message : String(err)));
   } finally {
+    over = true;
     clearTimeout(timer);
     (conn as ProbeConnection | undefined)?.destroy();
   }

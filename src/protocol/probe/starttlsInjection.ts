@@ -52,6 +52,7 @@ export async function checkCommandInjection(ctx: SideCheckContext): Promise<Comm
         await conn.startTls(ctx.tls);
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
+        ctx.transcript.add('*', why);
         return done(
           'not-vulnerable',
           `The handshake after the injected command failed (${why}): the server closed the connection on seeing data behind ${UPGRADE[ctx.protocol]}, or read it as TLS data. Either way no TLS session existed to run the command in.`,
