@@ -1,6 +1,7 @@
 // Server check webview: draws the reports the host sends with DOM APIs and textContent only,
 // so nothing a server sent (banners, capability names) is ever parsed as HTML.
 import { FromProbeWebview, parseToProbeWebview, PhaseRecord, ProbeReport, ProbeViewModel, verdictOf } from '../../src/shared/probeReport';
+import { starttlsRows } from '../../src/shared/probeStartTls';
 import { el } from '../shared/dom';
 
 interface VsCodeApi {
@@ -96,6 +97,8 @@ function reportView(r: ProbeReport): HTMLElement {
     ['EXPIRE', r.pop3 ? r.pop3.expire ?? 'not listed' : undefined],
     ['LOGIN-DELAY', r.pop3 ? r.pop3.loginDelay ?? 'not listed' : undefined],
   ]));
+  const starttls = starttlsRows(r);
+  if (starttls.length) section.append(heading('STARTTLS checks'), fields(starttls));
   if (r.explanations.length) section.append(heading('What it means for Mailroom'), explanations(r));
   return section;
 }

@@ -149,7 +149,61 @@ export type WarningCode =
   | 'certificate-untrusted'
   | 'greeting-slow'
   | 'pop3-no-uidl'
-  | 'pop3-expire-conflict';
+  | 'pop3-expire-conflict'
+  /** The server sent bytes behind its STARTTLS answer, before the handshake (discarded). */
+  | 'starttls-response-injection'
+  /** The server answered, over TLS, a command written in plain text behind STARTTLS (CVE-2011-0411 class). */
+  | 'starttls-command-injection'
+  /** A deliberately wrong password sent before TLS was checked (and rejected) rather than refused. */
+  | 'plaintext-auth-accepted';
+
+/**
+ * What the STARTTLS checks found on a plain port. `responseInjection` comes from the check's own
+ * upgrade; the other two only with `deep`, each on a connection of its own, run alongside.
+ */
+export interface StartTlsFindings {
+  /** Bytes that followed the STARTTLS answer in plain text; discarded, never read as TLS data. */
+  responseInjection?: { bytes: number; text: string };
+  commandInjection?: CommandInjectionCheck;
+  plaintextAuth?: PlaintextAuthCheck;
+}
+
+/**
+ * `vulnerable`: a command written behind STARTTLS in the same packet was answered over TLS.
+ * `not-vulnerable`: it was not (silence, or the server refused and closed). `not-applicable`:
+ * the upgrade did not happen (refused, PREAUTH). `inconclusive`: anything else, in `detail`.
+ */
+export type CommandInjectionVerdict = 'vulnerable' | 'not-vulnerable' | 'not-applicable' | 'inconclusive';
+
+export interface CommandInjectionCheck {
+  verdict: CommandInjectionVerdict;
+  /** What the server did, in one or two sentences. */
+  detail: string;
+  /** The one write: the upgrade command and the injected one, as sent. */
+  sent: string[];
+  /** The transcript lines that decided the verdict. */
+  evidence: TranscriptLine[];
+  ms: number;
+}
+
+/**
+ * A random user and password (never the user's) sent before TLS. `accepted`: the server checked
+ * them and said they are wrong, so it takes passwords in the clear. `logged-in`: it even let them
+ * in. `refused`: it wants TLS first (PRIVACYREQUIRED, 530/538, "plaintext disallowed").
+ * `not-offered`: no such command before TLS. `not-applicable`: PREAUTH. `inconclusive`: otherwise.
+ */
+export type PlaintextAuthVerdict = 'accepted' | 'logged-in' | 'refused' | 'not-offered' | 'not-applicable' | 'inconclusive';
+
+export interface PlaintextAuthCheck {
+  verdict: PlaintextAuthVerdict;
+  /** LOGIN, USER/PASS, AUTH PLAIN. */
+  method: string;
+  /** The server's answer that decided it. */
+  answer?: string;
+  detail: string;
+  evidence: TranscriptLine[];
+  ms: number;
+}
 
 export interface CapabilityExplanation {
   /** The capability as Mailroom names it (IDLE, UIDL, AUTH ...). */
@@ -183,6 +237,8 @@ export interface ProbeReport {
   capabilities: CapabilitySets;
   auth: AuthReport;
   pop3?: Pop3Policy;
+  /** STARTTLS ports only: response injection seen, and with `deep` the injection and plaintext checks. */
+  starttls?: StartTlsFindings;
   warnings: ProbeWarning[];
   explanations: CapabilityExplanation[];
   phases: PhaseRecord[];

@@ -6,6 +6,9 @@ import { contextWithExtraCa } from '../tls/trustContext';
 import { PROBE_LIMITS } from './limits';
 import type { Transcript } from './transcript';
 
+/** Lines of dropped pre-handshake bytes copied into the transcript (the count is always given). */
+const DISCARDED_LINES_SHOWN = 10;
+
 export interface ConnectOptions {
   host: string;
   /** The resolved address to connect to. */
@@ -33,6 +36,8 @@ export class ProbeConnection {
   private wake: (() => void) | undefined;
   private failure: MailError | undefined;
   private socket: net.Socket;
+  /** Plain-text bytes that followed the STARTTLS answer and were dropped before the handshake. */
+  discardedBeforeTls: Buffer | undefined;
 
   private constructor(socket: net.Socket, private readonly endpoint: ConnectOptions, private readonly transcript: Transcript) {
     this.socket = socket;
@@ -133,6 +138,36 @@ export class ProbeConnection {
     return out;
   }
 
+  /**
+   * The first line the server sends within `ms`, or undefined when it sent none by then (the
+   * connection stays usable). A close or error still rejects, as in readLine.
+   */
+  async readLineWithin(ms: number): Promise<string | undefined> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (this.buffer.indexOf(0x0a) >= 0) return this.readLine();
+      if (this.failure) throw this.failure;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Several command lines in ONE write (one TCP segment on an idle link), as an attacker
+   * injecting a command behind STARTTLS would send them.
+   */
+  sendTogether(lines: readonly string[]): void {
+    if (this.failure) throw this.failure;
+    for (const line of lines) this.transcript.add('C', line);
+    this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
+  }
+
   /** Sends one command line; `shown` replaces it in the transcript when it carries a secret. */
   send(line: string, shown?: string): void {
     if (this.failure) throw this.failure;
@@ -148,7 +183,14 @@ export class ProbeConnection {
   async startTls(options: TlsUpgradeOptions): Promise<tls.TLSSocket> {
     if (this.failure) throw this.failure;
     if (this.buffer.length > 0) {
-      throw new MailError('TlsFailed', `${this.where()} sent data before the TLS handshake (${this.buffer.length} bytes), which is how STARTTLS command injection looks.`);
+      // Bytes behind the STARTTLS answer came in plain text, so anyone on the path may have
+      // written them (STARTTLS response injection). They are dropped here and never read as if
+      // they had come over TLS; the caller reports them.
+      const dropped = this.buffer;
+      this.buffer = Buffer.alloc(0);
+      this.discardedBeforeTls = Buffer.concat([this.discardedBeforeTls ?? Buffer.alloc(0), dropped]);
+      this.transcript.add('*', `discarded ${dropped.length} bytes the server sent after its STARTTLS answer, before the handshake:`);
+      for (const line of dropped.toString('utf8').split(/\r?\n/).filter(Boolean).slice(0, DISCARDED_LINES_SHOWN)) this.transcript.add('S', `(discarded) ${line}`);
     }
     const plain = this.socket;
     this.detach(plain);

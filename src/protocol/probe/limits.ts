@@ -22,6 +22,16 @@ export const PROBE_LIMITS = {
   certificateExpiryWarningDays: 30,
   /** Issuer links followed when reading the certificate chain. */
   maxChainLength: 10,
+  /**
+   * STARTTLS command injection: how long to wait, after the handshake, for an answer to the
+   * command written behind STARTTLS. A vulnerable server answers at once from its buffer, one
+   * round trip after the handshake; 600 ms covers intercontinental links without making the
+   * deep check crawl.
+   */
+  injectionAnswerWaitMs: 600,
+  /** Once one line of such an answer came, how long to wait for each further line (and how many to keep). */
+  injectionFollowMs: 150,
+  injectionMaxLines: 20,
   /** Longest server text kept in an error message. */
   maxQuotedChars: 300,
 } as const;

@@ -17,8 +17,9 @@ import { Pop3Dialogue } from './pop3Dialogue';
 import { SmtpDialogue } from './smtpDialogue';
 import { parseProbeUrl, ProbeTarget, targetFromAccount } from './target';
 import { describeTlsSession } from './tlsDetails';
-import { Transcript } from './transcript';
+import { mergeTranscripts, Transcript } from './transcript';
 import { computeWarnings } from './warnings';
+import { runDeepStartTlsChecks } from './deepChecks';
 
 export interface ProbeOptions {
   /** Log in to see what changes; `user` defaults to the URL's or account's user. */
@@ -47,6 +48,13 @@ export interface ProbeOptions {
    * `imap.example.test:993` to a loopback server this way). Its failure fails the dns phase.
    */
   dial?: (host: string, port: number) => Promise<{ address: string; port: number }>;
+  /**
+   * On a plain (STARTTLS) port, also play the attacker, each on a connection of its own run
+   * alongside the phases: STARTTLS command injection, and whether a (random, wrong) password is
+   * taken before TLS. Off by default: both look like attacks to the server's monitoring, and a
+   * wrong password counts toward lockouts (fail2ban) and waits out auth failure delays.
+   */
+  deep?: boolean;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -157,6 +165,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   const skip = (name: ProbePhaseName, why: string): void => record({ name, ok: true, ms: 0, skipped: why });
 
   let conn: ProbeConnection | undefined;
+  let deep: ReturnType<typeof runDeepStartTlsChecks> | undefined;
   try {
     // DNS and connect
     let address = target.host;
@@ -182,11 +191,24 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
     conn = await phase('connect', () => ProbeConnection.connect({ host: target.host, address, port, localAddress: options.localAddress }, transcript));
     const c = conn;
     report.connect = { ...report.connect, ok: true, ms: Date.now() - tConnect };
+    if (options.deep && target.tls !== 'implicit') {
+      deep = runDeepStartTlsChecks({
+        protocol: target.protocol,
+        endpoint: { host: target.host, address, port, localAddress: options.localAddress },
+        tls: { servername: net.isIP(target.host) ? undefined : target.host, ca: options.ca, alpn: [dialogue.alpn] },
+        timeoutMs,
+        transcript,
+        dialogue: () => dialogueFor(target),
+      });
+    }
 
     const startTls = async (): Promise<void> => {
       const t0 = Date.now();
       const socket = await phase('tls', () => c.startTls({ servername: net.isIP(target.host) ? undefined : target.host, ca: options.ca, alpn: [dialogue.alpn] }));
       report.tls = { ...report.tls, ok: true, ms: Date.now() - t0, ...describeTlsSession(socket, target.host, target.trustedCertificateSha256) };
+      if (c.discardedBeforeTls) {
+        report.starttls = { ...report.starttls, responseInjection: { bytes: c.discardedBeforeTls.length, text: c.discardedBeforeTls.subarray(0, PROBE_LIMITS.maxQuotedChars).toString('utf8') } };
+      }
     };
 
     if (target.tls === 'implicit') await startTls();
@@ -254,9 +276,11 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   } finally {
     conn?.destroy();
   }
+  const side = deep ? await deep : undefined;
+  if (side) report.starttls = { ...report.starttls, ...side.findings };
   finish(report, { ...options, leaveOnServerDays: options.leaveOnServerDays ?? leaveOnServerDays });
   report.totalMs = Date.now() - started;
-  report.transcript = transcript.lines;
+  report.transcript = side ? mergeTranscripts(transcript.lines, side.lines) : transcript.lines;
   return report;
 }
 

@@ -1,5 +1,6 @@
 /** Markdown and JSON renderings of probe reports (the CLI, "Copy as Markdown/JSON"). */
 import { ProbeReport, verdictOf } from '../../shared/probeReport';
+import { starttlsMarkdown } from './starttlsRender';
 import { formatTranscript } from './transcript';
 
 export interface JsonOptions {
@@ -75,6 +76,8 @@ function renderOne(r: ProbeReport, withTranscript: boolean): string {
     out.push(`- LOGIN-DELAY: ${r.pop3.loginDelay ?? 'not listed'}`);
   }
   out.push('');
+
+  out.push(...starttlsMarkdown(r));
 
   if (r.explanations.length) {
     out.push('### What it means for Mailroom', '', '| Capability | Offered | Meaning |', '| --- | --- | --- |');

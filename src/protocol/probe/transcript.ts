@@ -13,9 +13,23 @@ const MAX_SHOWN_CHARS = 2_000;
 export class Transcript {
   readonly lines: TranscriptLine[] = [];
   private readonly secrets = new Set<string>();
-  private readonly started = Date.now();
 
-  constructor(private readonly log?: ProtocolLog) {}
+  constructor(
+    private readonly log?: ProtocolLog,
+    /** Prefix of every line, naming a side connection ("injection"); none for the main one. */
+    private readonly label?: string,
+    private readonly started = Date.now(),
+  ) {}
+
+  /**
+   * A transcript for a side connection run alongside: same clock and secrets, its own lines,
+   * each prefixed with `[label]` so merged transcripts still say which connection spoke.
+   */
+  fork(label: string): Transcript {
+    const child = new Transcript(this.log, label, this.started);
+    for (const s of this.secrets) child.secrets.add(s);
+    return child;
+  }
 
   /** Registers a secret and the base64 forms a SASL exchange would carry. */
   addSecret(secret: string | undefined): void {
@@ -40,11 +54,16 @@ export class Transcript {
   }
 
   add(dir: TranscriptLine['dir'], text: string): void {
-    let shown = redactSecrets(this.mask(text));
+    let shown = redactSecrets(this.mask(this.label ? `[${this.label}] ${text}` : text));
     if (shown.length > MAX_SHOWN_CHARS) shown = `${shown.slice(0, MAX_SHOWN_CHARS)}… (${text.length} characters)`;
     this.lines.push({ t: this.elapsed(), dir, text: shown });
     this.log?.trace(`${dir} ${shown}`);
   }
+}
+
+/** Lines of several transcripts in time order (a stable sort keeps each one's own order). */
+export function mergeTranscripts(...parts: ReadonlyArray<readonly TranscriptLine[]>): TranscriptLine[] {
+  return parts.flat().sort((a, b) => a.t - b.t);
 }
 
 export function formatTranscript(lines: readonly TranscriptLine[]): string {

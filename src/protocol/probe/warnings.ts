@@ -5,6 +5,7 @@
 import type { ProbeReport, ProbeWarning, WarningCode } from '../../shared/probeReport';
 import { capabilityDiff, hasCapability, plaintextLoginOffered } from './capabilityAnalysis';
 import { PROBE_LIMITS } from './limits';
+import { starttlsWarnings } from './starttlsWarnings';
 
 export interface WarningOptions {
   /** Greeting slower than this (ms) gets `greeting-slow`. */
@@ -28,7 +29,7 @@ export function computeWarnings(report: ProbeReport, options: WarningOptions = {
 
   const preauth = report.greeting.preauth === true && tls.mode !== 'implicit';
   if (preauth) {
-    add('preauth', `The server logged the session in before TLS (PREAUTH greeting), so ${starttlsName} cannot be used and everything on this connection travels unencrypted. Someone on the network may be answering in the server's place; use the TLS port.`);
+    add('preauth', `The server logged the session in before TLS (PREAUTH greeting), so ${starttlsName} cannot be used and everything on this connection travels unencrypted. Someone on the network may be answering in the server's place (a PREAUTH injected by an attacker strips STARTTLS this way); RFC 9051 tells a client that wants TLS to close such a connection, which Mailroom does. Use the TLS port.`);
   }
   if (!preauth && before && before.length && tls.mode !== 'implicit' && plaintextLoginOffered(protocol, before)) {
     add('plaintext-auth-unencrypted', `The server accepts a password on the unencrypted link (${plaintextHow(report, before)}); a client that does not insist on ${starttlsName} sends it in the clear.`);
@@ -73,6 +74,7 @@ export function computeWarnings(report: ProbeReport, options: WarningOptions = {
     add('greeting-slow', `The greeting took ${report.greeting.ms} ms (more than ${slow} ms); clients with short timeouts may give up.`);
   }
   if (protocol === 'pop3') pop3Warnings(report, options, add);
+  starttlsWarnings(report, add);
   return out;
 }
 

@@ -23,6 +23,11 @@ export interface ScanHostRequest {
   ports?: Partial<Record<ProbeScheme, number>>;
 }
 
+/** `mailroom.checkServer` arguments when called from code: `deep` adds the STARTTLS attack checks. */
+export interface CheckServerRequest {
+  deep?: boolean;
+}
+
 interface Job {
   title: string;
   target: ProbeTarget;
@@ -44,7 +49,7 @@ export class ProbeFeature extends Disposable {
 
   constructor(private readonly deps: ProbeCommandDeps) {
     super();
-    this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string) => this.checkServer(arg)));
+    this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string, request?: CheckServerRequest) => this.checkServer(arg, request)));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
   }
 
@@ -53,11 +58,11 @@ export class ProbeFeature extends Disposable {
     super.dispose();
   }
 
-  private async checkServer(arg: AccountNode | string | undefined): Promise<ProbeReport[] | undefined> {
+  private async checkServer(arg: AccountNode | string | undefined, request?: CheckServerRequest): Promise<ProbeReport[] | undefined> {
     try {
       const job = await this.resolveJob(arg);
       if (!job) return undefined;
-      return await this.run(job.title, [job]);
+      return await this.run(job.title, [job], request?.deep === true);
     } catch (err) {
       await reportError(this.protocolLog(), 'Checking the server', err);
       return undefined;
@@ -112,12 +117,12 @@ export class ProbeFeature extends Disposable {
     return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, ...(password ? { password } : {}) };
   }
 
-  private async run(title: string, jobs: Job[]): Promise<ProbeReport[]> {
+  private async run(title: string, jobs: Job[], deep = false): Promise<ProbeReport[]> {
     const panel = new ProbePanel(title, jobs.length, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
     this.panels.add(panel);
     panel.onDidDispose(() => this.panels.delete(panel));
     const results: Array<ProbeReport | undefined> = jobs.map(() => undefined);
-    const options = this.baseOptions();
+    const options = { ...this.baseOptions(), ...(deep ? { deep: true } : {}) };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
       Promise.all(
         jobs.map(async (job, i) => {

@@ -64,6 +64,27 @@ describe('Mailroom server check (in the extension host)', function () {
     if (shot) log(`screenshot: ${shot}`);
   });
 
+  it('a deep check of the IMAP STARTTLS port shows the STARTTLS findings like the other warnings', async () => {
+    const rendered = nextRender();
+    const url = `imap://${fixture.host}:${fixture.ports.imap}`;
+    const reports = await vscode.commands.executeCommand<ProbeReport[]>('mailroom.checkServer', url, { deep: true });
+    const [report] = reports;
+    assert.equal(report.failedPhase, undefined, JSON.stringify(report.error));
+    // The fixture allows plaintext auth, and Dovecot trusts a loopback peer: the random password is checked.
+    assert.equal(report.starttls?.plaintextAuth?.verdict, 'accepted', report.starttls?.plaintextAuth?.detail);
+    assert.equal(report.starttls?.commandInjection?.verdict, 'not-vulnerable', report.starttls?.commandInjection?.detail);
+    assert.ok(report.warnings.some((w) => w.code === 'plaintext-auth-accepted'));
+    await rendered;
+    if (await webviewTexts()) {
+      const text = await waitFor(async () => (await webviewTexts())?.find((t) => t.text.includes(url) && /STARTTLS checks/i.test(t.text))?.text, 'the STARTTLS checks in a webview');
+      assert.match(text, /plaintext-auth-accepted/);
+      assert.match(text, /STARTTLS command injection\s*not vulnerable/);
+      log(`deep report shows: ${text.slice(text.search(/STARTTLS checks/i), text.search(/STARTTLS checks/i) + 300).replace(/\n/g, ' | ')}`);
+    }
+    const shot = await takeScreenshot('probe-deep');
+    if (shot) log(`screenshot: ${shot}`);
+  });
+
   it('scans the host: Dovecot’s four ports and the SMTP sink as submission, concurrently', async () => {
     const rendered = nextRender();
     const ports = { imap: fixture.ports.imap, imaps: fixture.ports.imaps, pop3: fixture.ports.pop3, pop3s: fixture.ports.pop3s, submission: fixture.ports.smtp };
