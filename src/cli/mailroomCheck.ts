@@ -43,6 +43,8 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --timeout <ms>       time each phase may take (default 10000)
   --json               print one JSON array, one object per endpoint
   --transcript         include the dialogue (credentials masked)
+  --tls                also check TLS in depth: each version alone, the suites each accepts,
+                       the chain as served, OCSP stapling, ALPN (up to 120 connections per endpoint)
   -h, --help           show this help
 
 Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.
@@ -60,6 +62,7 @@ interface Args {
   json: boolean;
   insecure: boolean;
   transcript: boolean;
+  tls: boolean;
   timeoutMs?: number;
   caFiles: string[];
   help: boolean;
@@ -68,7 +71,7 @@ interface Args {
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, caFiles: [], help: false };
+  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, tls: false, caFiles: [], help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -99,6 +102,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--transcript':
         args.transcript = true;
+        break;
+      case '--tls':
+        args.tls = true;
         break;
       case '--ca':
         args.caFiles.push(take());
@@ -171,7 +177,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 }
 
 function probeOptions(args: Args, env: NodeJS.ProcessEnv): ProbeOptions {
-  const options: ProbeOptions = { insecure: args.insecure };
+  const options: ProbeOptions = { insecure: args.insecure, ...(args.tls ? { tlsDeep: true } : {}) };
   if (args.timeoutMs !== undefined) options.timeoutMs = args.timeoutMs;
   if (args.caFiles.length) {
     options.ca = args.caFiles.map((file) => {

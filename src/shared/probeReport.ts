@@ -3,6 +3,7 @@
  * extension host and the report webview. Both sides import this file; it holds types and pure
  * validators only (no vscode, no DOM, no Node).
  */
+import type { TlsDeepReport } from './tlsDeepReport';
 
 export type ProbeProtocol = 'imap' | 'pop3' | 'smtp';
 /** URL schemes the probe understands; `submission` is SMTP on 587 with STARTTLS. */
@@ -149,7 +150,19 @@ export type WarningCode =
   | 'certificate-untrusted'
   | 'greeting-slow'
   | 'pop3-no-uidl'
-  | 'pop3-expire-conflict';
+  | 'pop3-expire-conflict'
+  /** TLS deep check only (see src/protocol/probe/tlsDeep/explanations.ts). */
+  | TlsDeepWarningCode;
+
+export type TlsDeepWarningCode =
+  | 'tls-old-protocol'
+  | 'tls-weak-cipher'
+  | 'tls-chain-incomplete'
+  | 'tls-chain-order'
+  | 'tls-intermediate-expired'
+  | 'tls-cert-expiring'
+  | 'tls-key-weak'
+  | 'tls-name-mismatch';
 
 export interface CapabilityExplanation {
   /** The capability as Mailroom names it (IDLE, UIDL, AUTH ...). */
@@ -191,6 +204,8 @@ export interface ProbeReport {
   error?: ProbeError;
   /** The dialogue, credentials masked. Left out of `--json` unless asked for. */
   transcript?: TranscriptLine[];
+  /** Versions, suites, chain, OCSP and ALPN, when the deep check was asked for (`--tls`). */
+  tlsDeep?: TlsDeepReport;
 }
 
 export interface TranscriptLine {

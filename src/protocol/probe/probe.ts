@@ -17,6 +17,7 @@ import { Pop3Dialogue } from './pop3Dialogue';
 import { SmtpDialogue } from './smtpDialogue';
 import { parseProbeUrl, ProbeTarget, targetFromAccount } from './target';
 import { describeTlsSession } from './tlsDetails';
+import { applyTlsDeepWarnings, runTlsDeep, type TlsDeepLimits } from './tlsDeep';
 import { Transcript } from './transcript';
 import { computeWarnings } from './warnings';
 
@@ -47,6 +48,11 @@ export interface ProbeOptions {
    * `imap.example.test:993` to a loopback server this way). Its failure fails the dns phase.
    */
   dial?: (host: string, port: number) => Promise<{ address: string; port: number }>;
+  /**
+   * Also run the TLS deep check (versions, suites, chain as served, OCSP, ALPN): many more
+   * connections, so only when asked (`mailroom-check --tls`, the editor's deep check).
+   */
+  tlsDeep?: boolean | TlsDeepLimits;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -254,6 +260,10 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   } finally {
     conn?.destroy();
   }
+  if (options.tlsDeep) {
+    const limits = typeof options.tlsDeep === 'object' ? options.tlsDeep : undefined;
+    report.tlsDeep = await runTlsDeep(report, target, () => dialogueFor(target), { ca: options.ca, localAddress: options.localAddress, timeoutMs, limits });
+  }
   finish(report, { ...options, leaveOnServerDays: options.leaveOnServerDays ?? leaveOnServerDays });
   report.totalMs = Date.now() - started;
   report.transcript = transcript.lines;
@@ -316,4 +326,5 @@ function finish(report: ProbeReport, options: ProbeOptions): void {
   }
   if (all.length || report.greeting.ok) report.explanations = explainCapabilities(report.protocol, all);
   report.warnings = computeWarnings(report, { slowGreetingMs: options.slowGreetingMs, leaveOnServerDays: options.leaveOnServerDays });
+  applyTlsDeepWarnings(report);
 }

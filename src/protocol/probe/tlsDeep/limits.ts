@@ -1,0 +1,17 @@
+/**
+ * Bounds of the TLS deep check. It opens many connections to one server, so the count, the total
+ * time and the number at once are capped; a server that rate-limits connections (fail2ban,
+ * Dovecot's login process limits) should not see a flood from one check.
+ */
+export const TLS_DEEP_LIMITS = {
+  /** Connections per endpoint: 4 versions + suites accepted (+1 each version) + chain + OCSP. */
+  maxConnections: 120,
+  /** Whole deep check of one endpoint. */
+  timeBudgetMs: 60_000,
+  /** Handshakes at once against one endpoint. */
+  parallel: 4,
+  /** One handshake (connect, STARTTLS, TLS), unless the probe's phase timeout is shorter. */
+  handshakeTimeoutMs: 10_000,
+  /** The leaf expires within this many days: `tls-cert-expiring`. */
+  expiryWarningDays: 14,
+} as const;
