@@ -44,7 +44,7 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --json               print one JSON array, one object per endpoint
   --transcript         include the dialogue (credentials masked)
   --tls                also check TLS in depth: each version alone, the suites each accepts,
-                       the chain as served, OCSP stapling, ALPN (up to 120 connections per endpoint)
+                       the chain as served, OCSP stapling, ALPN (up to 100 connections per endpoint)
   -h, --help           show this help
 
 Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.

@@ -31,9 +31,9 @@ export interface CipherResult {
 
 export interface CipherScan {
   version: TlsVersionName;
-  /** In the order the server chose them while the offer shrank: its preference when it enforces one. */
+  /** Weak suites first, then by name. */
   accepted: CipherResult[];
-  /** False when the connection cap or time budget stopped the enumeration early. */
+  /** False when the cap, the time budget or a failed connection left some suites unasked. */
   complete: boolean;
 }
 

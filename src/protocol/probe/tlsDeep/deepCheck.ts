@@ -3,10 +3,12 @@
  * version takes, the chain as served, OCSP stapling and ALPN. It opens many connections (each one
  * only as far as the handshake), within the limits in ./limits.ts.
  *
- * Suites are found by elimination: offer every candidate, note the one the server picks, offer the
- * rest again, until the server refuses. That costs (accepted suites + 1) connections per version
- * instead of one per candidate (~45), and the order found is the server's preference when it
- * enforces one.
+ * Suites are found one at a time: each candidate is offered alone. Elimination (offer all, drop
+ * the one chosen, repeat) would take fewer connections, but one suite a server picks and then
+ * cannot complete ends it early: Dovecot without DH parameters resets the connection when a
+ * client prefers a DHE suite, which hid every static-RSA suite after it in the first version of
+ * this check. The version probes offer OpenSSL's ALL list in its usual order (ECDHE first), as a
+ * real client would.
  */
 import { X509Certificate } from 'node:crypto';
 import type { CipherScan, TlsDeepReport, TlsVersionName, TlsVersionResult } from '../../../shared/tlsDeepReport';
@@ -82,21 +84,16 @@ export async function deepCheckTls(options: TlsDeepOptions): Promise<TlsDeepRepo
   const report: TlsDeepReport = { ms: 0, connections: 0, limits, versions: [], ciphers: [], notOfferable: candidates.notOfferable };
 
   // 1. Each version alone, all at once (bounded by the budget's parallelism).
-  const first = new Map<TlsVersionName, HandshakeOutcome>();
   report.versions = await Promise.all(
     TLS_VERSIONS.map(async (version): Promise<TlsVersionResult> => {
-      const names = candidatesFor(version, candidates);
-      const outcome = await budget.run(endpoint, { minVersion: version, maxVersion: version, ciphers: version === 'TLSv1.3' ? names.join(':') : legacyCiphers(names) });
+      const outcome = await budget.run(endpoint, { minVersion: version, maxVersion: version, ...(version === 'TLSv1.3' ? {} : { ciphers: `ALL:${SECLEVEL0}` }) });
       if (!outcome) return { version, result: 'error', note: `not asked: ${budget.stopped ?? 'budget'}` };
-      first.set(version, outcome);
       return versionResult(version, outcome);
     }),
   );
 
-  // 2. Suites of each accepted version, by elimination (the first handshake counts as step one).
-  report.ciphers = await Promise.all(
-    report.versions.filter((v) => v.result === 'accepted').map((v) => enumerateSuites(v.version, first.get(v.version)!, budget, endpoint)),
-  );
+  // 2. Suites of each accepted version, one suite per handshake.
+  report.ciphers = await Promise.all(report.versions.filter((v) => v.result === 'accepted').map((v) => enumerateSuites(v.version, budget, endpoint)));
 
   // 3. The chain as served (TLS 1.2 shows it in the clear), OCSP and ALPN in one more handshake.
   const accepted = report.versions.filter((v) => v.result === 'accepted').map((v) => v.version);
@@ -105,7 +102,7 @@ export async function deepCheckTls(options: TlsDeepOptions): Promise<TlsDeepRepo
     const offer: HandshakeOffer = {
       minVersion: chainVersion,
       maxVersion: chainVersion,
-      ciphers: chainVersion === 'TLSv1.3' ? undefined : legacyCiphers(candidatesFor(chainVersion, candidates)),
+      ciphers: chainVersion === 'TLSv1.3' ? undefined : `ALL:${SECLEVEL0}`,
       requestOCSP: true,
       alpn: options.alpn,
       readServedChain: chainVersion !== 'TLSv1.3',
@@ -139,25 +136,13 @@ function versionResult(version: TlsVersionName, outcome: HandshakeOutcome): TlsV
   }
 }
 
-async function enumerateSuites(version: TlsVersionName, first: HandshakeOutcome, budget: Budget, endpoint: HandshakeEndpoint): Promise<CipherScan> {
-  const scan: CipherScan = { version, accepted: [], complete: false };
-  const remaining = [...candidatesFor(version)];
-  let outcome: HandshakeOutcome | undefined = first;
-  for (let step = 0; step <= remaining.length + 1 && outcome; step++) {
-    if (outcome.kind !== 'accepted') {
-      // Refused (or nothing left this client can offer): every suite has been found.
-      scan.complete = outcome.kind === 'refused' || outcome.kind === 'client-cannot';
-      return scan;
-    }
-    scan.accepted.push(cipherResult(outcome.cipher, version));
-    const at = remaining.indexOf(version === 'TLSv1.3' ? outcome.cipher.standardName : outcome.cipher.name);
-    if (at < 0) return scan; // a suite that was not offered: stop rather than loop
-    remaining.splice(at, 1);
-    if (!remaining.length) {
-      scan.complete = true;
-      return scan;
-    }
-    outcome = await budget.run(endpoint, { minVersion: version, maxVersion: version, ciphers: version === 'TLSv1.3' ? remaining.join(':') : legacyCiphers(remaining) });
-  }
-  return scan;
+async function enumerateSuites(version: TlsVersionName, budget: Budget, endpoint: HandshakeEndpoint): Promise<CipherScan> {
+  const names = candidatesFor(version);
+  const outcomes = await Promise.all(
+    names.map((name) => budget.run(endpoint, { minVersion: version, maxVersion: version, ciphers: version === 'TLSv1.3' ? name : legacyCiphers([name]) })),
+  );
+  const accepted = outcomes.flatMap((o) => (o?.kind === 'accepted' ? [cipherResult(o.cipher, version)] : []));
+  // Weak first, then by name, so the report reads the same on every run.
+  accepted.sort((a, b) => Number(b.weak.length > 0) - Number(a.weak.length > 0) || a.name.localeCompare(b.name));
+  return { version, accepted, complete: outcomes.every((o) => o !== undefined && o.kind !== 'error') };
 }
