@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { analyzeChain, trustedRoots } from '../../src/protocol/probe/tlsDeep/chain';
 import { tlsDeepWarnings } from '../../src/protocol/probe/tlsDeep/warnings';
 import type { TlsDeepReport } from '../../src/shared/tlsDeepReport';
+import { generateCertificate } from '../fixtures/net';
 import { createIntermediateCa, createTestCa, loopbackCertificate, TestCa, weakKeyCertificate, wrongHostCertificate } from '../fixtures/certificates';
 
 const x509 = (pem: string): X509Certificate => new X509Certificate(pem);
@@ -120,6 +121,17 @@ describe('TLS deep check: chain analysis', function () {
     const later = pems(loopbackCertificate(intermediate, 30)(out()).certPem)[0];
     const b = analyzeChain({ certificates: [later, intermediate.certPem].map(x509), source: 'served', host: 'localhost', trusted: trusted() });
     assert.deepEqual(tlsDeepWarnings(deepWith(b), 'localhost'), []);
+  });
+
+  it('a self-signed leaf (CA:FALSE, no keyCertSign, as most self-signed server certificates): complete, not "missing intermediate"', () => {
+    const selfDir = out();
+    fs.mkdirSync(selfDir, { recursive: true });
+    const self = generateCertificate(selfDir);
+    const a = analyzeChain({ certificates: [x509(self.certPem)], source: 'served', host: 'localhost', trusted: [] });
+    assert.equal(a.certificates[0].selfSigned, true);
+    assert.equal(a.complete, true, a.incompleteReason);
+    // The fixture certificate lives 7 days, so only the expiry warning is due.
+    assert.deepEqual(tlsDeepWarnings(deepWith(a), 'localhost').map((w) => w.code), ['tls-cert-expiring']);
   });
 
   it('no certificate at all: incomplete, says so', () => {

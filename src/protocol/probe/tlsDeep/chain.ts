@@ -34,8 +34,16 @@ export function issuedBy(a: X509Certificate, b: X509Certificate): boolean {
   }
 }
 
+/**
+ * Names itself as issuer and verifies with its own key. Not checkIssued(c, c): that also wants
+ * keyCertSign, which a self-signed server certificate (CA:FALSE) rightly lacks.
+ */
 function selfSigned(c: X509Certificate): boolean {
-  return issuedBy(c, c);
+  try {
+    return c.subject === c.issuer && c.verify(c.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 export function describeCertificate(c: X509Certificate, now = Date.now()): ChainCertificate {

@@ -25,7 +25,7 @@ export function tlsDeepWarnings(deep: TlsDeepReport, host: string, expiryWarning
     if (chain.expiredIntermediates.length) add('tls-intermediate-expired', `Expired intermediate certificate(s) in the chain: ${chain.expiredIntermediates.join('; ')}.`);
     const leaf = chain.certificates[0];
     if (leaf && !leaf.expired && chain.leafDaysLeft < expiryWarningDays) {
-      add('tls-cert-expiring', `The certificate expires in ${chain.leafDaysLeft} day(s), on ${leaf.validTo.slice(0, 10)}.`);
+      add('tls-cert-expiring', `The certificate expires in ${chain.leafDaysLeft} day(s), on ${leaf.validTo.slice(0, 10)}: under ${expiryWarningDays} days, so its automatic renewal has probably failed.`);
     }
     if (chain.weakKeys.length) add('tls-key-weak', `Weak key(s): ${chain.weakKeys.join('; ')}.`);
     if (!chain.nameMatches) add('tls-name-mismatch', `The certificate is not valid for ${host}: ${chain.nameError ?? 'the name does not match'}.`);
