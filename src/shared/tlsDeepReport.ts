@@ -78,6 +78,8 @@ export interface ChainAnalysis {
 }
 
 export interface TlsDeepReport {
+  /** The client that measured: what it can offer depends on Node's OpenSSL (e.g. v20.20.2, 3.0.19). */
+  client?: { node: string; openssl: string };
   ms: number;
   /** TCP connections the deep check opened. */
   connections: number;

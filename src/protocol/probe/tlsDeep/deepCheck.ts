@@ -81,7 +81,7 @@ export async function deepCheckTls(options: TlsDeepOptions): Promise<TlsDeepRepo
     timeoutMs: Math.min(options.timeoutMs ?? TLS_DEEP_LIMITS.handshakeTimeoutMs, TLS_DEEP_LIMITS.handshakeTimeoutMs),
   };
   const candidates = cipherCandidates();
-  const report: TlsDeepReport = { ms: 0, connections: 0, limits, versions: [], ciphers: [], notOfferable: candidates.notOfferable };
+  const report: TlsDeepReport = { client: { node: process.version, openssl: process.versions.openssl }, ms: 0, connections: 0, limits, versions: [], ciphers: [], notOfferable: candidates.notOfferable };
 
   // 1. Each version alone, all at once (bounded by the budget's parallelism).
   report.versions = await Promise.all(

@@ -6,7 +6,8 @@ const LABEL: Record<string, string> = { TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 
 export function tlsDeepMarkdown(deep: TlsDeepReport): string[] {
   const out: string[] = ['### TLS deep check', ''];
   if (deep.skipped) return [...out, `Not run: ${deep.skipped}.`];
-  out.push(`${deep.connections} connection(s) in ${deep.ms} ms (at most ${deep.limits.maxConnections}, ${deep.limits.parallel} at once, ${deep.limits.timeBudgetMs} ms budget).`, '');
+  const client = deep.client ? ` by Node ${deep.client.node} with OpenSSL ${deep.client.openssl}` : '';
+  out.push(`${deep.connections} connection(s) in ${deep.ms} ms${client} (at most ${deep.limits.maxConnections}, ${deep.limits.parallel} at once, ${deep.limits.timeBudgetMs} ms budget).`, '');
   if (deep.truncated) out.push(`**Stopped early:** ${deep.truncated}.`, '');
   out.push('| Version | Result | Suites accepted |', '| --- | --- | --- |');
   for (const v of deep.versions) {
