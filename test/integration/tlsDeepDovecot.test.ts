@@ -160,6 +160,17 @@ describe('TLS deep check against Dovecot', function () {
     });
   });
 
+  it('a server capped at TLS 1.1: the check itself fails at TLS, the deep check still names what it accepts (POP3S)', async () => {
+    const d = await dovecot({ makeCertificate: loopbackCertificate(intermediate), outdatedTlsOnly: true });
+    const r = await check(`pop3s://localhost:${d.ports.pop3s}`);
+    assert.equal(r.failedPhase, 'tls');
+    const t = deep(r);
+    assert.deepEqual(versions(t), { TLSv1: 'accepted', 'TLSv1.1': 'accepted', 'TLSv1.2': 'refused', 'TLSv1.3': 'refused' });
+    assert.equal(t.chain?.source, 'served', 'TLS 1.1 sends the chain in the clear too');
+    assert.equal(t.chain?.complete, true);
+    assert.ok(tlsCodes(r).includes('tls-old-protocol'));
+  });
+
   it('SMTP STARTTLS (sink): versions through EHLO + STARTTLS, ALPN smtp offered', async () => {
     const now = Date.now();
     const cert = issueCertificate(intermediate, path.join(caDir, 'smtp'), { commonName: 'localhost', altNames: 'DNS:localhost,IP:127.0.0.1', notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 365 * DAY_MS) });
