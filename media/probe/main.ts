@@ -3,6 +3,7 @@
 import { FromProbeWebview, parseToProbeWebview, PhaseRecord, ProbeReport, ProbeViewModel, verdictOf } from '../../src/shared/probeReport';
 import { starttlsRows } from '../../src/shared/probeStartTls';
 import { el } from '../shared/dom';
+import { tlsDeepView } from './tlsDeep';
 
 interface VsCodeApi {
   postMessage(message: FromProbeWebview): void;
@@ -87,6 +88,7 @@ function reportView(r: ProbeReport): HTMLElement {
     ['Took', r.greeting.ms === undefined ? undefined : `${r.greeting.ms} ms`],
   ]));
   section.append(heading('TLS'), tlsView(r));
+  if (r.tlsDeep) section.append(tlsDeepView(r.tlsDeep));
   section.append(heading('Capabilities'), capabilities(r));
   section.append(heading('Authentication'), fields([
     ['SASL mechanisms', r.auth.mechanisms.join(' ') || '(none)'],

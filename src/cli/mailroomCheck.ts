@@ -46,6 +46,8 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --deep               on STARTTLS ports, also test for STARTTLS command injection and send a
                        random, wrong password before TLS to see whether it is checked (extra
                        connections; servers may log them as attacks or count a failed login)
+  --tls                also check TLS in depth: each version alone, the suites each accepts,
+                       the chain as served, OCSP stapling, ALPN (up to 100 connections per endpoint)
   -h, --help           show this help
 
 Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.
@@ -64,6 +66,7 @@ interface Args {
   insecure: boolean;
   transcript: boolean;
   deep: boolean;
+  tls: boolean;
   timeoutMs?: number;
   caFiles: string[];
   help: boolean;
@@ -72,7 +75,7 @@ interface Args {
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, deep: false, caFiles: [], help: false };
+  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, deep: false, tls: false, caFiles: [], help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -106,6 +109,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--deep':
         args.deep = true;
+        break;
+      case '--tls':
+        args.tls = true;
         break;
       case '--ca':
         args.caFiles.push(take());
@@ -178,7 +184,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 }
 
 function probeOptions(args: Args, env: NodeJS.ProcessEnv): ProbeOptions {
-  const options: ProbeOptions = { insecure: args.insecure, ...(args.deep ? { deep: true } : {}) };
+  const options: ProbeOptions = { insecure: args.insecure, ...(args.deep ? { deep: true } : {}), ...(args.tls ? { tlsDeep: true } : {}) };
   if (args.timeoutMs !== undefined) options.timeoutMs = args.timeoutMs;
   if (args.caFiles.length) {
     options.ca = args.caFiles.map((file) => {

@@ -3,6 +3,7 @@
  * extension host and the report webview. Both sides import this file; it holds types and pure
  * validators only (no vscode, no DOM, no Node).
  */
+import type { TlsDeepReport } from './tlsDeepReport';
 
 export type ProbeProtocol = 'imap' | 'pop3' | 'smtp';
 /** URL schemes the probe understands; `submission` is SMTP on 587 with STARTTLS. */
@@ -155,7 +156,19 @@ export type WarningCode =
   /** The server answered, over TLS, a command written in plain text behind STARTTLS (CVE-2011-0411 class). */
   | 'starttls-command-injection'
   /** A deliberately wrong password sent before TLS was checked (and rejected) rather than refused. */
-  | 'plaintext-auth-accepted';
+  | 'plaintext-auth-accepted'
+  /** TLS deep check only (see src/protocol/probe/tlsDeep/explanations.ts). */
+  | TlsDeepWarningCode;
+
+export type TlsDeepWarningCode =
+  | 'tls-old-protocol'
+  | 'tls-weak-cipher'
+  | 'tls-chain-incomplete'
+  | 'tls-chain-order'
+  | 'tls-intermediate-expired'
+  | 'tls-cert-expiring'
+  | 'tls-key-weak'
+  | 'tls-name-mismatch';
 
 /**
  * What the STARTTLS checks found on a plain port. `responseInjection` comes from the check's own
@@ -247,6 +260,8 @@ export interface ProbeReport {
   error?: ProbeError;
   /** The dialogue, credentials masked. Left out of `--json` unless asked for. */
   transcript?: TranscriptLine[];
+  /** Versions, suites, chain, OCSP and ALPN, when the deep check was asked for (`--tls`). */
+  tlsDeep?: TlsDeepReport;
 }
 
 export interface TranscriptLine {

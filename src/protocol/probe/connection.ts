@@ -24,6 +24,11 @@ export interface TlsUpgradeOptions {
   /** Extra trusted CAs (PEM) on top of Node's bundled roots. */
   ca?: string[];
   alpn?: string[];
+  /**
+   * Makes the TLS socket from the options the probe chose (default tls.connect). The TLS deep
+   * check adds a version, suites, OCSP and a tap on the bytes the server sends.
+   */
+  connect?: (options: tls.ConnectionOptions & { socket: net.Socket }) => tls.TLSSocket;
 }
 
 /**
@@ -195,7 +200,7 @@ export class ProbeConnection {
     const plain = this.socket;
     this.detach(plain);
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const socket = tls.connect({
+      const socket = (options.connect ?? tls.connect)({
         socket: plain,
         rejectUnauthorized: false,
         ...(options.servername ? { servername: options.servername } : {}),

@@ -10,3 +10,4 @@ export { formatTranscript } from './transcript';
 export { CAPABILITY_TABLE, explainCapabilities } from './explanations';
 export { computeWarnings } from './warnings';
 export { PROBE_LIMITS } from './limits';
+export { deepCheckTls, analyzeChain, tlsDeepWarnings, TLS_WARNING_TABLE, TLS_DEEP_LIMITS } from './tlsDeep';

@@ -17,6 +17,7 @@ import { Pop3Dialogue } from './pop3Dialogue';
 import { SmtpDialogue } from './smtpDialogue';
 import { parseProbeUrl, ProbeTarget, targetFromAccount } from './target';
 import { describeTlsSession } from './tlsDetails';
+import { applyTlsDeepWarnings, runTlsDeep, type TlsDeepLimits } from './tlsDeep';
 import { mergeTranscripts, Transcript } from './transcript';
 import { computeWarnings } from './warnings';
 import { runDeepStartTlsChecks } from './deepChecks';
@@ -55,6 +56,11 @@ export interface ProbeOptions {
    * wrong password counts toward lockouts (fail2ban) and waits out auth failure delays.
    */
   deep?: boolean;
+  /**
+   * Also run the TLS deep check (versions, suites, chain as served, OCSP, ALPN): many more
+   * connections, so only when asked (`mailroom-check --tls`, the editor's deep check).
+   */
+  tlsDeep?: boolean | TlsDeepLimits;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -278,6 +284,10 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   }
   const side = deep ? await deep : undefined;
   if (side) report.starttls = { ...report.starttls, ...side.findings };
+  if (options.tlsDeep) {
+    const limits = typeof options.tlsDeep === 'object' ? options.tlsDeep : undefined;
+    report.tlsDeep = await runTlsDeep(report, target, () => dialogueFor(target), { ca: options.ca, localAddress: options.localAddress, timeoutMs, limits });
+  }
   finish(report, { ...options, leaveOnServerDays: options.leaveOnServerDays ?? leaveOnServerDays });
   report.totalMs = Date.now() - started;
   report.transcript = side ? mergeTranscripts(transcript.lines, side.lines) : transcript.lines;
@@ -340,4 +350,5 @@ function finish(report: ProbeReport, options: ProbeOptions): void {
   }
   if (all.length || report.greeting.ok) report.explanations = explainCapabilities(report.protocol, all);
   report.warnings = computeWarnings(report, { slowGreetingMs: options.slowGreetingMs, leaveOnServerDays: options.leaveOnServerDays });
+  applyTlsDeepWarnings(report);
 }

@@ -1,6 +1,7 @@
 /** Markdown and JSON renderings of probe reports (the CLI, "Copy as Markdown/JSON"). */
 import { ProbeReport, verdictOf } from '../../shared/probeReport';
 import { starttlsMarkdown } from './starttlsRender';
+import { tlsDeepMarkdown } from './tlsDeep/render';
 import { formatTranscript } from './transcript';
 
 export interface JsonOptions {
@@ -52,6 +53,7 @@ function renderOne(r: ProbeReport, withTranscript: boolean): string {
   out.push('');
 
   out.push('### TLS', '', ...tlsLines(r), '');
+  if (r.tlsDeep) out.push(...tlsDeepMarkdown(r.tlsDeep), '');
 
   out.push('### Capabilities', '');
   for (const [label, caps] of [

@@ -50,6 +50,8 @@ export class ProbeFeature extends Disposable {
   constructor(private readonly deps: ProbeCommandDeps) {
     super();
     this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string, request?: CheckServerRequest) => this.checkServer(arg, request)));
+    // The deep check opens up to TLS_DEEP_LIMITS.maxConnections connections, so it is its own choice.
+    this._register(vscode.commands.registerCommand('mailroom.checkServerTls', (arg?: AccountNode | string) => this.checkServer(arg, { tlsDeep: true })));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
   }
 
@@ -58,11 +60,12 @@ export class ProbeFeature extends Disposable {
     super.dispose();
   }
 
-  private async checkServer(arg: AccountNode | string | undefined, request?: CheckServerRequest): Promise<ProbeReport[] | undefined> {
+  private async checkServer(arg: AccountNode | string | undefined, request: CheckServerRequest & Pick<ProbeOptions, 'tlsDeep'> = {}): Promise<ProbeReport[] | undefined> {
     try {
       const job = await this.resolveJob(arg);
       if (!job) return undefined;
-      return await this.run(job.title, [job], request?.deep === true);
+      const extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = { ...(request.deep === true ? { deep: true } : {}), ...(request.tlsDeep ? { tlsDeep: request.tlsDeep } : {}) };
+      return await this.run(extra.tlsDeep ? job.title.replace(/^Check:/, 'TLS in depth:') : job.title, [job], extra);
     } catch (err) {
       await reportError(this.protocolLog(), 'Checking the server', err);
       return undefined;
@@ -117,12 +120,12 @@ export class ProbeFeature extends Disposable {
     return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, ...(password ? { password } : {}) };
   }
 
-  private async run(title: string, jobs: Job[], deep = false): Promise<ProbeReport[]> {
+  private async run(title: string, jobs: Job[], extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = {}): Promise<ProbeReport[]> {
     const panel = new ProbePanel(title, jobs.length, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
     this.panels.add(panel);
     panel.onDidDispose(() => this.panels.delete(panel));
     const results: Array<ProbeReport | undefined> = jobs.map(() => undefined);
-    const options = { ...this.baseOptions(), ...(deep ? { deep: true } : {}) };
+    const options = { ...this.baseOptions(), ...extra };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
       Promise.all(
         jobs.map(async (job, i) => {

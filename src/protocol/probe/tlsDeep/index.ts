@@ -1,0 +1,57 @@
+/** The TLS deep check, as the probe calls it after its own phases (`ProbeOptions.tlsDeep`). */
+import type { ProbeReport, TlsDeepWarningCode } from '../../../shared/probeReport';
+import type { TlsDeepReport } from '../../../shared/tlsDeepReport';
+import type { Dialogue } from '../dialogue';
+import type { ProbeTarget } from '../target';
+import { deepCheckTls, TlsDeepOptions } from './deepCheck';
+import { explainTlsWarnings } from './explanations';
+import { tlsDeepWarnings } from './warnings';
+
+export { deepCheckTls, TLS_VERSIONS } from './deepCheck';
+export type { TlsDeepOptions } from './deepCheck';
+export { tlsDeepWarnings } from './warnings';
+export { TLS_WARNING_TABLE, explainTlsWarnings } from './explanations';
+export { analyzeChain, describeCertificate, trustedRoots } from './chain';
+export { TLS_DEEP_LIMITS } from './limits';
+export { tlsDeepMarkdown } from './render';
+
+export type TlsDeepLimits = Partial<Pick<TlsDeepOptions, 'maxConnections' | 'timeBudgetMs' | 'parallel'>>;
+
+/** Why the deep check cannot run on what the probe found, or undefined when it can. */
+function skipReason(report: ProbeReport): string | undefined {
+  if (!report.connect.ok) return 'the endpoint could not be reached';
+  if (report.tls.mode === 'none' && report.tls.starttlsOffered === false) return `the server does not offer ${report.protocol === 'pop3' ? 'STLS' : 'STARTTLS'}`;
+  if (report.greeting.preauth && report.tls.mode !== 'implicit') return 'the server greeted with PREAUTH, so STARTTLS cannot be used';
+  if (report.tls.mode === 'none' && report.tls.starttlsOffered === undefined && !report.tls.error) return 'the probe did not reach the TLS upgrade';
+  return undefined;
+}
+
+export async function runTlsDeep(
+  report: ProbeReport,
+  target: ProbeTarget,
+  dialogue: () => Dialogue,
+  options: { ca?: string[]; localAddress?: string; timeoutMs?: number; limits?: TlsDeepLimits },
+): Promise<TlsDeepReport> {
+  const skipped = skipReason(report);
+  if (skipped) return { ms: 0, connections: 0, limits: { maxConnections: 0, timeBudgetMs: 0, parallel: 0 }, versions: [], ciphers: [], notOfferable: [], skipped };
+  const probe = dialogue();
+  return deepCheckTls({
+    target,
+    address: report.connect.address ?? target.host,
+    localAddress: options.localAddress,
+    dialogue,
+    alpn: [probe.alpn],
+    ca: options.ca,
+    timeoutMs: options.timeoutMs,
+    ...options.limits,
+  });
+}
+
+/** The deep check's warnings, and their explanations stored on the deep report. */
+export function applyTlsDeepWarnings(report: ProbeReport): void {
+  const deep = report.tlsDeep;
+  if (!deep || deep.skipped) return;
+  const warnings = tlsDeepWarnings(deep, report.host);
+  report.warnings.push(...warnings);
+  deep.explanations = explainTlsWarnings(warnings.map((w) => w.code as TlsDeepWarningCode));
+}
