@@ -81,10 +81,16 @@ export class AccountCredentials {
 
   for(account: AccountConfig): CredentialSource {
     if (!usesOAuth2(account)) return passwordCredentials(() => this.passwords.getPassword(account.id), accountLabel(account));
-    const tokens = this.tokenSource(account);
+    const store = new SecretTokenStore(this.secrets, account.id);
     return {
       kind: 'token',
-      login: async (attempt) => tokenCredentials(await tokens).login(attempt),
+      login: async (attempt) => {
+        // Never signed in (or the sign-in ended): say so without asking any server.
+        if (!(await store.load())) {
+          throw new MailError('SignInRequired', `${accountLabel(account)} is not signed in. Sign in to use this account.`);
+        }
+        return tokenCredentials(await this.tokenSource(account)).login(attempt);
+      },
     };
   }
 
