@@ -187,7 +187,8 @@ function accountItem(node: AccountNode, signInRequired: boolean): vscode.TreeIte
   const base = node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
   const where = `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`;
   return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
-    description: `${node.account.protocol.toUpperCase()} · ${node.account.host}${signInRequired ? ' · sign-in required' : ''}`,
+    // First, so a narrow view still shows it.
+    description: `${signInRequired ? 'sign-in required · ' : ''}${node.account.protocol.toUpperCase()} · ${node.account.host}`,
     tooltip: signInRequired ? `${where}\n\nThe sign-in for this account has ended. Sign in again to keep using it.` : where,
     iconPath: signInRequired ? new vscode.ThemeIcon('account', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('account'),
     contextValue: signInRequired ? `${base}.${ContextValue.SignInRequired}` : base,
