@@ -6,8 +6,10 @@ import type { SearchCriteria } from '../../protocol/imap/operations/search';
 
 /** Every contextValue the tree uses; menus in package.json match on these with regexes. */
 export const enum ContextValue {
+  /** Suffixed `.signInRequired` while the account's OAuth2 sign-in has ended (mailroom.signIn is offered). */
   ImapAccount = 'mailroom.account.imap',
   Pop3Account = 'mailroom.account.pop3',
+  SignInRequired = 'signInRequired',
   /** Suffixed: `.inbox` or `.other`, then `.subscribed`/`.unsubscribed`. */
   Folder = 'mailroom.folder',
   FolderContainer = 'mailroom.folder.noselect',
@@ -17,6 +19,7 @@ export const enum ContextValue {
   Message = 'mailroom.message',
   LoadMore = 'mailroom.loadMore',
   Search = 'mailroom.search',
+  /** Suffixed `.signInRequired` when the error is that the user must sign in again. */
   Status = 'mailroom.status',
   OutboxRoot = 'mailroom.outboxRoot',
   /** Suffixed with the entry's state: `.queued`, `.sending`, `.failed`, `.partial`, `.sent`. */

@@ -4,7 +4,7 @@ import type { SpecialUse } from '../../protocol/imap/folders';
 import { displayText } from '../../shared/displayText';
 import type { NamespaceKind } from '../../protocol/imap/namespaces';
 import { Disposable } from '../../util/dispose';
-import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
+import { AccountNode, ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
 
 const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
@@ -50,12 +50,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   getTreeItem(node: MailNode): vscode.TreeItem {
     switch (node.kind) {
       case 'account':
-        return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
-          description: `${node.account.protocol.toUpperCase()} · ${node.account.host}`,
-          tooltip: `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`,
-          iconPath: new vscode.ThemeIcon('account'),
-          contextValue: node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account,
-        });
+        return accountItem(node, this.model.needsSignIn(node.account.id));
       case 'folder':
         return folderItem(node, this.model.counts(node));
       case 'message':
@@ -188,13 +183,25 @@ const STATUS_ICONS: Record<StatusNode['severity'], [string, string | undefined]>
   offline: ['debug-disconnect', 'disabledForeground'],
 };
 
+function accountItem(node: AccountNode, signInRequired: boolean): vscode.TreeItem {
+  const base = node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
+  const where = `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`;
+  return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
+    // First, so a narrow view still shows it.
+    description: `${signInRequired ? 'sign-in required · ' : ''}${node.account.protocol.toUpperCase()} · ${node.account.host}`,
+    tooltip: signInRequired ? `${where}\n\nThe sign-in for this account has ended. Sign in again to keep using it.` : where,
+    iconPath: signInRequired ? new vscode.ThemeIcon('account', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('account'),
+    contextValue: signInRequired ? `${base}.${ContextValue.SignInRequired}` : base,
+  });
+}
+
 function statusItem(node: StatusNode): vscode.TreeItem {
   const isCertificate = node.error?.code === 'CertificateUntrusted';
   const [icon, color] = STATUS_ICONS[node.severity];
   return item(node.id, node.message, vscode.TreeItemCollapsibleState.None, {
     tooltip: node.error?.detail ? `${node.message}\n\n${node.error.detail}` : node.message,
     iconPath: new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined),
-    contextValue: ContextValue.Status,
+    contextValue: node.error?.code === 'SignInRequired' ? `${ContextValue.Status}.${ContextValue.SignInRequired}` : ContextValue.Status,
     ...(isCertificate && node.parent.kind !== 'unified' ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent.account.id] } } : {}),
   });
 }

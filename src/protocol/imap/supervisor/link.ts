@@ -29,12 +29,14 @@ export interface LinkOptions {
 }
 
 /**
- * Failures that retrying cannot fix: the user has to act (password, certificate, settings). They
+ * Failures that retrying cannot fix: the user has to act (password, sign-in, certificate, settings). They
  * are never retried in the background; the next explicit use tries once more.
  */
 const PERMANENT: ReadonlySet<MailErrorCode> = new Set<MailErrorCode>([
   'AuthFailed',
   'PasswordMissing',
+  // A refused token was refreshed once and refused again, or the sign-in ended: only the user can sign in.
+  'SignInRequired',
   'CertificateUntrusted',
   'InsecureAuthRefused',
   'InvalidAccount',
