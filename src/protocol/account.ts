@@ -256,7 +256,7 @@ export function assertPasswordTransportAllowed(account: AccountConfig): void {
   if (account.security === 'none' && !account.allowPlaintextPassword) {
     throw new MailError(
       'InsecureAuthRefused',
-      `Mailroom will not send the password for ${accountLabel(account)} over an unencrypted connection. ` +
+      `Mailroom will not send the ${account.auth === 'oauth2' ? 'sign-in token' : 'password'} for ${accountLabel(account)} over an unencrypted connection. ` +
         'Choose TLS or STARTTLS, or set "allowPlaintextPassword": true for this account if it is a local test server.',
     );
   }

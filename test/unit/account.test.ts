@@ -52,6 +52,21 @@ describe('assertPasswordTransportAllowed', () => {
     assert.equal(codeOf(() => assertPasswordTransportAllowed({ ...plain, allowPlaintextPassword: true })), undefined);
     assert.equal(codeOf(() => assertPasswordTransportAllowed(parseAccountConfig(valid))), undefined);
   });
+
+  it('names what it refuses to send: the password, or the sign-in token of an OAuth2 account', () => {
+    const plain = parseAccountConfig({ ...valid, security: 'none', port: 143 });
+    const token = parseAccountConfig({ ...valid, security: 'none', port: 143, auth: 'oauth2', oauth2: { provider: 'google', clientId: 'app' } });
+    const messageOf = (account: typeof plain): string => {
+      try {
+        assertPasswordTransportAllowed(account);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+    assert.match(messageOf(plain), /will not send the password/);
+    assert.match(messageOf(token), /will not send the sign-in token/);
+  });
 });
 
 describe('parseAccountConfig: auth "oauth2"', () => {
