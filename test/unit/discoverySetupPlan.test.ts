@@ -4,6 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseEmailAddress } from '../../src/protocol/discovery/address';
+import { parseConfig } from '../../src/protocol/discovery/configParser';
 import { discoveryOverridesFromEnv } from '../../src/protocol/discovery/envOverrides';
 import { accountFromDiscovery, describeSource, discoveryOutcome, knownOAuthProvider, offeredCandidates, signInPlan } from '../../src/protocol/discovery/setupPlan';
 import type { DiscoveryResult, LookupRecord, ServerCandidate } from '../../src/protocol/discovery/types';
@@ -75,17 +77,25 @@ describe('discovery: the account Add Account builds from what was found', () => 
   });
 
   it('names a refused setup file in the engine’s words when nothing usable was found', () => {
+    const where = 'https://autoconfig.example.test/mail/config-v1.1.xml';
+    let hostile: MailError | undefined;
+    try {
+      parseConfig('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><clientConfig/>', parseEmailAddress('alice@example.test'), where);
+    } catch (err) {
+      hostile = err as MailError;
+    }
+    assert.ok(MailError.is(hostile, 'ConfigInvalid'));
     const outcome = discoveryOutcome(
       result([
-        lookup('autoconfig', 'https://autoconfig.example.test/mail/config-v1.1.xml', { code: 'ConfigInvalid', message: 'The setup file declares a DOCTYPE, which is refused.' }),
-        lookup('wellKnown', 'https://example.test/.well-known/autoconfig/mail/config-v1.1.xml', { code: 'HttpStatus', message: 'HTTP 404' }),
+        lookup('autoconfig', where, { code: hostile.code, message: hostile.message }),
+        lookup('wellKnown', 'https://example.test/.well-known/autoconfig/mail/config-v1.1.xml', { code: 'ProtocolError', message: 'https://example.test/.well-known/autoconfig/mail/config-v1.1.xml answered HTTP 404 (no setup file there).' }),
         lookup('srv', '_imaps._tcp.example.test', { code: 'HostNotFound', message: 'no record' }),
       ]),
     );
     assert.equal(outcome.kind, 'nothing');
     assert.equal(
       (outcome as { message: string }).message,
-      'No mail server settings were found for example.test. Refused: https://autoconfig.example.test/mail/config-v1.1.xml: The setup file declares a DOCTYPE, which is refused.',
+      `No mail server settings were found for example.test. Refused: The mail setup file at ${where} declares a DTD or entities, which a mail setup file never needs (it is how XML bombs start); nothing from it was used. Enter the server settings by hand, or tell the domain's administrator.`,
     );
   });
 

@@ -58,12 +58,13 @@ export function describeEndpoint(c: ServerCandidate): string {
 
 export type DiscoveryOutcome = { kind: 'found' } | { kind: 'nothing'; message: string } | { kind: 'timedOut'; message: string };
 
-const REFUSAL_CODES = new Set(['ConfigInvalid', 'LimitExceeded', 'RedirectRefused', 'ProtocolError']);
+// What the engine says when it refused a file it got; an HTTP status or a missing host is no refusal.
+const REFUSAL_CODES = new Set(['ConfigInvalid', 'LimitExceeded', 'RedirectRefused']);
 const AUTOCONFIG_KINDS = new Set<LookupRecord['kind']>(['autoconfig', 'wellKnown', 'mxAutoconfig', 'mxWellKnown']);
 
 /** Setup files discovery refused (hostile, malformed, too big, redirected away), in the engine's words. */
 export function refusedConfigs(result: DiscoveryResult): string[] {
-  return result.lookups.filter((l) => AUTOCONFIG_KINDS.has(l.kind) && !l.ok && l.error && REFUSAL_CODES.has(l.error.code)).map((l) => `${l.target}: ${l.error!.message}`);
+  return result.lookups.filter((l) => AUTOCONFIG_KINDS.has(l.kind) && !l.ok && l.error && REFUSAL_CODES.has(l.error.code)).map((l) => l.error!.message);
 }
 
 /** Whether anything usable came back, and when not, a message that says why. */

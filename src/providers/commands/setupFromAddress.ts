@@ -114,7 +114,8 @@ async function pickFoundSettings(result: DiscoveryResult): Promise<{ incoming: S
           c.flags.redirectedFrom ? `redirected from ${c.flags.redirectedFrom}` : '',
           c.flags.unencrypted ? '$(warning) no encryption' : '',
         ].filter(Boolean);
-  const line = (c: ServerCandidate): string => [`${c.role === 'incoming' ? 'Incoming' : 'Outgoing'} ${describeSource(c)}`, ...warnings(c)].join(' · ');
+  // Warnings first: the row is cut at the window's width.
+  const line = (c: ServerCandidate): string => [...warnings(c), `${c.role === 'incoming' ? 'Incoming' : 'Outgoing'} ${describeSource(c)}`].join(' · ');
   const items: FoundItem[] = [
     {
       label: `$(check) Use ${describeEndpoint(preferred)}`,
