@@ -23,6 +23,7 @@ export async function startDiscoveryDomain(fixtureInfoFile: string): Promise<Rec
   // POP3 first: the provider's order says POP3, Add Account still offers IMAP first.
   web.https.set(`autoconfig.${own}/mail/config-v1.1.xml`, xml(configFile([['pop3', `pop.${own}`, pop3s, 'SSL', user], ['imap', `imap.${own}`, imaps, 'SSL', user]], [['smtp', `smtp.${own}`, smtp, 'STARTTLS', user]])));
   web.https.set(`autoconfig.${customer}/mail/config-v1.1.xml`, xml(configFile([['imap', 'imap.provider.test', imaps, 'SSL', user]], [['smtp', 'smtp.provider.test', smtp, 'STARTTLS', user]])));
+  web.https.set(`autoconfig.${SUITE_DISCOVERY.oauthDomain}/mail/config-v1.1.xml`, xml(configFile([['imap', SUITE_DISCOVERY.oauthHost, imaps, 'SSL']], [], 'OAuth2')));
   web.http.set(`autoconfig.${old}/mail/config-v1.1.xml`, xml(configFile([['imap', `imap.${old}`, imaps, 'SSL', user]], [])));
 
   const to = (port: number): string => `127.0.0.1:${port}`;
@@ -37,8 +38,10 @@ export async function startDiscoveryDomain(fixtureInfoFile: string): Promise<Rec
     `smtp.provider.test:${smtp}=${to(smtp)}`,
     `autoconfig.${old}:80=${to(web.httpPort)}`,
     `imap.${old}:${imaps}=${to(imaps)}`,
+    `autoconfig.${SUITE_DISCOVERY.oauthDomain}:443=${to(web.httpsPort)}`,
+    `${SUITE_DISCOVERY.oauthHost}:${imaps}=${to(imaps)}`,
   ];
-  log(`discovery domains ${own}, ${customer}, ${old}: DNS on ${dns.port}, https on ${web.httpsPort}, http on ${web.httpPort}`);
+  log(`discovery domains ${own}, ${customer}, ${old}, ${SUITE_DISCOVERY.oauthDomain}: DNS on ${dns.port}, https on ${web.httpsPort}, http on ${web.httpPort}`);
   return {
     MAILROOM_DISCOVERY_DNS: to(dns.port),
     MAILROOM_DISCOVERY_HOSTS: hosts.join(','),

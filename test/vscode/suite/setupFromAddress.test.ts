@@ -170,4 +170,29 @@ describe('Add Account from an email address (discovery in the workbench)', funct
     assert.deepEqual(result, { saved: false });
     assert.equal(accounts().length, before, 'nothing was saved');
   });
+
+  it('skips the password for a provider that signs in with OAuth2 and asks for the client ID of the user’s own app', async () => {
+    const before = accounts().length;
+    const address = `bob@${SUITE_DISCOVERY.oauthDomain}`;
+    const { result, rows, box } = await withDialogs(async () => {
+      const { running } = await startWithAddress(address, '', 'setup-address-oauth');
+      await waitForQuickInput('settings found for', 30_000);
+      const shown = await waitFor(async () => {
+        const r = await pickRows();
+        return r.length >= 3 ? r : undefined;
+      }, 'the rows of what was found');
+      await pressKey('Enter');
+      // outlook.office365.com is not part of provider.test: confirmed first, by name.
+      await clickDialogButton('Use These Servers', 15_000);
+      const asked = await waitForQuickInput('signs in with OAuth2', 15_000);
+      await takeScreenshot('setup-address-oauth-3-client-id');
+      await pressKey('Escape');
+      return { result: await running, rows: shown, box: asked };
+    });
+    assert.match(rows[0], new RegExp(`Use IMAP ${SUITE_DISCOVERY.oauthHost.replace(/\./g, '\\.')}:${fixture.ports.imaps} \\(TLS\\)`), rows.join(' || '));
+    assert.equal(box.title, 'Add Mail Account: Microsoft 365 / Outlook.com signs in with OAuth2');
+    assert.match(box.message, /No password: you sign in in the browser through your own app registration\. Enter its client ID \(the \? button opens the README section “Signing in with OAuth2”\)/);
+    assert.deepEqual(result, { saved: false });
+    assert.equal(accounts().length, before, 'nothing was saved');
+  });
 });
