@@ -38,7 +38,7 @@ export async function runDiscovery(address: string, domain: string, log: Protoco
       outcome = discoveryOutcome(run);
     }
     if (outcome.kind === 'found') return { kind: 'found', result: run, connectTo: overrides.connectTo };
-    const next = await reportNothing(outcome);
+    const next = await reportNothing(domain, outcome);
     if (next !== 'retry') return { kind: next };
   }
   return { kind: 'stopped' };
@@ -92,10 +92,11 @@ async function consentToPlainHttp(domain: string): Promise<boolean> {
   return choice === look;
 }
 
-async function reportNothing(outcome: Exclude<DiscoveryOutcome, { kind: 'found' }>): Promise<'manual' | 'retry' | 'stopped'> {
+async function reportNothing(domain: string, outcome: Exclude<DiscoveryOutcome, { kind: 'found' }>): Promise<'manual' | 'retry' | 'stopped'> {
   const manual = 'Set Up Manually';
   const retry = 'Try Again';
   const buttons = outcome.kind === 'timedOut' ? [retry, manual] : [manual];
-  const choice = await vscode.window.showErrorMessage(outcome.message, { modal: true }, ...buttons);
+  const headline = outcome.kind === 'timedOut' ? `Looking up the mail servers of ${domain} timed out. Nothing was saved.` : `Mailroom found no mail server settings for ${domain}. Nothing was saved.`;
+  const choice = await vscode.window.showErrorMessage(headline, { modal: true, detail: outcome.message }, ...buttons);
   return choice === manual ? 'manual' : choice === retry ? 'retry' : 'stopped';
 }

@@ -195,4 +195,36 @@ describe('Add Account from an email address (discovery in the workbench)', funct
     assert.deepEqual(result, { saved: false });
     assert.equal(accounts().length, before, 'nothing was saved');
   });
+
+  it('says nothing was found and offers the manual steps, pre-filled with the address', async () => {
+    const before = accounts().length;
+    const address = 'bob@nothing.test';
+    const { result, nothing, manual } = await withDialogs(async () => {
+      const { running } = await startWithAddress(address, '', 'setup-address-nothing');
+      // Nothing over https: plain http is offered first; declined, nothing is read over it.
+      await waitForDialogButton('Look Over http', 30_000);
+      await clickDialogButton('Cancel');
+      const said = await waitForDialogButton('Set Up Manually', 30_000);
+      await takeScreenshot('setup-address-nothing-3-message');
+      await clickDialogButton('Set Up Manually');
+      await waitForQuickInput('(1/6)');
+      await pressKey('Enter');
+      await waitForQuickInput('(2/6)');
+      await typeText('127.0.0.1');
+      await pressKey('Enter');
+      await waitForQuickInput('(3/6)');
+      await pressKey('Enter');
+      await waitForQuickInput('(4/6)');
+      await pressKey('Enter');
+      const user = await waitForQuickInput('(5/6)');
+      await takeScreenshot('setup-address-nothing-4-manual');
+      await pressKey('Escape');
+      return { result: await running, nothing: said, manual: { user } };
+    });
+    assert.equal(nothing.message, 'Mailroom found no mail server settings for nothing.test. Nothing was saved.');
+    assert.match(nothing.detail, /^No mail server settings were found for nothing\.test: no autoconfig file, no SRV records, and no server at the usual host names\. Enter the server settings by hand/);
+    assert.match(manual.user.title, /user name/);
+    assert.deepEqual(result, { saved: false });
+    assert.equal(accounts().length, before, 'nothing was saved');
+  });
 });
