@@ -57,11 +57,12 @@ async function discoverWithProgress(address: string, domain: string, options: Pa
         },
       });
       // The lookups are each bounded (limits.ts); a cancelled run is left to finish unobserved.
+      let listener: vscode.Disposable | undefined;
       const cancel = new Promise<'cancelled'>((resolve) => {
         if (token.isCancellationRequested) resolve('cancelled');
-        token.onCancellationRequested(() => resolve('cancelled'));
+        listener = token.onCancellationRequested(() => resolve('cancelled'));
       });
-      const result = await Promise.race([discovery, cancel]);
+      const result = await Promise.race([discovery, cancel]).finally(() => listener?.dispose());
       if (result === 'cancelled') {
         discovery.catch(() => undefined);
         log.info(`discovery for ${domain}: cancelled after ${done} lookups`);
