@@ -227,4 +227,42 @@ describe('Add Account from an email address (discovery in the workbench)', funct
     assert.deepEqual(result, { saved: false });
     assert.equal(accounts().length, before, 'nothing was saved');
   });
+
+  it('“Edit settings” runs the manual steps filled in with what was found, and keeps the outgoing server', async () => {
+    const bob = fixture.users.bob;
+    const address = `${bob.user}@${SUITE_DISCOVERY.ownDomain}`;
+    const titles: string[] = [];
+    const result = await withDialogs(async () => {
+      const { running } = await startWithAddress(address, '', 'setup-address-edit');
+      await waitForQuickInput('settings found for', 30_000);
+      await typeText('Edit settings');
+      await pressKey('Enter');
+      // Every step starts with what was found: Enter keeps it.
+      for (let n = 1; n <= 5; n++) {
+        titles.push((await waitForQuickInput(`(${n}/6)`)).title);
+        if (n === 1) await takeScreenshot('setup-address-edit-3-protocol');
+        if (n === 4) await takeScreenshot('setup-address-edit-4-port');
+        await pressKey('Enter');
+      }
+      await waitForQuickInput('(6/6)');
+      await typeText(bob.password);
+      await pressKey('Enter');
+      await clickDialogButton('Trust This Certificate', 30_000);
+      return running;
+    });
+    assert.equal(titles.length, 5, titles.join(' | '));
+    assert.equal(result.saved, true, JSON.stringify(result));
+    const id = result.accountId;
+    try {
+      const entry = accounts().find((a) => a.id === id);
+      assert.ok(entry, 'saved');
+      assert.deepEqual(
+        { protocol: entry.protocol, host: entry.host, port: entry.port, security: entry.security, user: entry.user, email: entry.email },
+        { protocol: 'imap', host: fixture.host, port: fixture.ports.imaps, security: 'tls', user: bob.user, email: address },
+      );
+      assert.deepEqual({ host: (entry.smtp as Record<string, unknown>).host, port: (entry.smtp as Record<string, unknown>).port }, { host: fixture.host, port: fixture.ports.smtp });
+    } finally {
+      if (id) await vscode.commands.executeCommand('mailroom.removeAccount', id);
+    }
+  });
 });
