@@ -76,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     registerMessageViewCommands({ panels, sources, treeView, log, extensionUri: context.extensionUri }),
     watchPop3Inboxes(statusBar, notifier, pop3, repository),
     watchPop3Accounts({ accounts: repository, view: treeView, enabled: () => mailroomSettings().pop3CheckIntervalMs > 0, check: (account) => pop3.check(account) }),
-    registerAccountCommands({ repository, sessions, model: treeModel, log }),
+    registerAccountCommands({ repository, sessions, model: treeModel, log, globalState: context.globalState, extensionUri: context.extensionUri }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
     registerMessageCommands({ model: treeModel, imap, pop3, log, treeView }),
     registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),

@@ -6,10 +6,9 @@
  * report (or, with --json, one JSON array). Exit 0: every endpoint answered and verified;
  * 1: at least one has warnings; 2: at least one failed (or the command line was wrong).
  */
-import { promises as dnsPromises } from 'node:dns';
 import * as fs from 'node:fs';
 import { MailError } from '../protocol/errors';
-import { discoverServers, renderDiscovery } from '../protocol/discovery';
+import { discoverServers, discoveryOverridesFromEnv, renderDiscovery } from '../protocol/discovery';
 import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, scanHost } from '../protocol/probe';
 import type { ProbeOptions } from '../protocol/probe';
@@ -216,7 +215,9 @@ async function discover(address: string, args: Args, probe: ProbeOptions, io: Cl
   };
   let result: DiscoveryResult;
   try {
-    result = await discoverServers(address, { ...options, ...discoveryTestWiring(io.env) });
+    // MAILROOM_DISCOVERY_DNS / _HOSTS / _CA point the lookups at a test domain (envOverrides.ts).
+    const { resolver, dial, ca } = discoveryOverridesFromEnv(io.env);
+    result = await discoverServers(address, { ...options, ...(resolver ? { resolver } : {}), ...(dial ? { dial } : {}), ...(ca && !options.ca ? { ca } : {}) });
   } catch (err) {
     io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
@@ -224,36 +225,6 @@ async function discover(address: string, args: Args, probe: ProbeOptions, io: Cl
   io.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiscovery(result));
   if (!result.best.incoming) return EXIT.failed;
   return result.confirmations.length ? EXIT.warnings : EXIT.ok;
-}
-
-/**
- * MAILROOM_DISCOVERY_DNS=127.0.0.1:PORT points the MX/SRV lookups at that DNS server, and
- * MAILROOM_DISCOVERY_HOSTS=host=127.0.0.1:PORT,... maps host names (any port) to addresses, so
- * the command can be run against a test domain served on loopback. Both are for people testing
- * their own setup before publishing it; without them the system resolver answers.
- */
-function discoveryTestWiring(env: NodeJS.ProcessEnv): Pick<DiscoverOptions, 'resolver' | 'dial'> {
-  const out: Pick<DiscoverOptions, 'resolver' | 'dial'> = {};
-  if (env.MAILROOM_DISCOVERY_DNS) {
-    const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 1 });
-    resolver.setServers([env.MAILROOM_DISCOVERY_DNS]);
-    out.resolver = resolver;
-  }
-  if (env.MAILROOM_DISCOVERY_HOSTS) {
-    const map = new Map<string, { address: string; port?: number }>();
-    for (const entry of env.MAILROOM_DISCOVERY_HOSTS.split(',')) {
-      const [name, target] = entry.split('=');
-      if (!name || !target) continue;
-      const m = /^(.*?)(?::(\d+))?$/.exec(target.trim())!;
-      map.set(name.trim().toLowerCase(), { address: m[1], ...(m[2] ? { port: Number(m[2]) } : {}) });
-    }
-    out.dial = async (host, port) => {
-      const found = map.get(`${host.toLowerCase()}:${port}`) ?? map.get(host.toLowerCase());
-      if (!found) throw new MailError('HostNotFound', `The host name ${host} has no address (not in MAILROOM_DISCOVERY_HOSTS).`);
-      return { address: found.address, port: found.port ?? port };
-    };
-  }
-  return out;
 }
 
 export function exitCode(reports: readonly ProbeReport[]): number {

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const SRC = path.resolve(__dirname, '..', '..', '..', 'src');
+const OVERRIDE = path.join(SRC, 'protocol', 'discovery', 'envOverrides.ts');
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -16,7 +17,9 @@ function sources(dir: string): string[] {
 
 describe('The shipped extension (src/, without the mailroom-check CLI)', () => {
   it('reads no MAILROOM_* variable from the environment: no demo or test hook in activation', () => {
-    const files = sources(SRC).filter((f) => !f.startsWith(path.join(SRC, 'cli') + path.sep));
+    // The one exception: discovery's developer override (MAILROOM_DISCOVERY_*, DEVELOPERS.md), read
+    // in one file, and only when Add Account runs a discovery (checked below), never at activation.
+    const files = sources(SRC).filter((f) => !f.startsWith(path.join(SRC, 'cli') + path.sep) && f !== OVERRIDE);
     assert.ok(files.length > 50, `found the sources (${files.length} files under ${SRC})`);
     const hooks = files.flatMap((f) =>
       fs
@@ -27,5 +30,14 @@ describe('The shipped extension (src/, without the mailroom-check CLI)', () => {
         .map(({ line, at }) => `${at}: ${line.trim()}`),
     );
     assert.deepEqual(hooks, []);
+  });
+
+  it('reads discovery’s developer override only where a discovery runs (Add Account and mailroom-check)', () => {
+    const readers = sources(SRC)
+      .filter((f) => f !== OVERRIDE && /\bdiscoveryOverridesFromEnv\(/.test(fs.readFileSync(f, 'utf8')))
+      .map((f) => path.relative(SRC, f));
+    assert.deepEqual(readers.sort(), ['cli/mailroomCheck.ts', 'providers/commands/discoveryRun.ts']);
+    const run = fs.readFileSync(path.join(SRC, 'providers', 'commands', 'discoveryRun.ts'), 'utf8');
+    assert.match(run, /export async function runDiscovery\([^)]*\)[^{]*\{[^{}]*\{\s*overrides = discoveryOverridesFromEnv\(process\.env\);/, 'read at the start of runDiscovery');
   });
 });

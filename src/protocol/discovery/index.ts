@@ -11,4 +11,6 @@ export type { Dial } from './dial';
 export { rankCandidates, compareCandidates } from './rank';
 export { renderDiscovery } from './render';
 export { DISCOVERY_LIMITS } from './limits';
+export { discoveryOverridesFromEnv } from './envOverrides';
+export type { DiscoveryOverrides } from './envOverrides';
 export type * from './types';

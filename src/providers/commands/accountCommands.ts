@@ -11,8 +11,10 @@ import type { LoginSessions } from '../sessions';
 import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
+import type { KnownOAuthProvider } from '../../protocol/discovery/setupPlan';
 import { AccountDraft, promptForAccount } from './addAccountInput';
 import { confirmCertificateTrust } from './certificatePrompt';
+import { clientIdKey, setupFromAddress } from './setupFromAddress';
 
 /**
  * Arguments for `mailroom.addAccount` when called from code (tests, other extensions) instead of
@@ -36,6 +38,11 @@ export interface AccountCommandDeps {
   sessions: LoginSessions;
   model: MailTreeModel;
   log: ProtocolLog;
+  /** Remembers the last OAuth2 client ID per provider. */
+  globalState: vscode.Memento;
+  extensionUri: vscode.Uri;
+  /** OAuth2 sign-in in the browser for a new account (src/providers/auth); true once it signed in. */
+  signIn?: (account: AccountConfig) => Promise<boolean>;
 }
 
 export function registerAccountCommands(deps: AccountCommandDeps): vscode.Disposable {
@@ -65,12 +72,25 @@ async function addFromRequest(deps: AccountCommandDeps, request: AddAccountReque
   return { saved: true, accountId: account.id, ...(failure ? { error: errorSummary(failure) } : {}) };
 }
 
+/** Add Account from the palette: the email address first (discovery), or the manual steps. */
 async function addInteractively(deps: AccountCommandDeps): Promise<AddAccountResult> {
-  const draft = await promptForAccount();
-  if (!draft) return { saved: false };
-  let account = draftToAccount(deps, draft);
+  const start = await setupFromAddress({ log: deps.log, globalState: deps.globalState, extensionUri: deps.extensionUri });
+  if (!start) return { saved: false };
+  if (start.kind === 'manual') {
+    const draft = await promptForAccount({ prefill: start.prefill });
+    if (!draft) return { saved: false };
+    return finishWithPassword(deps, { ...draftToAccount(deps, draft), ...start.extra }, draft.password);
+  }
+  const account: AccountConfig = { ...start.account, id: deps.repository.newId(start.account.user, start.account.host) };
+  if (start.plan.kind === 'oauth2') return finishWithOAuth2(deps, account, start.plan.provider, start.clientId ?? '');
+  return finishWithPassword(deps, account, start.password ?? '');
+}
+
+/** Test login (with the certificate trust flow), then save; nothing is saved before it passes unless the user says so. */
+async function finishWithPassword(deps: AccountCommandDeps, first: AccountConfig, password: string): Promise<AddAccountResult> {
+  let account = first;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const failure = await testLogin(deps, account, givenPassword(draft.password));
+    const failure = await testLogin(deps, account, givenPassword(password));
     if (!failure) break;
     // A certificate already pinned is accepted whatever its chain (pinning.ts): offering it again would only loop.
     if (failure.code === 'CertificateUntrusted' && failure.certificate && !alreadyPinned(account, failure.certificate.sha256)) {
@@ -83,7 +103,50 @@ async function addInteractively(deps: AccountCommandDeps): Promise<AddAccountRes
     if (choice !== 'Save Anyway') return { saved: false, error: errorSummary(failure) };
     break;
   }
-  await deps.repository.save(account, draft.password);
+  const withSmtp = await trustSmtpCertificate(deps, account);
+  if (!withSmtp) return { saved: false };
+  await deps.repository.save(withSmtp, password);
+  void vscode.window.showInformationMessage(`Added ${accountLabel(withSmtp)}. Its folders are in the Mail view.`);
+  return { saved: true, accountId: withSmtp.id };
+}
+
+/**
+ * The outgoing server discovery found goes through the same trust flow as the incoming one. The
+ * certificate the user just trusted for this account's incoming server is exactly the one they
+ * confirmed, so the same certificate on its SMTP server is pinned without asking twice.
+ */
+async function trustSmtpCertificate(deps: AccountCommandDeps, account: AccountConfig): Promise<AccountConfig | undefined> {
+  const smtp = account.smtp;
+  if (!smtp || smtp.security === 'none' || smtp.trustedCertificateSha256) return account;
+  let peer;
+  try {
+    peer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the certificate of ${smtp.host}…` }, () =>
+      fetchPeerCertificate({ protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, mailroomSettings().connectionTimeoutMs),
+    );
+  } catch (err) {
+    // Unreachable now: sending will say why, and the account can still read mail.
+    deps.log.warn(`adding ${accountLabel(account)}: could not read the certificate of ${smtp.host}:${smtp.port}: ${MailError.from(err).message}`);
+    return account;
+  }
+  if (peer.authorized) return account;
+  const sha256 = peer.certificate.sha256;
+  if (sha256 !== account.trustedCertificateSha256 && !(await confirmCertificateTrust(`${smtp.host}:${smtp.port}`, peer.certificate, peer.authorizationError))) return undefined;
+  return { ...account, smtp: { ...smtp, trustedCertificateSha256: sha256 } };
+}
+
+/** OAuth2: the browser sign-in is the test login; the client ID is remembered for the next account of that provider. */
+async function finishWithOAuth2(deps: AccountCommandDeps, base: AccountConfig, provider: KnownOAuthProvider, clientId: string): Promise<AddAccountResult> {
+  const account: AccountConfig = { ...base, auth: 'oauth2', oauth2: { provider, clientId } };
+  if (!deps.signIn) {
+    void vscode.window.showErrorMessage(`${accountLabel(account)} signs in with OAuth2, which this build of Mailroom cannot do yet. Nothing was saved.`);
+    return { saved: false, error: { code: 'Unsupported', message: 'OAuth2 sign-in is not available' } };
+  }
+  if (!(await deps.signIn(account))) {
+    void vscode.window.showWarningMessage(`Signing in to ${accountLabel(account)} did not finish, so nothing was saved.`);
+    return { saved: false };
+  }
+  await deps.repository.save(account);
+  await deps.globalState.update(clientIdKey(provider), clientId);
   void vscode.window.showInformationMessage(`Added ${accountLabel(account)}. Its folders are in the Mail view.`);
   return { saved: true, accountId: account.id };
 }

@@ -12,12 +12,14 @@
 //   MAILROOM_CHROMIUM              Chromium binary (default /usr/bin/chromium)
 //   MAILROOM_VERBOSE=1             also echo every browser console line
 // The suite gets MAILROOM_FIXTURE_INFO, MAILROOM_SCREENSHOT_URL, MAILROOM_TEST_LOG and
-// MAILROOM_TEST_REPORT through code-server's environment, which the extension host inherits.
+// MAILROOM_TEST_REPORT through code-server's environment, which the extension host inherits; the
+// extension gets MAILROOM_DISCOVERY_DNS / _HOSTS / _CA for the discovery domains (discoveryDomain.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openWorkbench } from './browser';
 import { startCodeServer, workbenchUrl } from './codeserver';
+import { startDiscoveryDomain } from './discoveryDomain';
 import { ensureFixture } from './fixture';
 import { log, makeTempDir, runMain, withTimeout } from './proc';
 import { finalExitCode, readReport, removeIfPresent, summaryLine, tailFile } from './report';
@@ -71,6 +73,7 @@ async function main(): Promise<number> {
   };
   if (fixture.infoFile) {
     env.MAILROOM_FIXTURE_INFO = fixture.infoFile;
+    Object.assign(env, await startDiscoveryDomain(fixture.infoFile));
   }
   const server = await startCodeServer({
     tools: pre.tools,

@@ -102,8 +102,11 @@ async function dialogButton(page: Page, body: string): Promise<InputReply> {
     const seen = await dialog.evaluateAll((boxes) => boxes.map((b) => (b as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').slice(0, 500)));
     return { status: 404, body: `no dialog button "${label}" appeared; dialogs on screen: ${JSON.stringify(seen)} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})\n`, type: 'text/plain' };
   }
-  const message = ((await dialog.locator('.dialog-message-text').first().textContent()) ?? '').trim();
-  const detail = ((await dialog.locator('.dialog-message-detail').first().textContent().catch(() => '')) ?? '').trim();
+  // The dialog that holds the button: another one may still be closing behind it.
+  const box = dialog.filter({ has: page.locator('.dialog-buttons .monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+  const message = ((await box.locator('.dialog-message-text').first().textContent({ timeout: 5_000 }).catch(() => '')) ?? '').trim();
+  const detail = ((await box.locator('.dialog-message-detail').first().textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim();
+  if (!message) log(`dialog with "${label}": no message text; it shows ${JSON.stringify(await box.first().innerText().catch(() => ''))}`);
   if (request?.click !== false) await button.first().click();
   return json({ message, detail });
 }

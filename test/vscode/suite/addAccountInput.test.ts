@@ -1,4 +1,5 @@
-// Add Account as a person uses it: `mailroom.addAccount` with no arguments, the six-step quick input
+// Add Account as a person uses it: `mailroom.addAccount` with no arguments, the address step left
+// empty for manual setup, the six-step quick input
 // typed into through the browser, and the certificate dialog for the fixture's self-signed
 // certificate answered with its button. Needs the code-server runner (keyboard and dialogs).
 import * as assert from 'node:assert/strict';
@@ -41,6 +42,10 @@ describe('Add Account through the quick input (bob over IMAPS, typed in by keybo
         await takeScreenshot(`add-account-step-${n}`);
         await pressKey('Enter');
       };
+      // Add Account starts with the email address; left empty, Enter leads to the manual steps.
+      const first = await waitForQuickInput('email address');
+      assert.match(first.message, /Leave it empty and press Enter to enter the server settings yourself/);
+      await pressKey('Enter');
       await step(1, () => typeText('IMAP'));
       await step(2, () => typeText(fixture.host));
       await step(3, () => typeText('TLS'));

@@ -1,0 +1,207 @@
+import * as vscode from 'vscode';
+import type { AccountConfig } from '../../protocol/account';
+import { parseEmailAddress } from '../../protocol/discovery';
+import type { DiscoveryResult, ServerCandidate } from '../../protocol/discovery';
+import { accountFromDiscovery, describeEndpoint, describeSource, KnownOAuthProvider, offeredCandidates, refusedConfigs, signInPlan, SignInPlan } from '../../protocol/discovery/setupPlan';
+import { MailError } from '../../protocol/errors';
+import type { ProtocolLog } from '../../protocol/log';
+import { PRESETS } from '../../protocol/oauth/provider';
+import { AccountDraft, promptForAccount } from './addAccountInput';
+import { runDiscovery } from './discoveryRun';
+
+const TITLE = 'Add Mail Account';
+
+export interface SetupFromAddressDeps {
+  log: ProtocolLog;
+  /** Remembers the last OAuth2 client ID per provider. */
+  globalState: vscode.Memento;
+  extensionUri: vscode.Uri;
+}
+
+/** What the user chose: the found settings (to test, then save), the manual steps (maybe pre-filled), or nothing. */
+export type SetupStart =
+  | { kind: 'discovered'; account: Omit<AccountConfig, 'id'>; plan: SignInPlan & { kind: 'password' | 'oauth2' }; password?: string; clientId?: string }
+  | { kind: 'manual'; prefill?: Partial<AccountDraft>; extra?: Pick<AccountConfig, 'email' | 'name' | 'label'> }
+  | undefined;
+
+export const clientIdKey = (provider: KnownOAuthProvider): string => `oauth2.lastClientId.${provider}`;
+
+/**
+ * Add Account from an email address: the address (empty for the manual steps), an optional display
+ * name, discovery behind a progress notification, then what was found and where it came from to
+ * accept, edit or leave for manual setup. Servers outside the address's domain and unencrypted ones
+ * are confirmed in a modal naming them. Saves nothing: the caller tests the login and saves.
+ */
+export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<SetupStart> {
+  const address = await vscode.window.showInputBox({
+    title: `${TITLE}: email address`,
+    prompt: 'Mailroom looks up the servers for this address. Leave it empty and press Enter to enter the server settings yourself.',
+    placeHolder: 'name@example.com',
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      if (!v.trim()) return undefined;
+      try {
+        parseEmailAddress(v);
+        return undefined;
+      } catch (err) {
+        return MailError.from(err).message;
+      }
+    },
+  });
+  if (address === undefined) return undefined;
+  if (!address.trim()) return { kind: 'manual' };
+  const parts = parseEmailAddress(address);
+
+  const name = await vscode.window.showInputBox({ title: `${TITLE}: your name (optional)`, prompt: 'Shown to recipients in From. Press Enter to leave it out.', ignoreFocusOut: true });
+  if (name === undefined) return undefined;
+
+  const run = await runDiscovery(parts.address, parts.domain, deps.log);
+  const manualFromAddress: SetupStart = { kind: 'manual', prefill: { user: parts.address }, extra: { email: parts.address, label: parts.address, ...(name.trim() ? { name: name.trim() } : {}) } };
+  if (run.kind === 'manual') return manualFromAddress;
+  if (run.kind !== 'found') return undefined;
+
+  const chosen = await pickFoundSettings(run.result);
+  if (!chosen) return undefined;
+  if (chosen === 'manual') return manualFromAddress;
+  let account = accountFromDiscovery({ address: parts.address, name, incoming: chosen.incoming, outgoing: chosen.outgoing, connectTo: run.connectTo });
+  const plan = signInPlan(chosen.incoming);
+  if (plan.kind === 'oauth2Unknown') {
+    void vscode.window.showErrorMessage(
+      `${plan.host} signs in with OAuth2, and Mailroom knows the sign-in servers only of Microsoft and Google. Set the account up manually with "auth": "oauth2" and provider "custom" (README, “Signing in with OAuth2”). Nothing was saved.`,
+    );
+    return undefined;
+  }
+  let password: string | undefined;
+  if (chosen.edit) {
+    // The manual steps, starting from what was found; the outgoing server found is kept.
+    const draft = await promptForAccount({ prefill: { protocol: account.protocol, host: account.host, security: account.security, port: account.port, user: account.user }, noPassword: plan.kind === 'oauth2' });
+    if (!draft) return undefined;
+    const { allowPlaintextPassword: _drop, ...rest } = account;
+    account = { ...rest, protocol: draft.protocol, host: draft.host, port: draft.port, security: draft.security, user: draft.user, ...(draft.allowPlaintextPassword ? { allowPlaintextPassword: true } : {}) };
+    if (!(await confirmServers(parts.domain, [chosen.outgoing]))) return undefined;
+    if (plan.kind === 'password') password = draft.password;
+  } else if (!(await confirmServers(parts.domain, [chosen.incoming, chosen.outgoing]))) {
+    return undefined;
+  }
+
+  if (plan.kind === 'oauth2') {
+    const clientId = await clientIdFor(deps, plan.provider);
+    return clientId ? { kind: 'discovered', account, plan, clientId } : undefined;
+  }
+  if (password === undefined) {
+    password = await vscode.window.showInputBox({ title: `${TITLE}: password for ${parts.address}`, prompt: 'Stored in VS Code’s secret storage, never in settings', password: true, ignoreFocusOut: true });
+    if (password === undefined) return undefined;
+  }
+  return { kind: 'discovered', account, plan, password };
+}
+
+interface FoundItem extends vscode.QuickPickItem {
+  action: 'accept' | 'edit' | 'manual';
+  incoming?: ServerCandidate;
+}
+
+/** The found settings as a pick: accept (IMAP preferred), another incoming server instead, edit, or manual. */
+async function pickFoundSettings(result: DiscoveryResult): Promise<{ incoming: ServerCandidate; outgoing?: ServerCandidate; edit: boolean } | 'manual' | undefined> {
+  const offered = offeredCandidates(result.incoming);
+  const preferred = offered.find((c) => c.protocol === 'imap') ?? offered[0] ?? result.best.incoming!;
+  const outgoing = result.best.outgoing;
+  const warnings = (c: ServerCandidate | undefined): string[] =>
+    !c
+      ? []
+      : [
+          c.flags.passwordGoesToOtherDomain ? `$(warning) ${c.host} is not part of ${result.domain}` : '',
+          c.flags.fetchedOverPlainHttp ? '$(warning) read over unencrypted http' : '',
+          c.flags.redirectedFrom ? `redirected from ${c.flags.redirectedFrom}` : '',
+          c.flags.unencrypted ? '$(warning) no encryption' : '',
+        ].filter(Boolean);
+  // Warnings first: the row is cut at the window's width.
+  const line = (c: ServerCandidate): string => [...warnings(c), `${c.role === 'incoming' ? 'Incoming' : 'Outgoing'} ${describeSource(c)}`].join(' · ');
+  const items: FoundItem[] = [
+    {
+      label: `$(check) Use ${describeEndpoint(preferred)}`,
+      description: outgoing ? `and ${describeEndpoint(outgoing)} to send` : 'no outgoing server found: reading only',
+      detail: [line(preferred), ...(outgoing ? [line(outgoing)] : [])].join('  |  '),
+      action: 'accept',
+      incoming: preferred,
+    },
+    ...offered
+      .filter((c) => c !== preferred)
+      .map((c): FoundItem => ({ label: `$(arrow-swap) Use ${describeEndpoint(c)} instead`, detail: line(c), action: 'accept', incoming: c })),
+    { label: '$(edit) Edit settings', description: 'the manual steps, filled in with what was found', action: 'edit', incoming: preferred },
+    { label: '$(tools) Set up manually', description: 'enter every server setting yourself', action: 'manual' },
+  ];
+  const refused = refusedConfigs(result);
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `${TITLE}: settings found for ${result.address}`,
+    placeHolder: refused.length ? `Some setup files were refused: ${refused.join(' ')}` : `Found in ${result.totalMs} ms; nothing is saved before the test login.`,
+    ignoreFocusOut: true,
+    matchOnDetail: true,
+  });
+  if (!pick) return undefined;
+  if (pick.action === 'manual') return 'manual';
+  return { incoming: pick.incoming!, outgoing, edit: pick.action === 'edit' };
+}
+
+/**
+ * A server outside the address's domain (the password would go to someone else's host) and an
+ * unencrypted one each need a yes in a modal that names them. The certificate trust flow comes
+ * later, with the test login.
+ */
+async function confirmServers(domain: string, candidates: Array<ServerCandidate | undefined>): Promise<boolean> {
+  const list = candidates.filter((c): c is ServerCandidate => c !== undefined);
+  const elsewhere = list.filter((c) => c.flags.passwordGoesToOtherDomain);
+  if (elsewhere.length) {
+    const hosts = [...new Set(elsewhere.map((c) => c.host))];
+    const use = 'Use These Servers';
+    const choice = await vscode.window.showWarningMessage(
+      `Your password would go to ${hosts.join(' and ')}, which ${hosts.length > 1 ? 'are' : 'is'} not part of ${domain}.`,
+      {
+        modal: true,
+        detail: `${elsewhere.map((c) => `${describeEndpoint(c)} ${describeSource(c)}.`).join('\n')}\n\nA setup file can name any server. Continue only if ${domain} really has its mail handled there (its help pages say which servers to use); otherwise whoever runs ${hosts[0]} gets your password.`,
+      },
+      use,
+    );
+    if (choice !== use) return false;
+  }
+  const unencrypted = list.filter((c) => c.flags.unencrypted);
+  if (unencrypted.length) {
+    const send = 'Send Password Unencrypted';
+    const choice = await vscode.window.showWarningMessage(
+      `${unencrypted.map(describeEndpoint).join(' and ')} ${unencrypted.length > 1 ? 'do' : 'does'} not use encryption: your password and mail would cross the network readable.`,
+      { modal: true },
+      send,
+    );
+    if (choice !== send) return false;
+  }
+  return true;
+}
+
+/** The client ID of the user's own app registration: the last one used for this provider, or asked once. */
+async function clientIdFor(deps: SetupFromAddressDeps, provider: KnownOAuthProvider): Promise<string | undefined> {
+  const remembered = deps.globalState.get<string>(clientIdKey(provider));
+  if (remembered) return remembered;
+  const box = vscode.window.createInputBox();
+  box.title = `${TITLE}: ${PRESETS[provider].label} signs in with OAuth2`;
+  box.prompt = `No password: you sign in in the browser through your own app registration. Enter its client ID (the ? button opens the README section “Signing in with OAuth2”). ${PRESETS[provider].registrationHelp}`;
+  box.placeholder = 'Application (client) ID';
+  box.ignoreFocusOut = true;
+  box.buttons = [{ iconPath: new vscode.ThemeIcon('question'), tooltip: 'Signing in with OAuth2 (README)' }];
+  return new Promise<string | undefined>((resolve) => {
+    const done = (value: string | undefined): void => {
+      resolve(value);
+      box.dispose();
+    };
+    box.onDidTriggerButton(() => {
+      const readme = vscode.Uri.joinPath(deps.extensionUri, 'README.md').with({ fragment: 'signing-in-with-oauth2' });
+      void vscode.commands.executeCommand('markdown.showPreview', readme);
+    });
+    box.onDidChangeValue((v) => (box.validationMessage = /^[\w.-]{1,200}$/.test(v.trim()) || !v.trim() ? undefined : 'A client ID is letters, digits, dots and dashes.'));
+    box.onDidAccept(() => {
+      const v = box.value.trim();
+      if (/^[\w.-]{1,200}$/.test(v)) done(v);
+      else box.validationMessage = 'Enter the client ID of your app registration.';
+    });
+    box.onDidHide(() => done(undefined));
+    box.show();
+  });
+}
