@@ -3,6 +3,7 @@ import { AccountConfig, parseAccountConfig } from '../protocol/account';
 import { MailError } from '../protocol/errors';
 import type { ProtocolLog } from '../protocol/log';
 import { Disposable } from '../util/dispose';
+import { tokenSecretKey } from './auth/secretTokenStore';
 
 const SECTION = 'mailroom';
 const ACCOUNTS_KEY = 'accounts';
@@ -76,6 +77,8 @@ export class AccountRepository extends Disposable {
   async remove(accountId: string): Promise<void> {
     await this.writeList(this.rawList().filter((raw) => !isEntryFor(raw, accountId)));
     await this.secrets.delete(secretKey(accountId));
+    // An OAuth2 sign-in goes with the account: one added again under this id signs in afresh.
+    await this.secrets.delete(tokenSecretKey(accountId));
   }
 
   async setTrustedCertificate(accountId: string, sha256: string): Promise<AccountConfig> {

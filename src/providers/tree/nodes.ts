@@ -8,6 +8,10 @@ import type { SearchCriteria } from '../../protocol/imap/operations/search';
 export const enum ContextValue {
   ImapAccount = 'mailroom.account.imap',
   Pop3Account = 'mailroom.account.pop3',
+  /** Appended to an account's value when it signs in with OAuth2. */
+  OAuth2Suffix = '.oauth2',
+  /** Appended after `.oauth2` when the account holds no sign-in: the inline Sign In shows. */
+  SignInRequiredSuffix = '.signInRequired',
   /** Suffixed: `.inbox` or `.other`, then `.subscribed`/`.unsubscribed`. */
   Folder = 'mailroom.folder',
   FolderContainer = 'mailroom.folder.noselect',

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { accountLabel } from '../../protocol/account';
+import { accountLabel, usesOAuth2, type AccountConfig } from '../../protocol/account';
 import type { SpecialUse } from '../../protocol/imap/folders';
 import { displayText } from '../../shared/displayText';
 import type { NamespaceKind } from '../../protocol/imap/namespaces';
 import { Disposable } from '../../util/dispose';
-import { ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
+import { AccountNode, ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
 
 const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
@@ -34,9 +34,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<MailNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
 
-  constructor(private readonly model: MailTreeModel) {
+  constructor(private readonly model: MailTreeModel, private readonly signIn?: AccountSignIn) {
     super();
     this._register(model.onDidChangeData((node) => this._onDidChangeTreeData.fire(node)));
+    if (signIn) this._register(signIn.onDidChange(() => this._onDidChangeTreeData.fire(undefined)));
   }
 
   getChildren(element?: MailNode): Promise<MailNode[]> {
@@ -50,12 +51,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   getTreeItem(node: MailNode): vscode.TreeItem {
     switch (node.kind) {
       case 'account':
-        return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
-          description: `${node.account.protocol.toUpperCase()} · ${node.account.host}`,
-          tooltip: `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`,
-          iconPath: new vscode.ThemeIcon('account'),
-          contextValue: node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account,
-        });
+        return this.accountItem(node);
       case 'folder':
         return folderItem(node, this.model.counts(node));
       case 'message':
@@ -87,6 +83,26 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         return outboxEntryItem(node);
     }
   }
+
+  private accountItem(node: AccountNode): vscode.TreeItem {
+    const account = node.account;
+    const base = account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
+    const needsSignIn = this.signIn?.needsSignIn(account) ?? false;
+    // `.oauth2` and `.signInRequired` are suffixes: menus matching /^mailroom\.account/ still match.
+    const contextValue = `${base}${usesOAuth2(account) ? ContextValue.OAuth2Suffix : ''}${needsSignIn ? ContextValue.SignInRequiredSuffix : ''}`;
+    return item(node.id, accountLabel(account), vscode.TreeItemCollapsibleState.Collapsed, {
+      description: `${account.protocol.toUpperCase()} · ${account.host}${needsSignIn ? ' · sign-in required' : ''}`,
+      tooltip: `${account.user} on ${account.host}:${account.port} (${account.security})${needsSignIn ? '\nNot signed in: use Sign In (the key on this row).' : ''}`,
+      iconPath: new vscode.ThemeIcon(needsSignIn ? 'warning' : 'account'),
+      contextValue,
+    });
+  }
+}
+
+/** What the tree needs to know of OAuth2 sign-ins (SignInStates). */
+export interface AccountSignIn {
+  needsSignIn(account: AccountConfig): boolean;
+  readonly onDidChange: vscode.Event<void>;
 }
 
 function outboxItem(node: OutboxRootNode): vscode.TreeItem {

@@ -1,0 +1,82 @@
+/**
+ * VS Code's built-in Microsoft sign-in for a Microsoft account: the "microsoft" authentication
+ * provider signs in (and keeps its own refresh token), Mailroom asks it for a session each time a
+ * login needs a token and stores nothing itself. The account's own app registration still applies:
+ * VS Code reads it from the VSCODE_CLIENT_ID: and VSCODE_TENANT: pseudo-scopes.
+ */
+import * as vscode from 'vscode';
+import type { AccountConfig } from '../../protocol/account';
+import type { CredentialSource } from '../../protocol/credentials';
+import { MailError } from '../../protocol/errors';
+import type { TokenSet } from '../../protocol/oauth/tokens';
+import { PRESETS, scopesFor } from '../../protocol/oauth/provider';
+import { servicesOf } from './oauthClient';
+
+export const MICROSOFT_AUTH_PROVIDER = 'microsoft';
+
+/** Whether this account signs in through VS Code's Microsoft sign-in (provider microsoft and the setting allows it). */
+export function usesVSCodeMicrosoftSignIn(account: AccountConfig): boolean {
+  return account.auth === 'oauth2'
+    && account.oauth2?.provider === 'microsoft'
+    && vscode.workspace.getConfiguration('mailroom').get<boolean>('oauth2.useVSCodeMicrosoftSignIn', true);
+}
+
+/** The scopes VS Code's Microsoft provider is asked for: the mail scopes, the client ID and the tenant. */
+export function microsoftSessionScopes(account: AccountConfig): string[] {
+  const settings = account.oauth2;
+  if (!settings) return [];
+  const mail = scopesFor(PRESETS.microsoft, servicesOf(account)).split(' ').filter(Boolean);
+  return [...mail, `VSCODE_CLIENT_ID:${settings.clientId}`, `VSCODE_TENANT:${settings.tenant ?? 'common'}`];
+}
+
+/**
+ * VS Code's sessions carry no expiry; a token is used as it comes and VS Code renews it. Half an
+ * hour is what the TokenSet says, so nobody tries to refresh it themselves.
+ */
+const SESSION_TOKEN_LIFETIME_MS = 30 * 60_000;
+
+/** Signs in through VS Code (may show its own prompt); undefined when the user cancelled. */
+export async function signInWithVSCodeMicrosoft(account: AccountConfig): Promise<TokenSet | undefined> {
+  let session: vscode.AuthenticationSession | undefined;
+  try {
+    session = await vscode.authentication.getSession(MICROSOFT_AUTH_PROVIDER, microsoftSessionScopes(account), { createIfNone: true });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/cancel/i.test(message)) return undefined;
+    throw new MailError('AuthFailed', `VS Code's Microsoft sign-in did not complete: ${message}. To sign in with Mailroom's own browser sign-in instead, turn off the setting "mailroom.oauth2.useVSCodeMicrosoftSignIn".`, { cause: err });
+  }
+  return session ? { accessToken: session.accessToken, expiresAt: Date.now() + SESSION_TOKEN_LIFETIME_MS } : undefined;
+}
+
+/**
+ * The CredentialSource of such an account: a silent getSession per login (VS Code refreshes its
+ * session itself); a refused token gets one more silent getSession and one retry when VS Code has a
+ * newer token, and is SignInRequired otherwise. Nothing loops, nothing is stored by Mailroom.
+ */
+export function vscodeMicrosoftCredentials(account: AccountConfig): CredentialSource {
+  const scopes = microsoftSessionScopes(account);
+  const token = async (): Promise<string> => {
+    const session = await vscode.authentication.getSession(MICROSOFT_AUTH_PROVIDER, scopes, { silent: true });
+    if (!session) throw new MailError('SignInRequired', `${account.label ?? account.user} is not signed in to Microsoft in VS Code. Run "Mailroom: Sign In" for it.`);
+    return session.accessToken;
+  };
+  return {
+    kind: 'token',
+    async login(attempt) {
+      const first = await token();
+      try {
+        return await attempt({ kind: 'token', accessToken: first });
+      } catch (err) {
+        if (!MailError.is(err, 'AuthFailed')) throw err;
+        const second = await token();
+        if (second === first) throw new MailError('SignInRequired', 'The mail server refused the Microsoft sign-in VS Code holds. Run "Mailroom: Sign In" for this account again.', { cause: err });
+        try {
+          return await attempt({ kind: 'token', accessToken: second });
+        } catch (again) {
+          if (!MailError.is(again, 'AuthFailed')) throw again;
+          throw new MailError('SignInRequired', 'The mail server refused the Microsoft sign-in VS Code holds. Run "Mailroom: Sign In" for this account again.', { cause: again });
+        }
+      }
+    },
+  };
+}
