@@ -9,6 +9,10 @@
 //   POST /dialog-button   body JSON {label[, click][, timeoutMs]}: waits for a modal dialog with a
 //                         button of exactly that label and clicks it (unless click is false);
 //                         200 + JSON {message, detail}
+//   POST /notification-button  body JSON {text, label[, timeoutMs]}: waits for a notification (a toast,
+//                         or a row of the notification center: with enable-smoke-test-driver the
+//                         workbench shows no toasts) whose text contains `text` and clicks its button
+//                         `label`; 200 + JSON {message}
 //   POST /dialogs         body JSON {show: boolean}: lets modal dialogs open in this window (or
 //                         refuses them again, the default); 200 + 'ok', 501 when not possible
 // Modal dialogs in code-server are workbench DOM, so they are clicked like any button. But VS Code's
@@ -39,6 +43,8 @@ export async function handleInput(page: Page, pathname: string, params: URLSearc
       return dialogButton(page, body);
     case '/dialogs':
       return dialogSwitch(page, body);
+    case '/notification-button':
+      return notificationButton(page, body);
     default:
       return undefined;
   }
@@ -101,6 +107,24 @@ async function dialogButton(page: Page, body: string): Promise<InputReply> {
   const detail = ((await dialog.locator('.dialog-message-detail').first().textContent().catch(() => '')) ?? '').trim();
   if (request?.click !== false) await button.first().click();
   return json({ message, detail });
+}
+
+async function notificationButton(page: Page, body: string): Promise<InputReply> {
+  const request = parse(body);
+  const text = request?.text;
+  const label = request?.label;
+  if (typeof text !== 'string' || !text || typeof label !== 'string' || !label) return bad('POST {"text": "…", "label": "…"}: a part of the notification and the button to click');
+  const toast = page.locator('.notification-list-item').filter({ hasText: text }).last();
+  const button = toast.locator('.monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+  try {
+    await button.first().waitFor({ state: 'visible', timeout: waitMs(request?.timeoutMs) });
+  } catch (err) {
+    const seen = await page.locator('.notification-list-item').allInnerTexts().catch(() => []);
+    return { status: 404, body: `no notification with "${text}" and a button "${label}"; notifications on screen: ${JSON.stringify(seen)} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})\n`, type: 'text/plain' };
+  }
+  const message = ((await toast.locator('.notification-list-item-message').first().textContent().catch(() => '')) ?? '').trim();
+  await button.first().click();
+  return json({ message });
 }
 
 function escapeRegExp(text: string): string {
