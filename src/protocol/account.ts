@@ -55,6 +55,8 @@ export interface OAuth2Settings {
   tenant?: string;
   /** provider 'custom': the issuer whose metadata names the endpoints (https, or http on loopback). */
   issuer?: string;
+  /** provider 'custom': the scopes (space-separated) the server needs for mail; offline_access is always asked. */
+  scope?: string;
 }
 
 /** Whether the account signs in with OAuth2 rather than a password. */
@@ -225,6 +227,12 @@ function parseOAuth2Settings(id: string, raw: unknown): OAuth2Settings {
       throw invalid(`account "${id}": oauth2.issuer must be the https address of the sign-in server (provider "custom")`);
     }
     settings.issuer = r.issuer;
+    if (r.scope !== undefined) {
+      if (typeof r.scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(r.scope.trim())) {
+        throw invalid(`account "${id}": oauth2.scope must be scope names separated by spaces`);
+      }
+      settings.scope = r.scope.trim();
+    }
   }
   return settings;
 }

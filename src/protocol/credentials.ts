@@ -29,6 +29,19 @@ export function passwordCredentials(getPassword: () => PromiseLike<string | unde
   };
 }
 
+/**
+ * A password typed just now and not stored yet (Add Account's test login): an empty one is sent as
+ * it is, and the server's refusal says what is wrong.
+ */
+export function givenPassword(password: string): CredentialSource {
+  return {
+    kind: 'password',
+    login(attempt) {
+      return attempt({ kind: 'password', password });
+    },
+  };
+}
+
 /** OAuth2 access tokens from a token source (refresh before expiry, one refresh on refusal). */
 export function tokenCredentials(tokens: OAuthTokenSource): CredentialSource {
   return {

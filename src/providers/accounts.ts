@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { AccountConfig, parseAccountConfig } from '../protocol/account';
 import { MailError } from '../protocol/errors';
+import type { CredentialSource } from '../protocol/credentials';
 import type { ProtocolLog } from '../protocol/log';
 import { Disposable } from '../util/dispose';
-import { tokenSecretKey } from './auth/secretTokenStore';
+import { AccountCredentials } from './auth/accountCredentials';
+import { usesVSCodeMicrosoftSignIn, vscodeMicrosoftCredentials } from './auth/microsoftSession';
 
 const SECTION = 'mailroom';
 const ACCOUNTS_KEY = 'accounts';
@@ -21,9 +23,12 @@ export class AccountRepository extends Disposable {
   /** Fires after save() stored an account (and its password), even when its settings did not change. */
   readonly onDidSave = this._onDidSave.event;
   private readonly reported = new Set<string>();
+  /** What each account's logins use: its password, or its OAuth2 tokens (see auth/accountCredentials.ts). */
+  readonly credentialSources: AccountCredentials;
 
   constructor(private readonly secrets: vscode.SecretStorage, private readonly log: ProtocolLog) {
     super();
+    this.credentialSources = new AccountCredentials(secrets, this);
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.${ACCOUNTS_KEY}`)) this._onDidChange.fire();
@@ -59,6 +64,13 @@ export class AccountRepository extends Disposable {
     return this.secrets.get(secretKey(accountId));
   }
 
+  /** What the account logs in with: the stored password, or its OAuth2 tokens with one refresh on refusal. */
+  credentials(account: AccountConfig): CredentialSource {
+    // VS Code's Microsoft sign-in holds (and renews) its own tokens: a session per login, nothing stored here.
+    if (usesVSCodeMicrosoftSignIn(account)) return vscodeMicrosoftCredentials(account);
+    return this.credentialSources.for(account);
+  }
+
   /** Adds or replaces an account. The secret is written first so a saved account always has one. */
   async save(account: AccountConfig, password?: string): Promise<void> {
     if (password !== undefined) await this.secrets.store(secretKey(account.id), password);
@@ -78,7 +90,7 @@ export class AccountRepository extends Disposable {
     await this.writeList(this.rawList().filter((raw) => !isEntryFor(raw, accountId)));
     await this.secrets.delete(secretKey(accountId));
     // An OAuth2 sign-in goes with the account: one added again under this id signs in afresh.
-    await this.secrets.delete(tokenSecretKey(accountId));
+    await this.credentialSources.forget(accountId);
   }
 
   async setTrustedCertificate(accountId: string, sha256: string): Promise<AccountConfig> {

@@ -93,7 +93,7 @@ export class ImapAccountRegistry implements vscode.Disposable {
     const log = taggedLog(this.options.log, `imap ${accountLabel(config)}`);
     const supervisor = new ImapSupervisor({
       account: config,
-      getPassword: async () => this.options.repository.getPassword(config.id),
+      credentials: this.options.repository.credentials(config),
       log,
       timeoutMs: settings.connectionTimeoutMs,
       clientVersion: this.options.clientVersion,

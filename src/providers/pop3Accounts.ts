@@ -119,8 +119,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
     const entry = cache.get(uidl);
     if (!entry) throw new MailError('MessageNotFound', 'This message is no longer in the local POP3 cache.');
     if (!entry.partial) return cache.readSource(uidl);
-    const password = await this.password(account);
-    const bytes = await fetchFullBody({ account, password, log: this.log(account), timeoutMs: mailroomSettings().connectionTimeoutMs, lockDir: this.lockDir, cache, uidl });
+    const bytes = await fetchFullBody({ account, credentials: this.options.repository.credentials(account), log: this.log(account), timeoutMs: mailroomSettings().connectionTimeoutMs, lockDir: this.lockDir, cache, uidl });
     this._onDidChange.fire(account.id);
     return bytes;
   }
@@ -160,7 +159,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
       const cache = await this.cache(account);
       const report = await checkMail({
         account,
-        password: await this.password(account),
+        credentials: this.options.repository.credentials(account),
         log,
         timeoutMs: mailroomSettings().connectionTimeoutMs,
         lockDir: this.lockDir,
@@ -183,12 +182,6 @@ export class Pop3AccountRegistry implements vscode.Disposable {
       this.checks.delete(account.id);
       this._onDidChange.fire(account.id);
     }
-  }
-
-  private async password(account: AccountConfig): Promise<string> {
-    const password = await this.options.repository.getPassword(account.id);
-    if (!password) throw new MailError('PasswordMissing', `No password is stored for ${accountLabel(account)}. Remove the account and add it again.`);
-    return password;
   }
 
   private log(account: AccountConfig): ProtocolLog {

@@ -1,4 +1,5 @@
 import { AccountConfig, accountLabel } from '../protocol/account';
+import type { CredentialSource } from '../protocol/credentials';
 import { ImapAccountSession } from '../protocol/imap/session';
 import { ProtocolLog, taggedLog } from '../protocol/log';
 import { mailroomSettings } from './settings';
@@ -9,16 +10,16 @@ export interface LoginSessionsOptions {
 }
 
 /**
- * Throwaway IMAP sessions that sign in once with a password not saved yet (Add Account's check).
+ * Throwaway IMAP sessions that sign in once with credentials not saved yet (Add Account's check).
  * Accounts in use live in ImapAccountRegistry.
  */
 export class LoginSessions {
   constructor(private readonly options: LoginSessionsOptions) {}
 
-  create(account: AccountConfig, password: string): ImapAccountSession {
+  create(account: AccountConfig, credentials: CredentialSource): ImapAccountSession {
     return new ImapAccountSession({
       account,
-      getPassword: async () => password,
+      credentials,
       log: taggedLog(this.options.log, `imap ${accountLabel(account)}`),
       timeoutMs: mailroomSettings().connectionTimeoutMs,
       clientVersion: this.options.clientVersion,

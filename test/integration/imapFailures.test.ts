@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import { MailError } from '../../src/protocol/errors';
 import { ImapAccountSession } from '../../src/protocol/imap/session';
 import { silentLog } from '../../src/protocol/log';
+import { givenPassword } from '../../src/protocol/credentials';
 
 type Behaviour = (socket: net.Socket) => void;
 
@@ -27,7 +28,7 @@ async function withFakeServer<T>(behaviour: Behaviour, body: (port: number) => P
 async function failureOf(port: number, timeoutMs = 1500): Promise<{ code: string; ms: number }> {
   const session = new ImapAccountSession({
     account: { id: 'x', protocol: 'imap', host: '127.0.0.1', port, security: 'none', user: 'u', allowPlaintextPassword: true },
-    getPassword: async () => 'pw',
+    credentials: givenPassword('pw'),
     log: silentLog,
     timeoutMs,
   });

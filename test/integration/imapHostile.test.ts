@@ -15,6 +15,7 @@ import { connectImap } from '../../src/protocol/imap/connect';
 import { connectionFailure } from '../../src/protocol/imap/connectionFailure';
 import { fetchMessageSource } from '../../src/protocol/imap/messages';
 import { deeplyNestedFetch, dripsCapabilityAnswer, dripsFetchLiteral, endlessFetchLine, HostileImapServer, hugeFetchLiteral, silentOnFetch } from '../fixtures/imapHostileServers';
+import { givenPassword } from '../../src/protocol/credentials';
 
 interface Outcome {
   /** The MailError code, 'ok' with the bytes read, or 'no result' when `giveUpMs` passed first. */
@@ -29,7 +30,7 @@ interface Outcome {
 function sessionFor(server: FakeServer, limits: Partial<ImapLimits>): ImapAccountSession {
   return new ImapAccountSession({
     account: { id: 'hostile', protocol: 'imap', host: '127.0.0.1', port: server.port, security: 'none', user: 'u', allowPlaintextPassword: true },
-    getPassword: async () => 'pw',
+    credentials: givenPassword('pw'),
     log: silentLog,
     timeoutMs: 5000,
     supervisor: { maxConnections: 1, limits },

@@ -8,6 +8,7 @@ import { parseMessageStream } from '../../src/protocol/mime/parseMessageStream';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { ALICE_SEED } from '../fixtures/seed';
 import { requireDovecot } from './requireDovecot';
+import { givenPassword } from '../../src/protocol/credentials';
 
 function recordingLog(): ProtocolLog & { lines: string[] } {
   const lines: string[] = [];
@@ -40,7 +41,7 @@ describe('ImapAccountSession against Dovecot', function () {
     ...overrides,
   });
   const session = (acc: AccountConfig, password = dovecot.users.alice.password, log: ProtocolLog = recordingLog()): ImapAccountSession => {
-    const s = new ImapAccountSession({ account: acc, getPassword: async () => password, log, timeoutMs: 5000 });
+    const s = new ImapAccountSession({ account: acc, credentials: givenPassword(password), log, timeoutMs: 5000 });
     sessions.push(s);
     return s;
   };

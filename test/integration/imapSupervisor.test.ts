@@ -18,6 +18,7 @@ import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { FaultProxy } from '../fixtures/faultProxy';
 import { buildMessage } from '../fixtures/messages';
 import { requireDovecot } from './requireDovecot';
+import { givenPassword } from '../../src/protocol/credentials';
 
 function recordingLog(): ProtocolLog & { lines: string[] } {
   const lines: string[] = [];
@@ -85,7 +86,7 @@ describe('ImapSupervisor against Dovecot through a fault proxy', function () {
   const supervisor = (overrides: Partial<SupervisorOptions> = {}): ImapSupervisor => {
     const sup = new ImapSupervisor({
       account: account(),
-      getPassword: async () => dovecot.users.alice.password,
+      credentials: givenPassword(dovecot.users.alice.password),
       log: silentLog,
       timeoutMs: 3000,
       clientVersion: '9.8.7',
@@ -373,7 +374,7 @@ describe('ImapSupervisor reconnect schedule (scripted server, injected clock)', 
     const pending = (): typeof timers => timers.filter((t) => !t.cleared);
     const sup = new ImapSupervisor({
       account: { id: 'x', protocol: 'imap', host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, security: 'none', allowPlaintextPassword: true, user: 'u' },
-      getPassword: async () => 'pw',
+      credentials: givenPassword('pw'),
       log: silentLog,
       timeoutMs: 2000,
       maxConnections: 2,

@@ -21,6 +21,7 @@ import { BuiltAccount, buildAccount, occurrences, plainImapAccount, seededUser, 
 import { DovecotFixture, ExtraUser, startDovecot } from '../fixtures/dovecot';
 import { FaultProxy, Hold } from '../fixtures/faultProxy';
 import { requireDovecot } from './requireDovecot';
+import { givenPassword } from '../../src/protocol/credentials';
 
 /** Capabilities without QRESYNC (and, for the second mode, without CONDSTORE); imap_capability replaces Dovecot's list. */
 const BASE_CAPS = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS MOVE UNSELECT CHILDREN NAMESPACE LIST-EXTENDED LIST-STATUS SPECIAL-USE';
@@ -168,7 +169,7 @@ for (const mode of MODES) {
       const poll = hold(1, /^\S+ (STATUS|EXAMINE) /m);
       const b = new ImapSupervisor({
         account: config(user),
-        getPassword: async () => user.password,
+        credentials: givenPassword(user.password),
         log: silentLog,
         timeoutMs: 4000,
         maxConnections: 2,

@@ -1,4 +1,5 @@
 import type { AccountConfig } from '../account';
+import type { CredentialSource } from '../credentials';
 import type { ProtocolLog } from '../log';
 import { FolderInfo, listFolders } from './folders';
 import { fetchMessagePage, fetchMessageSource, MessagePage, PageRequest } from './messages';
@@ -6,12 +7,12 @@ import { ImapSupervisor, SupervisorOptions } from './supervisor';
 
 export interface ImapSessionOptions {
   account: AccountConfig;
-  getPassword(): Promise<string | undefined>;
+  credentials: CredentialSource;
   log: ProtocolLog;
   timeoutMs: number;
   clientVersion?: string;
   /** Everything else the supervisor takes (IDLE, leases, limits); default: one command connection, no IDLE. */
-  supervisor?: Partial<Omit<SupervisorOptions, 'account' | 'getPassword' | 'log' | 'timeoutMs' | 'clientVersion'>>;
+  supervisor?: Partial<Omit<SupervisorOptions, 'account' | 'credentials' | 'log' | 'timeoutMs' | 'clientVersion'>>;
 }
 
 /**
@@ -29,7 +30,7 @@ export class ImapAccountSession {
       maxConnections: 1,
       ...options.supervisor,
       account: options.account,
-      getPassword: options.getPassword,
+      credentials: options.credentials,
       log: options.log,
       timeoutMs: options.timeoutMs,
       ...(options.clientVersion ? { clientVersion: options.clientVersion } : {}),

@@ -9,6 +9,7 @@
 import type { ImapFlow } from 'imapflow';
 import { AccountConfig, accountLabel } from '../account';
 import { toMailError } from '../connectionErrors';
+import type { CredentialSource } from '../credentials';
 import { MailError } from '../errors';
 import { ProtocolLog, taggedLog } from '../log';
 import type { ConnectionLeases, Lease } from '../../store/connectionLeases';
@@ -28,7 +29,8 @@ export type { ConnectionState, MailboxEvent, ResyncReason } from './supervisor/e
 
 export interface SupervisorOptions {
   account: AccountConfig;
-  getPassword(): Promise<string | undefined>;
+  /** What each connection logs in with: a password, or OAuth2 tokens (one refresh + retry on refusal). */
+  credentials: CredentialSource;
   log: ProtocolLog;
   timeoutMs: number;
   clientVersion?: string;
@@ -268,19 +270,19 @@ export class ImapSupervisor {
       lease.onWanted(() => this.onLeaseWanted(role));
     }
     try {
-      const password = await this.options.getPassword();
-      if (!password) {
-        throw new MailError('PasswordMissing', `No password is stored for ${accountLabel(this.account)}. Remove the account and add it again.`);
-      }
-      const client = await connectImap({
-        account: this.account,
-        password,
-        log: role === 'idle' ? taggedLog(this.log, 'idle') : this.log,
-        timeoutMs: this.options.timeoutMs,
-        ...(this.options.clientVersion ? { clientVersion: this.options.clientVersion } : {}),
-        ...(role === 'idle' ? { maxIdleTimeMs: MAX_IDLE_TIME_MS } : {}),
-        ...(this.options.limits ? { limits: this.options.limits } : {}),
-      });
+      // Each login goes through the credentials: a refused token is refreshed once and tried once more.
+      const client = await this.options.credentials.login((secret) =>
+        connectImap({
+          account: this.account,
+          password: secret.kind === 'password' ? secret.password : '',
+          ...(secret.kind === 'token' ? { accessToken: secret.accessToken } : {}),
+          log: role === 'idle' ? taggedLog(this.log, 'idle') : this.log,
+          timeoutMs: this.options.timeoutMs,
+          ...(this.options.clientVersion ? { clientVersion: this.options.clientVersion } : {}),
+          ...(role === 'idle' ? { maxIdleTimeMs: MAX_IDLE_TIME_MS } : {}),
+          ...(this.options.limits ? { limits: this.options.limits } : {}),
+        }),
+      );
       return { client, release: async () => lease?.release() };
     } catch (err) {
       await lease?.release();

@@ -40,10 +40,16 @@ export class OAuthTokenSource {
     return (await this.refresh(tokens)).accessToken;
   }
 
-  /** Refreshes whatever the stored expiry says (the server refused the token). */
-  async refreshNow(): Promise<string> {
+  /**
+   * Refreshes whatever the stored expiry says (the server refused the token). Given the token the
+   * server refused: when another connection has already replaced it, that newer token is returned
+   * instead of refreshing a second time (connections refused together share one refresh).
+   */
+  async refreshNow(refused?: string): Promise<string> {
+    if (this.refreshing) return (await this.refreshing).accessToken;
     const tokens = await this.options.store.load();
     if (!tokens) throw signInRequired('This account is not signed in.');
+    if (refused !== undefined && tokens.accessToken !== refused && tokens.expiresAt > this.now()) return tokens.accessToken;
     return (await this.refresh(tokens)).accessToken;
   }
 
@@ -58,7 +64,7 @@ export class OAuthTokenSource {
     } catch (err) {
       if (!MailError.is(err, 'AuthFailed')) throw err;
     }
-    const second = await this.refreshNow();
+    const second = await this.refreshNow(first);
     try {
       return await login(second);
     } catch (err) {

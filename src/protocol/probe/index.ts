@@ -1,5 +1,6 @@
 /** The server probe's public surface: check one endpoint or scan a host, render the reports. */
 export { probeEndpoint, toTarget } from './probe';
+export { probeWithCredentials } from './withCredentials';
 export type { ProbeInput, ProbeOptions } from './probe';
 export { scanHost, scanTargets } from './scan';
 export type { ScanOptions } from './scan';

@@ -12,6 +12,7 @@ import { paceAllowanceMs } from '../pace';
 import { loadMailLibraries } from '../loadMailLibraries';
 import { explainOutdatedTls } from '../tls/outdated';
 import { maskKnownSecret, ProtocolLog, redactSecrets } from '../log';
+import type { CredentialSource } from '../credentials';
 import type { BuiltMessage } from './buildMessage';
 import { DEFAULT_SMTP_PACE, SMTP_SOCKET_IDLE_MS, type SmtpPace } from './limits';
 import { pinnedSmtpSocket, smtpTlsOptions } from './tls';
@@ -56,6 +57,16 @@ export function assertSmtpPasswordTransportAllowed(account: AccountConfig, smtp:
         'Set "smtp.security" to "tls" or "starttls", or set "allowPlaintextPassword": true inside "smtp" for this account if it is a local test server.',
     );
   }
+}
+
+/**
+ * Sends with the account's login: its password, or an OAuth2 access token. A token is refused at
+ * AUTH, before any of the message goes out, so the one retry after a refresh sends it only once.
+ */
+export function sendWithCredentials(target: Omit<SmtpTarget, 'password' | 'accessToken'>, credentials: CredentialSource, envelope: BuiltMessage['envelope'], raw: Buffer): Promise<SendResult> {
+  return credentials.login((secret) =>
+    sendRaw(secret.kind === 'token' ? { ...target, password: '', accessToken: secret.accessToken } : { ...target, password: secret.password }, envelope, raw),
+  );
 }
 
 export async function sendRaw(target: SmtpTarget, envelope: BuiltMessage['envelope'], raw: Buffer): Promise<SendResult> {

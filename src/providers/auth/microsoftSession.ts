@@ -5,12 +5,12 @@
  * VS Code reads it from the VSCODE_CLIENT_ID: and VSCODE_TENANT: pseudo-scopes.
  */
 import * as vscode from 'vscode';
-import type { AccountConfig } from '../../protocol/account';
+import { accountLabel, type AccountConfig } from '../../protocol/account';
 import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { TokenSet } from '../../protocol/oauth/tokens';
 import { PRESETS, scopesFor } from '../../protocol/oauth/provider';
-import { servicesOf } from './oauthClient';
+import { servicesOf } from './accountCredentials';
 
 export const MICROSOFT_AUTH_PROVIDER = 'microsoft';
 
@@ -55,9 +55,17 @@ export async function signInWithVSCodeMicrosoft(account: AccountConfig): Promise
  */
 export function vscodeMicrosoftCredentials(account: AccountConfig): CredentialSource {
   const scopes = microsoftSessionScopes(account);
+  const notSignedIn = (cause?: unknown): MailError =>
+    new MailError('SignInRequired', `${accountLabel(account)} is not signed in. Sign in to use this account (it signs in with VS Code's Microsoft sign-in).`, { cause, detail: cause instanceof Error ? cause.message : undefined });
   const token = async (): Promise<string> => {
-    const session = await vscode.authentication.getSession(MICROSOFT_AUTH_PROVIDER, scopes, { silent: true });
-    if (!session) throw new MailError('SignInRequired', `${account.label ?? account.user} is not signed in to Microsoft in VS Code. Run "Mailroom: Sign In" for it.`);
+    let session: vscode.AuthenticationSession | undefined;
+    try {
+      session = await vscode.authentication.getSession(MICROSOFT_AUTH_PROVIDER, scopes, { silent: true });
+    } catch (err) {
+      // No Microsoft sign-in in this VS Code (some builds have none), or it failed: the user acts the same way.
+      throw notSignedIn(err);
+    }
+    if (!session) throw notSignedIn();
     return session.accessToken;
   };
   return {

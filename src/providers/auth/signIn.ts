@@ -14,7 +14,7 @@ import type { TokenSet } from '../../protocol/oauth/tokens';
 import { survivesOpenExternal } from './authorizationLink';
 import { signInWithDeviceCode } from './deviceSignIn';
 import { signInWithVSCodeMicrosoft, usesVSCodeMicrosoftSignIn } from './microsoftSession';
-import { accountOAuthClient, type AccountOAuthClient } from './oauthClient';
+import { oauthClientFor, type OAuthClientInfo } from './accountCredentials';
 import { SecretTokenStore } from './secretTokenStore';
 import { openSignInPage } from './signInPage';
 import { chooseSignInMethod, loopbackReach, type SignInMethod } from './signInMethod';
@@ -44,7 +44,7 @@ export async function signInToAccount(account: AccountConfig, ui: SignInUi): Pro
       // VS Code keeps this sign-in (and renews it); Mailroom stores nothing of it.
       return await signInWithVSCodeMicrosoft(account);
     }
-    const oauth = await accountOAuthClient(account);
+    const oauth = await oauthClientFor(account);
     const method = await chooseSignInMethod({
       deviceAvailable: oauth.client.endpoints.deviceAuthorizationEndpoint !== undefined,
       reach: await loopbackReach(),
@@ -72,7 +72,10 @@ export async function signInToAccount(account: AccountConfig, ui: SignInUi): Pro
 
 const inFlight = new Map<string, AbortController>();
 
-async function browserSignIn(account: AccountConfig, oauth: AccountOAuthClient, name: string, replaced: AbortSignal): Promise<TokenSet | undefined> {
+/** Google issues a refresh token to an installed app only when asked for offline access with consent. */
+const GOOGLE_OFFLINE = { access_type: 'offline', prompt: 'consent' };
+
+async function browserSignIn(account: AccountConfig, oauth: OAuthClientInfo, name: string, replaced: AbortSignal): Promise<TokenSet | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing in to ${name} in the browser`, cancellable: true },
     async (progress, token) => {
@@ -86,7 +89,7 @@ async function browserSignIn(account: AccountConfig, oauth: AccountOAuthClient, 
         return await signInWithBrowser({
           client: oauth.client,
           scope: oauth.scope,
-          extraParams: oauth.extraParams,
+          extraParams: account.oauth2?.provider === 'google' ? GOOGLE_OFFLINE : undefined,
           loginHint: loginHintOf(account),
           signal: abort.signal,
           // Not through asExternalUri: the page is the provider's, and the redirect stays on

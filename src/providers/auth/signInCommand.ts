@@ -8,7 +8,7 @@ import { accountLabel, usesOAuth2, type AccountConfig } from '../../protocol/acc
 import type { ProtocolLog } from '../../protocol/log';
 import type { AccountRepository } from '../accounts';
 import { errorSummary, reportError } from '../errors';
-import type { AccountNode } from '../tree/nodes';
+import type { AccountNode, MailNode } from '../tree/nodes';
 import { OAUTH_README_SECTION, signInToAccount } from './signIn';
 import type { SignInMethod } from './signInMethod';
 
@@ -34,7 +34,7 @@ export interface SignInResult {
 const HOW_TO = 'How to Register an App';
 
 export function registerSignInCommand(deps: SignInCommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('mailroom.signIn', (target?: AccountNode | string, options?: SignInOptions) => signIn(deps, target, options));
+  return vscode.commands.registerCommand('mailroom.signIn', (target?: MailNode | string, options?: SignInOptions) => signIn(deps, accountOf(target), options));
 }
 
 async function signIn(deps: SignInCommandDeps, target: AccountNode | string | undefined, options: SignInOptions | undefined): Promise<SignInResult> {
@@ -57,6 +57,14 @@ async function signIn(deps: SignInCommandDeps, target: AccountNode | string | un
     });
     return { signedIn: false, error: errorSummary(err) };
   }
+}
+
+/** The account of a tree node (the account row, or the "not signed in" row under it). */
+function accountOf(target: MailNode | string | undefined): AccountNode | string | undefined {
+  if (typeof target === 'string' || target === undefined) return target;
+  let node: MailNode | undefined = target;
+  while (node && node.kind !== 'account') node = node.parent;
+  return node;
 }
 
 async function resolveOAuthAccount(deps: SignInCommandDeps, target: AccountNode | string | undefined): Promise<AccountConfig | undefined> {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { AccountConfig, accountLabel, normalizeFingerprint, parseAccountConfig } from '../../protocol/account';
+import { CredentialSource, givenPassword } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import { ProtocolLog, taggedLog } from '../../protocol/log';
 import { connectPop3 } from '../../protocol/pop3';
@@ -55,7 +56,7 @@ async function addFromRequest(deps: AccountCommandDeps, request: AddAccountReque
   } catch (err) {
     return { saved: false, error: errorSummary(err) };
   }
-  const failure = await testLogin(deps, account, request.password);
+  const failure = await testLogin(deps, account, givenPassword(request.password));
   if (failure && !request.saveOnFailure) {
     const offer = failure.certificate && !alreadyPinned(account, failure.certificate.sha256) ? { certificateSha256: failure.certificate.sha256 } : {};
     return { saved: false, error: { ...errorSummary(failure), ...offer } };
@@ -69,7 +70,7 @@ async function addInteractively(deps: AccountCommandDeps): Promise<AddAccountRes
   if (!draft) return { saved: false };
   let account = draftToAccount(deps, draft);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const failure = await testLogin(deps, account, draft.password);
+    const failure = await testLogin(deps, account, givenPassword(draft.password));
     if (!failure) break;
     // A certificate already pinned is accepted whatever its chain (pinning.ts): offering it again would only loop.
     if (failure.code === 'CertificateUntrusted' && failure.certificate && !alreadyPinned(account, failure.certificate.sha256)) {
@@ -100,11 +101,20 @@ function draftToAccount(deps: AccountCommandDeps, draft: AccountDraft): AccountC
   return account;
 }
 
-/** Logs in once with the given settings; returns the failure, or undefined when it worked. */
-async function testLogin(deps: AccountCommandDeps, account: AccountConfig, password: string): Promise<MailError | undefined> {
+/**
+ * Logs in once with the given settings and credentials (a password typed just now, or the tokens
+ * of a sign-in); returns the failure, or undefined when it worked.
+ */
+export async function testLogin(deps: Pick<AccountCommandDeps, 'sessions' | 'log'>, account: AccountConfig, credentials: CredentialSource): Promise<MailError | undefined> {
   const signIn = async (): Promise<void> => {
     if (account.protocol === 'pop3') {
-      const session = await connectPop3({ account, password, log: taggedLog(deps.log, `pop3 ${accountLabel(account)}`), timeoutMs: mailroomSettings().connectionTimeoutMs });
+      const log = taggedLog(deps.log, `pop3 ${accountLabel(account)}`);
+      const timeoutMs = mailroomSettings().connectionTimeoutMs;
+      const session = await credentials.login((secret) =>
+        secret.kind === 'token'
+          ? connectPop3({ account, password: secret.accessToken, auth: 'oauth2', log, timeoutMs })
+          : connectPop3({ account, password: secret.password, log, timeoutMs }),
+      );
       try {
         if (account.leaveOnServer !== false && session.capabilities.uidl === false) {
           throw new MailError('Unsupported', `${account.host} has no UIDL, so Mailroom cannot tell which messages it already downloaded. Set "leaveOnServer": false for this account to download and delete instead.`);
@@ -114,7 +124,7 @@ async function testLogin(deps: AccountCommandDeps, account: AccountConfig, passw
       }
       return;
     }
-    const session = deps.sessions.create(account, password);
+    const session = deps.sessions.create(account, credentials);
     try {
       await session.verify();
     } finally {

@@ -316,7 +316,7 @@ export class ComposeFeature extends Disposable {
       imap: this.deps.imap,
       pop3: this.deps.pop3,
       log: this.deps.log,
-      getPassword: (id) => this.deps.repository.getPassword(id),
+      credentials: (account) => this.deps.repository.credentials(account),
       timeoutMs: () => mailroomSettings().connectionTimeoutMs,
     };
   }

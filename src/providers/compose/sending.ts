@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import type { AccountConfig } from '../../protocol/account';
 import { accountLabel } from '../../protocol/account';
+import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import type { MailAddress } from '../../protocol/mime/types';
@@ -14,7 +15,7 @@ import { BuiltMessage, buildMimeMessage, OutgoingAttachment } from '../../protoc
 import { parseComposeDocument, ParsedComposeDocument } from '../../protocol/smtp/composeDocument';
 import { deliver, DeliveryOutcome, MailboxSide } from '../../protocol/smtp/deliver';
 import { imapMailboxSide } from '../../protocol/smtp/imapMailbox';
-import { sendRaw, smtpConfigOf } from '../../protocol/smtp/send';
+import { sendWithCredentials, smtpConfigOf } from '../../protocol/smtp/send';
 import type { ComposeMeta, ComposeStore } from '../../store/composeStore';
 import type { OriginalRef, Outbox, OutboxEntry } from '../../store/outbox';
 import type { ImapAccountRegistry } from '../imapAccounts';
@@ -30,7 +31,8 @@ export interface SendingDeps {
   imap: ImapAccountRegistry;
   pop3: Pop3AccountRegistry;
   log: ProtocolLog;
-  getPassword(accountId: string): Thenable<string | undefined>;
+  /** What the account's SMTP login uses: its password, or its OAuth2 tokens (one refresh on refusal). */
+  credentials(account: AccountConfig): CredentialSource;
   timeoutMs(): number;
 }
 
@@ -119,11 +121,11 @@ const noSentFolderLogged = new Set<string>();
 
 /** Sends one outbox entry and does the mailbox steps for its account. */
 export async function deliverEntry(deps: SendingDeps, entryId: string, account: AccountConfig): Promise<DeliveryOutcome> {
-  const password = (await deps.getPassword(account.id)) ?? '';
+  const credentials = deps.credentials(account);
   return deliver(entryId, {
     outbox: deps.outbox,
     log: deps.log,
-    send: (envelope, raw) => sendRaw({ account, password, log: deps.log, timeoutMs: deps.timeoutMs() }, envelope, raw),
+    send: (envelope, raw) => sendWithCredentials({ account, log: deps.log, timeoutMs: deps.timeoutMs() }, credentials, envelope, raw),
     mailbox: mailboxSide(deps, account),
   });
 }

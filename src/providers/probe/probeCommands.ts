@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { AccountConfig, accountLabel } from '../../protocol/account';
+import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseProbeUrl, probeEndpoint, ProbeOptions, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
 import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
@@ -15,7 +16,7 @@ import { ProbePanel, ProbeRenderedReport } from './probePanel';
 export interface ProbeCommandDeps {
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
-  accounts: Pick<AccountRepository, 'list' | 'get' | 'getPassword'>;
+  accounts: Pick<AccountRepository, 'list' | 'get' | 'credentials'>;
 }
 
 /** `mailroom.scanHost` arguments when called from code: check only these ports. */
@@ -28,7 +29,8 @@ interface Job {
   target: ProbeTarget;
   /** When probing a configured account: the account (its pin, plaintext consent, POP3 policy). */
   account?: AccountConfig;
-  password?: string;
+  /** The account's login: its password or its OAuth2 tokens. */
+  credentials?: CredentialSource;
 }
 
 /**
@@ -108,8 +110,7 @@ export class ProbeFeature extends Disposable {
 
   private async accountJob(account: AccountConfig): Promise<Job> {
     const current = this.deps.accounts.get(account.id) ?? account;
-    const password = await this.deps.accounts.getPassword(current.id);
-    return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, ...(password ? { password } : {}) };
+    return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
   }
 
   private async run(title: string, jobs: Job[]): Promise<ProbeReport[]> {
@@ -121,10 +122,8 @@ export class ProbeFeature extends Disposable {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
       Promise.all(
         jobs.map(async (job, i) => {
-          const report = await probeEndpoint(job.account ?? job.target, {
-            ...options,
-            ...(job.password ? { credentials: { password: job.password } } : {}),
-          });
+          const input = job.account ?? job.target;
+          const report = job.credentials ? await probeWithCredentials(input, options, job.credentials) : await probeEndpoint(input, options);
           results[i] = report;
           this.logReport(report);
           panel.update(results.filter((r): r is ProbeReport => r !== undefined), results.filter((r) => r === undefined).length);

@@ -6,12 +6,15 @@ import type { SearchCriteria } from '../../protocol/imap/operations/search';
 
 /** Every contextValue the tree uses; menus in package.json match on these with regexes. */
 export const enum ContextValue {
+  /**
+   * Suffixed `.signInRequired` while the account's OAuth2 sign-in has ended or never was (the inline
+   * mailroom.signIn shows), `.oauth2` while an OAuth2 account holds one (Sign In in its context menu).
+   */
   ImapAccount = 'mailroom.account.imap',
   Pop3Account = 'mailroom.account.pop3',
-  /** Appended to an account's value when it signs in with OAuth2. */
-  OAuth2Suffix = '.oauth2',
-  /** Appended after `.oauth2` when the account holds no sign-in: the inline Sign In shows. */
-  SignInRequiredSuffix = '.signInRequired',
+  /** An OAuth2 account's suffix while it holds a sign-in (`.signInRequired` replaces it when not). */
+  OAuth2 = 'oauth2',
+  SignInRequired = 'signInRequired',
   /** Suffixed: `.inbox` or `.other`, then `.subscribed`/`.unsubscribed`. */
   Folder = 'mailroom.folder',
   FolderContainer = 'mailroom.folder.noselect',
@@ -21,6 +24,7 @@ export const enum ContextValue {
   Message = 'mailroom.message',
   LoadMore = 'mailroom.loadMore',
   Search = 'mailroom.search',
+  /** Suffixed `.signInRequired` when the error is that the user must sign in again. */
   Status = 'mailroom.status',
   OutboxRoot = 'mailroom.outboxRoot',
   /** Suffixed with the entry's state: `.queued`, `.sending`, `.failed`, `.partial`, `.sent`. */

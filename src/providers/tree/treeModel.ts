@@ -61,6 +61,8 @@ export class MailTreeModel extends Disposable {
   private readonly pop3Checked = new Set<string>();
   private outbox: OutboxSource | undefined;
   private outboxNode: OutboxRootNode | undefined;
+  /** Accounts whose last login ended in SignInRequired: their node says so until a login works. */
+  private readonly signInNeeded = new Set<string>();
 
   constructor(
     private readonly repository: AccountRepository,
@@ -162,6 +164,11 @@ export class MailTreeModel extends Disposable {
     return Promise.resolve();
   }
 
+  /** Whether the account's last login ended because the user must sign in again (OAuth2). */
+  needsSignIn(accountId: string): boolean {
+    return this.signInNeeded.has(accountId);
+  }
+
   findAccount(accountId: string): AccountNode | undefined {
     return this.getRoots().find((n) => n.account.id === accountId);
   }
@@ -254,6 +261,18 @@ export class MailTreeModel extends Disposable {
     if (change.path.toUpperCase() === 'INBOX') this.fireUnified();
   }
 
+  /**
+   * Marks or clears "sign in required" on the account node after a login, and redraws that node
+   * only when the mark changes (redrawing lists again, which must not repeat the redraw).
+   */
+  private noteSignIn(node: AccountNode, error: MailError | undefined): void {
+    const needed = MailError.is(error, 'SignInRequired');
+    if (needed === this.signInNeeded.has(node.account.id)) return;
+    if (needed) this.signInNeeded.add(node.account.id);
+    else this.signInNeeded.delete(node.account.id);
+    setTimeout(() => this._onDidChangeData.fire(node), 0);
+  }
+
   private fireUnified(): void {
     if (this.getRoots().length >= 2) this._onDidChangeData.fire(this.unifiedNode);
   }
@@ -276,6 +295,7 @@ export class MailTreeModel extends Disposable {
     const rows: MailNode[] = [];
     const error = this.pop3.lastError(node.account.id);
     if (error) rows.push(status(node, 'error', error.message, error));
+    this.noteSignIn(node.parent, error);
     let cache;
     try {
       cache = await this.pop3.cache(node.account);
@@ -334,6 +354,7 @@ export class MailTreeModel extends Disposable {
   private async accountChildren(node: AccountNode): Promise<MailNode[]> {
     if (node.account.protocol === 'pop3') return [this.pop3InboxNode(node)];
     const result = await this.folderListing(node);
+    this.noteSignIn(node, result.ok ? undefined : result.error);
     if (!result.ok) {
       this.folderLists.delete(node.account.id); // a failure is not cached: expanding again retries
       this.log.warn(`listing folders failed: ${result.error.message} ${result.error.detail ?? ''}`);

@@ -51,7 +51,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   getTreeItem(node: MailNode): vscode.TreeItem {
     switch (node.kind) {
       case 'account':
-        return this.accountItem(node);
+        return accountItem(node, this.model.needsSignIn(node.account.id) || (this.signIn?.needsSignIn(node.account) ?? false));
       case 'folder':
         return folderItem(node, this.model.counts(node));
       case 'message':
@@ -82,20 +82,6 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       case 'outboxEntry':
         return outboxEntryItem(node);
     }
-  }
-
-  private accountItem(node: AccountNode): vscode.TreeItem {
-    const account = node.account;
-    const base = account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
-    const needsSignIn = this.signIn?.needsSignIn(account) ?? false;
-    // `.oauth2` and `.signInRequired` are suffixes: menus matching /^mailroom\.account/ still match.
-    const contextValue = `${base}${usesOAuth2(account) ? ContextValue.OAuth2Suffix : ''}${needsSignIn ? ContextValue.SignInRequiredSuffix : ''}`;
-    return item(node.id, accountLabel(account), vscode.TreeItemCollapsibleState.Collapsed, {
-      description: `${account.protocol.toUpperCase()} · ${account.host}${needsSignIn ? ' · sign-in required' : ''}`,
-      tooltip: `${account.user} on ${account.host}:${account.port} (${account.security})${needsSignIn ? '\nNot signed in: use Sign In (the key on this row).' : ''}`,
-      iconPath: new vscode.ThemeIcon(needsSignIn ? 'warning' : 'account'),
-      contextValue,
-    });
   }
 }
 
@@ -204,13 +190,25 @@ const STATUS_ICONS: Record<StatusNode['severity'], [string, string | undefined]>
   offline: ['debug-disconnect', 'disabledForeground'],
 };
 
+function accountItem(node: AccountNode, signInRequired: boolean): vscode.TreeItem {
+  const base = node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
+  const suffix = signInRequired ? `.${ContextValue.SignInRequired}` : usesOAuth2(node.account) ? `.${ContextValue.OAuth2}` : '';
+  const where = `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`;
+  return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
+    description: `${node.account.protocol.toUpperCase()} · ${node.account.host}${signInRequired ? ' · sign-in required' : ''}`,
+    tooltip: signInRequired ? `${where}\n\nThis account is not signed in, or its sign-in has ended. Sign in (the key on this row) to use it.` : where,
+    iconPath: signInRequired ? new vscode.ThemeIcon('account', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('account'),
+    contextValue: `${base}${suffix}`,
+  });
+}
+
 function statusItem(node: StatusNode): vscode.TreeItem {
   const isCertificate = node.error?.code === 'CertificateUntrusted';
   const [icon, color] = STATUS_ICONS[node.severity];
   return item(node.id, node.message, vscode.TreeItemCollapsibleState.None, {
     tooltip: node.error?.detail ? `${node.message}\n\n${node.error.detail}` : node.message,
     iconPath: new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined),
-    contextValue: ContextValue.Status,
+    contextValue: node.error?.code === 'SignInRequired' ? `${ContextValue.Status}.${ContextValue.SignInRequired}` : ContextValue.Status,
     ...(isCertificate && node.parent.kind !== 'unified' ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent.account.id] } } : {}),
   });
 }

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AccountConfig, accountLabel } from '../../protocol/account';
+import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import { ProtocolLog } from '../../protocol/log';
 import { connectPop3, Pop3AuthMethod, Pop3Session } from '../../protocol/pop3';
@@ -21,8 +22,10 @@ import { CheckReport, Pop3Policy } from './types';
 
 export interface Pop3ConnectionOptions {
   account: AccountConfig;
-  /** Password, or the OAuth token for xoauth2. */
-  password: string;
+  /** Password, or the OAuth token for xoauth2; unused when `credentials` is given. */
+  password?: string;
+  /** What the login uses (a password, or OAuth2 tokens with one refresh and retry on refusal). */
+  credentials?: CredentialSource;
   log: ProtocolLog;
   timeoutMs: number;
   /** Global storage folder holding the maildrop locks shared by all VS Code windows. */
@@ -52,7 +55,7 @@ export async function checkMail(options: CheckMailOptions): Promise<CheckReport>
     report.warnings.push(...(await options.cache.reload()));
     timer('lock and cache');
     options.signal?.throwIfAborted();
-    const session = await connectPop3(connectOptions(options));
+    const session = await connectWith(options);
     timer('connect');
     try {
       await new CheckRun(session, options, report, timer).run();
@@ -88,7 +91,7 @@ export async function fetchFullBody(options: Pop3ConnectionOptions & { cache: Po
   const lock = await acquireMaildropLock(lockOptionsFor(options.account, options.lockDir, options.lockWaitMs));
   try {
     if (!cache.get(uidl)?.partial) return await cache.readSource(uidl); // fetched while we waited
-    const session = await connectPop3(connectOptions(options));
+    const session = await connectWith(options);
     let done = false;
     try {
       const msg = (await session.uidl()).find((u) => u.uid === uidl)?.msg;
@@ -118,14 +121,15 @@ function phaseTimer(log: ProtocolLog): (phase: string) => void {
   };
 }
 
-function connectOptions(options: Pop3ConnectionOptions): Parameters<typeof connectPop3>[0] {
-  return {
-    account: options.account,
-    password: options.password,
-    log: options.log,
-    timeoutMs: options.timeoutMs,
-    ...(options.auth ? { auth: options.auth } : {}),
-  };
+/** Connects and logs in, through the credentials when given (a token: SASL OAUTHBEARER or XOAUTH2). */
+function connectWith(options: Pop3ConnectionOptions): Promise<Pop3Session> {
+  const base = { account: options.account, log: options.log, timeoutMs: options.timeoutMs };
+  if (!options.credentials) return connectPop3({ ...base, password: options.password ?? '', ...(options.auth ? { auth: options.auth } : {}) });
+  return options.credentials.login((secret) =>
+    secret.kind === 'token'
+      ? connectPop3({ ...base, password: secret.accessToken, auth: 'oauth2' })
+      : connectPop3({ ...base, password: secret.password, ...(options.auth ? { auth: options.auth } : {}) }),
+  );
 }
 
 /** One check over one authenticated session. */

@@ -35,7 +35,7 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
       user: fixture.users.alice.user,
       trustedCertificateSha256: fixture.certSha256,
       auth: 'oauth2',
-      oauth2: { provider: 'custom', clientId: oauth.clientId, issuer: oauth.issuer },
+      oauth2: { provider: 'custom', clientId: oauth.clientId, issuer: oauth.issuer, scope: 'openid mail' },
     }], vscode.ConfigurationTarget.Global);
   });
 
@@ -50,7 +50,7 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
       const treeItem = api.treeProvider.getTreeItem(node);
       return String(treeItem.contextValue).endsWith('.signInRequired') ? treeItem : undefined;
     }, 'the account row to say it needs a sign-in');
-    assert.equal(item.contextValue, 'mailroom.account.imap.oauth2.signInRequired');
+    assert.equal(item.contextValue, 'mailroom.account.imap.signInRequired');
     assert.match(String(item.description), /sign-in required/);
     await api.treeView.reveal(node, { focus: true, select: true, expand: false });
     const rows = await workbenchTexts('.monaco-list-row');
@@ -83,6 +83,20 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
     const node = await accountNode();
     await waitFor(() => api.treeProvider.getTreeItem(node).contextValue === 'mailroom.account.imap.oauth2', 'the Sign In button to go away');
     await takeScreenshot('oauth-3-signed-in');
+  });
+
+  it('shows the account\'s folders once signed in: Dovecot takes the token', async () => {
+    const node = await accountNode();
+    api.treeModel.refresh(node);
+    const folders = await waitFor(async () => {
+      const children = await api.treeModel.getChildren(await accountNode());
+      return children.some((c) => c.kind === 'folder') ? children : undefined;
+    }, 'the folders of the signed-in account', 30_000);
+    log(`rows under the account: ${folders.map((c) => (c.kind === 'folder' ? c.folder.path : `${c.kind}`)).join(', ')}`);
+    assert.ok(folders.some((c) => c.kind === 'folder' && c.folder.path === 'INBOX'), 'INBOX is listed');
+    assert.ok(!folders.some((c) => c.kind === 'status'), 'no error row');
+    await api.treeView.reveal(await accountNode(), { expand: true, focus: false, select: false });
+    await takeScreenshot('oauth-3b-folders');
   });
 
   it('signs in with a code: the code from the notification typed into the server\'s page', async () => {

@@ -35,6 +35,8 @@ export interface LinkOptions {
 const PERMANENT: ReadonlySet<MailErrorCode> = new Set<MailErrorCode>([
   'AuthFailed',
   'PasswordMissing',
+  // A refused token was refreshed once and refused again, or the sign-in ended: only the user can sign in.
+  'SignInRequired',
   'CertificateUntrusted',
   'InsecureAuthRefused',
   'InvalidAccount',
