@@ -52,7 +52,9 @@ async function signIn(deps: SignInCommandDeps, target: AccountNode | string | un
     void vscode.window.showInformationMessage(`Signed in to ${accountLabel(account)}.`);
     return { signedIn: true };
   } catch (err) {
-    void reportError(deps.log, `Signing in to ${accountLabel(account)}`, err, [HOW_TO]).then((choice) => {
+    // The README's steps help with a registration problem (withHelp names the section), not with a refusal.
+    const actions = err instanceof Error && err.message.includes(OAUTH_README_SECTION) ? [HOW_TO] : [];
+    void reportError(deps.log, `Signing in to ${accountLabel(account)}`, err, actions).then((choice) => {
       if (choice === HOW_TO) void openReadme(deps.extensionUri);
     });
     return { signedIn: false, error: errorSummary(err) };

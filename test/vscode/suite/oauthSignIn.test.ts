@@ -25,18 +25,7 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
     api = await activateMailroom();
     await vscode.commands.executeCommand('workbench.view.extension.mailroom');
     const accounts = vscode.workspace.getConfiguration('mailroom').get<unknown[]>('accounts') ?? [];
-    await vscode.workspace.getConfiguration('mailroom').update('accounts', [...accounts, {
-      id: ID,
-      label: 'Alice (OAuth2)',
-      protocol: 'imap',
-      host: fixture.host,
-      port: fixture.ports.imaps,
-      security: 'tls',
-      user: fixture.users.alice.user,
-      trustedCertificateSha256: fixture.certSha256,
-      auth: 'oauth2',
-      oauth2: { provider: 'custom', clientId: oauth.clientId, issuer: oauth.issuer, scope: 'openid mail' },
-    }], vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('mailroom').update('accounts', [...accounts, accountEntry()], vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
@@ -150,7 +139,30 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
       return texts?.some((t) => /Sign-in was declined/.test(t)) ? texts : undefined;
     }, 'the error notification');
     log(`notifications: ${JSON.stringify(toasts)}`);
+    const declined = toasts.find((t) => /Sign-in was declined/.test(t)) ?? '';
+    assert.doesNotMatch(declined, /How to Register an App/, 'a refusal is not a registration problem');
+    await waitFor(async () => !(await workbenchTexts('.notification-list-item'))?.some((t) => /finish on the page that opened/.test(t)), 'the sign-in progress to close');
     await takeScreenshot('oauth-6-declined');
+    assert.deepEqual(await api.signInStatus(ID), before, 'the earlier sign-in is kept as it was');
+  });
+
+  it('an app registration the server does not know: says so, points to the README, keeps the sign-in', async () => {
+    const before = await api.signInStatus(ID);
+    const stranger = { ...accountEntry(), oauth2: { provider: 'custom', clientId: 'not-registered-here', issuer: oauth.issuer, scope: 'openid mail' } };
+    await replaceAccount(stranger);
+    try {
+      const result = await vscode.commands.executeCommand<SignInResult>('mailroom.signIn', ID, { method: 'device' });
+      assert.equal(result.signedIn, false);
+      assert.equal(result.error?.code, 'AuthFailed');
+      assert.match(result.error?.message ?? '', /does not know this app registration \(client ID\)/);
+      assert.match(result.error?.message ?? '', /See "Signing in with OAuth2" in Mailroom's README\./);
+      await vscode.commands.executeCommand('notifications.showList');
+      const row = await waitFor(async () => (await workbenchTexts('.notification-list-item'))?.find((t) => /app registration/.test(t)), 'the error notification');
+      assert.match(row, /How to Register an App/, 'the notification offers the README steps');
+      await takeScreenshot('oauth-7-unknown-client');
+    } finally {
+      await replaceAccount(accountEntry());
+    }
     assert.deepEqual(await api.signInStatus(ID), before, 'the earlier sign-in is kept as it was');
   });
 
@@ -168,6 +180,28 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
   async function allowOpeningTheSignInPage(): Promise<void> {
     const dialog = await clickDialogButton('Open');
     log(`link protection asked: ${dialog.message} ${dialog.detail}`);
+  }
+
+  function accountEntry(): Record<string, unknown> {
+    return {
+      id: ID,
+      label: 'Alice (OAuth2)',
+      protocol: 'imap',
+      host: fixture.host,
+      port: fixture.ports.imaps,
+      security: 'tls',
+      user: fixture.users.alice.user,
+      trustedCertificateSha256: fixture.certSha256,
+      auth: 'oauth2',
+      oauth2: { provider: 'custom', clientId: oauth.clientId, issuer: oauth.issuer, scope: 'openid mail' },
+    };
+  }
+
+  /** Writes the account's settings entry (same id: its stored sign-in stays). */
+  async function replaceAccount(entry: Record<string, unknown>): Promise<void> {
+    const config = vscode.workspace.getConfiguration('mailroom');
+    const others = (config.get<unknown[]>('accounts') ?? []).filter((a) => (a as { id?: unknown }).id !== ID);
+    await config.update('accounts', [...others, entry], vscode.ConfigurationTarget.Global);
   }
 
   async function accountNode(): Promise<AccountNode> {
