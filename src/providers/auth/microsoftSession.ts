@@ -9,8 +9,7 @@ import { accountLabel, type AccountConfig } from '../../protocol/account';
 import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { TokenSet } from '../../protocol/oauth/tokens';
-import { PRESETS, scopesFor } from '../../protocol/oauth/provider';
-import { servicesOf } from './accountCredentials';
+import { microsoftSessionScopes } from './microsoftScopes';
 
 export const MICROSOFT_AUTH_PROVIDER = 'microsoft';
 
@@ -19,14 +18,6 @@ export function usesVSCodeMicrosoftSignIn(account: AccountConfig): boolean {
   return account.auth === 'oauth2'
     && account.oauth2?.provider === 'microsoft'
     && vscode.workspace.getConfiguration('mailroom').get<boolean>('oauth2.useVSCodeMicrosoftSignIn', true);
-}
-
-/** The scopes VS Code's Microsoft provider is asked for: the mail scopes, the client ID and the tenant. */
-export function microsoftSessionScopes(account: AccountConfig): string[] {
-  const settings = account.oauth2;
-  if (!settings) return [];
-  const mail = scopesFor(PRESETS.microsoft, servicesOf(account)).split(' ').filter(Boolean);
-  return [...mail, `VSCODE_CLIENT_ID:${settings.clientId}`, `VSCODE_TENANT:${settings.tenant ?? 'common'}`];
 }
 
 /**

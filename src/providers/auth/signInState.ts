@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { usesOAuth2, type AccountConfig } from '../../protocol/account';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
-import { MICROSOFT_AUTH_PROVIDER, microsoftSessionScopes, usesVSCodeMicrosoftSignIn } from './microsoftSession';
+import { microsoftSessionScopes } from './microsoftScopes';
+import { MICROSOFT_AUTH_PROVIDER, usesVSCodeMicrosoftSignIn } from './microsoftSession';
 import { SecretTokenStore, tokenSecretKey } from './secretTokenStore';
 
 export interface SignInStatus {
