@@ -195,7 +195,8 @@ function accountItem(node: AccountNode, signInRequired: boolean): vscode.TreeIte
   const suffix = signInRequired ? `.${ContextValue.SignInRequired}` : usesOAuth2(node.account) ? `.${ContextValue.OAuth2}` : '';
   const where = `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`;
   return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
-    description: `${node.account.protocol.toUpperCase()} · ${node.account.host}${signInRequired ? ' · sign-in required' : ''}`,
+    // First, so a narrow view still shows it.
+    description: `${signInRequired ? 'sign-in required · ' : ''}${node.account.protocol.toUpperCase()} · ${node.account.host}`,
     tooltip: signInRequired ? `${where}\n\nThis account is not signed in, or its sign-in has ended. Sign in (the key on this row) to use it.` : where,
     iconPath: signInRequired ? new vscode.ThemeIcon('account', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('account'),
     contextValue: `${base}${suffix}`,

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AccountNode, StatusNode } from '../../../src/providers/tree/nodes';
-import { activateMailroom, fixtureInfo, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, log, takeScreenshot, waitFor, workbenchTexts } from './harness';
 
 describe('an OAuth2 account that is not signed in (in VS Code)', function () {
   this.timeout(60_000);
@@ -56,5 +56,15 @@ describe('an OAuth2 account that is not signed in (in VS Code)', function () {
     assert.match(String(accountItem.description), /sign-in required/);
     // A permanent failure, not an outage the supervisor keeps retrying.
     assert.doesNotMatch(status.message, /offline|keeps trying/i);
+    await api.treeView.reveal(api.treeModel.findAccount(id)!, { expand: true, focus: false, select: false });
+    const rows = await waitFor(async () => {
+      const texts = await workbenchTexts('.monaco-list-row');
+      return texts?.some((t) => /is not signed in/.test(t)) ? texts : undefined;
+    }, 'the status row on screen');
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await workbenchTexts('.monaco-list-row');
+    assert.ok(after?.some((t) => /is not signed in/.test(t)), `the account stays expanded after its node is redrawn: ${JSON.stringify(after ?? rows)}`);
+    const shot = await takeScreenshot('oauth-sign-in-required');
+    if (shot) log(`      screenshot: ${shot}`);
   });
 });

@@ -29,7 +29,7 @@ export interface LinkOptions {
 }
 
 /**
- * Failures that retrying cannot fix: the user has to act (password, certificate, settings). They
+ * Failures that retrying cannot fix: the user has to act (password, sign-in, certificate, settings). They
  * are never retried in the background; the next explicit use tries once more.
  */
 const PERMANENT: ReadonlySet<MailErrorCode> = new Set<MailErrorCode>([
