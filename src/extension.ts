@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { AccountRepository } from './providers/accounts';
 import type { MailroomApi } from './providers/api';
+import { registerSignInCommand } from './providers/auth/signInCommand';
+import { SignInStates } from './providers/auth/signInState';
 import { registerAccountCommands } from './providers/commands/accountCommands';
 import { registerFolderCommands } from './providers/commands/folderCommands';
 import { registerMailCommands } from './providers/commands/mailCommands';
@@ -35,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   const imap = new ImapAccountRegistry({ repository, log, clientVersion: version, storageDir: context.globalStorageUri.fsPath });
   const pop3 = new Pop3AccountRegistry({ repository, log, storageDir: context.globalStorageUri.fsPath });
   const treeModel = new MailTreeModel(repository, imap, pop3, log);
-  const treeProvider = new MailTreeProvider(treeModel);
+  const signInStates = new SignInStates(context.secrets, repository);
+  const treeProvider = new MailTreeProvider(treeModel, signInStates);
   const dragAndDrop = new MailDragAndDropController(log);
   const treeView = vscode.window.createTreeView('mailroom.mailboxes', {
     treeDataProvider: treeProvider,
@@ -77,6 +80,14 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     watchPop3Inboxes(statusBar, notifier, pop3, repository),
     watchPop3Accounts({ accounts: repository, view: treeView, enabled: () => mailroomSettings().pop3CheckIntervalMs > 0, check: (account) => pop3.check(account) }),
     registerAccountCommands({ repository, sessions, model: treeModel, log, globalState: context.globalState, extensionUri: context.extensionUri }),
+    signInStates,
+    registerSignInCommand({
+      repository,
+      secrets: context.secrets,
+      log,
+      extensionUri: context.extensionUri,
+      onSignedIn: (account) => treeModel.refresh(treeModel.findAccount(account.id)),
+    }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
     registerMessageCommands({ model: treeModel, imap, pop3, log, treeView }),
     registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),
@@ -109,6 +120,10 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     probe,
     compose,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
+    signInStatus: async (accountId) => {
+      const account = repository.get(accountId);
+      return account ? signInStates.status(account) : { signedIn: false };
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { CredentialSource } from '../protocol/credentials';
 import type { ProtocolLog } from '../protocol/log';
 import { Disposable } from '../util/dispose';
 import { AccountCredentials } from './auth/accountCredentials';
+import { usesVSCodeMicrosoftSignIn, vscodeMicrosoftCredentials } from './auth/microsoftSession';
 
 const SECTION = 'mailroom';
 const ACCOUNTS_KEY = 'accounts';
@@ -65,6 +66,8 @@ export class AccountRepository extends Disposable {
 
   /** What the account logs in with: the stored password, or its OAuth2 tokens with one refresh on refusal. */
   credentials(account: AccountConfig): CredentialSource {
+    // VS Code's Microsoft sign-in holds (and renews) its own tokens: a session per login, nothing stored here.
+    if (usesVSCodeMicrosoftSignIn(account)) return vscodeMicrosoftCredentials(account);
     return this.credentialSources.for(account);
   }
 
@@ -86,6 +89,7 @@ export class AccountRepository extends Disposable {
   async remove(accountId: string): Promise<void> {
     await this.writeList(this.rawList().filter((raw) => !isEntryFor(raw, accountId)));
     await this.secrets.delete(secretKey(accountId));
+    // An OAuth2 sign-in goes with the account: one added again under this id signs in afresh.
     await this.credentialSources.forget(accountId);
   }
 

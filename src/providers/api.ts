@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { SignInStatus } from './auth/signInState';
 import type { ComposeFeature } from './compose/composeCommands';
 import type { ImapAccountRegistry } from './imapAccounts';
 import type { MessagePanelManager } from './messagePanel';
@@ -32,4 +33,6 @@ export interface MailroomApi {
   readonly dragAndDrop: MailDragAndDropController;
   /** Whether SecretStorage holds a password for the account (never the password itself). */
   hasPassword(accountId: string): Promise<boolean>;
+  /** Whether an OAuth2 account holds a sign-in, and until when its access token lasts (never the token). */
+  signInStatus(accountId: string): Promise<SignInStatus>;
 }

@@ -208,7 +208,7 @@ async function removeAccount(deps: AccountCommandDeps, target: AccountNode | str
   if (typeof target !== 'string') {
     const choice = await vscode.window.showWarningMessage(
       `Remove ${accountLabel(account)}?`,
-      { modal: true, detail: 'Its settings and stored password are deleted from VS Code. Mail on the server is not touched.' },
+      { modal: true, detail: 'Its settings and stored password or sign-in are deleted from VS Code. Mail on the server is not touched.' },
       'Remove',
     );
     if (choice !== 'Remove') return false;

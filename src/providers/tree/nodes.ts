@@ -6,9 +6,14 @@ import type { SearchCriteria } from '../../protocol/imap/operations/search';
 
 /** Every contextValue the tree uses; menus in package.json match on these with regexes. */
 export const enum ContextValue {
-  /** Suffixed `.signInRequired` while the account's OAuth2 sign-in has ended (mailroom.signIn is offered). */
+  /**
+   * Suffixed `.signInRequired` while the account's OAuth2 sign-in has ended or never was (the inline
+   * mailroom.signIn shows), `.oauth2` while an OAuth2 account holds one (Sign In in its context menu).
+   */
   ImapAccount = 'mailroom.account.imap',
   Pop3Account = 'mailroom.account.pop3',
+  /** An OAuth2 account's suffix while it holds a sign-in (`.signInRequired` replaces it when not). */
+  OAuth2 = 'oauth2',
   SignInRequired = 'signInRequired',
   /** Suffixed: `.inbox` or `.other`, then `.subscribed`/`.unsubscribed`. */
   Folder = 'mailroom.folder',

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { accountLabel } from '../../protocol/account';
+import { accountLabel, usesOAuth2, type AccountConfig } from '../../protocol/account';
 import type { SpecialUse } from '../../protocol/imap/folders';
 import { displayText } from '../../shared/displayText';
 import type { NamespaceKind } from '../../protocol/imap/namespaces';
@@ -34,9 +34,10 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<MailNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
 
-  constructor(private readonly model: MailTreeModel) {
+  constructor(private readonly model: MailTreeModel, private readonly signIn?: AccountSignIn) {
     super();
     this._register(model.onDidChangeData((node) => this._onDidChangeTreeData.fire(node)));
+    if (signIn) this._register(signIn.onDidChange(() => this._onDidChangeTreeData.fire(undefined)));
   }
 
   getChildren(element?: MailNode): Promise<MailNode[]> {
@@ -50,7 +51,7 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
   getTreeItem(node: MailNode): vscode.TreeItem {
     switch (node.kind) {
       case 'account':
-        return accountItem(node, this.model.needsSignIn(node.account.id));
+        return accountItem(node, this.model.needsSignIn(node.account.id) || (this.signIn?.needsSignIn(node.account) ?? false));
       case 'folder':
         return folderItem(node, this.model.counts(node));
       case 'message':
@@ -82,6 +83,12 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         return outboxEntryItem(node);
     }
   }
+}
+
+/** What the tree needs to know of OAuth2 sign-ins (SignInStates). */
+export interface AccountSignIn {
+  needsSignIn(account: AccountConfig): boolean;
+  readonly onDidChange: vscode.Event<void>;
 }
 
 function outboxItem(node: OutboxRootNode): vscode.TreeItem {
@@ -185,13 +192,14 @@ const STATUS_ICONS: Record<StatusNode['severity'], [string, string | undefined]>
 
 function accountItem(node: AccountNode, signInRequired: boolean): vscode.TreeItem {
   const base = node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
+  const suffix = signInRequired ? `.${ContextValue.SignInRequired}` : usesOAuth2(node.account) ? `.${ContextValue.OAuth2}` : '';
   const where = `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`;
   return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
     // First, so a narrow view still shows it.
     description: `${signInRequired ? 'sign-in required · ' : ''}${node.account.protocol.toUpperCase()} · ${node.account.host}`,
-    tooltip: signInRequired ? `${where}\n\nThe sign-in for this account has ended. Sign in again to keep using it.` : where,
+    tooltip: signInRequired ? `${where}\n\nThis account is not signed in, or its sign-in has ended. Sign in (the key on this row) to use it.` : where,
     iconPath: signInRequired ? new vscode.ThemeIcon('account', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('account'),
-    contextValue: signInRequired ? `${base}.${ContextValue.SignInRequired}` : base,
+    contextValue: `${base}${suffix}`,
   });
 }
 

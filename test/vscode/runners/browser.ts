@@ -93,8 +93,28 @@ export class NetworkLog {
     context.on('page', (popup) => {
       if (popup === page) return;
       this.canary('popup', popup.url());
+      if (this.keepPopups) {
+        this.kept.push(popup);
+        return;
+      }
       popup.close().catch(() => undefined);
     });
+  }
+
+  /**
+   * While true, pages the workbench opens (openExternal: a sign-in page) stay open for the
+   * sign-in endpoints (oauthPages.ts) instead of being closed as canaries.
+   */
+  keepPopups = false;
+  private readonly kept: Page[] = [];
+
+  /** The newest kept page that is still open and was opened after `after` pages were kept. */
+  keptPopup(after: number): Page | undefined {
+    return this.kept.slice(after).reverse().find((p) => !p.isClosed());
+  }
+
+  keptCount(): number {
+    return this.kept.length;
   }
 
   /** Adds a canary seen some other way (e.g. the control check's own evaluation failing). */

@@ -10,8 +10,10 @@
 //                         button of exactly that label and clicks it (unless click is false);
 //                         200 + JSON {message, detail}
 //   POST /notification-button body JSON {text, label[, click][, timeoutMs]}: waits for a
-//                         notification toast whose message contains `text` and clicks its button
-//                         `label` (unless click is false); 200 + JSON {message}, 404 when none came
+//                         notification (a toast, or a row of the notification center, opened from the
+//                         bell: with enable-smoke-test-driver the workbench shows no toasts) whose
+//                         message contains `text` and clicks its button `label` (unless click is
+//                         false); 200 + JSON {message}, 404 when none came
 //   POST /dialogs         body JSON {show: boolean}: lets modal dialogs open in this window (or
 //                         refuses them again, the default); 200 + 'ok', 501 when not possible
 // Modal dialogs in code-server are workbench DOM, so they are clicked like any button. But VS Code's

@@ -14,6 +14,8 @@
 //   POST /keyboard, /quick-input, /dialog-button -> typing, quick input and dialog buttons (input.ts)
 //   POST /frame/links, /frame/click?index=N, /frame/eval -> the message frame as a person uses it
 //                                    (frameClick.ts)
+//   POST /popups/keep, /oauth/act -> the sign-in pages the workbench opens, filled and submitted as
+//                                    a person would (oauthPages.ts)
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -21,6 +23,7 @@ import type { Frame, Page } from 'playwright-core';
 import { networkLogOf } from './browser';
 import { handleInput } from './input';
 import { frameEndpoint } from './frameClick';
+import { oauthEndpoint } from './oauthPages';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
 export interface WebviewText {
@@ -107,6 +110,9 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   if (url.pathname.startsWith('/net/')) {
     return network(page, url, body);
   }
+  const netLog = networkLogOf(page);
+  const oauth = netLog ? await oauthEndpoint(page, netLog, url.pathname, body, resultsDir) : undefined;
+  if (oauth) return oauth;
   const input = await handleInput(page, url.pathname, url.searchParams, body);
   if (input) return input;
   const frameReply = await frameEndpoint(page, url, body, isWebviewContentFrame);
