@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { AccountRepository } from './providers/accounts';
 import type { MailroomApi } from './providers/api';
+import { SecretTokenStore } from './providers/auth/secretTokenStore';
+import { signInToAccount } from './providers/auth/signIn';
 import { registerSignInCommand } from './providers/auth/signInCommand';
 import { SignInStates } from './providers/auth/signInState';
 import { registerAccountCommands } from './providers/commands/accountCommands';
@@ -79,7 +81,16 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     registerMessageViewCommands({ panels, sources, treeView, log, extensionUri: context.extensionUri }),
     watchPop3Inboxes(statusBar, notifier, pop3, repository),
     watchPop3Accounts({ accounts: repository, view: treeView, enabled: () => mailroomSettings().pop3CheckIntervalMs > 0, check: (account) => pop3.check(account) }),
-    registerAccountCommands({ repository, sessions, model: treeModel, log, globalState: context.globalState, extensionUri: context.extensionUri }),
+    registerAccountCommands({
+      repository,
+      sessions,
+      model: treeModel,
+      log,
+      globalState: context.globalState,
+      extensionUri: context.extensionUri,
+      signIn: async (account) => (await signInToAccount(account, { secrets: context.secrets, log })) !== undefined,
+      forgetSignIn: (account) => new SecretTokenStore(context.secrets, account.id).save(undefined),
+    }),
     signInStates,
     registerSignInCommand({
       repository,

@@ -43,6 +43,8 @@ export interface AccountCommandDeps {
   extensionUri: vscode.Uri;
   /** OAuth2 sign-in in the browser for a new account (src/providers/auth); true once it signed in. */
   signIn?: (account: AccountConfig) => Promise<boolean>;
+  /** Drops the tokens a sign-in stored for an account that was then not saved. */
+  forgetSignIn?: (account: AccountConfig) => Promise<void>;
 }
 
 export function registerAccountCommands(deps: AccountCommandDeps): vscode.Disposable {
@@ -141,9 +143,28 @@ async function finishWithOAuth2(deps: AccountCommandDeps, base: AccountConfig, p
     void vscode.window.showErrorMessage(`${accountLabel(account)} signs in with OAuth2, which this build of Mailroom cannot do yet. Nothing was saved.`);
     return { saved: false, error: { code: 'Unsupported', message: 'OAuth2 sign-in is not available' } };
   }
-  if (!(await deps.signIn(account))) {
+  let signedIn: boolean;
+  try {
+    signedIn = await deps.signIn(account);
+  } catch (err) {
+    const error = MailError.from(err);
+    deps.log.error(`signing in to ${accountLabel(account)}: ${error.message} ${error.detail ?? ''}`);
+    void vscode.window.showErrorMessage(`${error.message} Nothing was saved.`);
+    return { saved: false, error: errorSummary(error) };
+  }
+  if (!signedIn) {
     void vscode.window.showWarningMessage(`Signing in to ${accountLabel(account)} did not finish, so nothing was saved.`);
     return { saved: false };
+  }
+  // The sign-in proves the provider knows the user; the login proves the mail server takes the token.
+  const failure = await testLogin(deps, account, deps.repository.credentials(account));
+  if (failure) {
+    deps.log.error(`adding ${accountLabel(account)}: ${failure.message} ${failure.detail ?? ''}`);
+    const choice = await vscode.window.showErrorMessage(failure.message, { modal: true }, 'Save Anyway');
+    if (choice !== 'Save Anyway') {
+      await deps.forgetSignIn?.(account);
+      return { saved: false, error: errorSummary(failure) };
+    }
   }
   await deps.repository.save(account);
   await deps.globalState.update(clientIdKey(provider), clientId);
