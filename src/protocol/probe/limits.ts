@@ -22,6 +22,13 @@ export const PROBE_LIMITS = {
   certificateExpiryWarningDays: 30,
   /** Issuer links followed when reading the certificate chain. */
   maxChainLength: 10,
+  /**
+   * Endpoints one scan may check (`--ports`). Each is a connection of its own; a mail host has a
+   * handful of ports, and a bound keeps a typo like 1-65535 from becoming a port scan.
+   */
+  maxScanEndpoints: 64,
+  /** Endpoints of a scan checked at the same time; the rest wait for a free slot. */
+  scanConcurrency: 16,
   /** Longest server text kept in an error message. */
   maxQuotedChars: 300,
 } as const;
