@@ -3,43 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { reportsToJunit } from '../../src/protocol/probe/junit';
 import type { ProbeReport } from '../../src/shared/probeReport';
+import { parseJunit } from '../fixtures/junitXml';
 
 const RECORDED = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'checkReports');
 const recorded = (name: string): ProbeReport[] => JSON.parse(fs.readFileSync(path.join(RECORDED, name), 'utf8')) as ProbeReport[];
-
-/** Characters XML 1.0 cannot carry at all (section 2.2), lone surrogates included. */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const NOT_XML = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-interface Case {
-  '@_classname': string;
-  '@_name': string;
-  '@_time': string;
-  error?: { '@_type': string; '@_message': string; '#text': string };
-  failure?: { '@_type': string; '@_message': string; '#text': string };
-  skipped?: { '@_message': string };
-  'system-out'?: string;
-}
-interface Suite {
-  '@_name': string;
-  '@_tests': string;
-  '@_failures': string;
-  '@_errors': string;
-  '@_skipped': string;
-  testcase: Case[];
-}
-
-export function parseJunit(xml: string): { '@_tests': string; '@_failures': string; '@_errors': string; testsuite: Suite[] } {
-  assert.equal(XMLValidator.validate(xml), true, 'well-formed XML');
-  assert.doesNotMatch(xml, NOT_XML, 'only characters XML 1.0 allows');
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', htmlEntities: true, trimValues: false, parseTagValue: false, parseAttributeValue: false, isArray: (name) => name === 'testsuite' || name === 'testcase' });
-  const doc = parser.parse(xml) as { testsuites: { '@_tests': string; '@_failures': string; '@_errors': string; testsuite: Suite[] } };
-  assert.ok(doc.testsuites, 'a <testsuites> root');
-  return doc.testsuites;
-}
 
 function hostile(): ProbeReport {
   const banner = '* OK \u0000\u001b[2J<script>alert(1)</script> & "quotes" \'apos\' ]]> \u0007\u007f\ud800 fin';

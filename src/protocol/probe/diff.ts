@@ -163,13 +163,12 @@ function flatten(value: unknown, prefix: string, depth = 0, out: Record<string, 
   if (depth >= MAX_DEPTH) return out;
   if (Array.isArray(value)) {
     if (value.every((v) => v === null || typeof v !== 'object')) out[prefix] = value.map(String).join(', ');
-    else value.forEach((v, i) => flatten(v, `${prefix}.${i}`, depth + 1, out));
+    // The chain's first entry is the leaf, already compared as tls.certificate.
+    else value.forEach((v, i) => (prefix === 'tls.chain' && i === 0 ? undefined : flatten(v, `${prefix}.${i}`, depth + 1, out)));
     return out;
   }
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (VOLATILE.has(key)) continue;
-    // The chain's first entry is the leaf, already compared as tls.certificate.
-    if (prefix === 'tls.chain' && key === '0') continue;
     flatten(v, `${prefix}.${key}`, depth + 1, out);
   }
   return out;

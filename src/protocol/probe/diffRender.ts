@@ -26,7 +26,9 @@ function endpointLines(e: EndpointDiff): string[] {
   for (const p of e.phases) lines.push(`  phase ${p.name}: ${p.before} → ${p.after}${p.detail ? ` (${visibleLine(p.detail)})` : ''}`);
   lines.push(...warningLines(e));
   for (const c of e.capabilities) {
-    const parts = [...c.added.map((x) => `+${visibleLine(x)}`), ...c.removed.map((x) => `-${visibleLine(x)}`)];
+    // POP3 and SMTP list capabilities with arguments ("SASL PLAIN LOGIN"): quote those.
+    const item = (x: string): string => (/\s/.test(x) ? `"${visibleLine(x)}"` : visibleLine(x));
+    const parts = [...c.added.map((x) => `+${item(x)}`), ...c.removed.map((x) => `-${item(x)}`)];
     lines.push(`  capabilities ${c.phase}: ${parts.join(' ')}`);
   }
   for (const f of e.tls) lines.push(`  ${fieldLine(f)}`);
