@@ -127,7 +127,7 @@ describe('mailroom-check in CI (child process, real Dovecot)', function () {
     const text = await runCli(['diff', before, after]);
     assert.equal(text.code, 0, text.err);
     const imapBlock = text.out.split('\n\n').find((b) => b.startsWith(`imap://127.0.0.1:${d.ports.imap}:`)) ?? '';
-    assert.match(imapBlock, /: changed \(warnings → warnings\)  WORSE: new warning\(s\)/);
+    assert.match(imapBlock, /: changed \(warnings → warnings\) {2}WORSE: new warning\(s\)/);
     assert.match(imapBlock, /^ {2}capabilities beforeTls: \+XMAILROOM-CANARY -AUTH=LOGIN -AUTH=CRAM-MD5$/m);
     assert.doesNotMatch(imapBlock, /tls\.chain\.0\./, 'the leaf is compared once, as tls.certificate');
     assert.match(imapBlock, /^ {2}capabilities afterLogin: \+XMAILROOM-CANARY$/m);
