@@ -75,13 +75,20 @@ describe('check report diff', () => {
 
   it('counts a check that now fails as worse at the error level, and phases that changed', () => {
     const [refused] = recorded('connection-refused.json');
-    const after = [{ ...refused, url: base[0].url }, base[1]];
+    // As the probe reports imap:// refusing the connection: no TLS mode was reached.
+    const after = [{ ...refused, url: base[0].url, scheme: base[0].scheme, tls: { mode: 'none' as const, ok: false } }, base[1]];
     const d = diffReports(base, after);
     const [e] = d.endpoints;
     assert.equal(e.worse, 'error');
     assert.deepEqual(e.failedPhase, { after: 'connect' });
     assert.ok(e.phases.some((p) => p.name === 'connect' && p.before === 'ok' && p.after === 'failed' && /ConnectionRefused/.test(p.detail ?? '')));
     assert.ok(e.phases.some((p) => p.name === 'login' && p.before === 'ok' && p.after === 'absent'));
+    // What the failed run never reached is not listed as removed: the failed phase says it.
+    assert.deepEqual(e.capabilities, []);
+    assert.deepEqual(e.tls.map((f) => [f.field, f.before, f.after]), [['tls.mode', 'starttls', 'none'], ['tls.ok', true, false]]);
+    assert.ok(!e.other.some((f) => f.after === undefined), JSON.stringify(e.other));
+    const text = renderDiff(d, { before: 'a', after: 'b' });
+    assert.match(text, /^ {2}phases no longer reached: greeting, capabilities, starttls, tls, capabilitiesAfterTls, login, capabilitiesAfterLogin, logout$/m);
     assert.equal(diffFails(d, 'error'), true);
     // The other way round the server got better: nothing is worse.
     assert.deepEqual(diffReports(after, base).worse, { errors: 0, warnings: 1 }, 'the recovered imap:// has its old warning back');

@@ -82,6 +82,12 @@ function diffEndpoint(url: string, b: ProbeReport | undefined, a: ProbeReport | 
     ),
     timings: diffTimings(b, a),
   };
+  if (b && a) {
+    // What a failed run never reached is not a change of the server: the failed phase says it.
+    const unreached = (f: FieldChange): boolean => (a.failedPhase !== undefined && f.after === undefined) || (b.failedPhase !== undefined && f.before === undefined);
+    d.tls = d.tls.filter((f) => !unreached(f));
+    d.other = d.other.filter((f) => !unreached(f));
+  }
   if (!a) return d; // an endpoint no longer checked is not a failure of the server
   if (a.failedPhase && !b?.failedPhase) d.worse = 'error';
   else if (d.warnings.new.length) d.worse = 'warning';
@@ -131,8 +137,11 @@ function diffCapabilities(b: ProbeReport | undefined, a: ProbeReport | undefined
   const phases = [...new Set([...Object.keys(b.capabilities ?? {}), ...Object.keys(a.capabilities ?? {})])];
   const out: EndpointDiff['capabilities'] = [];
   for (const phase of phases) {
-    const x = (b.capabilities as unknown as Record<string, string[] | null | undefined>)[phase] ?? [];
-    const y = (a.capabilities as unknown as Record<string, string[] | null | undefined>)[phase] ?? [];
+    const lists = [b, a].map((r) => (r.capabilities as unknown as Record<string, string[] | null | undefined>)[phase]);
+    // null: that run did not get there (or the list does not apply), which the phases say.
+    // Absent: a list that run did not know yet (an older or newer Mailroom): compared as empty.
+    if (lists.includes(null)) continue;
+    const [x, y] = lists.map((l) => l ?? []);
     // Capability names are case-insensitive (RFC 9051 7.2.2, RFC 2449, RFC 5321).
     const xs = new Set(x.map((c) => c.toUpperCase()));
     const ys = new Set(y.map((c) => c.toUpperCase()));

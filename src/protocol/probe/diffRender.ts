@@ -23,7 +23,13 @@ function endpointLines(e: EndpointDiff): string[] {
   if (e.status === 'unchanged') return [`${head} (${v(e.verdict.after)})`];
   const lines = [`${head} (${v(e.verdict.before)} → ${v(e.verdict.after)})${e.worse ? `  WORSE: ${e.worse === 'error' ? 'a check that passed now fails' : 'new warning(s)'}` : ''}`];
   if (e.failedPhase.before !== e.failedPhase.after) lines.push(`  failed phase: ${v(e.failedPhase.before)} → ${v(e.failedPhase.after)}`);
-  for (const p of e.phases) lines.push(`  phase ${p.name}: ${p.before} → ${p.after}${p.detail ? ` (${visibleLine(p.detail)})` : ''}`);
+  const notReached = e.phases.filter((p) => p.after === 'absent').map((p) => p.name);
+  const nowReached = e.phases.filter((p) => p.before === 'absent').map((p) => p.name);
+  for (const p of e.phases) {
+    if (p.before !== 'absent' && p.after !== 'absent') lines.push(`  phase ${p.name}: ${p.before} → ${p.after}${p.detail ? ` (${visibleLine(p.detail)})` : ''}`);
+  }
+  if (notReached.length) lines.push(`  phases no longer reached: ${notReached.join(', ')}`);
+  if (nowReached.length) lines.push(`  phases now reached: ${nowReached.join(', ')}`);
   lines.push(...warningLines(e));
   for (const c of e.capabilities) {
     // POP3 and SMTP list capabilities with arguments ("SASL PLAIN LOGIN"): quote those.

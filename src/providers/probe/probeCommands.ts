@@ -10,6 +10,7 @@ import type { AccountRepository } from '../accounts';
 import { reportError } from '../errors';
 import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
+import { CompareReportsCommand } from './compareReports';
 import { ProbePanel, ProbeRenderedReport } from './probePanel';
 
 export interface ProbeCommandDeps {
@@ -46,6 +47,7 @@ export class ProbeFeature extends Disposable {
     super();
     this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string) => this.checkServer(arg)));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
+    this._register(new CompareReportsCommand(this.protocolLog()));
   }
 
   override dispose(): void {
