@@ -89,6 +89,8 @@ describe('check report diff', () => {
     assert.ok(!e.other.some((f) => f.after === undefined), JSON.stringify(e.other));
     const text = renderDiff(d, { before: 'a', after: 'b' });
     assert.match(text, /^ {2}phases no longer reached: greeting, capabilities, starttls, tls, capabilitiesAfterTls, login, capabilitiesAfterLogin, logout$/m);
+    assert.match(text, /^ {2}warning plaintext-auth-unencrypted not checked \(the run failed\)$/m);
+    assert.doesNotMatch(text, /auth\.mechanisms/, 'an empty list from a run that never got there');
     assert.equal(diffFails(d, 'error'), true);
     // The other way round the server got better: nothing is worse.
     assert.deepEqual(diffReports(after, base).worse, { errors: 0, warnings: 1 }, 'the recovered imap:// has its old warning back');

@@ -84,7 +84,8 @@ function diffEndpoint(url: string, b: ProbeReport | undefined, a: ProbeReport | 
   };
   if (b && a) {
     // What a failed run never reached is not a change of the server: the failed phase says it.
-    const unreached = (f: FieldChange): boolean => (a.failedPhase !== undefined && f.after === undefined) || (b.failedPhase !== undefined && f.before === undefined);
+    const missing = (v: Scalar | undefined): boolean => v === undefined || v === '';
+    const unreached = (f: FieldChange): boolean => (a.failedPhase !== undefined && missing(f.after)) || (b.failedPhase !== undefined && missing(f.before));
     d.tls = d.tls.filter((f) => !unreached(f));
     d.other = d.other.filter((f) => !unreached(f));
   }

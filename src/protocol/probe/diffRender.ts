@@ -46,11 +46,12 @@ function endpointLines(e: EndpointDiff): string[] {
 function warningLines(e: EndpointDiff): string[] {
   return [
     ...e.warnings.new.map((w) => `  new warning ${visibleLine(w.code)}: ${visibleLine(w.message)}`),
-    ...e.warnings.gone.map((w) => `  gone warning ${visibleLine(w.code)}`),
+    // A run that failed at connect has no warnings because it checked nothing, not because they were fixed.
+    ...e.warnings.gone.map((w) => (e.worse === 'error' ? `  warning ${visibleLine(w.code)} not checked (the run failed)` : `  gone warning ${visibleLine(w.code)}`)),
   ];
 }
 
 function fieldLine(f: FieldChange): string {
-  const show = (x: FieldChange['before']): string => (x === undefined ? '(absent)' : visibleLine(String(x)));
+  const show = (x: FieldChange['before']): string => (x === undefined ? '(absent)' : x === '' ? '(none)' : visibleLine(String(x)));
   return `${f.field}: ${show(f.before)} → ${show(f.after)}`;
 }
