@@ -1,17 +1,22 @@
 /**
- * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--insecure] [--timeout MS]`
+ * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--junit FILE] [--fail-on L]`
+ * `mailroom-check --scan host [--ports 993,995,587]`
+ * `mailroom-check diff before.json after.json [--json] [--fail-on L]` (checkDiff.ts)
  * `mailroom-check --discover user@example.com [--json] [--allow-http] [--ca FILE] [--timeout MS]`
  *
  * Checks IMAP, POP3 and SMTP endpoints with the same probe the editor uses and prints a Markdown
- * report (or, with --json, one JSON array). Exit 0: every endpoint answered and verified;
- * 1: at least one has warnings; 2: at least one failed (or the command line was wrong).
+ * report (or, with --json, one JSON array; with --junit, also JUnit XML for CI). Exit 0: no check
+ * failed (and, with --fail-on warning, no warnings); 1: --fail-on warning and at least one
+ * warning; 2: at least one check failed (a phase failed), or the command could not run.
  */
 import * as fs from 'node:fs';
 import { MailError } from '../protocol/errors';
+import { writeFileAtomic } from '../store/atomicFile';
+import { runDiff } from './checkDiff';
 import { discoverServers, discoveryOverridesFromEnv, renderDiscovery } from '../protocol/discovery';
 import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
-import { parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, scanHost } from '../protocol/probe';
-import type { ProbeOptions } from '../protocol/probe';
+import { parsePortList, parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, reportsToJunit, scanHost } from '../protocol/probe';
+import type { ProbeOptions, ScanEndpoint } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
 
 export interface CliIo {
@@ -22,13 +27,18 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, warnings: 1, failed: 2 } as const;
 
+export type FailOn = 'warning' | 'error';
+
 const USAGE = `usage: mailroom-check <url>... [options]
-       mailroom-check --scan <host> [options]
+       mailroom-check --scan <host> [--ports LIST] [options]
+       mailroom-check diff <before.json> <after.json> [--json] [--fail-on warning|error]
        mailroom-check --discover <address> [--json] [--allow-http] [--ca FILE] [--timeout MS]
 
   <url>                imap://, imaps://, pop3://, pop3s://, smtp://, smtps://, submission://
                        host and optional port, e.g. imaps://mail.example.com
   --scan <host>        check 143, 993, 110, 995, 25, 465 and 587 of one host concurrently
+  --ports <list>       with --scan: only these ports, e.g. 993,995,587 or imaps:10993,imap:1143-1145;
+                       a port other than the usual seven names its scheme; at most 64 ports
   --discover <address> find the servers for an address as Add Account does (autoconfig, MX,
                        SRV, guesses) and print every lookup, its answer and timing, and the winner
   --allow-http         with --discover: also read autoconfig over plain http (it can be rewritten
@@ -40,7 +50,11 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --insecure           send the password even if the certificate does not verify or there is no TLS
   --ca <file>          also trust the CA certificate(s) in this PEM file (repeatable)
   --timeout <ms>       time each phase may take (default 10000)
-  --json               print one JSON array, one object per endpoint
+  --json               print one JSON array, one object per endpoint (schema:
+                       docs/check-report.schema.json; each object carries $schema and schemaVersion)
+  --junit <file>       also write JUnit XML there: a testcase per phase and per warning
+  --fail-on <level>    error (default): exit 2 when a check failed, else 0;
+                       warning: also exit 1 when there are warnings
   --transcript         include the dialogue (credentials masked)
   --deep               on STARTTLS ports, also test for STARTTLS command injection and send a
                        random, wrong password before TLS to see whether it is checked (extra
@@ -49,13 +63,17 @@ const USAGE = `usage: mailroom-check <url>... [options]
                        the chain as served, OCSP stapling, ALPN (up to 100 connections per endpoint)
   -h, --help           show this help
 
-Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.
+Exit status: 0 no check failed (with --fail-on warning: and no warnings), 1 warnings with
+--fail-on warning, 2 a check failed or the command could not run (bad option, --junit unwritable).
 With --discover: 0 servers found and verified, 1 found but something needs confirming, 2 none found.
 `;
 
 interface Args {
   urls: string[];
   scan?: string;
+  ports?: string;
+  junit?: string;
+  failOn: FailOn;
   discover?: string;
   allowHttp: boolean;
   user?: string;
@@ -74,7 +92,7 @@ interface Args {
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, deep: false, tls: false, caFiles: [], help: false };
+  const args: Args = { urls: [], failOn: 'error', allowHttp: false, json: false, insecure: false, transcript: false, deep: false, tls: false, caFiles: [], help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -121,6 +139,18 @@ function parseArgs(argv: readonly string[]): Args {
       case '--discover':
         args.discover = take();
         break;
+      case '--ports':
+        args.ports = take();
+        break;
+      case '--junit':
+        args.junit = take();
+        break;
+      case '--fail-on': {
+        const level = take();
+        if (level !== 'warning' && level !== 'error') throw new UsageError('--fail-on takes warning or error');
+        args.failOn = level;
+        break;
+      }
       case '--allow-http':
         args.allowHttp = true;
         break;
@@ -148,7 +178,9 @@ function defaultIo(): CliIo {
 
 /** Runs the command; resolves with the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  if (argv[0] === 'diff') return runDiff(argv.slice(1), io);
   let args: Args;
+  let endpoints: ScanEndpoint[] | undefined;
   try {
     args = parseArgs(argv);
     if (args.help) {
@@ -159,6 +191,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       if (args.urls.length || args.scan) throw new UsageError('--discover takes one address and no URLs or --scan');
     } else if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, --scan <host> or --discover <address>');
     args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
+    if (args.ports !== undefined) {
+      if (!args.scan) throw new UsageError('--ports goes with --scan <host>');
+      endpoints = parsePortList(args.ports);
+    }
+    if (args.discover !== undefined && args.junit !== undefined) throw new UsageError('--junit reports server checks, not --discover');
   } catch (err) {
     io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n${err instanceof UsageError ? USAGE : ''}`);
     return EXIT.failed;
@@ -175,11 +212,20 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   if (args.discover !== undefined) return discover(args.discover, args, options, io);
 
   const reports: ProbeReport[] = [];
-  if (args.scan) reports.push(...(await scanHost(args.scan, options)));
+  if (args.scan) reports.push(...(await scanHost(args.scan, { ...options, ...(endpoints ? { endpoints } : {}) })));
   reports.push(...(await Promise.all(args.urls.map((url) => probeEndpoint(url, options)))));
 
   io.stdout(args.json ? `${reportsToJson(reports, { transcript: args.transcript })}\n` : renderMarkdown(reports, { transcript: args.transcript }));
-  return exitCode(reports);
+  if (args.junit !== undefined) {
+    try {
+      await writeFileAtomic(args.junit, reportsToJunit(reports));
+    } catch (err) {
+      const detail = MailError.is(err) && err.detail ? ` (${err.detail})` : '';
+      io.stderr(`mailroom-check: cannot write the JUnit report ${args.junit}${detail}\n`);
+      return EXIT.failed;
+    }
+  }
+  return exitCode(reports, args.failOn);
 }
 
 function probeOptions(args: Args, env: NodeJS.ProcessEnv): ProbeOptions {
@@ -227,10 +273,11 @@ async function discover(address: string, args: Args, probe: ProbeOptions, io: Cl
   return result.confirmations.length ? EXIT.warnings : EXIT.ok;
 }
 
-export function exitCode(reports: readonly ProbeReport[]): number {
+/** 2 when a check failed; 1 when there are warnings and `failOn` is warning; else 0. */
+export function exitCode(reports: readonly ProbeReport[], failOn: FailOn = 'error'): number {
   const verdicts = reports.map(verdictOf);
   if (verdicts.includes('failed')) return EXIT.failed;
-  if (verdicts.includes('warnings')) return EXIT.warnings;
+  if (failOn === 'warning' && verdicts.includes('warnings')) return EXIT.warnings;
   return EXIT.ok;
 }
 

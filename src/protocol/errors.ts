@@ -46,6 +46,8 @@ export type MailErrorCode =
   | 'ConfigInvalid'
   /** A lookup redirected to another domain, which discovery does not follow without asking. */
   | 'RedirectRefused'
+  /** A file given as a check report (mailroom-check --json) is not one: not JSON, too large, another schema version. */
+  | 'ReportInvalid'
   | 'Unknown';
 
 export interface CertificateSummary {

@@ -27,6 +27,8 @@ export interface PhaseRecord {
   name: ProbePhaseName;
   ok: boolean;
   ms: number;
+  /** The transcript lines written while the phase ran: indexes from (inclusive) to (exclusive). */
+  lines?: [number, number];
   /** Why the phase did not run (e.g. login without credentials). */
   skipped?: string;
   error?: ProbeError;
@@ -235,7 +237,19 @@ export interface ConnectReport {
   error?: string;
 }
 
+/**
+ * Version of the report's JSON shape (docs/check-report.schema.json). New optional fields and new
+ * warning codes keep the version; removing or renaming a field, or changing what one means, bumps it.
+ */
+export const CHECK_REPORT_SCHEMA_VERSION = 1;
+/** The schema's `$id`, which every report written as JSON names in `$schema`. */
+export const CHECK_REPORT_SCHEMA_ID = 'https://example.invalid/mailroom/schemas/check-report-1.schema.json';
+
 export interface ProbeReport {
+  /** Set on reports written as JSON: CHECK_REPORT_SCHEMA_ID. */
+  $schema?: string;
+  /** Set on reports written as JSON: CHECK_REPORT_SCHEMA_VERSION. */
+  schemaVersion?: number;
   url: string;
   protocol: ProbeProtocol;
   scheme: ProbeScheme;

@@ -94,8 +94,9 @@ describe('mailroom-check against Dovecot', function () {
     assert.ok(!r.out.includes(d.users.alice.password));
   });
 
-  it('exits 1 when an endpoint has warnings, and prints Markdown by default', async () => {
-    const r = await inProcess([`imap://127.0.0.1:${d.ports.imap}`, '--ca', caFile]);
+  it('exits 1 when an endpoint has warnings with --fail-on warning (0 by default), and prints Markdown by default', async () => {
+    assert.equal((await inProcess([`imap://127.0.0.1:${d.ports.imap}`, '--ca', caFile])).code, 0);
+    const r = await inProcess([`imap://127.0.0.1:${d.ports.imap}`, '--ca', caFile, '--fail-on', 'warning']);
     assert.equal(r.code, 1);
     assert.match(r.out, new RegExp(`^## imap://127\\.0\\.0\\.1:${d.ports.imap} — 1 warning\\(s\\)$`, 'm'));
     assert.match(r.out, /`plaintext-auth-unencrypted`/);
@@ -129,7 +130,7 @@ describe('mailroom-check against Dovecot', function () {
     assert.ok(report.transcript?.some((l) => l.text === 'PASS (secret)'));
     assert.ok(!ok.out.includes(d.users.alice.password) && !ok.err.includes(d.users.alice.password));
 
-    const warn = await runChild(script, [`pop3://127.0.0.1:${d.ports.pop3}`, '--ca', caFile], env);
+    const warn = await runChild(script, [`pop3://127.0.0.1:${d.ports.pop3}`, '--ca', caFile, '--fail-on', 'warning'], env);
     assert.equal(warn.code, 1, warn.err);
     const failed = await runChild(script, [`pop3://127.0.0.1:${closedPort}`], env);
     assert.equal(failed.code, 2);

@@ -65,13 +65,17 @@ describe('probe rendering', () => {
     assert.match(renderMarkdown([report()], { transcript: true }), /PASS \(secret\)/);
   });
 
-  it('maps verdicts to exit codes: failure beats warnings beats ok', () => {
+  it('maps verdicts to exit codes: a failure is 2; warnings are 1 only with --fail-on warning', () => {
     const warn = report({ warnings: [{ code: 'no-starttls', message: 'x' }] });
     const fail = report({ failedPhase: 'tls' });
     assert.deepEqual([verdictOf(report()), verdictOf(warn), verdictOf(fail)], ['ok', 'warnings', 'failed']);
     assert.equal(exitCode([report()]), 0);
-    assert.equal(exitCode([report(), warn]), 1);
+    assert.equal(exitCode([report(), warn]), 0, 'the default is --fail-on error');
     assert.equal(exitCode([warn, fail, report()]), 2);
+    assert.equal(exitCode([report()], 'warning'), 0);
+    assert.equal(exitCode([report(), warn], 'warning'), 1);
+    assert.equal(exitCode([warn, fail, report()], 'warning'), 2);
+    assert.equal(exitCode([report(), warn], 'error'), 0);
   });
 });
 
@@ -109,6 +113,8 @@ describe('mailroom-check command line (no network)', () => {
       [['--password', 'hunter22', 'imap://h'], /--password is not accepted/],
       [['--user', 'u', '--password-env', 'NOPE', 'imap://h'], /NOPE is not set/],
       [['--password-env', 'PW', 'imap://h'], /--password-env needs --user/],
+      [['--fail-on', 'sometimes', 'imap://h'], /--fail-on takes warning or error/],
+      [['--junit', '--json', 'imap://h'], /--junit needs a value/],
     ] as const) {
       const r = await run([...argv], { PW: 'x' });
       assert.equal(r.code, 2, argv.join(' '));

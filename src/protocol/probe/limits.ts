@@ -32,6 +32,13 @@ export const PROBE_LIMITS = {
   /** Once one line of such an answer came, how long to wait for each further line (and how many to keep). */
   injectionFollowMs: 150,
   injectionMaxLines: 20,
+  /**
+   * Endpoints one scan may check (`--ports`). Each is a connection of its own; a mail host has a
+   * handful of ports, and a bound keeps a typo like 1-65535 from becoming a port scan.
+   */
+  maxScanEndpoints: 64,
+  /** Endpoints of a scan checked at the same time; the rest wait for a free slot. */
+  scanConcurrency: 16,
   /** Longest server text kept in an error message. */
   maxQuotedChars: 300,
 } as const;

@@ -149,6 +149,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   };
   const phase = async <T>(name: ProbePhaseName, fn: () => Promise<T>, ms = timeoutMs): Promise<T> => {
     const t0 = Date.now();
+    const from = transcript.lines.length;
     let timer: NodeJS.Timeout | undefined;
     try {
       const deadline = new Promise<never>((_, reject) => {
@@ -158,17 +159,17 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
         );
       });
       const value = await Promise.race([fn(), deadline]);
-      record({ name, ok: true, ms: Date.now() - t0 });
+      record({ name, ok: true, ms: Date.now() - t0, lines: [from, transcript.lines.length] });
       return value;
     } catch (err) {
       const error = toMailError(err, endpoint);
-      record({ name, ok: false, ms: Date.now() - t0, error: { code: error.code, message: transcript.mask(error.message) } });
+      record({ name, ok: false, ms: Date.now() - t0, lines: [from, transcript.lines.length], error: { code: error.code, message: transcript.mask(error.message) } });
       throw new PhaseFailure(name, error);
     } finally {
       clearTimeout(timer);
     }
   };
-  const skip = (name: ProbePhaseName, why: string): void => record({ name, ok: true, ms: 0, skipped: why });
+  const skip = (name: ProbePhaseName, why: string): void => record({ name, ok: true, ms: 0, lines: [transcript.lines.length, transcript.lines.length], skipped: why });
 
   let conn: ProbeConnection | undefined;
   let deep: ReturnType<typeof runDeepStartTlsChecks> | undefined;

@@ -1,5 +1,5 @@
 /** Markdown and JSON renderings of probe reports (the CLI, "Copy as Markdown/JSON"). */
-import { ProbeReport, verdictOf } from '../../shared/probeReport';
+import { CHECK_REPORT_SCHEMA_ID, CHECK_REPORT_SCHEMA_VERSION, ProbeReport, verdictOf } from '../../shared/probeReport';
 import { starttlsMarkdown } from './starttlsRender';
 import { tlsDeepMarkdown } from './tlsDeep/render';
 import { formatTranscript } from './transcript';
@@ -9,12 +9,14 @@ export interface JsonOptions {
   transcript?: boolean;
 }
 
-/** One JSON array, one object per endpoint: the `mailroom-check --json` shape. */
+/**
+ * One JSON array, one object per endpoint: the `mailroom-check --json` shape, described by
+ * docs/check-report.schema.json. Each object names that schema and its version first.
+ */
 export function reportsToJson(reports: readonly ProbeReport[], options: JsonOptions = {}): string {
   const shaped = reports.map((r) => {
-    if (options.transcript) return r;
-    const { transcript: _transcript, ...rest } = r;
-    return rest;
+    const { transcript, $schema: _s, schemaVersion: _v, ...rest } = r;
+    return { $schema: CHECK_REPORT_SCHEMA_ID, schemaVersion: CHECK_REPORT_SCHEMA_VERSION, ...rest, ...(options.transcript && transcript ? { transcript } : {}) };
   });
   return JSON.stringify(shaped, null, 2);
 }

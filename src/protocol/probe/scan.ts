@@ -1,6 +1,8 @@
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
+import { PROBE_LIMITS } from './limits';
+import type { ScanEndpoint } from './ports';
 import { probeEndpoint, ProbeOptions } from './probe';
-import { makeTarget, SCAN_SCHEMES, SCHEMES } from './target';
+import { makeTarget, ProbeTarget, SCAN_SCHEMES, SCHEMES } from './target';
 
 export interface ScanOptions extends ProbeOptions {
   /**
@@ -8,27 +10,37 @@ export interface ScanOptions extends ProbeOptions {
    * (143, 993, 110, 995, 25, 465, 587). Listing some checks only those.
    */
   ports?: Partial<Record<ProbeScheme, number>>;
+  /** Exactly these endpoints, in this order (`--ports`, see parsePortList); overrides `ports`. */
+  endpoints?: readonly ScanEndpoint[];
   /** Called as each endpoint's report is ready, in completion order. */
   onReport?: (report: ProbeReport) => void;
 }
 
 /** The endpoints a scan of `host` checks, in report order. */
-export function scanTargets(host: string, ports?: ScanOptions['ports']) {
+export function scanTargets(host: string, ports?: ScanOptions['ports'], endpoints?: readonly ScanEndpoint[]): ProbeTarget[] {
+  if (endpoints) return endpoints.map((e) => makeTarget(e.scheme, host, e.port));
   const schemes = ports ? SCAN_SCHEMES.filter((s) => ports[s] !== undefined) : SCAN_SCHEMES;
   return schemes.map((s) => makeTarget(s, host, ports?.[s] ?? SCHEMES[s].port));
 }
 
 /**
- * Checks the usual mail ports of one host concurrently: the scan takes about as long as the
- * slowest endpoint, not their sum. Reports come back in the order of `SCAN_SCHEMES`.
+ * Checks the mail ports of one host concurrently (at most PROBE_LIMITS.scanConcurrency at a
+ * time): the scan takes about as long as the slowest endpoint, not their sum. Reports come back
+ * in target order.
  */
 export async function scanHost(host: string, options: ScanOptions = {}): Promise<ProbeReport[]> {
-  const { ports, onReport, ...probeOptions } = options;
-  return Promise.all(
-    scanTargets(host, ports).map(async (target) => {
-      const report = await probeEndpoint(target, probeOptions);
+  const { ports, endpoints, onReport, ...probeOptions } = options;
+  const targets = scanTargets(host, ports, endpoints);
+  const reports: ProbeReport[] = new Array<ProbeReport>(targets.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) {
+      const i = next++;
+      const report = await probeEndpoint(targets[i], probeOptions);
+      reports[i] = report;
       onReport?.(report);
-      return report;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PROBE_LIMITS.scanConcurrency, targets.length) }, worker));
+  return reports;
 }

@@ -11,6 +11,7 @@ import type { AccountRepository } from '../accounts';
 import { reportError } from '../errors';
 import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
+import { CompareReportsCommand } from './compareReports';
 import { ProbePanel, ProbeRenderedReport } from './probePanel';
 
 export interface ProbeCommandDeps {
@@ -55,6 +56,7 @@ export class ProbeFeature extends Disposable {
     // The deep check opens up to TLS_DEEP_LIMITS.maxConnections connections, so it is its own choice.
     this._register(vscode.commands.registerCommand('mailroom.checkServerTls', (arg?: AccountNode | string) => this.checkServer(arg, { tlsDeep: true })));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
+    this._register(new CompareReportsCommand(this.protocolLog()));
   }
 
   override dispose(): void {

@@ -2,12 +2,17 @@
 // host, against the Dovecot fixture and the SMTP sink: the commands resolve with the reports, the
 // report webview draws them, and the code-server runner saves a screenshot of it.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { reportsToJson } from '../../../src/protocol/probe/render';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { ProbeFeature } from '../../../src/providers/probe/probeCommands';
+import type { CompareResult } from '../../../src/providers/probe/compareReports';
 import type { ProbeRenderedReport } from '../../../src/providers/probe/probePanel';
 import type { ProbeReport } from '../../../src/shared/probeReport';
-import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { dovecotControl, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 describe('Mailroom server check (in the extension host)', function () {
   this.timeout(120_000);
@@ -96,5 +101,60 @@ describe('Mailroom server check (in the extension host)', function () {
     assert.equal((await rendered).endpoints, 5);
     const shot = await takeScreenshot('probe-scan');
     if (shot) log(`screenshot: ${shot}`);
+  });
+
+  it('compares two check reports in a read-only document, and refuses files that are not reports', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-compare-'));
+    try {
+      const url = `imaps://${fixture.host}:${fixture.ports.imaps}`;
+      const before = await vscode.commands.executeCommand<ProbeReport[]>('mailroom.checkServer', url);
+      await dovecotControl('stop');
+      let after: ProbeReport[];
+      try {
+        after = await vscode.commands.executeCommand<ProbeReport[]>('mailroom.checkServer', url);
+      } finally {
+        await dovecotControl('start');
+      }
+      assert.equal(after[0].failedPhase, 'connect');
+      const file = (name: string, text: string): vscode.Uri => {
+        fs.writeFileSync(path.join(dir, name), text);
+        return vscode.Uri.file(path.join(dir, name));
+      };
+      const beforeUri = file('before.json', reportsToJson(before));
+      const afterUri = file('after.json', reportsToJson(after));
+
+      const result = await vscode.commands.executeCommand<CompareResult>('mailroom.compareCheckReports', beforeUri, afterUri);
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(result.diff.worse.errors, 1);
+      const editor = await waitFor(() => (vscode.window.activeTextEditor?.document.uri.scheme === 'mailroom-check-diff' ? vscode.window.activeTextEditor : undefined), 'the comparison document');
+      assert.equal(editor.document.uri.toString(), result.document.toString());
+      const text = editor.document.getText();
+      assert.match(text, new RegExp(`^${url.replace(/[.:/]/g, '\\$&')}: changed \\(warnings → failed\\) {2}WORSE: a check that passed now fails$`, 'm'));
+      assert.match(text, /^ {2}failed phase: — → connect$/m);
+      assert.match(text, /^ {2}phase connect: ok → failed \(ConnectionRefused: /m);
+      // Typing into it does nothing: the document is read-only, and nothing can be saved over the reports.
+      await vscode.commands.executeCommand('type', { text: 'typed over the comparison' });
+      assert.equal(editor.document.getText(), text, 'the document is read-only');
+      assert.equal(editor.document.isDirty, false);
+      const shot = await takeScreenshot('probe-compare');
+      if (shot) log(`screenshot: ${shot}`);
+
+      const refused = async (name: string, content: string, pattern: RegExp): Promise<void> => {
+        const r = await vscode.commands.executeCommand<CompareResult>('mailroom.compareCheckReports', beforeUri, file(name, content));
+        assert.ok(!r.ok, name);
+        assert.equal(r.error.code, 'ReportInvalid');
+        assert.match(r.error.message, pattern);
+      };
+      await refused('garbage.json', 'not json at all', /^garbage\.json is not JSON/);
+      await refused('v2.json', reportsToJson(before).replace('"schemaVersion": 1', '"schemaVersion": 2'), /v2\.json is a check report of schema version 2; this Mailroom reads version 1/);
+      await refused('settings.json', '{"editor.fontSize": 14}', /settings\.json is not a check report: it has no schemaVersion/);
+      fs.writeFileSync(path.join(dir, 'huge.json'), '[');
+      fs.truncateSync(path.join(dir, 'huge.json'), 50 * 1024 * 1024);
+      const huge = await vscode.commands.executeCommand<CompareResult>('mailroom.compareCheckReports', beforeUri, vscode.Uri.file(path.join(dir, 'huge.json')));
+      assert.ok(!huge.ok);
+      assert.match(huge.error.message, /huge\.json is 50 MB; a check report is far smaller/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
