@@ -1,6 +1,7 @@
 /**
  * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--insecure] [--timeout MS]`
  * `mailroom-check --discover user@example.com [--json] [--allow-http] [--ca FILE] [--timeout MS]`
+ * `mailroom-check --domain example.com [--json] [--ca FILE] [--timeout MS]`
  *
  * Checks IMAP, POP3 and SMTP endpoints with the same probe the editor uses and prints a Markdown
  * report (or, with --json, one JSON array). Exit 0: every endpoint answered and verified;
@@ -14,6 +15,7 @@ import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, scanHost } from '../protocol/probe';
 import type { ProbeOptions } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
+import { runDomainCheck } from './domainCheck';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -26,12 +28,16 @@ export const EXIT = { ok: 0, warnings: 1, failed: 2 } as const;
 const USAGE = `usage: mailroom-check <url>... [options]
        mailroom-check --scan <host> [options]
        mailroom-check --discover <address> [--json] [--allow-http] [--ca FILE] [--timeout MS]
+       mailroom-check --domain <domain> [--json] [--ca FILE] [--timeout MS]
 
   <url>                imap://, imaps://, pop3://, pop3s://, smtp://, smtps://, submission://
                        host and optional port, e.g. imaps://mail.example.com
   --scan <host>        check 143, 993, 110, 995, 25, 465 and 587 of one host concurrently
   --discover <address> find the servers for an address as Add Account does (autoconfig, MX,
                        SRV, guesses) and print every lookup, its answer and timing, and the winner
+  --domain <domain>    the domain's mail posture: MX hosts and their ports 25/465/587, SPF (with
+                       its DNS lookup count), DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS, SRV
+                       and autoconfig; each problem as a warning with a code and a fix
   --allow-http         with --discover: also read autoconfig over plain http (it can be rewritten
                        by anyone on the path; the result says so)
   --user <name>        log in as this user to see what changes after login
@@ -47,12 +53,14 @@ const USAGE = `usage: mailroom-check <url>... [options]
 
 Exit status: 0 every endpoint answered and verified, 1 warnings, 2 a check failed.
 With --discover: 0 servers found and verified, 1 found but something needs confirming, 2 none found.
+With --domain: 0 no warnings, 1 warnings, 2 the domain could not be checked.
 `;
 
 interface Args {
   urls: string[];
   scan?: string;
   discover?: string;
+  domain?: string;
   allowHttp: boolean;
   user?: string;
   passwordEnv?: string;
@@ -109,6 +117,9 @@ function parseArgs(argv: readonly string[]): Args {
       case '--discover':
         args.discover = take();
         break;
+      case '--domain':
+        args.domain = take();
+        break;
       case '--allow-http':
         args.allowHttp = true;
         break;
@@ -143,7 +154,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       io.stdout(USAGE);
       return EXIT.ok;
     }
-    if (args.discover !== undefined) {
+    if (args.domain !== undefined) {
+      if (args.urls.length || args.scan || args.discover !== undefined) throw new UsageError('--domain takes one domain and no URLs, --scan or --discover');
+    } else if (args.discover !== undefined) {
       if (args.urls.length || args.scan) throw new UsageError('--discover takes one address and no URLs or --scan');
     } else if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, --scan <host> or --discover <address>');
     args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
@@ -160,6 +173,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     return EXIT.failed;
   }
 
+  if (args.domain !== undefined) {
+    const { dial } = discoveryTestWiring(io.env);
+    return runDomainCheck(args.domain, { json: args.json, ...(options.ca ? { ca: options.ca } : {}), ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}), ...(io.env.MAILROOM_DISCOVERY_DNS ? { dnsServer: io.env.MAILROOM_DISCOVERY_DNS } : {}), ...(dial ? { dial } : {}) }, io);
+  }
   if (args.discover !== undefined) return discover(args.discover, args, options, io);
 
   const reports: ProbeReport[] = [];
@@ -217,7 +234,8 @@ async function discover(address: string, args: Args, probe: ProbeOptions, io: Cl
  * MAILROOM_DISCOVERY_DNS=127.0.0.1:PORT points the MX/SRV lookups at that DNS server, and
  * MAILROOM_DISCOVERY_HOSTS=host=127.0.0.1:PORT,... maps host names (any port) to addresses, so
  * the command can be run against a test domain served on loopback. Both are for people testing
- * their own setup before publishing it; without them the system resolver answers.
+ * their own setup before publishing it; without them the system resolver answers. --domain
+ * uses both the same way.
  */
 function discoveryTestWiring(env: NodeJS.ProcessEnv): Pick<DiscoverOptions, 'resolver' | 'dial'> {
   const out: Pick<DiscoverOptions, 'resolver' | 'dial'> = {};

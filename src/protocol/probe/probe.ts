@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import type { AccountConfig } from '../account';
 import { outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
@@ -47,6 +48,8 @@ export interface ProbeOptions {
    * `imap.example.test:993` to a loopback server this way). Its failure fails the dns phase.
    */
   dial?: (host: string, port: number) => Promise<{ address: string; port: number }>;
+  /** Receives the certificate chain the server sent (DER, leaf first) after each handshake (the domain check compares it with TLSA records). */
+  onCertificateChain?: (chain: Buffer[]) => void;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -187,6 +190,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
       const t0 = Date.now();
       const socket = await phase('tls', () => c.startTls({ servername: net.isIP(target.host) ? undefined : target.host, ca: options.ca, alpn: [dialogue.alpn] }));
       report.tls = { ...report.tls, ok: true, ms: Date.now() - t0, ...describeTlsSession(socket, target.host, target.trustedCertificateSha256) };
+      if (options.onCertificateChain) options.onCertificateChain(peerChainDer(socket));
     };
 
     if (target.tls === 'implicit') await startTls();
@@ -258,6 +262,19 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   report.totalMs = Date.now() - started;
   report.transcript = transcript.lines;
   return report;
+}
+
+/** The DER of each certificate the server sent, leaf first (bounded like the report's chain). */
+function peerChainDer(socket: tls.TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && out.length < PROBE_LIMITS.maxChainLength && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
 }
 
 /**
