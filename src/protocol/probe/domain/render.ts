@@ -1,5 +1,5 @@
 /** A domain report as Markdown for people, or JSON for scripts. */
-import type { ProbeReport } from '../../../shared/probeReport';
+import type { DomainSummaryView, ProbeReport } from '../../../shared/probeReport';
 import { DOMAIN_FINDING_FIXES } from './explanations';
 import type { DomainReport, TxtLookup } from './types';
 
@@ -21,11 +21,33 @@ function port(p: ProbeReport): string {
 
 export function renderDomainMarkdown(r: DomainReport): string {
   const out: string[] = [`# Mail domain ${r.domain}`, '', `Checked ${r.startedAt} in ${r.totalMs} ms.`, '', '## Findings', ''];
-  const warnings = r.findings.filter((f) => f.level === 'warning');
-  const infos = r.findings.filter((f) => f.level === 'info');
-  if (!r.findings.length) out.push('None: everything checked is in place.');
-  for (const f of [...warnings, ...infos]) out.push(`- ${f.level === 'warning' ? 'WARNING' : 'note'} \`${f.code}\`: ${f.message}`, `  Fix: ${DOMAIN_FINDING_FIXES[f.code]}`);
-  out.push('', '## MX hosts', '');
+  const findings = domainFindingsView(r);
+  if (!findings.length) out.push('None: everything checked is in place.');
+  for (const f of findings) out.push(`- ${f.level === 'warning' ? 'WARNING' : 'note'} \`${f.code}\`: ${f.message}`, `  Fix: ${f.fix}`);
+  for (const section of domainSections(r)) out.push('', `## ${section.title}`, '', ...section.lines);
+  return `${out.join('\n')}\n`;
+}
+
+/** Warnings first, then notes, each with its fix. */
+export function domainFindingsView(r: DomainReport): DomainSummaryView['findings'] {
+  const sorted = [...r.findings.filter((f) => f.level === 'warning'), ...r.findings.filter((f) => f.level === 'info')];
+  return sorted.map((f) => ({ ...f, fix: DOMAIN_FINDING_FIXES[f.code] }));
+}
+
+/** What the editor's report panel shows for a domain (the MX ports go in as endpoint reports). */
+export function domainSummaryView(r: DomainReport): DomainSummaryView {
+  return { domain: r.domain, findings: domainFindingsView(r), sections: domainSections(r) };
+}
+
+/** The report's sections as lines of Markdown list items, shared by the CLI and the panel. */
+export function domainSections(r: DomainReport): DomainSummaryView['sections'] {
+  const sections: DomainSummaryView['sections'] = [];
+  let out: string[] = [];
+  const section = (title: string): void => {
+    out = [];
+    sections.push({ title, lines: out });
+  };
+  section('MX hosts');
   if (r.mxError) out.push(`MX lookup failed: ${r.mxError}`);
   if (!r.mx.length) out.push('None.');
   for (const h of r.mx) {
@@ -39,21 +61,25 @@ export function renderDomainMarkdown(r: DomainReport): string {
     }
   }
   const s = r.spf;
-  out.push('', '## SPF', '', `- ${s.lookup.name}: ${records(s.lookup, s.record)}`);
+  section('SPF');
+  out.push(`- ${s.lookup.name}: ${records(s.lookup, s.record)}`);
   if (s.record) out.push(`- terms: ${s.terms.map((t) => (t.modifier ? `${t.name}=${t.value ?? ''}` : `${t.qualifier}${t.name}${t.value ? `:${t.value}` : ''}`)).join(' ')}`, `- DNS lookups: ${s.dnsLookups} of 10 allowed; void lookups: ${s.voidLookups} of 2`);
   for (const i of s.included) out.push(`  - ${i.via} ${i.domain}: ${i.error ?? `\`${i.record}\``}`);
   const d = r.dmarc;
-  out.push('', '## DMARC', '', `- ${d.lookup.name}: ${records(d.lookup, d.record)}`);
+  section('DMARC');
+  out.push(`- ${d.lookup.name}: ${records(d.lookup, d.record)}`);
   if (d.policy) out.push(`- policy p=${d.policy.p}${d.policy.sp ? `, sp=${d.policy.sp}` : ''}, pct=${d.policy.pct ?? 100}, alignment DKIM ${d.policy.adkim === 's' ? 'strict' : 'relaxed'}, SPF ${d.policy.aspf === 's' ? 'strict' : 'relaxed'}`, `- aggregate reports (rua): ${d.policy.rua.join(', ') || 'none'}; failure reports (ruf): ${d.policy.ruf.join(', ') || 'none'}`);
   const m = r.mtaSts;
-  out.push('', '## MTA-STS', '', `- ${m.lookup.name}: ${records(m.lookup, m.id ? `id=${m.id}` : undefined)}`);
+  section('MTA-STS');
+  out.push(`- ${m.lookup.name}: ${records(m.lookup, m.id ? `id=${m.id}` : undefined)}`);
   if (m.id) out.push(`- policy ${m.policyUrl}: ${m.policyError ?? (m.policy ? `mode ${m.policy.mode}, max_age ${m.policy.maxAge}, mx ${m.policy.mx.join(', ')}` : '')}`);
   if (m.unmatchedMx.length) out.push(`- MX hosts the policy does not cover: ${m.unmatchedMx.join(', ')}`);
   const t = r.tlsRpt;
-  out.push('', '## TLS-RPT', '', `- ${t.lookup.name}: ${records(t.lookup, t.record)}`);
+  section('TLS-RPT');
+  out.push(`- ${t.lookup.name}: ${records(t.lookup, t.record)}`);
   if (t.rua.length) out.push(`- reports go to ${t.rua.join(', ')}`);
-  out.push('', '## Client setup', '');
+  section('Client setup');
   for (const srv of r.setup.srv) out.push(`- SRV ${srv.name}: ${srv.error ?? (srv.targets.join(', ') || 'none')}`);
   for (const a of r.setup.autoconfig) out.push(`- autoconfig ${a.url}: ${a.ok ? 'present' : a.error ?? (a.status ? `HTTP ${a.status}` : 'none')}`);
-  return `${out.join('\n')}\n`;
+  return sections;
 }
