@@ -67,7 +67,7 @@ function domainView(d: DomainSummaryView): HTMLElement {
   for (const s of d.sections) {
     section.append(heading(s.title));
     const lines = el('ul', { className: 'lines' });
-    for (const line of s.lines) lines.append(el('li', {}, line.replace(/^\s*- /, '')));
+    for (const line of s.lines) lines.append(el('li', { className: /^\s+- /.test(line) ? 'sub' : '' }, line.replace(/^\s*- /, '')));
     section.append(lines);
   }
   return section;

@@ -172,6 +172,15 @@ describe('mailroom-check --domain', function () {
     }
   });
 
+  it('a name that is no domain, or --domain with URLs, is refused before anything is looked up', async () => {
+    const bad = await run(['--domain', 'not a domain']);
+    assert.equal(bad.code, EXIT.failed);
+    assert.match(bad.err, /"not a domain" is not a domain name that can be looked up/);
+    const mixed = await run(['--domain', 'good.test', 'imaps://mx.good.test']);
+    assert.equal(mixed.code, EXIT.failed);
+    assert.match(mixed.err, /--domain takes one domain and no URLs/);
+  });
+
   it('refuses a 50 MB MTA-STS policy by size after reading little of it', async () => {
     let written = 0;
     web.https.set('mta-sts.huge.test/.well-known/mta-sts.txt', (_req, res) => {
