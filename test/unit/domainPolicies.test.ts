@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { checkDmarc, DmarcSyntaxError, parseDmarc } from '../../src/protocol/probe/domain/dmarc';
 import { decodeTlsaResponse, encodeQuery, TYPE_TLSA } from '../../src/protocol/probe/domain/tlsaQuery';
 import { mxMatches, parseMtaStsRecord, parsePolicy, PolicySyntaxError } from '../../src/protocol/probe/domain/mtaSts';
+import { renderDomainMarkdown } from '../../src/protocol/probe/domain/render';
+import { checkSpf } from '../../src/protocol/probe/domain/spf';
 import { parseTlsRpt } from '../../src/protocol/probe/domain/tlsRpt';
 import { zoneResolver } from './helpers/zoneResolver';
 
@@ -80,9 +82,10 @@ describe('TLS-RPT record parsing', () => {
 });
 
 describe('TLSA answers over raw DNS', () => {
-  /** An answer to `query` with these rdata records (name by compression pointer to the question). */
+  /** An answer to `query` with these rdata records (name by compression pointer to the question), without the query's OPT record. */
   function answer(query: Buffer, rdatas: Buffer[], flags = 0x8180): Buffer {
-    const out = Buffer.from(query);
+    const out = Buffer.from(query.subarray(0, query.length - 11));
+    out.writeUInt16BE(0, 10);
     out.writeUInt16BE(flags, 2);
     out.writeUInt16BE(rdatas.length, 6);
     const rrs = rdatas.map((rd) => {
@@ -96,6 +99,13 @@ describe('TLSA answers over raw DNS', () => {
     });
     return Buffer.concat([out, ...rrs]);
   }
+
+  it('asks with RD, AD and an EDNS(0) OPT record for 1232-octet answers', () => {
+    const q = encodeQuery(0x1234, 'a.test', TYPE_TLSA);
+    assert.equal(q.readUInt16BE(2), 0x0120);
+    assert.equal(q.readUInt16BE(10), 1, 'one additional record');
+    assert.deepEqual([...q.subarray(q.length - 11)], [0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
+  });
 
   it('reads usage, selector, matching type and data, and the AD bit', () => {
     const q = encodeQuery(0x1234, '_25._tcp.mx.example.test', TYPE_TLSA);
@@ -113,5 +123,21 @@ describe('TLSA answers over raw DNS', () => {
     assert.throws(() => decodeTlsaResponse(Buffer.alloc(5), 7), /shorter/);
     assert.throws(() => decodeTlsaResponse(answer(q, [], 0x8182), 7), /SERVFAIL/);
     assert.deepEqual(decodeTlsaResponse(answer(q, [], 0x8183), 7), { records: [], authenticated: false, empty: true });
+  });
+});
+
+describe('domain report rendering', () => {
+  it('a record with line breaks and control characters cannot add lines of its own to the Markdown report', async () => {
+    const hostile = 'v=spf1 include:x.test\n- WARNING `dmarc-missing`: forged\u001b[2J -all';
+    const spf = await checkSpf('example.test', zoneResolver({ txt: { 'example.test': [hostile] } }), 1000);
+    const empty = { name: '', records: [] };
+    const text = renderDomainMarkdown({
+      domain: 'example.test', startedAt: '2026-12-02T00:00:00.000Z', totalMs: 1, mx: [], spf: spf.report,
+      dmarc: { lookup: { ...empty, name: '_dmarc.example.test' } }, mtaSts: { lookup: empty, policyUrl: '', unmatchedMx: [] }, tlsRpt: { lookup: empty, rua: [] },
+      setup: { srv: [], autoconfig: [] }, findings: [],
+    });
+    assert.doesNotMatch(text, /^- WARNING `dmarc-missing`: forged/m);
+    assert.doesNotMatch(text, /\u001b/);
+    assert.match(text, /include:x\.test\\n- WARNING/);
   });
 });

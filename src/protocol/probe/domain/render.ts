@@ -23,7 +23,7 @@ export function renderDomainMarkdown(r: DomainReport): string {
   const out: string[] = [`# Mail domain ${r.domain}`, '', `Checked ${r.startedAt} in ${r.totalMs} ms.`, '', '## Findings', ''];
   const findings = domainFindingsView(r);
   if (!findings.length) out.push('None: everything checked is in place.');
-  for (const f of findings) out.push(`- ${f.level === 'warning' ? 'WARNING' : 'note'} \`${f.code}\`: ${f.message}`, `  Fix: ${f.fix}`);
+  for (const f of findings) out.push(`- ${f.level === 'warning' ? 'WARNING' : 'note'} \`${f.code}\`: ${oneLine(f.message)}`, `  Fix: ${f.fix}`);
   for (const section of domainSections(r)) out.push('', `## ${section.title}`, '', ...section.lines);
   return `${out.join('\n')}\n`;
 }
@@ -81,5 +81,17 @@ export function domainSections(r: DomainReport): DomainSummaryView['sections'] {
   section('Client setup');
   for (const srv of r.setup.srv) out.push(`- SRV ${srv.name}: ${srv.error ?? (srv.targets.join(', ') || 'none')}`);
   for (const a of r.setup.autoconfig) out.push(`- autoconfig ${a.url}: ${a.ok ? 'present' : a.error ?? (a.status ? `HTTP ${a.status}` : 'none')}`);
-  return sections;
+  return sections.map((sec) => ({ title: sec.title, lines: sec.lines.map((line) => line.replace(/^(\s*- )([\s\S]*)$/, (_m, lead: string, rest: string) => lead + oneLine(rest))) }));
+}
+
+/** Longest line shown; TXT records can be 64 KiB, the rest is in --json. */
+const MAX_LINE_CHARS = 2000;
+
+/**
+ * Server text (records, names, policy lines) on one line: line breaks and control characters are
+ * shown escaped, so a record cannot start lines of its own in the report or drive the terminal.
+ */
+export function oneLine(text: string): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return escaped.length > MAX_LINE_CHARS ? `${escaped.slice(0, MAX_LINE_CHARS)}… (${escaped.length} characters)` : escaped;
 }

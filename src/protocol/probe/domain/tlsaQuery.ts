@@ -11,6 +11,7 @@ import type { TlsaRecord } from './types';
 
 export const TYPE_TLSA = 52;
 const CLASS_IN = 1;
+const EDNS_UDP_SIZE = 1232;
 /** A TLSA answer is well under this; anything larger is not read. */
 const MAX_ANSWERS = 32;
 
@@ -37,6 +38,7 @@ export function encodeQuery(id: number, name: string, type: number): Buffer {
   header.writeUInt16BE(id, 0);
   header.writeUInt16BE(0x0120, 2); // RD + AD
   header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(1, 10); // the OPT record below
   parts.push(header);
   for (const label of labels) {
     const bytes = Buffer.from(label, 'ascii');
@@ -47,6 +49,12 @@ export function encodeQuery(id: number, name: string, type: number): Buffer {
   tail.writeUInt16BE(type, 1);
   tail.writeUInt16BE(CLASS_IN, 3);
   parts.push(tail);
+  // EDNS(0) OPT (RFC 6891): answers up to 1232 octets over UDP (the DNS flag day size), so a few
+  // TLSA records with SHA-512 data are not truncated to 512.
+  const opt = Buffer.alloc(11);
+  opt.writeUInt16BE(41, 1);
+  opt.writeUInt16BE(EDNS_UDP_SIZE, 3);
+  parts.push(opt);
   return Buffer.concat(parts);
 }
 
@@ -107,7 +115,7 @@ export function queryTlsa(name: string, server: string, timeoutMs: number): Prom
     const timer = setTimeout(() => done(new Error(`the TLSA lookup of ${name} did not answer within ${timeoutMs} ms`)), timeoutMs);
     socket.on('error', (err) => done(err));
     socket.on('message', (msg, rinfo) => {
-      if (rinfo.port !== port || msg.length < 2 || msg.readUInt16BE(0) !== id) return; // not our answer
+      if (rinfo.port !== port || rinfo.address !== address || msg.length < 2 || msg.readUInt16BE(0) !== id) return; // not our answer
       try {
         done(undefined, decodeTlsaResponse(msg, id));
       } catch (err) {
