@@ -92,6 +92,7 @@ const MAX_LINE_CHARS = 2000;
  * shown escaped, so a record cannot start lines of its own in the report or drive the terminal.
  */
 export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const escaped = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   return escaped.length > MAX_LINE_CHARS ? `${escaped.slice(0, MAX_LINE_CHARS)}… (${escaped.length} characters)` : escaped;
 }
