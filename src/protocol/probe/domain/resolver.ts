@@ -1,6 +1,6 @@
 /**
  * What the domain check asks DNS. Production builds it on node:dns with the system's servers;
- * tests point it at a DNS server on loopback (and the CLI at MAILROOM_DISCOVERY_DNS).
+ * tests point it at a DNS server on loopback (and mailroom-check at the server its environment names).
  */
 import { promises as dns } from 'node:dns';
 import { queryTlsa, TlsaAnswer } from './tlsaQuery';
