@@ -31,6 +31,8 @@ describe('mailroom-check --domain', function () {
   let web: WebServers;
   const sinks: SmtpSink[] = [];
   let dial: ReturnType<typeof loopbackDial>;
+  /** What dial answers; tests may repoint a host's port. */
+  let map: Map<string, number>;
   let env: NodeJS.ProcessEnv;
   let zone: DnsZone;
   let goodTlsa: NonNullable<DnsZone['tlsa']>[string];
@@ -79,7 +81,7 @@ describe('mailroom-check --domain', function () {
     web.https.set('mta-sts.good.test/.well-known/mta-sts.txt', text(POLICY('mx.good.test')));
     web.https.set('mta-sts.bad.test/.well-known/mta-sts.txt', text(POLICY('other.bad.test')));
     web.https.set('autoconfig.good.test/mail/config-v1.1.xml', text(configFile([['imap', 'mx.good.test', 993, 'SSL']], [])));
-    const map = new Map<string, number>([
+    map = new Map<string, number>([
       ['mx.good.test:25', good25.port],
       ['mx.good.test:465', good465.port],
       ['mx.good.test:587', good587.port],
@@ -169,6 +171,28 @@ describe('mailroom-check --domain', function () {
       assert.equal((await check('good.test')).mx[0].dane?.matchedBy, '2 0 1');
     } finally {
       zone.tlsa!['_25._tcp.mx.good.test'] = goodTlsa;
+    }
+  });
+
+  it('port 25 with a certificate from an unknown CA: a warning under an enforce MTA-STS policy, a note in testing mode', async () => {
+    const otherCa = createTestCa(path.join(tmp, 'other-ca'), 'Not Trusted CA');
+    const now = Date.now();
+    const stranger = issueCertificate(otherCa, path.join(tmp, 'stranger'), { commonName: 'mx.good.test', altNames: 'DNS:mx.good.test', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 30 * 86_400_000) });
+    const sink = await startSmtpSink({ key: stranger.keyPem, cert: stranger.certPem });
+    const original = map.get('mx.good.test:25')!;
+    try {
+      map.set('mx.good.test:25', sink.port);
+      const enforce = await check('good.test');
+      const cert = enforce.findings.find((f) => f.code === 'mx-certificate-invalid');
+      assert.equal(cert?.level, 'warning', JSON.stringify(enforce.findings));
+      assert.match(cert.message, /mx\.good\.test serves on port 25 .*enforce mode/);
+      web.https.set('mta-sts.good.test/.well-known/mta-sts.txt', text(POLICY('mx.good.test', 'testing')));
+      const testing = await check('good.test');
+      assert.equal(testing.findings.find((f) => f.code === 'mx-certificate-invalid')?.level, 'info');
+    } finally {
+      map.set('mx.good.test:25', original);
+      web.https.set('mta-sts.good.test/.well-known/mta-sts.txt', text(POLICY('mx.good.test')));
+      await sink.stop();
     }
   });
 

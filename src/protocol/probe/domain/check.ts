@@ -15,7 +15,7 @@ import { createDomainResolver, DomainResolver } from './resolver';
 import { checkSetup } from './setup';
 import { checkSpf } from './spf';
 import { checkTlsRpt } from './tlsRpt';
-import type { DomainFinding, DomainReport } from './types';
+import type { DomainFinding, DomainReport, MxHostReport } from './types';
 
 export interface DomainCheckOptions {
   /** Default: node:dns on the system's servers. */
@@ -63,7 +63,7 @@ export async function checkDomain(input: string, options: DomainCheckOptions = {
   const dane = await Promise.all(mx.hosts.map((h) => checkDane(h.host, mx.chains.get(h.host), resolver, dnsTimeoutMs)));
   mx.hosts.forEach((h, i) => (h.dane = dane[i].report));
 
-  const findings: DomainFinding[] = [...mx.findings, ...spf.findings, ...dmarc.findings, ...mtaSts.findings, ...tlsRpt.findings, ...daneFindings(dane.flatMap((d) => d.findings)), ...setup.findings];
+  const findings: DomainFinding[] = [...mx.findings, ...certificateFindings(mx.hosts, mtaSts.report.policy?.mode), ...spf.findings, ...dmarc.findings, ...mtaSts.findings, ...tlsRpt.findings, ...daneFindings(dane.flatMap((d) => d.findings)), ...setup.findings];
   return {
     domain,
     startedAt: new Date(started).toISOString(),
@@ -77,6 +77,27 @@ export async function checkDomain(input: string, options: DomainCheckOptions = {
     setup: setup.report,
     findings,
   };
+}
+
+/**
+ * Port 25 with a certificate that does not verify for the MX host name. Senders doing opportunistic
+ * TLS deliver anyway, so that is a note; under an MTA-STS policy in enforce mode they must not
+ * deliver (RFC 8461 4.2), so it is a warning.
+ */
+function certificateFindings(hosts: readonly MxHostReport[], mode: string | undefined): DomainFinding[] {
+  const out: DomainFinding[] = [];
+  for (const h of hosts) {
+    const tls = h.ports.find((p) => p.port === 25)?.tls;
+    if (!tls?.ok || (tls.authorized !== false && tls.hostnameMatch !== false)) continue;
+    const why = tls.hostnameMatch === false ? `it does not name ${h.host} (${tls.hostnameError ?? 'name mismatch'})` : `it does not verify (${tls.authorizationReason ?? tls.authorizationError ?? 'unknown reason'})`;
+    const enforce = mode === 'enforce';
+    out.push({
+      code: 'mx-certificate-invalid',
+      level: enforce ? 'warning' : 'info',
+      message: `The certificate ${h.host} serves on port 25 is not valid for it: ${why}. ${enforce ? 'The MTA-STS policy is in enforce mode, so senders that honour it will not deliver there.' : 'Senders using opportunistic TLS deliver anyway; under MTA-STS or DANE they would not.'}`,
+    });
+  }
+  return out;
 }
 
 /** One `dane-missing` for the domain when no MX host has TLSA records; else each host's own. */

@@ -6,6 +6,7 @@ export const DOMAIN_FINDING_FIXES: Readonly<Record<DomainFindingCode, string>> =
   'mx-unreachable': 'Open port 25 on the MX host, or remove the MX record that points to it.',
   'mx-no-starttls': 'Configure a certificate and STARTTLS on port 25 of the MX host.',
   'mx-no-ptr': 'Ask whoever runs the address (hosting provider) to set its PTR record to the MX host name.',
+  'mx-certificate-invalid': 'Serve on port 25 a certificate from a public CA that names the MX host (Let\'s Encrypt works), with its chain.',
   'mx-ptr-mismatch': 'Make the PTR name resolve to the address again (an A/AAAA record for that name).',
   'spf-missing': 'Publish a TXT record "v=spf1 mx -all" (listing every server that sends for the domain).',
   'spf-multiple': 'Merge the SPF records into one TXT record.',

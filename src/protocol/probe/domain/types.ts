@@ -11,6 +11,7 @@ export type DomainFindingCode =
   | 'mx-no-starttls'
   | 'mx-no-ptr'
   | 'mx-ptr-mismatch'
+  | 'mx-certificate-invalid'
   | 'spf-missing'
   | 'spf-multiple'
   | 'spf-invalid'
