@@ -1,6 +1,6 @@
 // Server check webview: draws the reports the host sends with DOM APIs and textContent only,
 // so nothing a server sent (banners, capability names) is ever parsed as HTML.
-import { FromProbeWebview, parseToProbeWebview, PhaseRecord, ProbeReport, ProbeViewModel, verdictOf } from '../../src/shared/probeReport';
+import { DomainSummaryView, FromProbeWebview, parseToProbeWebview, PhaseRecord, ProbeReport, ProbeViewModel, verdictOf } from '../../src/shared/probeReport';
 import { starttlsRows } from '../../src/shared/probeStartTls';
 import { el } from '../shared/dom';
 import { tlsDeepView } from './tlsDeep';
@@ -40,17 +40,39 @@ function render(view: ProbeViewModel): void {
     ['Copy as Markdown', 'markdown'],
     ['Copy as JSON', 'json'],
   ] as const) {
-    const button = el('button', { type: 'button', disabled: view.reports.length === 0 }, label);
+    const button = el('button', { type: 'button', disabled: view.reports.length === 0 && !view.domain }, label);
     button.addEventListener('click', () => vscode.postMessage({ type: 'copy', format }));
     actions.append(button);
   }
   header.append(actions);
   const parts: HTMLElement[] = [header];
   if (view.pending > 0) parts.push(el('p', { className: 'status' }, `Checking ${view.pending} more endpoint${view.pending === 1 ? '' : 's'}…`));
+  if (view.domain) parts.push(domainView(view.domain));
   if (view.reports.length > 1) parts.push(summary(view.reports));
   for (const report of view.reports) parts.push(reportView(report));
   root.replaceChildren(...parts);
   if (view.pending === 0) vscode.postMessage({ type: 'rendered', endpoints: view.reports.length, textLength: root.textContent?.length ?? 0 });
+}
+
+/** A mail domain's findings (warnings, then notes, each with its fix) and its sections, as text. */
+function domainView(d: DomainSummaryView): HTMLElement {
+  const section = el('section', { className: 'domain' });
+  section.append(el('h2', {}, `Mail domain ${d.domain}`), heading('Findings'));
+  if (!d.findings.length) section.append(el('p', { className: 'status' }, 'None: everything checked is in place.'));
+  const list = el('ul', { className: 'findings' });
+  for (const f of d.findings) {
+    const item = el('li', { className: f.level === 'warning' ? 'warning' : 'note' });
+    item.append(el('code', {}, f.code), text(` ${f.message}`), el('div', { className: 'status' }, `Fix: ${f.fix}`));
+    list.append(item);
+  }
+  if (d.findings.length) section.append(list);
+  for (const s of d.sections) {
+    section.append(heading(s.title));
+    const lines = el('ul', { className: 'lines' });
+    for (const line of s.lines) lines.append(el('li', { className: /^\s+- /.test(line) ? 'sub' : '' }, line.replace(/^\s*- /, '')));
+    section.append(lines);
+  }
+  return section;
 }
 
 function summary(reports: ProbeReport[]): HTMLElement {

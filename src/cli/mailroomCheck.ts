@@ -3,6 +3,7 @@
  * `mailroom-check --scan host [--ports 993,995,587]`
  * `mailroom-check diff before.json after.json [--json] [--fail-on L]` (checkDiff.ts)
  * `mailroom-check --discover user@example.com [--json] [--allow-http] [--ca FILE] [--timeout MS]`
+ * `mailroom-check --domain example.com [--json] [--ca FILE] [--timeout MS]`
  *
  * Checks IMAP, POP3 and SMTP endpoints with the same probe the editor uses and prints a Markdown
  * report (or, with --json, one JSON array; with --junit, also JUnit XML for CI). Exit 0: no check
@@ -18,6 +19,7 @@ import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parsePortList, parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, reportsToJunit, scanHost } from '../protocol/probe';
 import type { ProbeOptions, ScanEndpoint } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
+import { runDomainCheck } from './domainCheck';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -33,6 +35,7 @@ const USAGE = `usage: mailroom-check <url>... [options]
        mailroom-check --scan <host> [--ports LIST] [options]
        mailroom-check diff <before.json> <after.json> [--json] [--fail-on warning|error]
        mailroom-check --discover <address> [--json] [--allow-http] [--ca FILE] [--timeout MS]
+       mailroom-check --domain <domain> [--json] [--ca FILE] [--timeout MS]
 
   <url>                imap://, imaps://, pop3://, pop3s://, smtp://, smtps://, submission://
                        host and optional port, e.g. imaps://mail.example.com
@@ -41,6 +44,9 @@ const USAGE = `usage: mailroom-check <url>... [options]
                        a port other than the usual seven names its scheme; at most 64 ports
   --discover <address> find the servers for an address as Add Account does (autoconfig, MX,
                        SRV, guesses) and print every lookup, its answer and timing, and the winner
+  --domain <domain>    the domain's mail posture: MX hosts and their ports 25/465/587, SPF (with
+                       its DNS lookup count), DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS, SRV
+                       and autoconfig; each problem as a warning with a code and a fix
   --allow-http         with --discover: also read autoconfig over plain http (it can be rewritten
                        by anyone on the path; the result says so)
   --user <name>        log in as this user to see what changes after login
@@ -66,6 +72,7 @@ const USAGE = `usage: mailroom-check <url>... [options]
 Exit status: 0 no check failed (with --fail-on warning: and no warnings), 1 warnings with
 --fail-on warning, 2 a check failed or the command could not run (bad option, --junit unwritable).
 With --discover: 0 servers found and verified, 1 found but something needs confirming, 2 none found.
+With --domain: 0 no warnings, 1 warnings, 2 the domain could not be checked.
 `;
 
 interface Args {
@@ -75,6 +82,7 @@ interface Args {
   junit?: string;
   failOn: FailOn;
   discover?: string;
+  domain?: string;
   allowHttp: boolean;
   user?: string;
   passwordEnv?: string;
@@ -151,6 +159,9 @@ function parseArgs(argv: readonly string[]): Args {
         args.failOn = level;
         break;
       }
+      case '--domain':
+        args.domain = take();
+        break;
       case '--allow-http':
         args.allowHttp = true;
         break;
@@ -187,7 +198,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       io.stdout(USAGE);
       return EXIT.ok;
     }
-    if (args.discover !== undefined) {
+    if (args.domain !== undefined) {
+      if (args.urls.length || args.scan || args.discover !== undefined) throw new UsageError('--domain takes one domain and no URLs, --scan or --discover');
+    } else if (args.discover !== undefined) {
       if (args.urls.length || args.scan) throw new UsageError('--discover takes one address and no URLs or --scan');
     } else if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, --scan <host> or --discover <address>');
     args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
@@ -209,6 +222,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     return EXIT.failed;
   }
 
+  if (args.domain !== undefined) {
+    const { dial } = discoveryOverridesFromEnv(io.env);
+    return runDomainCheck(args.domain, { json: args.json, failOn: args.failOn, ...(options.ca ? { ca: options.ca } : {}), ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}), ...(io.env.MAILROOM_DISCOVERY_DNS ? { dnsServer: io.env.MAILROOM_DISCOVERY_DNS } : {}), ...(dial ? { dial } : {}) }, io);
+  }
   if (args.discover !== undefined) return discover(args.discover, args, options, io);
 
   const reports: ProbeReport[] = [];

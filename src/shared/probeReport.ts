@@ -301,6 +301,16 @@ export interface ProbeViewModel {
   /** Still running: the reports so far, and how many endpoints are pending. */
   pending: number;
   reports: ProbeReport[];
+  /** A mail-domain check: its findings and sections; `reports` then holds the MX hosts' ports. */
+  domain?: DomainSummaryView;
+}
+
+/** A mail-domain report as the panel shows it (built by the host, drawn as text by the webview). */
+export interface DomainSummaryView {
+  domain: string;
+  findings: Array<{ code: string; level: 'warning' | 'info'; message: string; fix: string }>;
+  /** SPF, DMARC, MTA-STS …: each a title and its lines (Markdown list items). */
+  sections: Array<{ title: string; lines: string[] }>;
 }
 
 export type ToProbeWebview = { type: 'show'; view: ProbeViewModel };

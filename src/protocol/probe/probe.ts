@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import type { AccountConfig } from '../account';
 import { outdatedTlsError, toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
@@ -61,6 +62,8 @@ export interface ProbeOptions {
    * connections, so only when asked (`mailroom-check --tls`, the editor's deep check).
    */
   tlsDeep?: boolean | TlsDeepLimits;
+  /** Receives the certificate chain the server sent (DER, leaf first) after each handshake (the domain check compares it with TLSA records). */
+  onCertificateChain?: (chain: Buffer[]) => void;
 }
 
 export type ProbeInput = string | ProbeTarget | AccountConfig;
@@ -216,6 +219,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
       if (c.discardedBeforeTls) {
         report.starttls = { ...report.starttls, responseInjection: { bytes: c.discardedBeforeTls.length, text: c.discardedBeforeTls.subarray(0, PROBE_LIMITS.maxQuotedChars).toString('utf8') } };
       }
+      if (options.onCertificateChain) options.onCertificateChain(peerChainDer(socket));
     };
 
     if (target.tls === 'implicit') await startTls();
@@ -293,6 +297,19 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   report.totalMs = Date.now() - started;
   report.transcript = side ? mergeTranscripts(transcript.lines, side.lines) : transcript.lines;
   return report;
+}
+
+/** The DER of each certificate the server sent, leaf first (bounded like the report's chain). */
+function peerChainDer(socket: tls.TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && out.length < PROBE_LIMITS.maxChainLength && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
 }
 
 /**

@@ -4,6 +4,9 @@ import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import { checkDomain, createDomainResolver, domainReportToJson, normalizeDomain, renderDomainMarkdown } from '../../protocol/probe/domain';
+import { domainSummaryView } from '../../protocol/probe/domain/render';
+import type { DomainReport } from '../../protocol/probe/domain/types';
 import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
@@ -18,6 +21,12 @@ export interface ProbeCommandDeps {
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   accounts: Pick<AccountRepository, 'list' | 'get' | 'credentials'>;
+}
+
+/** `mailroom.checkDomain` arguments when called from code. */
+export interface CheckDomainRequest {
+  /** Ask this DNS server (`ip` or `ip:port`) instead of the system's, e.g. to check a zone before publishing it. */
+  dnsServer?: string;
 }
 
 /** `mailroom.scanHost` arguments when called from code: check only these ports. */
@@ -57,6 +66,7 @@ export class ProbeFeature extends Disposable {
     this._register(vscode.commands.registerCommand('mailroom.checkServerTls', (arg?: AccountNode | string) => this.checkServer(arg, { tlsDeep: true })));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
     this._register(new CompareReportsCommand(this.protocolLog()));
+    this._register(vscode.commands.registerCommand('mailroom.checkDomain', (domain?: string, request?: CheckDomainRequest) => this.checkDomain(domain, request)));
   }
 
   override dispose(): void {
@@ -90,6 +100,49 @@ export class ProbeFeature extends Disposable {
     const bare = name.trim().replace(/^\[(.*)\]$/, '$1');
     const jobs = scanTargets(bare, request?.ports).map((target) => ({ title: target.url, target }));
     return this.run(`Scan: ${bare}`, jobs);
+  }
+
+  /** "Mailroom: Check a Mail Domain…": the domain report in the report panel; resolves with it. */
+  private async checkDomain(input: string | undefined, request: CheckDomainRequest | undefined): Promise<DomainReport | undefined> {
+    const valid = (v: string): string | undefined => {
+      try {
+        normalizeDomain(v);
+        return undefined;
+      } catch (err) {
+        return MailError.is(err) ? err.message : String(err);
+      }
+    };
+    const name =
+      typeof input === 'string' && input.trim()
+        ? input.trim()
+        : await vscode.window.showInputBox({
+            title: 'Mailroom: Check a Mail Domain',
+            prompt: 'MX hosts and their ports 25/465/587, SPF, DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS and client setup records.',
+            placeHolder: 'example.com',
+            validateInput: valid,
+          });
+    if (!name) return undefined;
+    try {
+      const domain = normalizeDomain(name);
+      const panel = new ProbePanel(`Domain: ${domain}`, 1, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
+      this.panels.add(panel);
+      panel.onDidDispose(() => this.panels.delete(panel));
+      const timeoutMs = mailroomSettings().connectionTimeoutMs;
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${domain}…` }, () =>
+        checkDomain(domain, {
+          probeTimeoutMs: timeoutMs,
+          ...(request?.dnsServer ? { resolver: createDomainResolver({ servers: [request.dnsServer] }) } : {}),
+        }),
+      );
+      const ports = report.mx.flatMap((h) => h.ports);
+      for (const p of ports) this.logReport(p);
+      this.deps.log.info(`[domain ${domain}] ${report.findings.map((f) => `${f.level} ${f.code}`).join(', ') || 'no findings'}`);
+      panel.showDomain(domainSummaryView(report), ports, { markdown: renderDomainMarkdown(report), json: domainReportToJson(report) });
+      return report;
+    } catch (err) {
+      await reportError(this.protocolLog(), 'Checking the mail domain', err);
+      return undefined;
+    }
   }
 
   private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { webviewHtml } from '../webviewHtml';
 import type { ProtocolLog } from '../../protocol/log';
 import { renderMarkdown, reportsToJson } from '../../protocol/probe/render';
-import { FromProbeWebview, parseFromProbeWebview, ProbeReport, ProbeViewModel, ToProbeWebview } from '../../shared/probeReport';
+import { DomainSummaryView, FromProbeWebview, parseFromProbeWebview, ProbeReport, ProbeViewModel, ToProbeWebview } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 
 export interface ProbeRenderedReport {
@@ -19,6 +19,8 @@ export interface ProbeRenderedReport {
 export class ProbePanel extends Disposable {
   private readonly panel: vscode.WebviewPanel;
   private view: ProbeViewModel;
+  /** A domain check copies its own report, not only the MX ports'. */
+  private domainCopy: { markdown: string; json: string } | undefined;
   readonly onDidDispose: vscode.Event<void>;
 
   constructor(
@@ -52,6 +54,13 @@ export class ProbePanel extends Disposable {
     this.post({ type: 'show', view: this.view });
   }
 
+  /** Shows a finished mail-domain check: its findings and sections, then its MX ports' reports. */
+  showDomain(domain: DomainSummaryView, reports: ProbeReport[], copy: { markdown: string; json: string }): void {
+    this.domainCopy = copy;
+    this.view = { ...this.view, domain, reports, pending: 0 };
+    this.post({ type: 'show', view: this.view });
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
     super.dispose();
@@ -68,7 +77,9 @@ export class ProbePanel extends Disposable {
         this.post({ type: 'show', view: this.view });
         break;
       case 'copy': {
-        const text = message.format === 'json' ? reportsToJson(this.view.reports) : renderMarkdown(this.view.reports);
+        const text = this.domainCopy
+          ? this.domainCopy[message.format === 'json' ? 'json' : 'markdown']
+          : message.format === 'json' ? reportsToJson(this.view.reports) : renderMarkdown(this.view.reports);
         await vscode.env.clipboard.writeText(text);
         void vscode.window.showInformationMessage(`Copied the report as ${message.format === 'json' ? 'JSON' : 'Markdown'}.`);
         break;

@@ -11,7 +11,9 @@ import type { MailroomApi } from '../../../src/providers/api';
 import type { ProbeFeature } from '../../../src/providers/probe/probeCommands';
 import type { CompareResult } from '../../../src/providers/probe/compareReports';
 import type { ProbeRenderedReport } from '../../../src/providers/probe/probePanel';
+import type { DomainReport } from '../../../src/protocol/probe/domain/types';
 import type { ProbeReport } from '../../../src/shared/probeReport';
+import { startLocalDns } from '../../fixtures/discoveryDomain';
 import { dovecotControl, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 describe('Mailroom server check (in the extension host)', function () {
@@ -155,6 +157,38 @@ describe('Mailroom server check (in the extension host)', function () {
       assert.match(huge.error.message, /huge\.json is 50 MB; a check report is far smaller/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks a mail domain (its zone on a local DNS server) and shows findings, sections and MX ports', async () => {
+    const dns = await startLocalDns({
+      mx: { 'panel.test': [{ exchange: 'localhost', priority: 10 }] },
+      txt: { 'panel.test': ['v=spf1 include:spf.panel.test +all'], 'spf.panel.test': ['v=spf1 ip4:192.0.2.0/24 -all'], '_smtp._tls.panel.test': ['v=TLSRPTv1; rua=mailto:tls@panel.test'] },
+    });
+    try {
+      const rendered = nextRender();
+      const report = await vscode.commands.executeCommand<DomainReport>('mailroom.checkDomain', 'panel.test', { dnsServer: `127.0.0.1:${dns.port}` });
+      const codes = report.findings.map((f) => f.code);
+      for (const code of ['spf-plus-all', 'dmarc-missing', 'mta-sts-missing'] as const) assert.ok(codes.includes(code), `${code} in ${codes.join(', ')}`);
+      assert.ok(!codes.includes('tls-rpt-missing'), 'the TLS-RPT record was read');
+      assert.equal(report.spf.dnsLookups, 1);
+      assert.deepEqual(report.mx.map((h) => [h.host, h.ports.map((p) => p.port)]), [['localhost', [25, 465, 587]]]);
+      const shown = await rendered;
+      assert.equal(shown.title, 'Domain: panel.test');
+      assert.equal(shown.endpoints, 3);
+      if (await webviewTexts()) {
+        const text = await waitFor(async () => (await webviewTexts())?.find((t) => t.text.includes('Mail domain panel.test'))?.text, 'the domain report in a webview');
+        assert.match(text, /spf-plus-all/);
+        assert.match(text, /dmarc-missing/);
+        assert.match(text, /Fix: Publish "v=DMARC1/);
+        assert.match(text, /DNS lookups: 1 of 10 allowed/);
+        assert.match(text, /smtp:\/\/localhost:25/);
+        log(`domain panel shows: ${text.slice(0, 200).replace(/\n/g, ' | ')}`);
+      }
+      const shot = await takeScreenshot('probe-domain');
+      if (shot) log(`screenshot: ${shot}`);
+    } finally {
+      await dns.stop();
     }
   });
 });
