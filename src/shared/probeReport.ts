@@ -191,6 +191,36 @@ export interface ProbeReport {
   error?: ProbeError;
   /** The dialogue, credentials masked. Left out of `--json` unless asked for. */
   transcript?: TranscriptLine[];
+  /** Opt-in behaviour checks on a test account (`mailroom-check --behaviour`). */
+  behaviour?: BehaviourReport;
+}
+
+export type BehaviourOutcome = 'pass' | 'fail' | 'skipped';
+
+/** One behaviour check: what was tried, how it came out, and the transcript lines that decided it. */
+export interface BehaviourCheck {
+  /** Stable id, e.g. `imap.append-fetch`, `pop3.rset-undoes-dele`; scripts match on these. */
+  id: string;
+  title: string;
+  outcome: BehaviourOutcome;
+  /** Why it failed or was skipped, or what passing showed. */
+  detail: string;
+  ms: number;
+  /** The lines this check sent and read (credentials masked), bounded. */
+  evidence: TranscriptLine[];
+}
+
+export interface BehaviourReport {
+  protocol: ProbeProtocol;
+  startedAt: string;
+  totalMs: number;
+  /** The whole suite's time budget (ms). */
+  budgetMs: number;
+  checks: BehaviourCheck[];
+  /** IMAP: the scratch folders the check created, and whether every one was removed again. */
+  scratch?: { folders: string[]; removed: boolean; detail?: string };
+  /** The suite could not start (no login, no TLS...) or stopped early. */
+  error?: ProbeError;
 }
 
 export interface TranscriptLine {
@@ -206,6 +236,7 @@ export type ProbeVerdict = 'ok' | 'warnings' | 'failed';
 
 export function verdictOf(report: ProbeReport): ProbeVerdict {
   if (report.failedPhase) return 'failed';
+  if (report.behaviour && (report.behaviour.error || report.behaviour.checks.some((c) => c.outcome === 'fail') || report.behaviour.scratch?.removed === false)) return 'failed';
   return report.warnings.length ? 'warnings' : 'ok';
 }
 

@@ -1,0 +1,103 @@
+// The opt-in behaviour checks (mailroom-check --behaviour) against real Dovecot: every row passes
+// on a normal server, rows become "skipped" when a capability is switched off, the scratch folders
+// are gone afterwards and the account's own mail is untouched, also when the connection dies
+// half-way through.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { runImapBehaviour } from '../../src/protocol/probe/behaviour/imapSuite';
+import { parseProbeUrl } from '../../src/protocol/probe/target';
+import type { BehaviourReport } from '../../src/shared/probeReport';
+import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
+import { FaultProxy } from '../fixtures/faultProxy';
+import { snapshotMaildir } from '../fixtures/maildirSnapshot';
+import { requireDovecot } from './requireDovecot';
+
+/** Dovecot 2.3's capability list after login minus the named ones; `imap_capability` replaces it. */
+const DOVECOT_CAPS =
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE';
+const without = (...hidden: string[]): string => `imap_capability = ${DOVECOT_CAPS.split(' ').filter((c) => !hidden.includes(c)).join(' ')}`;
+
+const outcomes = (r: BehaviourReport): Record<string, string> => Object.fromEntries(r.checks.map((c) => [c.id, c.outcome]));
+const explain = (r: BehaviourReport): string => JSON.stringify(r.checks.filter((c) => c.outcome !== 'pass').map((c) => [c.id, c.detail]).concat(r.error ? [['error', r.error.message]] : []));
+
+describe('behaviour checks against Dovecot (IMAP)', function () {
+  this.timeout(90_000);
+  const started: DovecotFixture[] = [];
+  const dovecot = async (configExtra?: string): Promise<DovecotFixture> => {
+    const d = await startDovecot(configExtra ? { configExtra } : {});
+    started.push(d);
+    return d;
+  };
+  before(function () {
+    requireDovecot(this);
+  });
+  after(async () => {
+    await Promise.all(started.map((d) => d.stop()));
+  });
+
+  const run = (d: DovecotFixture, port = d.ports.imaps, extra: Partial<Parameters<typeof runImapBehaviour>[1]> = {}): Promise<BehaviourReport> =>
+    runImapBehaviour(parseProbeUrl(`imaps://127.0.0.1:${port}`), { credentials: d.users.alice, ca: [d.certPem], insecure: true, ...extra });
+
+  it('passes every check on a normal Dovecot, removes its scratch folders and leaves the mail byte-identical', async () => {
+    const d = await dovecot();
+    const maildir = path.join(d.home('alice'), 'Maildir');
+    const before = snapshotMaildir(maildir);
+    const r = await run(d);
+    assert.deepEqual(Object.values(outcomes(r)).filter((o) => o !== 'pass'), [], explain(r));
+    assert.equal(r.checks.length, 8);
+    assert.equal(r.scratch?.removed, true, JSON.stringify(r.scratch));
+    assert.equal(r.scratch?.folders.length, 2);
+    assert.deepEqual(snapshotMaildir(maildir), before);
+    const append = r.checks.find((c) => c.id === 'imap.append-fetch')!;
+    assert.ok(append.evidence.some((l) => l.dir === 'C' && /APPEND .*\{\d{4,}\+\}$/.test(l.text)), 'a literal over 4 KB, sent with LITERAL+');
+    assert.ok(append.evidence.every((l) => !l.text.includes(d.users.alice.password)));
+    const idle = r.checks.find((c) => c.id === 'imap.idle')!;
+    assert.ok(idle.evidence.some((l) => /^\[b\] \* \d+ EXISTS/.test(l.text)), 'the deciding line is in the evidence');
+  });
+
+  it('skips (does not fail) the CONDSTORE, QRESYNC, MOVE and IDLE checks when Dovecot does not offer them, and uses synchronizing literals without LITERAL+', async () => {
+    const d = await dovecot(without('CONDSTORE', 'QRESYNC', 'MOVE', 'IDLE', 'LITERAL+'));
+    const r = await run(d);
+    assert.deepEqual(outcomes(r), {
+      'imap.append-fetch': 'pass',
+      'imap.uid-stable': 'pass',
+      'imap.store-flags': 'pass',
+      'imap.condstore': 'skipped',
+      'imap.expunge': 'pass',
+      'imap.qresync': 'skipped',
+      'imap.move': 'skipped',
+      'imap.idle': 'skipped',
+    }, explain(r));
+    const append = r.checks.find((c) => c.id === 'imap.append-fetch')!;
+    assert.ok(append.evidence.some((l) => /APPEND .*\{\d{4,}\}$/.test(l.text)), 'synchronizing literal');
+    assert.ok(append.evidence.some((l) => l.dir === 'S' && /^\[a\] \+/.test(l.text)), 'waited for the continuation request');
+    assert.equal(r.scratch?.removed, true);
+  });
+
+  it('removes the scratch folders on a new connection when the connection dies mid-suite', async () => {
+    const d = await dovecot();
+    const maildir = path.join(d.home('alice'), 'Maildir');
+    const before = snapshotMaildir(maildir);
+    const proxy = await FaultProxy.start({ targetPort: d.ports.imaps });
+    try {
+      // The link is TLS, so the proxy cannot see commands: the transcript log (written as each
+      // command goes out) cuts every connection when the expunge is sent.
+      let drops = 0;
+      const trace = (line: string): void => {
+        if (/^C \[a\] A\d+ UID EXPUNGE/.test(line) && drops === 0) drops = proxy.dropAll();
+      };
+      const log = { trace, debug: trace, info: trace, warn: trace, error: trace };
+      const r = await run(d, proxy.port, { log });
+      assert.ok(drops >= 1, 'the proxy cut the connections');
+      const o = outcomes(r);
+      assert.equal(o['imap.append-fetch'], 'pass');
+      assert.equal(o['imap.expunge'], 'fail', explain(r));
+      assert.equal(o['imap.move'], 'skipped');
+      assert.deepEqual(r.scratch && { removed: r.scratch.removed, detail: r.scratch.detail }, { removed: true, detail: 'removed on a new connection, after the checks lost theirs' });
+      assert.ok(proxy.totalConnections >= 3, 'a, b and the cleanup connection');
+      assert.deepEqual(snapshotMaildir(maildir), before);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
