@@ -1,5 +1,6 @@
 /**
  * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--insecure] [--timeout MS]`
+ * `mailroom-check --behaviour <url>... --user U --password-env VAR [--allow-dele] [--idle-wait MS] [--budget MS]`
  * `mailroom-check --discover user@example.com [--json] [--allow-http] [--ca FILE] [--timeout MS]`
  *
  * Checks IMAP, POP3 and SMTP endpoints with the same probe the editor uses and prints a Markdown
@@ -12,6 +13,8 @@ import { MailError } from '../protocol/errors';
 import { discoverServers, renderDiscovery } from '../protocol/discovery';
 import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, scanHost } from '../protocol/probe';
+import { runBehaviour } from '../protocol/probe/behaviour';
+import type { ProbeTarget } from '../protocol/probe';
 import type { ProbeOptions } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
 
@@ -41,6 +44,14 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --insecure           send the password even if the certificate does not verify or there is no TLS
   --ca <file>          also trust the CA certificate(s) in this PEM file (repeatable)
   --timeout <ms>       time each phase may take (default 10000)
+  --behaviour          also check how the server behaves, on a TEST account (needs a login):
+                       IMAP APPEND/FETCH bytes, UIDs, STORE, CONDSTORE, EXPUNGE, QRESYNC, MOVE,
+                       IDLE in scratch folders it creates and removes; POP3 UIDL, TOP, RETR
+                       (against IMAP FETCH when an imap URL of the same account is given too)
+  --allow-dele         with --behaviour: POP3 may issue DELE (undone by RSET, or on a message
+                       the check put there itself)
+  --idle-wait <ms>     with --behaviour: how long IDLE may take to announce a message (default 5000)
+  --budget <ms>        with --behaviour: time for all checks of one endpoint (default 120000)
   --json               print one JSON array, one object per endpoint
   --transcript         include the dialogue (credentials masked)
   -h, --help           show this help
@@ -62,13 +73,22 @@ interface Args {
   transcript: boolean;
   timeoutMs?: number;
   caFiles: string[];
+  behaviour: boolean;
+  allowDele: boolean;
+  idleWaitMs?: number;
+  budgetMs?: number;
   help: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, caFiles: [], help: false };
+  const args: Args = { urls: [], allowHttp: false, json: false, insecure: false, transcript: false, caFiles: [], help: false, behaviour: false, allowDele: false };
+  const ms = (flag: string, text: string, max: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} needs milliseconds from 1 to ${max}`);
+    return n;
+  };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -112,12 +132,22 @@ function parseArgs(argv: readonly string[]): Args {
       case '--allow-http':
         args.allowHttp = true;
         break;
-      case '--timeout': {
-        const ms = Number(take());
-        if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new UsageError('--timeout needs milliseconds from 1 to 600000');
-        args.timeoutMs = ms;
+      case '--timeout':
+        args.timeoutMs = ms(flag, take(), 600_000);
         break;
-      }
+      case '--behaviour':
+      case '--behavior':
+        args.behaviour = true;
+        break;
+      case '--allow-dele':
+        args.allowDele = true;
+        break;
+      case '--idle-wait':
+        args.idleWaitMs = ms(flag, take(), 600_000);
+        break;
+      case '--budget':
+        args.budgetMs = ms(flag, take(), 3_600_000);
+        break;
       case '-h':
       case '--help':
         args.help = true;
@@ -146,6 +176,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (args.discover !== undefined) {
       if (args.urls.length || args.scan) throw new UsageError('--discover takes one address and no URLs or --scan');
     } else if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, --scan <host> or --discover <address>');
+    if (args.behaviour && (args.scan || args.discover !== undefined)) throw new UsageError('--behaviour checks the URLs given; it does not go with --scan or --discover');
+    if (args.behaviour && !args.passwordEnv && !args.tokenEnv) throw new UsageError('--behaviour logs in to a test account: give --user and --password-env VAR (or --token-env VAR)');
+    if (!args.behaviour && (args.allowDele || args.idleWaitMs !== undefined || args.budgetMs !== undefined)) throw new UsageError('--allow-dele, --idle-wait and --budget go with --behaviour');
     args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
   } catch (err) {
     io.stderr(`mailroom-check: ${err instanceof Error ? err.message : String(err)}\n${err instanceof UsageError ? USAGE : ''}`);
@@ -165,6 +198,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const reports: ProbeReport[] = [];
   if (args.scan) reports.push(...(await scanHost(args.scan, options)));
   reports.push(...(await Promise.all(args.urls.map((url) => probeEndpoint(url, options)))));
+  if (args.behaviour) await addBehaviour(reports, args, options);
 
   io.stdout(args.json ? `${reportsToJson(reports, { transcript: args.transcript })}\n` : renderMarkdown(reports, { transcript: args.transcript }));
   return exitCode(reports);
@@ -241,6 +275,35 @@ function discoveryTestWiring(env: NodeJS.ProcessEnv): Pick<DiscoverOptions, 'res
     };
   }
   return out;
+}
+
+/**
+ * Runs the behaviour checks of each IMAP and POP3 endpoint whose login worked, one endpoint after
+ * another (they use the same account). A POP3 endpoint gets an IMAP URL of the same host as its
+ * companion, to put a message of its own in the maildrop.
+ */
+async function addBehaviour(reports: ProbeReport[], args: Args, probe: ProbeOptions): Promise<void> {
+  const targets = args.urls.map(parseProbeUrl);
+  for (const [i, report] of reports.entries()) {
+    const target = targets[i];
+    if (!probe.credentials || target.protocol === 'smtp') continue;
+    if (report.auth.login.ok !== true) {
+      const why = report.auth.login.error?.message ?? report.auth.login.skipped ?? report.error?.message ?? 'the login did not happen';
+      report.behaviour = { protocol: target.protocol, startedAt: new Date().toISOString(), totalMs: 0, budgetMs: args.budgetMs ?? 0, checks: [], error: { code: 'InvalidAccount', message: `The behaviour checks need a working login: ${why}` } };
+      continue;
+    }
+    const companion: ProbeTarget | undefined = target.protocol === 'pop3' ? targets.find((t) => t.protocol === 'imap' && t.host === target.host && t.user === target.user) : undefined;
+    report.behaviour = await runBehaviour(target, {
+      credentials: probe.credentials,
+      insecure: args.insecure,
+      allowDele: args.allowDele,
+      ...(probe.ca ? { ca: probe.ca } : {}),
+      ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+      ...(args.idleWaitMs !== undefined ? { idleWaitMs: args.idleWaitMs } : {}),
+      ...(args.budgetMs !== undefined ? { budgetMs: args.budgetMs } : {}),
+      ...(companion ? { imap: companion } : {}),
+    });
+  }
 }
 
 export function exitCode(reports: readonly ProbeReport[]): number {

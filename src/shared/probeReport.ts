@@ -219,6 +219,8 @@ export interface BehaviourReport {
   checks: BehaviourCheck[];
   /** IMAP: the scratch folders the check created, and whether every one was removed again. */
   scratch?: { folders: string[]; removed: boolean; detail?: string };
+  /** POP3: the message the check put in the maildrop over IMAP, and whether it was removed again. */
+  ownMessage?: { where: string; removed: boolean; detail?: string };
   /** The suite could not start (no login, no TLS...) or stopped early. */
   error?: ProbeError;
 }
@@ -236,7 +238,7 @@ export type ProbeVerdict = 'ok' | 'warnings' | 'failed';
 
 export function verdictOf(report: ProbeReport): ProbeVerdict {
   if (report.failedPhase) return 'failed';
-  if (report.behaviour && (report.behaviour.error || report.behaviour.checks.some((c) => c.outcome === 'fail') || report.behaviour.scratch?.removed === false)) return 'failed';
+  if (report.behaviour && (report.behaviour.error || report.behaviour.checks.some((c) => c.outcome === 'fail') || report.behaviour.scratch?.removed === false || report.behaviour.ownMessage?.removed === false)) return 'failed';
   return report.warnings.length ? 'warnings' : 'ok';
 }
 

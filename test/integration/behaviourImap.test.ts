@@ -9,6 +9,7 @@ import { parseProbeUrl } from '../../src/protocol/probe/target';
 import type { BehaviourReport } from '../../src/shared/probeReport';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { FaultProxy } from '../fixtures/faultProxy';
+import { startImapFetchAltersBytes } from '../fixtures/imapFetchAltersBytes';
 import { snapshotMaildir } from '../fixtures/maildirSnapshot';
 import { requireDovecot } from './requireDovecot';
 
@@ -98,6 +99,22 @@ describe('behaviour checks against Dovecot (IMAP)', function () {
       assert.deepEqual(snapshotMaildir(maildir), before);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('fails the append-fetch check against a server whose FETCH returns other bytes, and still removes the scratch folders', async () => {
+    const fake = await startImapFetchAltersBytes();
+    try {
+      const r = await runImapBehaviour(parseProbeUrl(`imap://alice@127.0.0.1:${fake.port}`), { credentials: { password: 'pw-fake-1' }, insecure: true, budgetMs: 20_000 });
+      const row = r.checks.find((c) => c.id === 'imap.append-fetch')!;
+      assert.equal(row.outcome, 'fail');
+      assert.match(row.detail, /eight-bit message came back different: \d+ bytes sent, \d+ read back; first difference at byte \d+/);
+      assert.ok(row.evidence.some((l) => /BODY\[\] \{\d+\}/.test(l.text)), 'the FETCH that decided it is in the evidence');
+      assert.equal(r.scratch?.removed, true, JSON.stringify(r.scratch));
+      assert.deepEqual(fake.folders(), []);
+      assert.ok(r.checks.every((c) => c.evidence.every((l) => !l.text.includes('pw-fake-1'))), 'password masked');
+    } finally {
+      await fake.stop();
     }
   });
 });

@@ -177,12 +177,25 @@ export async function openSession(target: ProbeTarget, options: BehaviourOptions
   }
 }
 
-/** The lines from index `from` on, as one check's evidence. */
+/**
+ * The lines from index `from` on, as one check's evidence. When there are too many (message
+ * bodies, header dumps), every command and event is kept with the first line answering it, and
+ * the rest is counted.
+ */
 export function evidenceSince(transcript: Transcript, from: number): TranscriptLine[] {
   const lines = transcript.lines.slice(from);
-  if (lines.length <= BEHAVIOUR_LIMITS.maxEvidenceLines) return lines;
-  const head = lines.slice(0, BEHAVIOUR_LIMITS.maxEvidenceLines / 2);
-  const tail = lines.slice(-BEHAVIOUR_LIMITS.maxEvidenceLines / 2);
-  const cut: TranscriptLine = { t: tail[0].t, dir: '*', text: `(${lines.length - head.length - tail.length} lines left out)` };
-  return [...head, cut, ...tail];
+  const max = BEHAVIOUR_LIMITS.maxEvidenceLines;
+  if (lines.length <= max) return lines;
+  const kept: TranscriptLine[] = [];
+  let left = 0;
+  lines.forEach((line, i) => {
+    const keep = line.dir !== 'S' || lines[i - 1]?.dir !== 'S' || i >= lines.length - 5;
+    if (keep && kept.length < 3 * max) {
+      if (left) kept.push({ t: line.t, dir: '*', text: `(${left} lines left out)` });
+      left = 0;
+      kept.push(line);
+    } else left++;
+  });
+  if (left) kept.push({ t: lines[lines.length - 1].t, dir: '*', text: `(${left} lines left out)` });
+  return kept;
 }
