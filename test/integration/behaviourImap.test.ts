@@ -102,6 +102,31 @@ describe('behaviour checks against Dovecot (IMAP)', function () {
     }
   });
 
+  it('stops at its time budget when the server stops answering, and still removes the scratch folders afterwards', async () => {
+    const d = await dovecot();
+    const proxy = await FaultProxy.start({ targetPort: d.ports.imaps });
+    try {
+      let stalled = false;
+      const trace = (line: string): void => {
+        if (!stalled && /^C \[a\] A\d+ UID MOVE/.test(line)) {
+          stalled = true;
+          proxy.stall(9_000);
+        }
+      };
+      const log = { trace, debug: trace, info: trace, warn: trace, error: trace };
+      const r = await run(d, proxy.port, { log, budgetMs: 6_000 });
+      const o = outcomes(r);
+      assert.ok(stalled, 'the run reached MOVE before its budget');
+      assert.equal(o['imap.move'], 'fail', explain(r));
+      assert.match(r.checks.find((c) => c.id === 'imap.move')!.detail, /ran out of their 6000 ms budget/);
+      assert.equal(o['imap.idle'], 'skipped');
+      assert.ok(r.totalMs < 6_000 + 15_000, `${r.totalMs} ms: the budget plus the cleanup's own`);
+      assert.equal(r.scratch?.removed, true, JSON.stringify(r.scratch));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('fails the append-fetch check against a server whose FETCH returns other bytes, and still removes the scratch folders', async () => {
     const fake = await startImapFetchAltersBytes();
     try {

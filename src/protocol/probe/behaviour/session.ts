@@ -93,6 +93,9 @@ export class Budget {
     });
     try {
       return await Promise.race([work, timeout]);
+    } catch (err) {
+      // The budget's end closes every connection: say so, not "connection closed".
+      throw this.expired ? budgetError(this.budgetMs) : err;
     } finally {
       clearTimeout(timer);
     }
