@@ -24,8 +24,8 @@ const explain = (r: BehaviourReport): string => JSON.stringify(r.checks.filter((
 describe('behaviour checks against Dovecot (IMAP)', function () {
   this.timeout(90_000);
   const started: DovecotFixture[] = [];
-  const dovecot = async (configExtra?: string): Promise<DovecotFixture> => {
-    const d = await startDovecot(configExtra ? { configExtra } : {});
+  const dovecot = async (configExtra?: string, options: Parameters<typeof startDovecot>[0] = {}): Promise<DovecotFixture> => {
+    const d = await startDovecot({ ...options, ...(configExtra ? { configExtra } : {}) });
     started.push(d);
     return d;
   };
@@ -73,6 +73,17 @@ describe('behaviour checks against Dovecot (IMAP)', function () {
     assert.ok(append.evidence.some((l) => /APPEND .*\{\d{4,}\}$/.test(l.text)), 'synchronizing literal');
     assert.ok(append.evidence.some((l) => l.dir === 'S' && /^\[a\] \+/.test(l.text)), 'waited for the continuation request');
     assert.equal(r.scratch?.removed, true);
+  });
+
+  it('puts the scratch folders under the personal namespace prefix (INBOX. with "." as on Courier-style servers)', async () => {
+    const d = await dovecot(undefined, { namespaces: { prefix: 'INBOX.', separator: '.' } });
+    const maildir = path.join(d.home('alice'), 'Maildir');
+    const before = snapshotMaildir(maildir);
+    const r = await run(d);
+    assert.deepEqual(Object.values(outcomes(r)).filter((o) => o !== 'pass'), [], explain(r));
+    assert.ok(r.scratch?.folders.every((f) => /^INBOX\.Mailroom-check-/.test(f)), JSON.stringify(r.scratch));
+    assert.equal(r.scratch?.removed, true);
+    assert.deepEqual(snapshotMaildir(maildir), before);
   });
 
   it('removes the scratch folders on a new connection when the connection dies mid-suite', async () => {
