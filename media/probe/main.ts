@@ -2,6 +2,7 @@
 // so nothing a server sent (banners, capability names) is ever parsed as HTML.
 import { FromProbeWebview, parseToProbeWebview, PhaseRecord, ProbeReport, ProbeViewModel, verdictOf } from '../../src/shared/probeReport';
 import { el } from '../shared/dom';
+import { behaviourView } from './behaviourView';
 
 interface VsCodeApi {
   postMessage(message: FromProbeWebview): void;
@@ -97,6 +98,7 @@ function reportView(r: ProbeReport): HTMLElement {
     ['LOGIN-DELAY', r.pop3 ? r.pop3.loginDelay ?? 'not listed' : undefined],
   ]));
   if (r.explanations.length) section.append(heading('What it means for Mailroom'), explanations(r));
+  if (r.behaviour) section.append(heading('Behaviour checks'), behaviourView(r.behaviour));
   return section;
 }
 
@@ -172,7 +174,7 @@ function phases(list: PhaseRecord[]): HTMLElement {
 
 function badge(r: ProbeReport): HTMLElement {
   const verdict = verdictOf(r);
-  const label = verdict === 'ok' ? 'OK' : verdict === 'warnings' ? `${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : `failed at ${PHASE_LABEL[r.failedPhase ?? 'connect']}`;
+  const label = verdict === 'ok' ? 'OK' : verdict === 'warnings' ? `${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : r.failedPhase ? `failed at ${PHASE_LABEL[r.failedPhase]}` : 'failed behaviour checks';
   return el('span', { className: `badge ${verdict}` }, label);
 }
 

@@ -3,6 +3,7 @@ import { AccountConfig, accountLabel } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { parseProbeUrl, probeEndpoint, ProbeOptions, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import { runBehaviour } from '../../protocol/probe/behaviour';
 import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
@@ -23,12 +24,22 @@ export interface ScanHostRequest {
   ports?: Partial<Record<ProbeScheme, number>>;
 }
 
+/** `mailroom.checkServerBehaviour` arguments when called from code. */
+export interface BehaviourRequest {
+  /** The caller already asked the person (or is a test on a test account): no confirmation. */
+  confirmed?: boolean;
+  /** IDLE's wait (ms); default 5000. */
+  idleWaitMs?: number;
+}
+
 interface Job {
   title: string;
   target: ProbeTarget;
   /** When probing a configured account: the account (its pin, plaintext consent, POP3 policy). */
   account?: AccountConfig;
   password?: string;
+  /** Also run the behaviour checks (after a successful login). */
+  behaviour?: { idleWaitMs?: number };
 }
 
 /**
@@ -45,6 +56,7 @@ export class ProbeFeature extends Disposable {
   constructor(private readonly deps: ProbeCommandDeps) {
     super();
     this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string) => this.checkServer(arg)));
+    this._register(vscode.commands.registerCommand('mailroom.checkServerBehaviour', (arg?: AccountNode | string, request?: BehaviourRequest) => this.checkBehaviour(arg, request)));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
   }
 
@@ -62,6 +74,38 @@ export class ProbeFeature extends Disposable {
       await reportError(this.protocolLog(), 'Checking the server', err);
       return undefined;
     }
+  }
+
+  /**
+   * "Check Server Behaviour…" (also a choice in Check Server's picker): the capability check, then
+   * the behaviour checks on a configured account, after the person confirms it is a test account.
+   */
+  private async checkBehaviour(arg: AccountNode | string | undefined, request: BehaviourRequest | undefined): Promise<ProbeReport[] | undefined> {
+    try {
+      const account = arg === undefined ? await this.pickAccount() : typeof arg === 'string' ? this.deps.accounts.get(arg) : arg.kind === 'account' ? arg.account : undefined;
+      if (!account) return undefined;
+      const job = await this.accountJob(account);
+      if (!job.password) throw new MailError('PasswordMissing', `${accountLabel(account)} has no saved password, and the behaviour checks log in.`);
+      if (!request?.confirmed) {
+        const go = 'Run on This Test Account';
+        const answer = await vscode.window.showWarningMessage(
+          `Run behaviour checks on ${accountLabel(account)}?`,
+          { modal: true, detail: 'Use a test account. IMAP: two scratch folders with unique names are created, filled with test messages and removed again; existing mail is not touched. POP3: only read-only checks.' },
+          go,
+        );
+        if (answer !== go) return undefined;
+      }
+      return await this.run(`Behaviour: ${accountLabel(account)}`, [{ ...job, behaviour: request?.idleWaitMs !== undefined ? { idleWaitMs: request.idleWaitMs } : {} }]);
+    } catch (err) {
+      await reportError(this.protocolLog(), 'Checking the server behaviour', err);
+      return undefined;
+    }
+  }
+
+  private async pickAccount(): Promise<AccountConfig | undefined> {
+    const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a }));
+    const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Behaviour', placeHolder: 'The account to check (use a test account)' });
+    return pick?.account;
   }
 
   private async scanHost(host: string | undefined, request: ScanHostRequest | undefined): Promise<ProbeReport[] | undefined> {
@@ -83,12 +127,17 @@ export class ProbeFeature extends Disposable {
   private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {
     if (typeof arg === 'string') return { title: `Check: ${arg}`, target: parseProbeUrl(arg) };
     if (arg?.kind === 'account') return this.accountJob(arg.account);
-    const picks: Array<vscode.QuickPickItem & { account?: AccountConfig }> = [
+    const picks: Array<vscode.QuickPickItem & { account?: AccountConfig; behaviour?: true }> = [
       { label: '$(globe) Enter a URL…', description: 'imaps://, pop3s://, submission:// …' },
+      { label: '$(beaker) Run behaviour checks on a test account…', description: 'APPEND/FETCH, UIDs, CONDSTORE, MOVE, IDLE… in scratch folders', behaviour: true },
       ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a })),
     ];
     const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Capabilities', placeHolder: 'Check a configured account, or enter a server URL' });
     if (!pick) return undefined;
+    if (pick.behaviour) {
+      await this.checkBehaviour(undefined, undefined);
+      return undefined;
+    }
     if (pick.account) return this.accountJob(pick.account);
     const url = await vscode.window.showInputBox({
       title: 'Mailroom: Check Server Capabilities',
@@ -125,6 +174,18 @@ export class ProbeFeature extends Disposable {
             ...options,
             ...(job.password ? { credentials: { password: job.password } } : {}),
           });
+          if (job.behaviour && job.password && report.auth.login.ok) {
+            report.behaviour = await runBehaviour(job.target, {
+              credentials: { password: job.password },
+              ...options,
+              insecure: job.account?.allowPlaintextPassword === true,
+              log: this.protocolLog(),
+              ...job.behaviour,
+            });
+          } else if (job.behaviour) {
+            const why = report.auth.login.error?.message ?? report.auth.login.skipped ?? report.error?.message ?? 'the login did not happen';
+            report.behaviour = { protocol: report.protocol, startedAt: report.startedAt, totalMs: 0, budgetMs: 0, checks: [], error: { code: 'InvalidAccount', message: `The behaviour checks need a working login: ${why}` } };
+          }
           results[i] = report;
           this.logReport(report);
           panel.update(results.filter((r): r is ProbeReport => r !== undefined), results.filter((r) => r === undefined).length);
