@@ -79,6 +79,8 @@ function reportView(r: ProbeReport): HTMLElement {
     }
     section.append(heading('Warnings'), list);
   }
+  // Asked for explicitly, so shown before the capability details.
+  if (r.behaviour) section.append(heading('Behaviour checks'), behaviourView(r.behaviour));
   section.append(heading('Phases'), phases(r.phases));
   section.append(heading('Greeting'), fields([
     ['Banner', r.greeting.banner],
@@ -98,7 +100,6 @@ function reportView(r: ProbeReport): HTMLElement {
     ['LOGIN-DELAY', r.pop3 ? r.pop3.loginDelay ?? 'not listed' : undefined],
   ]));
   if (r.explanations.length) section.append(heading('What it means for Mailroom'), explanations(r));
-  if (r.behaviour) section.append(heading('Behaviour checks'), behaviourView(r.behaviour));
   return section;
 }
 
