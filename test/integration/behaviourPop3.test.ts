@@ -9,6 +9,7 @@ import { parseProbeUrl } from '../../src/protocol/probe/target';
 import type { BehaviourReport, ProbeReport } from '../../src/shared/probeReport';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { snapshotMaildir } from '../fixtures/maildirSnapshot';
+import { startPop3FakeServer } from '../fixtures/pop3FakeServer';
 import { requireDovecot } from './requireDovecot';
 
 const outcomes = (r: BehaviourReport): Record<string, string> => Object.fromEntries(r.checks.map((c) => [c.id, c.outcome]));
@@ -74,5 +75,22 @@ describe('behaviour checks against Dovecot (POP3 and the CLI)', function () {
     const usage: string[] = [];
     assert.equal(await main([urls[0], '--behaviour'], io(usage)), 2);
     assert.match(usage.join(''), /--behaviour logs in to a test account/);
+  });
+
+  it('fails the RSET check against a server whose RSET is refused, and ends that session without QUIT so the DELE is never committed', async () => {
+    const server = await startPop3FakeServer({ messages: [Buffer.from('Subject: one\r\n\r\n1\r\n'), Buffer.from('Subject: two\r\n\r\n2\r\n')], rsetReply: 'cannot roll back' });
+    try {
+      const r = await runPop3Behaviour(parseProbeUrl(`pop3://u@127.0.0.1:${server.port}`), { credentials: { password: 'pw' }, insecure: true, allowDele: true, budgetMs: 20_000 });
+      const row = r.checks.find((c) => c.id === 'pop3.rset-undoes-dele')!;
+      assert.equal(row.outcome, 'fail', explain(r));
+      assert.match(row.detail, /RSET was refused .*dropped without QUIT so the DELE is not committed/);
+      const deleSession = server.commands.find((c) => c.verb === 'DELE')!.session;
+      assert.deepEqual(server.commands.filter((c) => c.session === deleSession).map((c) => c.verb).slice(-2), ['DELE', 'RSET'], 'the session ends after RSET');
+      assert.ok(!server.commands.some((c) => c.session === deleSession && c.verb === 'QUIT'), 'no QUIT after the DELE');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(server.maildrop().length, 2, 'both messages are still there');
+    } finally {
+      await server.close();
+    }
   });
 });
