@@ -9,7 +9,7 @@ import { parseProbeUrl } from '../../src/protocol/probe/target';
 import type { BehaviourReport } from '../../src/shared/probeReport';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { FaultProxy } from '../fixtures/faultProxy';
-import { startImapFetchAltersBytes } from '../fixtures/imapFetchAltersBytes';
+import { startImapFetchAltersBytes, startImapIdleSilent } from '../fixtures/imapBehaviourFakes';
 import { snapshotMaildir } from '../fixtures/maildirSnapshot';
 import { requireDovecot } from './requireDovecot';
 
@@ -149,6 +149,22 @@ describe('behaviour checks against Dovecot (IMAP)', function () {
       assert.equal(r.scratch?.removed, true, JSON.stringify(r.scratch));
       assert.deepEqual(fake.folders(), []);
       assert.ok(r.checks.every((c) => c.evidence.every((l) => !l.text.includes('pw-fake-1'))), 'password masked');
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('fails the IDLE check within its wait against a server that never announces new mail', async () => {
+    const fake = await startImapIdleSilent();
+    try {
+      const r = await runImapBehaviour(parseProbeUrl(`imap://alice@127.0.0.1:${fake.port}`), { credentials: { password: 'pw-fake-1' }, insecure: true, idleWaitMs: 1_000, budgetMs: 20_000 });
+      const row = r.checks.find((c) => c.id === 'imap.idle')!;
+      assert.equal(row.outcome, 'fail', explain(r));
+      assert.match(row.detail, /No \* EXISTS reached the idling session within 1000 ms/);
+      assert.ok(row.ms >= 1_000 && row.ms < 5_000, `${row.ms} ms`);
+      assert.ok(row.evidence.some((l) => /^\[b\] B\d+ IDLE$/.test(l.text)) && row.evidence.some((l) => /^\[b\] DONE$/.test(l.text)));
+      assert.equal(r.checks.find((c) => c.id === 'imap.append-fetch')?.outcome, 'pass', 'this fake returns the bytes it got');
+      assert.equal(r.scratch?.removed, true);
     } finally {
       await fake.stop();
     }
