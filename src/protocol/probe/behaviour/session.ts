@@ -144,7 +144,12 @@ export async function openSession(target: ProbeTarget, options: BehaviourOptions
   let port = target.port;
   if (options.dial) ({ address, port } = await budget.bound(options.dial(target.host, target.port), 'the host lookup'));
   else if (!net.isIP(target.host)) address = (await budget.bound(dns.lookup(target.host), 'the host lookup')).address;
-  const conn = await budget.bound(ProbeConnection.connect({ host: target.host, address, port, localAddress: options.localAddress }, transcript), 'the connection');
+  const connecting = ProbeConnection.connect({ host: target.host, address, port, localAddress: options.localAddress }, transcript);
+  // A connection that completes after its wait ended is closed at once, not left open.
+  const conn = await budget.bound(connecting, 'the connection').catch((err: unknown) => {
+    void connecting.then((late) => late.destroy(), () => undefined);
+    throw err;
+  });
   budget.track(conn);
   try {
     const tlsOptions = { servername: net.isIP(target.host) ? undefined : target.host, ca: options.ca, alpn: [dialogue.alpn] };
