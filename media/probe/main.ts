@@ -4,6 +4,7 @@ import { DomainSummaryView, FromProbeWebview, parseToProbeWebview, PhaseRecord, 
 import { starttlsRows } from '../../src/shared/probeStartTls';
 import { el } from '../shared/dom';
 import { tlsDeepView } from './tlsDeep';
+import { behaviourView } from './behaviourView';
 
 interface VsCodeApi {
   postMessage(message: FromProbeWebview): void;
@@ -102,6 +103,8 @@ function reportView(r: ProbeReport): HTMLElement {
     }
     section.append(heading('Warnings'), list);
   }
+  // Asked for explicitly, so shown before the capability details.
+  if (r.behaviour) section.append(heading('Behaviour checks'), behaviourView(r.behaviour));
   section.append(heading('Phases'), phases(r.phases));
   section.append(heading('Greeting'), fields([
     ['Banner', r.greeting.banner],
@@ -199,7 +202,7 @@ function phases(list: PhaseRecord[]): HTMLElement {
 
 function badge(r: ProbeReport): HTMLElement {
   const verdict = verdictOf(r);
-  const label = verdict === 'ok' ? 'OK' : verdict === 'warnings' ? `${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : `failed at ${PHASE_LABEL[r.failedPhase ?? 'connect']}`;
+  const label = verdict === 'ok' ? 'OK' : verdict === 'warnings' ? `${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : r.failedPhase ? `failed at ${PHASE_LABEL[r.failedPhase]}` : 'failed behaviour checks';
   return el('span', { className: `badge ${verdict}` }, label);
 }
 

@@ -2,6 +2,7 @@
  * `mailroom-check <url>... [--user U] [--password-env VAR] [--json] [--junit FILE] [--fail-on L]`
  * `mailroom-check --scan host [--ports 993,995,587]`
  * `mailroom-check diff before.json after.json [--json] [--fail-on L]` (checkDiff.ts)
+ * `mailroom-check --behaviour <url>... --user U --password-env VAR [--allow-dele] [--idle-wait MS] [--budget MS]`
  * `mailroom-check --discover user@example.com [--json] [--allow-http] [--ca FILE] [--timeout MS]`
  * `mailroom-check --domain example.com [--json] [--ca FILE] [--timeout MS]`
  *
@@ -17,7 +18,8 @@ import { runDiff } from './checkDiff';
 import { discoverServers, discoveryOverridesFromEnv, renderDiscovery } from '../protocol/discovery';
 import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parsePortList, parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, reportsToJunit, scanHost } from '../protocol/probe';
-import type { ProbeOptions, ScanEndpoint } from '../protocol/probe';
+import { runBehaviour } from '../protocol/probe/behaviour';
+import type { ProbeOptions, ProbeTarget, ScanEndpoint } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
 import { runDomainCheck } from './domainCheck';
 
@@ -56,6 +58,14 @@ const USAGE = `usage: mailroom-check <url>... [options]
   --insecure           send the password even if the certificate does not verify or there is no TLS
   --ca <file>          also trust the CA certificate(s) in this PEM file (repeatable)
   --timeout <ms>       time each phase may take (default 10000)
+  --behaviour          also check how the server behaves, on a TEST account (needs a login):
+                       IMAP APPEND/FETCH bytes, UIDs, STORE, CONDSTORE, EXPUNGE, QRESYNC, MOVE,
+                       IDLE in scratch folders it creates and removes; POP3 UIDL, TOP, RETR
+                       (against IMAP FETCH when an imap URL of the same account is given too)
+  --allow-dele         with --behaviour: POP3 may issue DELE (undone by RSET, or on a message
+                       the check put there itself)
+  --idle-wait <ms>     with --behaviour: how long IDLE may take to announce a message (default 5000)
+  --budget <ms>        with --behaviour: time for all checks of one endpoint (default 120000)
   --json               print one JSON array, one object per endpoint (schema:
                        docs/check-report.schema.json; each object carries $schema and schemaVersion)
   --junit <file>       also write JUnit XML there: a testcase per phase and per warning
@@ -94,13 +104,22 @@ interface Args {
   tls: boolean;
   timeoutMs?: number;
   caFiles: string[];
+  behaviour: boolean;
+  allowDele: boolean;
+  idleWaitMs?: number;
+  budgetMs?: number;
   help: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { urls: [], failOn: 'error', allowHttp: false, json: false, insecure: false, transcript: false, deep: false, tls: false, caFiles: [], help: false };
+  const args: Args = { urls: [], failOn: 'error', allowHttp: false, json: false, insecure: false, transcript: false, deep: false, tls: false, caFiles: [], help: false, behaviour: false, allowDele: false };
+  const ms = (flag: string, text: string, max: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} needs milliseconds from 1 to ${max}`);
+    return n;
+  };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -165,12 +184,22 @@ function parseArgs(argv: readonly string[]): Args {
       case '--allow-http':
         args.allowHttp = true;
         break;
-      case '--timeout': {
-        const ms = Number(take());
-        if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new UsageError('--timeout needs milliseconds from 1 to 600000');
-        args.timeoutMs = ms;
+      case '--timeout':
+        args.timeoutMs = ms(flag, take(), 600_000);
         break;
-      }
+      case '--behaviour':
+      case '--behavior':
+        args.behaviour = true;
+        break;
+      case '--allow-dele':
+        args.allowDele = true;
+        break;
+      case '--idle-wait':
+        args.idleWaitMs = ms(flag, take(), 600_000);
+        break;
+      case '--budget':
+        args.budgetMs = ms(flag, take(), 3_600_000);
+        break;
       case '-h':
       case '--help':
         args.help = true;
@@ -203,6 +232,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     } else if (args.discover !== undefined) {
       if (args.urls.length || args.scan) throw new UsageError('--discover takes one address and no URLs or --scan');
     } else if (!args.urls.length && !args.scan) throw new UsageError('name at least one URL, --scan <host> or --discover <address>');
+    if (args.behaviour && (args.scan || args.discover !== undefined)) throw new UsageError('--behaviour checks the URLs given; it does not go with --scan or --discover');
+    if (args.behaviour && !args.passwordEnv && !args.tokenEnv) throw new UsageError('--behaviour logs in to a test account: give --user and --password-env VAR (or --token-env VAR)');
+    if (!args.behaviour && (args.allowDele || args.idleWaitMs !== undefined || args.budgetMs !== undefined)) throw new UsageError('--allow-dele, --idle-wait and --budget go with --behaviour');
     args.urls.forEach(parseProbeUrl); // bad URLs are usage errors, reported before anything connects
     if (args.ports !== undefined) {
       if (!args.scan) throw new UsageError('--ports goes with --scan <host>');
@@ -231,6 +263,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const reports: ProbeReport[] = [];
   if (args.scan) reports.push(...(await scanHost(args.scan, { ...options, ...(endpoints ? { endpoints } : {}) })));
   reports.push(...(await Promise.all(args.urls.map((url) => probeEndpoint(url, options)))));
+  if (args.behaviour) await addBehaviour(reports, args, options);
 
   io.stdout(args.json ? `${reportsToJson(reports, { transcript: args.transcript })}\n` : renderMarkdown(reports, { transcript: args.transcript }));
   if (args.junit !== undefined) {
@@ -288,6 +321,35 @@ async function discover(address: string, args: Args, probe: ProbeOptions, io: Cl
   io.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : renderDiscovery(result));
   if (!result.best.incoming) return EXIT.failed;
   return result.confirmations.length ? EXIT.warnings : EXIT.ok;
+}
+
+/**
+ * Runs the behaviour checks of each IMAP and POP3 endpoint whose login worked, one endpoint after
+ * another (they use the same account). A POP3 endpoint gets an IMAP URL of the same host as its
+ * companion, to put a message of its own in the maildrop.
+ */
+async function addBehaviour(reports: ProbeReport[], args: Args, probe: ProbeOptions): Promise<void> {
+  const targets = args.urls.map(parseProbeUrl);
+  for (const [i, report] of reports.entries()) {
+    const target = targets[i];
+    if (!probe.credentials || target.protocol === 'smtp') continue;
+    if (report.auth.login.ok !== true) {
+      const why = report.auth.login.error?.message ?? report.auth.login.skipped ?? report.error?.message ?? 'the login did not happen';
+      report.behaviour = { protocol: target.protocol, startedAt: new Date().toISOString(), totalMs: 0, budgetMs: args.budgetMs ?? 0, checks: [], error: { code: 'InvalidAccount', message: `The behaviour checks need a working login: ${why}` } };
+      continue;
+    }
+    const companion: ProbeTarget | undefined = target.protocol === 'pop3' ? targets.find((t) => t.protocol === 'imap' && t.host === target.host && t.user === target.user) : undefined;
+    report.behaviour = await runBehaviour(target, {
+      credentials: probe.credentials,
+      insecure: args.insecure,
+      allowDele: args.allowDele,
+      ...(probe.ca ? { ca: probe.ca } : {}),
+      ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+      ...(args.idleWaitMs !== undefined ? { idleWaitMs: args.idleWaitMs } : {}),
+      ...(args.budgetMs !== undefined ? { budgetMs: args.budgetMs } : {}),
+      ...(companion ? { imap: companion } : {}),
+    });
+  }
 }
 
 /** 2 when a check failed; 1 when there are warnings and `failOn` is warning; else 0. */

@@ -276,6 +276,38 @@ export interface ProbeReport {
   transcript?: TranscriptLine[];
   /** Versions, suites, chain, OCSP and ALPN, when the deep check was asked for (`--tls`). */
   tlsDeep?: TlsDeepReport;
+  /** Opt-in behaviour checks on a test account (`mailroom-check --behaviour`). */
+  behaviour?: BehaviourReport;
+}
+
+export type BehaviourOutcome = 'pass' | 'fail' | 'skipped';
+
+/** One behaviour check: what was tried, how it came out, and the transcript lines that decided it. */
+export interface BehaviourCheck {
+  /** Stable id, e.g. `imap.append-fetch`, `pop3.rset-undoes-dele`; scripts match on these. */
+  id: string;
+  title: string;
+  outcome: BehaviourOutcome;
+  /** Why it failed or was skipped, or what passing showed. */
+  detail: string;
+  ms: number;
+  /** The lines this check sent and read (credentials masked), bounded. */
+  evidence: TranscriptLine[];
+}
+
+export interface BehaviourReport {
+  protocol: ProbeProtocol;
+  startedAt: string;
+  totalMs: number;
+  /** The whole suite's time budget (ms). */
+  budgetMs: number;
+  checks: BehaviourCheck[];
+  /** IMAP: the scratch folders the check created, and whether every one was removed again. */
+  scratch?: { folders: string[]; removed: boolean; detail?: string };
+  /** POP3: the message the check put in the maildrop over IMAP, and whether it was removed again. */
+  ownMessage?: { where: string; removed: boolean; detail?: string };
+  /** The suite could not start (no login, no TLS...) or stopped early. */
+  error?: ProbeError;
 }
 
 export interface TranscriptLine {
@@ -291,6 +323,7 @@ export type ProbeVerdict = 'ok' | 'warnings' | 'failed';
 
 export function verdictOf(report: ProbeReport): ProbeVerdict {
   if (report.failedPhase) return 'failed';
+  if (report.behaviour && (report.behaviour.error || report.behaviour.checks.some((c) => c.outcome === 'fail') || report.behaviour.scratch?.removed === false || report.behaviour.ownMessage?.removed === false)) return 'failed';
   return report.warnings.length ? 'warnings' : 'ok';
 }
 

@@ -120,13 +120,18 @@ export class ProbeConnection {
 
   /** One line without its CRLF, decoded as UTF-8 (servers send ASCII; bad bytes become U+FFFD). */
   async readLine(): Promise<string> {
+    return (await this.readRawLine()).toString('utf8').replace(/\r?\n$/, '');
+  }
+
+  /** One line as sent, line ending included (POP3 RETR compared byte for byte). */
+  async readRawLine(): Promise<Buffer> {
     for (;;) {
       const at = this.buffer.indexOf(0x0a);
       if (at >= 0) {
         if (at > PROBE_LIMITS.maxLineBytes) throw new MailError('LimitExceeded', `${this.where()} sent a line longer than ${PROBE_LIMITS.maxLineBytes} bytes.`);
-        const line = this.buffer.subarray(0, at).toString('utf8').replace(/\r$/, '');
+        const line = this.buffer.subarray(0, at + 1);
         this.buffer = this.buffer.subarray(at + 1);
-        this.transcript.add('S', line);
+        this.transcript.add('S', line.toString('utf8').replace(/\r?\n$/, ''));
         return line;
       }
       await this.waitForData();
@@ -178,6 +183,13 @@ export class ProbeConnection {
     if (this.failure) throw this.failure;
     this.transcript.add('C', shown ?? line);
     this.socket.write(`${line}\r\n`);
+  }
+
+  /** Sends bytes as they are (an IMAP literal); the transcript shows `shown` instead. */
+  sendRaw(bytes: Buffer, shown: string): void {
+    if (this.failure) throw this.failure;
+    this.transcript.add('C', shown);
+    this.socket.write(bytes);
   }
 
   /**

@@ -2,6 +2,7 @@
 import { CHECK_REPORT_SCHEMA_ID, CHECK_REPORT_SCHEMA_VERSION, ProbeReport, verdictOf } from '../../shared/probeReport';
 import { starttlsMarkdown } from './starttlsRender';
 import { tlsDeepMarkdown } from './tlsDeep/render';
+import { renderBehaviour } from './behaviour/render';
 import { formatTranscript } from './transcript';
 
 export interface JsonOptions {
@@ -28,7 +29,7 @@ export function renderMarkdown(reports: readonly ProbeReport[], options: { trans
 function renderOne(r: ProbeReport, withTranscript: boolean): string {
   const out: string[] = [];
   const verdict = verdictOf(r);
-  const headline = verdict === 'failed' ? `FAILED at ${r.failedPhase}` : verdict === 'warnings' ? `${r.warnings.length} warning(s)` : 'OK';
+  const headline = verdict === 'failed' ? `FAILED at ${r.failedPhase ?? 'the behaviour checks'}` : verdict === 'warnings' ? `${r.warnings.length} warning(s)` : 'OK';
   out.push(`## ${r.url} — ${headline}`, '');
   out.push(`${r.protocol.toUpperCase()} on ${r.host}:${r.port}, checked ${r.startedAt} in ${r.totalMs} ms.`, '');
   if (r.error) out.push(`**Failed (${r.failedPhase}, ${r.error.code}):** ${r.error.message}`, '');
@@ -88,6 +89,7 @@ function renderOne(r: ProbeReport, withTranscript: boolean): string {
     for (const e of r.explanations) out.push(`| ${e.capability} | ${e.offered ? 'yes' : 'no'} | ${cell(e.meaning)} |`);
     out.push('');
   }
+  if (r.behaviour) out.push(renderBehaviour(r.behaviour, { evidence: withTranscript }), '');
   if (withTranscript && r.transcript?.length) out.push('### Transcript (credentials masked)', '', codeBlock(formatTranscript(r.transcript)), '');
   return out.join('\n').trimEnd();
 }

@@ -7,6 +7,7 @@ import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, Probe
 import { checkDomain, createDomainResolver, domainReportToJson, normalizeDomain, renderDomainMarkdown } from '../../protocol/probe/domain';
 import { domainSummaryView } from '../../protocol/probe/domain/render';
 import type { DomainReport } from '../../protocol/probe/domain/types';
+import { runBehaviour } from '../../protocol/probe/behaviour';
 import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
@@ -39,6 +40,14 @@ export interface CheckServerRequest {
   deep?: boolean;
 }
 
+/** `mailroom.checkServerBehaviour` arguments when called from code. */
+export interface BehaviourRequest {
+  /** The caller already asked the person (or is a test on a test account): no confirmation. */
+  confirmed?: boolean;
+  /** IDLE's wait (ms); default 5000. */
+  idleWaitMs?: number;
+}
+
 interface Job {
   title: string;
   target: ProbeTarget;
@@ -46,6 +55,8 @@ interface Job {
   account?: AccountConfig;
   /** The account's login: its password or its OAuth2 tokens. */
   credentials?: CredentialSource;
+  /** Also run the behaviour checks (after a successful login). */
+  behaviour?: { idleWaitMs?: number };
 }
 
 /**
@@ -64,6 +75,7 @@ export class ProbeFeature extends Disposable {
     this._register(vscode.commands.registerCommand('mailroom.checkServer', (arg?: AccountNode | string, request?: CheckServerRequest) => this.checkServer(arg, request)));
     // The deep check opens up to TLS_DEEP_LIMITS.maxConnections connections, so it is its own choice.
     this._register(vscode.commands.registerCommand('mailroom.checkServerTls', (arg?: AccountNode | string) => this.checkServer(arg, { tlsDeep: true })));
+    this._register(vscode.commands.registerCommand('mailroom.checkServerBehaviour', (arg?: AccountNode | string, request?: BehaviourRequest) => this.checkBehaviour(arg, request)));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
     this._register(new CompareReportsCommand(this.protocolLog()));
     this._register(vscode.commands.registerCommand('mailroom.checkDomain', (domain?: string, request?: CheckDomainRequest) => this.checkDomain(domain, request)));
@@ -84,6 +96,37 @@ export class ProbeFeature extends Disposable {
       await reportError(this.protocolLog(), 'Checking the server', err);
       return undefined;
     }
+  }
+
+  /**
+   * "Check Server Behaviour…" (also a choice in Check Server's picker): the capability check, then
+   * the behaviour checks on a configured account, after the person confirms it is a test account.
+   */
+  private async checkBehaviour(arg: AccountNode | string | undefined, request: BehaviourRequest | undefined): Promise<ProbeReport[] | undefined> {
+    try {
+      const account = arg === undefined ? await this.pickAccount() : typeof arg === 'string' ? this.deps.accounts.get(arg) : arg.kind === 'account' ? arg.account : undefined;
+      if (!account) return undefined;
+      const job = await this.accountJob(account);
+      if (!request?.confirmed) {
+        const go = 'Run on This Test Account';
+        const answer = await vscode.window.showWarningMessage(
+          `Run behaviour checks on ${accountLabel(account)}?`,
+          { modal: true, detail: 'Use a test account. IMAP: two scratch folders with unique names are created, filled with test messages and removed again; existing mail is not touched. POP3: only read-only checks.' },
+          go,
+        );
+        if (answer !== go) return undefined;
+      }
+      return await this.run(`Behaviour: ${accountLabel(account)}`, [{ ...job, behaviour: request?.idleWaitMs !== undefined ? { idleWaitMs: request.idleWaitMs } : {} }]);
+    } catch (err) {
+      await reportError(this.protocolLog(), 'Checking the server behaviour', err);
+      return undefined;
+    }
+  }
+
+  private async pickAccount(): Promise<AccountConfig | undefined> {
+    const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a }));
+    const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Behaviour', placeHolder: 'The account to check (use a test account)' });
+    return pick?.account;
   }
 
   private async scanHost(host: string | undefined, request: ScanHostRequest | undefined): Promise<ProbeReport[] | undefined> {
@@ -148,12 +191,17 @@ export class ProbeFeature extends Disposable {
   private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {
     if (typeof arg === 'string') return { title: `Check: ${arg}`, target: parseProbeUrl(arg) };
     if (arg?.kind === 'account') return this.accountJob(arg.account);
-    const picks: Array<vscode.QuickPickItem & { account?: AccountConfig }> = [
+    const picks: Array<vscode.QuickPickItem & { account?: AccountConfig; behaviour?: true }> = [
       { label: '$(globe) Enter a URL…', description: 'imaps://, pop3s://, submission:// …' },
+      { label: '$(beaker) Run behaviour checks on a test account…', description: 'APPEND/FETCH, UIDs, CONDSTORE, MOVE, IDLE… in scratch folders', behaviour: true },
       ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a })),
     ];
     const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Capabilities', placeHolder: 'Check a configured account, or enter a server URL' });
     if (!pick) return undefined;
+    if (pick.behaviour) {
+      await this.checkBehaviour(undefined, undefined);
+      return undefined;
+    }
     if (pick.account) return this.accountJob(pick.account);
     const url = await vscode.window.showInputBox({
       title: 'Mailroom: Check Server Capabilities',
@@ -187,6 +235,20 @@ export class ProbeFeature extends Disposable {
         jobs.map(async (job, i) => {
           const input = job.account ?? job.target;
           const report = job.credentials ? await probeWithCredentials(input, options, job.credentials) : await probeEndpoint(input, options);
+          if (job.behaviour && job.credentials && report.auth.login.ok) {
+            // The login just worked: the same secret (a token as refreshed by that login) logs the checks in.
+            const secret = await job.credentials.login(async (s) => s);
+            report.behaviour = await runBehaviour(job.target, {
+              credentials: secret.kind === 'token' ? { password: secret.accessToken, bearer: true } : { password: secret.password },
+              ...options,
+              insecure: job.account?.allowPlaintextPassword === true,
+              log: this.protocolLog(),
+              ...job.behaviour,
+            });
+          } else if (job.behaviour) {
+            const why = report.auth.login.error?.message ?? report.auth.login.skipped ?? report.error?.message ?? 'the login did not happen';
+            report.behaviour = { protocol: report.protocol, startedAt: report.startedAt, totalMs: 0, budgetMs: 0, checks: [], error: { code: 'InvalidAccount', message: `The behaviour checks need a working login: ${why}` } };
+          }
           results[i] = report;
           this.logReport(report);
           panel.update(results.filter((r): r is ProbeReport => r !== undefined), results.filter((r) => r === undefined).length);

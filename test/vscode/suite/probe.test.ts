@@ -13,8 +13,9 @@ import type { CompareResult } from '../../../src/providers/probe/compareReports'
 import type { ProbeRenderedReport } from '../../../src/providers/probe/probePanel';
 import type { DomainReport } from '../../../src/protocol/probe/domain/types';
 import type { ProbeReport } from '../../../src/shared/probeReport';
+import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import { startLocalDns } from '../../fixtures/discoveryDomain';
-import { dovecotControl, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 describe('Mailroom server check (in the extension host)', function () {
   this.timeout(120_000);
@@ -189,6 +190,31 @@ describe('Mailroom server check (in the extension host)', function () {
       if (shot) log(`screenshot: ${shot}`);
     } finally {
       await dns.stop();
+    }
+  });
+
+  it('runs the behaviour checks on a test account and shows each row, leaving no scratch folder behind', async () => {
+    const id = 'probe-behaviour';
+    const added = await vscode.commands.executeCommand<AddAccountResult>('mailroom.addAccount', imapsAccount(fixture, fixture.users.alice, id, 'Behaviour test'));
+    assert.equal(added.saved, true, JSON.stringify(added));
+    try {
+      const rendered = nextRender();
+      const reports = await vscode.commands.executeCommand<ProbeReport[]>('mailroom.checkServerBehaviour', id, { confirmed: true, idleWaitMs: 5_000 });
+      const b = reports?.[0]?.behaviour;
+      assert.ok(b, JSON.stringify(reports?.[0]?.error));
+      assert.deepEqual(b.checks.filter((c) => c.outcome !== 'pass').map((c) => [c.id, c.detail]), []);
+      assert.equal(b.checks.length, 8);
+      assert.equal(b.scratch?.removed, true);
+      await rendered;
+      if (await webviewTexts()) {
+        const text = await waitFor(async () => (await webviewTexts())?.find((t) => t.text.includes('imap.idle'))?.text, 'the behaviour rows in the webview');
+        assert.match(text, /8 passed, 0 failed, 0 skipped/);
+        assert.match(text, /Scratch folders .*removed/);
+      }
+      const shot = await takeScreenshot('probe-behaviour');
+      if (shot) log(`screenshot: ${shot}`);
+    } finally {
+      await vscode.commands.executeCommand('mailroom.removeAccount', id);
     }
   });
 });
