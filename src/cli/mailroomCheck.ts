@@ -82,7 +82,7 @@ const USAGE = `usage: mailroom-check <url>... [options]
 Exit status: 0 no check failed (with --fail-on warning: and no warnings), 1 warnings with
 --fail-on warning, 2 a check failed or the command could not run (bad option, --junit unwritable).
 With --discover: 0 servers found and verified, 1 found but something needs confirming, 2 none found.
-With --domain: 0 no warnings, 1 warnings, 2 the domain could not be checked.
+With --domain: as above (--fail-on applies), 2 also when the domain could not be checked.
 `;
 
 interface Args {

@@ -1,7 +1,6 @@
 // mailroom-check against Dovecot: in-process through main(argv, io), and as a child process
 // through the built bundle (dist/cli/mailroom-check.js; the tsc output until that is built).
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +9,7 @@ import type { ProbeReport } from '../../src/shared/probeReport';
 import { createTestCa, loopbackCertificate } from '../fixtures/certificates';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { freePorts } from '../fixtures/net';
+import { type CliRun, runNodeScript } from '../fixtures/runCli';
 import { requireDovecot } from './requireDovecot';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -17,27 +17,7 @@ const BUNDLE = path.join(ROOT, 'dist', 'cli', 'mailroom-check.js');
 const TSC_OUTPUT = path.join(ROOT, 'out', 'src', 'cli', 'mailroomCheck.js');
 const PASSWORD_ENV = 'MAILROOM_CHECK_TEST_PASSWORD';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function runChild(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-  });
-}
+const runChild = (script: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> => runNodeScript(script, args, env);
 
 describe('mailroom-check against Dovecot', function () {
   this.timeout(60_000);
@@ -46,7 +26,7 @@ describe('mailroom-check against Dovecot', function () {
   let caFile: string;
   let closedPort: number;
 
-  const inProcess = async (argv: string[]): Promise<Run> => {
+  const inProcess = async (argv: string[]): Promise<CliRun> => {
     let out = '';
     let err = '';
     const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { [PASSWORD_ENV]: d.users.alice.password } });
