@@ -61,9 +61,9 @@ describe('behaviour checks against Dovecot (POP3 and the CLI)', function () {
     const urls = [`imaps://127.0.0.1:${d.ports.imaps}`, `pop3s://127.0.0.1:${d.ports.pop3s}`];
     const io = (out: string[]): Parameters<typeof main>[1] => ({ stdout: (t) => void out.push(t), stderr: (t) => void out.push(t), env: { PW: d.users.alice.password } });
     const json: string[] = [];
-    const code = await main([...urls, '--behaviour', '--user', 'alice', '--password-env', 'PW', '--insecure', '--json'], io(json));
+    const code = await main([...urls, '--behaviour', '--user', 'alice', '--password-env', 'PW', '--insecure', '--json', '--fail-on', 'warning'], io(json));
     const reports = JSON.parse(json.join('')) as ProbeReport[];
-    assert.equal(code, 1, 'self-signed certificate: warnings, no failure');
+    assert.equal(code, 1, 'self-signed certificate: warnings (--fail-on warning), no failure');
     assert.deepEqual(reports.map((r) => r.behaviour?.checks.filter((c) => c.outcome === 'fail').map((c) => c.id)), [[], []]);
     assert.equal(reports[0].behaviour?.checks.length, 8);
     assert.equal(reports[1].behaviour?.checks.find((c) => c.id === 'pop3.retr-imap')?.outcome, 'pass', 'the imaps URL is the POP3 companion');

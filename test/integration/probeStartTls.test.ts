@@ -104,10 +104,10 @@ describe('probe: STARTTLS findings', function () {
       return { code, out, err };
     };
 
-    it('JSON and Markdown carry the injection verdict, its evidence and the warning; exit 1', async () => {
+    it('JSON and Markdown carry the injection verdict, its evidence and the warning; exit 1 with --fail-on warning', async () => {
       const s = await fake(answersInjectedCommand('smtp', cert.keyPem, cert.certPem));
       const url = `submission://127.0.0.1:${s.port}`;
-      const json = await run([url, '--deep', '--json', '--timeout', '3000', '--ca', ca.certPath]);
+      const json = await run([url, '--deep', '--json', '--timeout', '3000', '--ca', ca.certPath, '--fail-on', 'warning']);
       assert.equal(json.code, EXIT.warnings, json.err);
       const [r] = JSON.parse(json.out) as ProbeReport[];
       assert.equal(r.starttls?.commandInjection?.verdict, 'vulnerable');

@@ -42,8 +42,8 @@ describe('mailroom-check --tls against Dovecot', function () {
     assert.equal(r.code, 0, r.out);
   });
 
-  it('--tls --json: versions, suites and tls-weak-cipher in the JSON, exit 1 (warnings)', async () => {
-    const r = await run(['--tls', '--json', '--ca', caFile, `imaps://localhost:${d.ports.imaps}`]);
+  it('--tls --json: versions, suites and tls-weak-cipher in the JSON, exit 1 (warnings, --fail-on warning)', async () => {
+    const r = await run(['--tls', '--json', '--ca', caFile, '--fail-on', 'warning', `imaps://localhost:${d.ports.imaps}`]);
     assert.equal(r.err, '');
     const [report] = JSON.parse(r.out) as ProbeReport[];
     assert.ok(report.tlsDeep, 'no tlsDeep in the JSON');
@@ -54,7 +54,7 @@ describe('mailroom-check --tls against Dovecot', function () {
   });
 
   it('--tls (Markdown): the deep check section with the weak suite marked and its fix', async () => {
-    const r = await run(['--tls', '--ca', caFile, `pop3://localhost:${d.ports.pop3}`]);
+    const r = await run(['--tls', '--ca', caFile, '--fail-on', 'warning', `pop3://localhost:${d.ports.pop3}`]);
     assert.match(r.out, /### TLS deep check/);
     assert.match(r.out, /\| TLS 1\.2 \| accepted \| \*\*TLS_RSA_WITH_AES_128_CBC_SHA\*\* \(weak: RSA key exchange: no forward secrecy\)/);
     assert.match(r.out, /\| `tls-weak-cipher` \| .* \| Allow only ECDHE\/DHE suites/);

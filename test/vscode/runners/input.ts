@@ -20,7 +20,7 @@
 // DialogService refuses every dialog in a window that runs extension tests (skipDialogs()), so
 // routeDialogSwitch() serves the workbench with that check asking a page flag first, which
 // /dialogs sets for the test that wants to answer a dialog.
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { log } from './proc';
 
 interface InputReply {
@@ -124,8 +124,10 @@ async function notificationButton(page: Page, body: string): Promise<InputReply>
   const label = request?.label;
   if (typeof text !== 'string' || !text || typeof label !== 'string' || !label) return bad('POST {"text": "…", "label": "…"}: part of the notification message and the button to click');
   const items = page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item');
-  const item = items.filter({ has: page.locator('.notification-list-item-message', { hasText: text }) }).first();
-  const button = item.locator('.notification-list-item-buttons-container .monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) }).first();
+  // The notification with that text that has that button (a progress notification may share the text).
+  const buttonIn = (scope: Locator | Page): Locator => scope.locator('.notification-list-item-buttons-container .monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+  const item = items.filter({ has: page.locator('.notification-list-item-message', { hasText: text }) }).filter({ has: buttonIn(page) }).last();
+  const button = buttonIn(item).first();
   const bell = page.locator('[id="status.notifications"] a, [id="status.notifications"]').first();
   const center = page.locator('.notifications-center.visible');
   const deadline = Date.now() + waitMs(request?.timeoutMs);
@@ -140,7 +142,11 @@ async function notificationButton(page: Page, body: string): Promise<InputReply>
   const message = ((await item.locator('.notification-list-item-message').textContent()) ?? '').trim();
   if (request?.click !== false) {
     await button.click();
-    if (await center.isVisible().catch(() => false)) await page.keyboard.press('Escape').catch(() => undefined);
+    // Closed again from the bell, as a person would (a key would also answer a dialog the button
+    // opened; left open, the list re-lays itself out under the next click).
+    await page.waitForTimeout(200);
+    const dialogOpen = await page.locator('.monaco-dialog-box').first().isVisible().catch(() => false);
+    if (!dialogOpen && (await center.isVisible().catch(() => false))) await bell.click().catch(() => undefined);
   }
   return json({ message });
 }

@@ -111,6 +111,13 @@ export async function dovecotControl(action: 'stop' | 'start'): Promise<void> {
   await post(`${control}/dovecot/${action}`);
 }
 
+/** Ends every access token (`expire`) or every grant, refresh tokens included (`revoke`), on the fixture's authorization server. */
+export async function oauthControl(action: 'expire' | 'revoke'): Promise<void> {
+  const control = fixtureInfo().control;
+  if (!control) throw new Error('the fixture has no control endpoint');
+  await post(`${control}/oauth/${action}`);
+}
+
 /**
  * console.log that also reaches the runner's stdout (via MAILROOM_TEST_LOG). Plain console.log in
  * the extension host only ends up in test-results/browser-console.log and workbench.log.

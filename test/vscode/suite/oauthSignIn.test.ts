@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { SignInResult } from '../../../src/providers/auth/signInCommand';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AccountNode } from '../../../src/providers/tree/nodes';
-import { activateMailroom, fixtureInfo, FixtureInfo, hasBrowserService, log, takeScreenshot, waitFor, workbenchTexts } from './harness';
+import { activateMailroom, dovecotControl, fixtureInfo, FixtureInfo, hasBrowserService, log, oauthControl, takeScreenshot, waitFor, workbenchTexts } from './harness';
 import { clickDialogButton, pressKey, waitForQuickInput, withDialogs } from './input';
 import { actOnSignInPages, clickNotificationButton, keepOpenedPages } from './oauth';
 
@@ -48,27 +48,7 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
   });
 
   it('signs in in the browser: picked from the choice, login and consent on the tab the workbench opened', async () => {
-    const mark = await keepOpenedPages();
-    const running = vscode.commands.executeCommand<SignInResult>('mailroom.signIn', ID);
-    const pages = await withDialogs(async () => {
-      // A person's choice: the browser is first where its redirect reaches this machine.
-      const pick = await waitForQuickInput('Sign in to Alice (OAuth2)');
-      log(`sign-in choice: ${pick.title}`);
-      await takeScreenshot('oauth-2-choose-method');
-      await pressKey('Enter');
-      await allowOpeningTheSignInPage();
-      return actOnSignInPages({ mark, login: fixture.users.alice.user, shots: 'oauth-browser' });
-    });
-    log(`pages: ${pages.steps.map((s) => `${s.action} ${s.url.replace(/\?.*/, '')}`).join(' | ')}`);
-    // The page is the authorization server's own, not the workbench's port proxy (/proxy/PORT/).
-    assert.ok(pages.steps[0].url.startsWith(`${oauth.issuer}/`), `the sign-in page is served by ${oauth.issuer}: ${pages.steps[0].url}`);
-    assert.deepEqual(pages.steps.map((s) => s.action), ['login', 'consent', 'redirected-to-app']);
-    assert.match(pages.finalText, /Signed in\. You can close this page/);
-    const result = await running;
-    assert.deepEqual(result, { signedIn: true });
-    const status = await api.signInStatus(ID);
-    assert.equal(status.signedIn, true);
-    assert.ok(status.expiresAt && status.expiresAt > Date.now(), 'an access token that has not ended');
+    await signInInTheBrowser('oauth-browser', true);
     const node = await accountNode();
     await waitFor(() => api.treeProvider.getTreeItem(node).contextValue === 'mailroom.account.imap.oauth2', 'the Sign In button to go away');
     await takeScreenshot('oauth-3-signed-in');
@@ -166,6 +146,22 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
     assert.deepEqual(await api.signInStatus(ID), before, 'the earlier sign-in is kept as it was');
   });
 
+  it('an access token the server ended is renewed without asking: after a reconnect the folders load again', async () => {
+    const before = await api.signInStatus(ID);
+    assert.equal(before.signedIn, true);
+    await oauthControl('expire');
+    await reconnect();
+    const after = await waitFor(async () => {
+      const status = await api.signInStatus(ID);
+      return status.signedIn && status.expiresAt !== before.expiresAt ? status : undefined;
+    }, 'a refreshed token stored after the login was refused', 60_000);
+    log(`token renewed: ends ${new Date(after.expiresAt ?? 0).toISOString()} (was ${new Date(before.expiresAt ?? 0).toISOString()})`);
+    const node = await accountNode();
+    api.treeModel.refresh(node);
+    await waitFor(async () => (await folderRows()).includes('INBOX'), 'INBOX listed with the renewed token', 30_000);
+    assert.equal(api.treeProvider.getTreeItem(await accountNode()).contextValue, 'mailroom.account.imap.oauth2', 'no sign-in asked for');
+  });
+
   it('removing the account removes its sign-in: added again, it asks to sign in', async () => {
     assert.equal((await api.signInStatus(ID)).signedIn, true, 'signed in by the tests before');
     const entry = (vscode.workspace.getConfiguration('mailroom').get<unknown[]>('accounts') ?? []).find((a) => (a as { id?: unknown }).id === ID);
@@ -175,6 +171,59 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
     await accountNode();
     assert.deepEqual(await api.signInStatus(ID), { signedIn: false }, 'no tokens were left behind for the id');
   });
+
+  it('a sign-in the server revoked asks the person to sign in again', async () => {
+    const node = await accountNode();
+    if (!(await api.signInStatus(ID)).signedIn) await signInInTheBrowser('oauth-again');
+    api.treeModel.refresh(node);
+    await waitFor(async () => (await folderRows()).includes('INBOX'), 'INBOX listed while signed in', 30_000);
+    await oauthControl('revoke');
+    await reconnect();
+    await waitFor(() => (api.treeProvider.getTreeItem(api.treeModel.getRoots().find((n) => n.account.id === ID)!).contextValue === 'mailroom.account.imap.signInRequired' ? true : undefined), 'the account to ask for a sign-in', 60_000);
+    assert.deepEqual(await api.signInStatus(ID), { signedIn: false }, 'the refused sign-in was dropped');
+    const rows = await folderRows();
+    assert.ok(rows.includes('status'), `a status row says why: ${rows.join(', ')}`);
+    await api.treeView.reveal(await accountNode(), { expand: true, focus: false, select: false });
+    await takeScreenshot('oauth-5-revoked-sign-in-required');
+  });
+
+  /** Mailroom: Sign In, the browser picked, login and consent done on the tab the workbench opened. */
+  async function signInInTheBrowser(shots: string, screenshots = false): Promise<void> {
+    const mark = await keepOpenedPages();
+    const running = vscode.commands.executeCommand<SignInResult>('mailroom.signIn', ID);
+    const pages = await withDialogs(async () => {
+      // A person's choice: the browser is first where its redirect reaches this machine.
+      const pick = await waitForQuickInput('Sign in to Alice (OAuth2)');
+      log(`sign-in choice: ${pick.title}`);
+      if (screenshots) await takeScreenshot('oauth-2-choose-method');
+      await pressKey('Enter');
+      await allowOpeningTheSignInPage();
+      return actOnSignInPages({ mark, login: fixture.users.alice.user, shots });
+    });
+    log(`pages: ${pages.steps.map((s) => `${s.action} ${s.url.replace(/\?.*/, '')}`).join(' | ')}`);
+    // The page is the authorization server's own, not the workbench's port proxy (/proxy/PORT/).
+    assert.ok(pages.steps[0].url.startsWith(`${oauth.issuer}/`), `the sign-in page is served by ${oauth.issuer}: ${pages.steps[0].url}`);
+    // The first time a person logs in and consents; later the server may remember either.
+    if (screenshots) assert.deepEqual(pages.steps.map((s) => s.action), ['login', 'consent', 'redirected-to-app']);
+    else assert.equal(pages.steps.at(-1)?.action, 'redirected-to-app', JSON.stringify(pages.steps));
+    assert.match(pages.finalText, /Signed in\. You can close this page/);
+    assert.deepEqual(await running, { signedIn: true });
+    const status = await api.signInStatus(ID);
+    assert.equal(status.signedIn, true);
+    assert.ok(status.expiresAt && status.expiresAt > Date.now(), 'an access token that has not ended');
+  }
+
+  /** Dovecot restarted: the account's connections log in again, with whatever token they now get. */
+  async function reconnect(): Promise<void> {
+    await dovecotControl('stop');
+    await dovecotControl('start');
+    for (const account of api.imap.active()) if (account.id === ID) account.kick();
+  }
+
+  async function folderRows(): Promise<string[]> {
+    const children = await api.treeModel.getChildren(await accountNode());
+    return children.map((c) => (c.kind === 'folder' ? c.folder.path : c.kind));
+  }
 
   /** The workbench asks before it opens a site that is not a trusted domain; a person says Open. */
   async function allowOpeningTheSignInPage(): Promise<void> {
