@@ -62,6 +62,11 @@ describe('New-mail notifications and the Mail view badge (notify, with a second 
     await waitFor(() => api.statusBar.unreadTotal >= 1, 'the inbox to be counted');
   });
 
+  // Answered notifications leave the list; the rest are cleared so each test finds only its own.
+  afterEach(async () => {
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
   after(async () => {
     await vscode.workspace.getConfiguration('mailroom').update('notifyNewMail', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('mailroom.removeAccount', ACCOUNT_ID);

@@ -4,6 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SignInResult } from '../../../src/providers/auth/signInCommand';
+import type { DeliveryReport } from '../../../src/providers/compose/composeCommands';
+import type { ComposeMeta } from '../../../src/store/composeStore';
+import { startSmtpSink } from '../../fixtures/smtpSink';
 import type { MailroomApi } from '../../../src/providers/api';
 import type { AccountNode } from '../../../src/providers/tree/nodes';
 import { activateMailroom, dovecotControl, fixtureInfo, FixtureInfo, hasBrowserService, log, oauthControl, takeScreenshot, waitFor, workbenchTexts } from './harness';
@@ -162,6 +165,27 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
     assert.equal(api.treeProvider.getTreeItem(await accountNode()).contextValue, 'mailroom.account.imap.oauth2', 'no sign-in asked for');
   });
 
+  it('sends with the token: SMTP XOAUTH2 to a submission server that checks it with the authorization server', async () => {
+    // A submission server that takes no password at all, only tokens the authorization server calls active.
+    const sink = await startSmtpSink({ disableStartTls: true, requireAuth: true, users: {}, introspect: introspectAtIssuer });
+    try {
+      await replaceAccount({ ...accountEntry(), email: 'alice@example.test', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', allowPlaintextPassword: true } });
+      const meta = await vscode.commands.executeCommand<ComposeMeta | undefined>('mailroom.compose', { accountId: ID, to: 'mailto:bob@example.test?subject=Sent%20with%20a%20token' });
+      assert.ok(meta, 'a compose tab');
+      await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath.includes(meta.id), 'the compose tab');
+      const report = await vscode.commands.executeCommand<DeliveryReport | undefined>('mailroom.send');
+      assert.ok(report, 'a delivery report');
+      assert.equal(report.outcome.status, 'sent', JSON.stringify(report.outcome));
+      const [mail] = await sink.waitForMail(1);
+      assert.equal(mail!.user, fixture.users.alice.user, 'the sink knew the sender from the token');
+      assert.deepEqual(mail!.to, ['bob@example.test']);
+      assert.match(mail!.raw.toString('utf8'), /^Subject: Sent with a token$/m);
+    } finally {
+      await sink.stop();
+      await replaceAccount(accountEntry());
+    }
+  });
+
   it('removing the account removes its sign-in: added again, it asks to sign in', async () => {
     assert.equal((await api.signInStatus(ID)).signedIn, true, 'signed in by the tests before');
     const entry = (vscode.workspace.getConfiguration('mailroom').get<unknown[]>('accounts') ?? []).find((a) => (a as { id?: unknown }).id === ID);
@@ -223,6 +247,16 @@ describe('OAuth2 sign-in (Mailroom: Sign In) with a real authorization server', 
   async function folderRows(): Promise<string[]> {
     const children = await api.treeModel.getChildren(await accountNode());
     return children.map((c) => (c.kind === 'folder' ? c.folder.path : c.kind));
+  }
+
+  /** The authorization server's token introspection, as a submission server asks it (RFC 7662). */
+  async function introspectAtIssuer(token: string): Promise<{ active: boolean; username?: string }> {
+    const res = await fetch(`${oauth.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('mail-server:introspection-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    return (await res.json()) as { active: boolean; username?: string };
   }
 
   /** The workbench asks before it opens a site that is not a trusted domain; a person says Open. */
