@@ -136,12 +136,24 @@ async function notificationButton(page: Page, body: string): Promise<InputReply>
       const seen = await items.evaluateAll((all) => all.map((i) => (i as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').slice(0, 300)));
       return { status: 404, body: `no notification with "${text}" and a button "${label}" appeared; notifications listed: ${JSON.stringify(seen)}\n`, type: 'text/plain' };
     }
-    if (!(await center.isVisible().catch(() => false)) && (await bell.isVisible().catch(() => false))) await bell.click().catch(() => undefined);
+    if (!(await center.isVisible().catch(() => false)) && (await bell.isVisible().catch(() => false))) {
+      await bell.click().catch(() => undefined);
+      await page.waitForTimeout(300); // the list lays itself out before its buttons are clicked
+    }
     await page.waitForTimeout(300);
   }
   const message = ((await item.locator('.notification-list-item-message').textContent()) ?? '').trim();
   // The list stays open: closing it (a key, the bell) could also answer or hide a dialog the button opens.
-  if (request?.click !== false) await button.click();
+  if (request?.click !== false) {
+    // An answered notification closes. One that is still there took the click while the list was
+    // still moving (a notification arriving above it): a person clicks once more.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await button.click();
+      const closed = await item.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false);
+      if (closed) break;
+      log(`notification "${text}" still shown after clicking "${label}"${attempt === 0 ? ': clicking again' : ''}`);
+    }
+  }
   return json({ message });
 }
 

@@ -23,6 +23,12 @@ export async function run(): Promise<void> {
   for (const file of findTests(__dirname)) {
     mocha.addFile(file);
   }
+  // A test that opened the notification list (runners/input.ts does, to find a notification) must
+  // not leave it over the workbench: it takes the keys the next test presses (Escape, Enter).
+  mocha.suite.afterEach(async () => {
+    const vscode = await import('vscode');
+    await vscode.commands.executeCommand('notifications.hideList');
+  });
   const capture = captureReporterOutput();
   let report: SuiteReport;
   try {
