@@ -9,12 +9,12 @@ import type { AccountConfig } from '../../src/protocol/account';
 import { connectImap } from '../../src/protocol/imap/connect';
 import { silentLog } from '../../src/protocol/log';
 import { discoverEndpoints } from '../../src/protocol/oauth/provider';
-import { pollDeviceToken, startDeviceAuthorization } from '../../src/protocol/oauth/tokens';
 import { AccountCredentials } from '../../src/providers/auth/accountCredentials';
 import { tokenSecretKey } from '../../src/providers/auth/secretTokenStore';
 import { dovecotAvailable, startDovecot } from '../../test/fixtures/dovecot';
 import { dovecotOAuthConfig } from '../../test/fixtures/dovecotOAuth';
-import { actAsUser } from '../../test/fixtures/oauthBrowser';
+import { MemorySecrets } from '../../test/fixtures/memorySecrets';
+import { signInByDeviceCode } from '../../test/fixtures/oauthBrowser';
 import { startOAuthServer } from '../../test/fixtures/oauthServer';
 import { BenchSuite, median } from '../report';
 
@@ -42,15 +42,8 @@ export const run: BenchSuite = async ({ emit, fail }) => {
       oauth2: { provider: 'custom', clientId: oauth.clientId, issuer: oauth.issuer, scope: 'openid mail' },
     };
     const client = { endpoints: await discoverEndpoints(oauth.issuer), clientId: oauth.clientId };
-    const device = await startDeviceAuthorization(client, 'openid offline_access mail');
-    const pending = pollDeviceToken(client, device);
-    await actAsUser(device.verificationUri, { login: alice.user, userCode: device.userCode });
-    const secrets = new Map<string, string>([[tokenSecretKey(account.id), JSON.stringify(await pending)]]);
-    const storage = {
-      get: (k: string) => Promise.resolve(secrets.get(k)),
-      store: (k: string, v: string) => Promise.resolve(void secrets.set(k, v)),
-      delete: (k: string) => Promise.resolve(void secrets.delete(k)),
-    };
+    const storage = new MemorySecrets();
+    await storage.store(tokenSecretKey(account.id), JSON.stringify(await signInByDeviceCode(client, alice.user)));
     const credentials = new AccountCredentials(storage as unknown as vscode.SecretStorage, { getPassword: () => Promise.resolve(alice.password) });
     const tokenLogin = credentials.for(account);
     const passwordLogin = credentials.for({ ...account, auth: 'password' });

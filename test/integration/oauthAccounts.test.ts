@@ -15,7 +15,7 @@ import { MailError } from '../../src/protocol/errors';
 import { connectImap } from '../../src/protocol/imap/connect';
 import { silentLog } from '../../src/protocol/log';
 import { discoverEndpoints } from '../../src/protocol/oauth/provider';
-import { pollDeviceToken, startDeviceAuthorization, type OAuthClient, type TokenSet } from '../../src/protocol/oauth/tokens';
+import type { OAuthClient, TokenSet } from '../../src/protocol/oauth/tokens';
 import { probeWithCredentials } from '../../src/protocol/probe';
 import { sendWithCredentials } from '../../src/protocol/smtp/send';
 import { AccountCredentials } from '../../src/providers/auth/accountCredentials';
@@ -26,26 +26,11 @@ import { buildAccount, BuiltAccount, sleep, waitFor } from '../fixtures/accountH
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { dovecotOAuthConfig } from '../fixtures/dovecotOAuth';
 import { generateCertificate } from '../fixtures/net';
-import { actAsUser } from '../fixtures/oauthBrowser';
+import { signInByDeviceCode } from '../fixtures/oauthBrowser';
 import { startOAuthServer, type OAuthServerFixture } from '../fixtures/oauthServer';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtpSink';
 import { requireDovecot } from './requireDovecot';
-
-/** SecretStorage in memory: what the extension host gives the extension. */
-class MemorySecrets {
-  readonly values = new Map<string, string>();
-  get(key: string): Promise<string | undefined> {
-    return Promise.resolve(this.values.get(key));
-  }
-  store(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-    return Promise.resolve();
-  }
-  delete(key: string): Promise<void> {
-    this.values.delete(key);
-    return Promise.resolve();
-  }
-}
+import { MemorySecrets } from '../fixtures/memorySecrets';
 
 /** Counts the logins the caller starts through `source` (each reconnect attempt is one). */
 function countLogins(source: CredentialSource): { source: CredentialSource; logins: () => number } {
@@ -96,12 +81,7 @@ describe('accounts with auth "oauth2" (Dovecot oauth2 passdb + oidc-provider + s
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function signIn(login: string): Promise<TokenSet> {
-    const device = await startDeviceAuthorization(client, 'openid offline_access mail');
-    const tokens = pollDeviceToken(client, device);
-    await actAsUser(device.verificationUri, { login, userCode: device.userCode });
-    return tokens;
-  }
+  const signIn = (login: string): Promise<TokenSet> => signInByDeviceCode(client, login);
 
   const account = (protocol: 'imap' | 'pop3', id = `oauth-${protocol}`): AccountConfig => ({
     id,

@@ -10,12 +10,12 @@ import { connectImap } from '../../src/protocol/imap/connect';
 import { silentLog } from '../../src/protocol/log';
 import { discoverEndpoints } from '../../src/protocol/oauth/provider';
 import { MemoryTokenStore, OAuthTokenSource } from '../../src/protocol/oauth/tokenSource';
-import { pollDeviceToken, startDeviceAuthorization, type OAuthClient, type TokenSet } from '../../src/protocol/oauth/tokens';
+import type { OAuthClient, TokenSet } from '../../src/protocol/oauth/tokens';
 import { connectPop3 } from '../../src/protocol/pop3/connect';
 import { probeEndpoint } from '../../src/protocol/probe/probe';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { dovecotOAuthConfig } from '../fixtures/dovecotOAuth';
-import { actAsUser } from '../fixtures/oauthBrowser';
+import { signInByDeviceCode } from '../fixtures/oauthBrowser';
 import { startOAuthServer, type OAuthServerFixture } from '../fixtures/oauthServer';
 import { requireDovecot } from './requireDovecot';
 
@@ -40,12 +40,7 @@ describe('OAuth2 logins against Dovecot with an oauth2 passdb', function () {
     cleanup();
   });
 
-  async function signIn(login: string): Promise<TokenSet> {
-    const device = await startDeviceAuthorization(client, 'openid offline_access mail');
-    const tokens = pollDeviceToken(client, device);
-    await actAsUser(device.verificationUri, { login, userCode: device.userCode });
-    return tokens;
-  }
+  const signIn = (login: string): Promise<TokenSet> => signInByDeviceCode(client, login);
 
   const account = (protocol: 'imap' | 'pop3'): AccountConfig => ({
     id: `oauth-${protocol}`,

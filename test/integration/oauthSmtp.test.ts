@@ -6,10 +6,10 @@ import type { AccountConfig } from '../../src/protocol/account';
 import { MailError } from '../../src/protocol/errors';
 import { silentLog } from '../../src/protocol/log';
 import { discoverEndpoints } from '../../src/protocol/oauth/provider';
-import { pollDeviceToken, startDeviceAuthorization, type OAuthClient, type TokenSet } from '../../src/protocol/oauth/tokens';
+import type { OAuthClient, TokenSet } from '../../src/protocol/oauth/tokens';
 import { sendRaw } from '../../src/protocol/smtp/send';
 import { generateCertificate } from '../fixtures/net';
-import { actAsUser } from '../fixtures/oauthBrowser';
+import { signInByDeviceCode } from '../fixtures/oauthBrowser';
 import { startOAuthServer, type OAuthServerFixture } from '../fixtures/oauthServer';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtpSink';
 import * as fs from 'node:fs';
@@ -38,12 +38,7 @@ describe('sending with an OAuth2 token (smtp-server + oidc-provider)', function 
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function signIn(login: string): Promise<TokenSet> {
-    const device = await startDeviceAuthorization(client, 'openid offline_access mail');
-    const tokens = pollDeviceToken(client, device);
-    await actAsUser(device.verificationUri, { login, userCode: device.userCode });
-    return tokens;
-  }
+  const signIn = (login: string): Promise<TokenSet> => signInByDeviceCode(client, login);
 
   const account = (): AccountConfig => ({
     id: 'oauth-smtp', protocol: 'imap', host: '127.0.0.1', port: 993, security: 'tls', user: 'alice',

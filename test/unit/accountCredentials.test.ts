@@ -4,21 +4,7 @@ import type { AccountConfig } from '../../src/protocol/account';
 import { MailError } from '../../src/protocol/errors';
 import { AccountCredentials, oauthClientFor } from '../../src/providers/auth/accountCredentials';
 import { tokenSecretKey } from '../../src/providers/auth/secretTokenStore';
-
-class MemorySecrets {
-  readonly values = new Map<string, string>();
-  get(key: string): Promise<string | undefined> {
-    return Promise.resolve(this.values.get(key));
-  }
-  store(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-    return Promise.resolve();
-  }
-  delete(key: string): Promise<void> {
-    this.values.delete(key);
-    return Promise.resolve();
-  }
-}
+import { MemorySecrets } from '../fixtures/memorySecrets';
 
 const base: AccountConfig = { id: 'acc', protocol: 'imap', host: 'outlook.office365.com', port: 993, security: 'tls', user: 'alice@contoso.test' };
 const microsoft: AccountConfig = { ...base, auth: 'oauth2', oauth2: { provider: 'microsoft', clientId: 'client-1', tenant: 'contoso.test' } };

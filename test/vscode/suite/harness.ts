@@ -105,17 +105,20 @@ export async function otherImapClient(fixture: FixtureInfo, user: MailUser): Pro
 }
 
 /** Stops or restarts the fixture's Dovecot (an outage on demand); needs the fixture's control endpoint. */
-export async function dovecotControl(action: 'stop' | 'start'): Promise<void> {
-  const control = fixtureInfo().control;
-  if (!control) throw new Error('the fixture has no control endpoint (started by an older fixture CLI?)');
-  await post(`${control}/dovecot/${action}`);
+export function dovecotControl(action: 'stop' | 'start'): Promise<void> {
+  return fixtureControl(`/dovecot/${action}`);
 }
 
 /** Ends every access token (`expire`) or every grant, refresh tokens included (`revoke`), on the fixture's authorization server. */
-export async function oauthControl(action: 'expire' | 'revoke'): Promise<void> {
+export function oauthControl(action: 'expire' | 'revoke'): Promise<void> {
+  return fixtureControl(`/oauth/${action}`);
+}
+
+/** POSTs to the fixture process's control endpoint (test/fixtures/cli.ts startControl). */
+async function fixtureControl(pathname: string): Promise<void> {
   const control = fixtureInfo().control;
-  if (!control) throw new Error('the fixture has no control endpoint');
-  await post(`${control}/oauth/${action}`);
+  if (!control) throw new Error('the fixture has no control endpoint (started by an older fixture CLI?)');
+  await post(`${control}${pathname}`);
 }
 
 /**

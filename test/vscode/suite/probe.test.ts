@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reportsToJson } from '../../../src/protocol/probe/render';
-import type { MailroomApi } from '../../../src/providers/api';
 import type { ProbeFeature } from '../../../src/providers/probe/probeCommands';
 import type { CompareResult } from '../../../src/providers/probe/compareReports';
 import type { ProbeRenderedReport } from '../../../src/providers/probe/probePanel';
@@ -15,7 +14,7 @@ import type { DomainReport } from '../../../src/protocol/probe/domain/types';
 import type { ProbeReport } from '../../../src/shared/probeReport';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import { startLocalDns } from '../../fixtures/discoveryDomain';
-import { dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { activateMailroom, dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 describe('Mailroom server check (in the extension host)', function () {
   this.timeout(120_000);
@@ -24,9 +23,7 @@ describe('Mailroom server check (in the extension host)', function () {
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi & { probe?: ProbeFeature }>('mailroom.mailroom');
-    assert.ok(extension, 'the extension is loaded');
-    const api = await extension.activate();
+    const api = await activateMailroom();
     assert.ok(api.probe, 'the API exposes the server check feature (MailroomApi.probe)');
     probe = api.probe;
   });

@@ -3,11 +3,10 @@
 // the collapsible TLS deep check section.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { MailroomApi } from '../../../src/providers/api';
 import type { ProbeFeature } from '../../../src/providers/probe/probeCommands';
 import type { ProbeRenderedReport } from '../../../src/providers/probe/probePanel';
 import type { ProbeReport } from '../../../src/shared/probeReport';
-import { fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, log, takeScreenshot, waitFor, webviewTexts } from './harness';
 
 describe('Mailroom TLS deep check (in the extension host)', function () {
   this.timeout(120_000);
@@ -16,9 +15,7 @@ describe('Mailroom TLS deep check (in the extension host)', function () {
 
   before(async () => {
     fixture = fixtureInfo();
-    const extension = vscode.extensions.getExtension<MailroomApi & { probe?: ProbeFeature }>('mailroom.mailroom');
-    assert.ok(extension, 'the extension is loaded');
-    const api = await extension.activate();
+    const api = await activateMailroom();
     assert.ok(api.probe, 'the API exposes the server check feature');
     probe = api.probe;
   });
