@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const extension = require(bundle) as { activate(context: unknown): unknown };
   const t1 = performance.now();
-  const secrets = { get: async () => undefined, store: async () => undefined, delete: async () => undefined };
+  // SecretStorage as activation uses it (signInState listens for changes to tokens).
+  const secrets = { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => ({ dispose() {} }) };
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-activation-'));
   const context = {
     subscriptions: [] as unknown[],

@@ -19,6 +19,6 @@ export function createFakeVscode(): unknown {
   // esbuild's ESM interop copies the module's own keys, so the namespace members must be real keys.
   const members = ['window', 'workspace', 'commands', 'env', 'extensions', 'EventEmitter', 'Disposable', 'ThemeIcon', 'ThemeColor', 'TreeItem',
     'TreeItemCollapsibleState', 'MarkdownString', 'Uri', 'ProgressLocation', 'ConfigurationTarget', 'ViewColumn', 'StatusBarAlignment',
-    'DataTransferItem', 'QuickPickItemKind'];
+    'DataTransferItem', 'QuickPickItemKind', 'authentication', 'l10n', 'languages', 'tasks'];
   return Object.fromEntries(members.map((name) => [name, make()]));
 }
