@@ -106,6 +106,7 @@ export class NewMailNotifier extends Disposable {
       const named = senders.length ? ` from ${senders.slice(0, 3).join(', ')}${senders.length > 3 ? ` and ${senders.length - 3} more` : ''}` : '';
       choice = await this.show(`${envelopes.length} new messages in ${where}${named}`, ACTIONS.show, ACTIONS.readAll, ...(canArchive ? [ACTIONS.archive] : []));
     }
+    if (choice) this.deps.log.info(`new-mail notification: ${choice} for ${uids.length} message(s) in ${path}`);
     try {
       switch (choice) {
         case ACTIONS.open: {
@@ -122,7 +123,10 @@ export class NewMailNotifier extends Disposable {
           await account.setFlags(path, uids, { add: ['\\Seen'] });
           break;
         case ACTIONS.archive:
-          if (archive) await account.move(path, uids, archive);
+          if (archive) {
+            const outcome = await account.move(path, uids, archive);
+            this.deps.log.info(`new-mail notification: moved to ${archive}${outcome.applied ? '' : ' (queued until the server can be reached)'}`);
+          }
           break;
         default:
           break;

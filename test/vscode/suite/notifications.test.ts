@@ -36,10 +36,14 @@ describe('New-mail notifications and the Mail view badge (notify, with a second 
   const serverMessage = async (folder: string, subject: string): Promise<{ uid: number; flags: string[] } | undefined> => {
     const lock = await other.getMailboxLock(folder);
     try {
-      for await (const m of other.fetch('1:*', { uid: true, flags: true, envelope: true })) {
-        if (m.envelope?.subject === subject) return { uid: m.uid, flags: [...(m.flags ?? [])] };
-      }
-      return undefined;
+      // A mailbox already selected by the previous poll is not selected again, and imapflow skips a
+      // FETCH while it believes the mailbox empty: NOOP first, so the server reports what arrived
+      // since (a poll started before the move came in saw Archive empty and would see it so forever).
+      await other.noop();
+      if (other.mailbox && other.mailbox.exists === 0) return undefined;
+      const all = await other.fetchAll('1:*', { uid: true, flags: true, envelope: true });
+      const m = all.find((x) => x.envelope?.subject === subject);
+      return m ? { uid: m.uid, flags: [...(m.flags ?? [])] } : undefined;
     } finally {
       lock.release();
     }
