@@ -80,6 +80,38 @@ for (const variant of [
       }
     });
 
+    it('upgrades a header cache written before References were kept: nothing refetched but the two headers, same threads', async () => {
+      const account = (built as BuiltAccount).account;
+      await account.openFolder('INBOX');
+      await account.sync('INBOX');
+      await (built as BuiltAccount).headers.flushAll();
+      await account.close();
+      // Rewrite INBOX's cache file as version 1 (no In-Reply-To, no References).
+      const accountDir = path.join(dir, 'headers', fs.readdirSync(path.join(dir, 'headers'))[0]);
+      const index = JSON.parse(fs.readFileSync(path.join(accountDir, 'index.json'), 'utf8')) as { folders: Record<string, string> };
+      const file = path.join(accountDir, index.folders.INBOX);
+      const v1 = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      v1.v = 1;
+      delete v1.inReplyTo;
+      delete v1.references;
+      fs.writeFileSync(file, JSON.stringify(v1));
+
+      built = buildAccount(plainImapAccount(USER, dovecot.ports.imap), USER.password, { root: dir });
+      const cache = await built.headers.folder(`acct-${USER.user}`, 'INBOX');
+      assert.equal(cache.needsThreadHeaders(), true);
+      assert.equal(cache.count(), EXPECTED_INBOX_THREADS.flatMap((t) => t.names).filter((n) => !n.startsWith('sent')).length, 'the old cache loaded whole');
+      const result = await built.account.sync('INBOX');
+      assert.deepEqual(result.added, [], 'no envelope fetched again');
+      assert.equal(cache.needsThreadHeaders(), false);
+      assert.ok(built.log.lines.some((l) => l.includes('fetching In-Reply-To and References')), built.log.lines.join('\n'));
+      const threads = await FolderThreads.build(built.account, 'INBOX', { log: silentLog });
+      try {
+        assert.deepEqual(grouping(threads), EXPECTED_INBOX_THREADS.map((t) => [...t.names].sort()));
+      } finally {
+        threads.dispose();
+      }
+    });
+
     it('updates live: a reply from elsewhere joins its thread, an expunge leaves it, nothing else is re-threaded', async () => {
       const account = (built as BuiltAccount).account;
       const threads = await FolderThreads.build(account, 'INBOX', { log: silentLog });
