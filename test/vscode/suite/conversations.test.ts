@@ -108,7 +108,8 @@ describe('Conversations (in the extension host)', function () {
     if (texts) {
       const page = texts.map((t) => t.text).join('\n');
       for (const who of ['Ann Archer', 'Ben Baker', 'Cat Cooper', 'Thea Threads']) assert.ok(page.includes(who), `${who} in the conversation`);
-      assert.ok(page.includes('Release plan (release4).'), 'the unread message is open');
+      assert.ok(page.includes('(release4): the plan is ready.'), 'the unread HTML message is open, drawn in its frame');
+      assert.ok(page.includes('1 remote resource blocked'), 'its remote image is blocked');
     }
     const panelShot = await takeScreenshot('conversation-panel');
     if (panelShot) log(`screenshot: ${panelShot}`);
