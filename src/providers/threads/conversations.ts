@@ -35,6 +35,13 @@ export class ConversationIndexes extends Disposable {
     const threads = FolderThreads.build(owner, path, { mergeSubjects: mailroomSettings().threadsMergeSubjects, log: this.log });
     const entry: Entry = { owner, threads };
     this.entries.set(key, entry);
+    // The account closed (removed, or its settings changed): its indexes go with it.
+    const closed = owner.onDidClose(() => {
+      closed.dispose();
+      if (this.entries.get(key) !== entry) return;
+      this.entries.delete(key);
+      void threads.then((t) => t.dispose(), () => undefined);
+    });
     threads.then(
       (t) => {
         t.onDidChange(() => this._onDidChange.fire({ accountId: account.id, path }));
