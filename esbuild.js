@@ -69,7 +69,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { message: 'media/message/main.ts', probe: 'media/probe/main.ts', headers: 'media/headers/main.ts' },
+    entryPoints: { message: 'media/message/main.ts', conversation: 'media/conversation/main.ts', probe: 'media/probe/main.ts', headers: 'media/headers/main.ts' },
     format: 'iife',
     platform: 'browser',
     target: 'es2022',

@@ -26,6 +26,7 @@ import { NewMailNotifier } from './providers/notifications/newMailNotifier';
 import { MailStatusBar, watchPop3Inboxes } from './providers/statusBar';
 import { MailDragAndDropController } from './providers/tree/dragAndDrop';
 import { MailTreeModel } from './providers/tree/treeModel';
+import { ConversationFeature } from './providers/threads/conversationCommands';
 import { MailTreeProvider } from './providers/tree/treeProvider';
 
 /** Composition root: builds the long-lived objects and registers them. Connects nowhere. */
@@ -65,7 +66,10 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     log,
   });
 
+  const conversations = new ConversationFeature({ model: treeModel, imap, sources, log, extensionUri: context.extensionUri });
+
   context.subscriptions.push(
+    conversations,
     logChannel,
     repository,
     imap,
@@ -130,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     dragAndDrop,
     probe,
     compose,
+    conversations,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
     signInStatus: async (accountId) => {
       const account = repository.get(accountId);

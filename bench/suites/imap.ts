@@ -30,8 +30,9 @@ import { BenchSuite, median } from '../report';
 const SAMPLES = 5;
 const PAGE_SAMPLES = 15;
 const MESSAGES = 10_000;
-const ITEMS = '(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)';
-const ITEMS_MODSEQ = '(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE MODSEQ)';
+// The same items as the sync (src/protocol/imap/sync.ts ENVELOPE_ITEMS), References included.
+const ITEMS = '(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])';
+const ITEMS_MODSEQ = '(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)] MODSEQ)';
 const TARGETS: Record<string, number> = { 'imap.firstPage50': 1.5, 'imap.headerSync10k': 3 };
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {

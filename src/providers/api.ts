@@ -10,6 +10,7 @@ import type { MailDragAndDropController } from './tree/dragAndDrop';
 import type { MailNode } from './tree/nodes';
 import type { MailTreeModel } from './tree/treeModel';
 import type { MailTreeProvider } from './tree/treeProvider';
+import type { ConversationFeature } from './threads/conversationCommands';
 
 /**
  * What `activate` returns. The in-host tests use it to walk the same tree model the view shows
@@ -29,6 +30,8 @@ export interface MailroomApi {
   readonly probe: ProbeFeature;
   /** Compose tabs, sending and the outbox; tests read deliveries through it. */
   readonly compose: ComposeFeature;
+  /** Conversations: thread indexes and conversation panels (tests wait for a panel's render). */
+  readonly conversations: ConversationFeature;
   /** The tree's drag-and-drop controller (tests drive drops through it, as the workbench does). */
   readonly dragAndDrop: MailDragAndDropController;
   /** Whether SecretStorage holds a password for the account (never the password itself). */

@@ -14,6 +14,10 @@ export interface MailroomSettings {
   pollIntervalMs: number;
   /** 0: POP3 accounts are checked only on demand. */
   pop3CheckIntervalMs: number;
+  /** IMAP folders list conversations (threads) instead of single messages. */
+  conversationView: boolean;
+  /** Threads with the same base subject join (RFC 5256 step 5); off as in aerc. */
+  threadsMergeSubjects: boolean;
 }
 
 export function mailroomSettings(): MailroomSettings {
@@ -39,5 +43,7 @@ export function mailroomSettings(): MailroomSettings {
       const minutes = num('pop3CheckIntervalMinutes', 10, 0, 7 * 24 * 60);
       return minutes > 0 ? Math.max(1, minutes) * 60_000 : 0;
     })(),
+    conversationView: c.get<boolean>('conversationView', false),
+    threadsMergeSubjects: c.get<boolean>('conversations.mergeSubjects', false),
   };
 }

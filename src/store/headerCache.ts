@@ -4,15 +4,21 @@
  * flag sets, senders and recipient lists interned, so 10,000 envelopes cost a fraction of 10,000
  * objects (bench `imap.cacheRss10k`); `page()` builds envelope objects only for what is shown.
  * A file that is corrupt or of an unknown version is dropped with a log line, never a crash.
+ * Version 1 files (before In-Reply-To and References were kept) load as they are: their messages
+ * are marked as lacking those headers, and the next sync fetches them (needsThreadHeaders()).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CachedEnvelope, EnvelopeAddress, FolderCache, FolderSyncState, HeaderCacheStore } from '../protocol/imap/cacheContract';
+import type { CachedEnvelope, EnvelopeAddress, FolderCache, FolderSyncState, HeaderCacheStore, ThreadFields } from '../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../protocol/log';
 import { readJsonOrUndefined, removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+/** Files of this version load too (the columns they lack start empty). */
+const OLDER_FORMAT_VERSION = 1;
+/** The account index's own version (unchanged by the folder file's). */
+const INDEX_VERSION = 1;
 const NO_MODSEQ = -1;
 const NONE = -1;
 
@@ -34,6 +40,12 @@ interface FolderFile {
   toLists: number[][];
   to: number[];
   messageId: string[];
+  /** Version 2: the first In-Reply-To id, '' when none. */
+  inReplyTo?: string[];
+  /** Version 2: References joined by spaces (ids hold no spaces), '' when none. */
+  references?: string[];
+  /** Version 2: set while messages carried over from version 1 still lack the two above. */
+  threadHeadersMissing?: boolean;
 }
 
 /** One folder's envelopes as parallel columns. */
@@ -49,6 +61,9 @@ class FolderTable implements FolderCache {
   private from: number[] = [];
   private to: number[] = [];
   private messageId: string[] = [];
+  private inReplyTo: string[] = [];
+  private references: string[] = [];
+  private threadHeadersMissing = false;
   private flagSets: string[][] = [];
   private flagSetIds = new Map<string, number>();
   private addresses: EnvelopeAddress[] = [];
@@ -103,6 +118,35 @@ class FolderTable implements FolderCache {
 
   uids(): number[] {
     return this.uid.slice();
+  }
+
+  threadFields(): ThreadFields[] {
+    const out = new Array<ThreadFields>(this.uid.length);
+    for (let i = 0; i < this.uid.length; i++) {
+      const refs = this.references[i];
+      out[i] = { uid: this.uid[i], references: refs ? refs.split(' ') : [], date: this.date[i], subject: this.subject[i] };
+      if (this.messageId[i]) out[i].messageId = this.messageId[i];
+      if (this.inReplyTo[i]) out[i].inReplyTo = this.inReplyTo[i];
+    }
+    return out;
+  }
+
+  needsThreadHeaders(): boolean {
+    return this.threadHeadersMissing && this.uid.length > 0;
+  }
+
+  setThreadHeaders(uid: number, inReplyTo: string | undefined, references: string[]): void {
+    const i = this.indexOf(uid);
+    if (i < 0) return;
+    this.inReplyTo[i] = inReplyTo ?? '';
+    this.references[i] = references.join(' ');
+    this.dirty = true;
+  }
+
+  threadHeadersComplete(): void {
+    if (!this.threadHeadersMissing) return;
+    this.threadHeadersMissing = false;
+    this.dirty = true;
   }
 
   /** Highest cached UID, 0 when empty. */
@@ -160,6 +204,8 @@ class FolderTable implements FolderCache {
     this.from = filter(this.from);
     this.to = filter(this.to);
     this.messageId = filter(this.messageId);
+    this.inReplyTo = filter(this.inReplyTo);
+    this.references = filter(this.references);
     this.dirty = true;
   }
 
@@ -171,6 +217,7 @@ class FolderTable implements FolderCache {
     this.addressIds.clear();
     this.toLists = [];
     this.toListIds.clear();
+    this.threadHeadersMissing = false;
     this.syncState = { ...state };
     this.dirty = true;
   }
@@ -223,6 +270,8 @@ class FolderTable implements FolderCache {
     this.from = [];
     this.to = [];
     this.messageId = [];
+    this.inReplyTo = [];
+    this.references = [];
   }
 
   private write(i: number, e: CachedEnvelope): void {
@@ -238,6 +287,8 @@ class FolderTable implements FolderCache {
     this.from[i] = e.from ? this.addressId(e.from) : NONE;
     this.to[i] = e.to?.length ? this.toListId(e.to) : NONE;
     this.messageId[i] = e.messageId ?? '';
+    this.inReplyTo[i] = e.inReplyTo ?? '';
+    this.references[i] = e.references?.join(' ') ?? '';
   }
 
   private setModseq(i: number, uid: number, modseq: string): void {
@@ -260,6 +311,8 @@ class FolderTable implements FolderCache {
     if (this.from[i] !== NONE) e.from = { ...this.addresses[this.from[i]] };
     if (this.to[i] !== NONE) e.to = this.toLists[this.to[i]].map((a) => ({ ...this.addresses[a] }));
     if (this.messageId[i]) e.messageId = this.messageId[i];
+    if (this.inReplyTo[i]) e.inReplyTo = this.inReplyTo[i];
+    if (this.references[i]) e.references = this.references[i].split(' ');
     return e;
   }
 
@@ -314,6 +367,9 @@ class FolderTable implements FolderCache {
       toLists: this.toLists,
       to: this.to,
       messageId: this.messageId,
+      inReplyTo: this.inReplyTo,
+      references: this.references,
+      ...(this.threadHeadersMissing ? { threadHeadersMissing: true } : {}),
     };
   }
 
@@ -321,7 +377,8 @@ class FolderTable implements FolderCache {
   load(raw: unknown): void {
     const f = raw as Partial<FolderFile> | null;
     if (typeof f !== 'object' || f === null) throw new Error('not an object');
-    if (f.v !== FORMAT_VERSION) throw new Error(`unknown format version ${String(f.v)}`);
+    if (f.v !== FORMAT_VERSION && f.v !== OLDER_FORMAT_VERSION) throw new Error(`unknown format version ${String(f.v)}`);
+    const older = f.v === OLDER_FORMAT_VERSION;
     const n = Array.isArray(f.uids) ? f.uids.length : -1;
     const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
     const column = <T>(name: keyof FolderFile, check: (v: unknown) => v is T): T[] => {
@@ -345,6 +402,9 @@ class FolderTable implements FolderCache {
     const from = column('from', (v): v is number => isInt(v) && v >= NONE && v < addresses.length);
     const to = column('to', (v): v is number => isInt(v) && v >= NONE && v < toLists.length);
     const messageId = column('messageId', (v): v is string => typeof v === 'string');
+    const isString = (v: unknown): v is string => typeof v === 'string';
+    const inReplyTo = older ? new Array<string>(n).fill('') : column('inReplyTo', isString);
+    const references = older ? new Array<string>(n).fill('') : column('references', isString);
     const big = f.bigModseq ?? {};
     if (typeof big !== 'object' || !Object.entries(big).every(([k, v]) => /^\d+$/.test(k) && typeof v === 'string' && /^\d+$/.test(v))) throw new Error('bad bigModseq');
     const state = f.state;
@@ -367,7 +427,11 @@ class FolderTable implements FolderCache {
     this.toListIds = new Map(toLists.map((l, i) => [l.join(','), i]));
     this.to = to;
     this.messageId = messageId;
-    this.dirty = false;
+    this.inReplyTo = inReplyTo;
+    this.references = references;
+    this.threadHeadersMissing = older ? n > 0 : f.threadHeadersMissing === true;
+    // A version 1 file is written again as version 2 at the next flush.
+    this.dirty = older;
   }
 }
 
@@ -533,15 +597,15 @@ export class HeaderCache implements HeaderCacheStore {
     const file = path.join(dir, 'index.json');
     try {
       const raw = await readJsonOrUndefined<AccountIndex>(file);
-      if (raw === undefined) return { v: FORMAT_VERSION, folders: {} };
-      if (raw?.v !== FORMAT_VERSION || typeof raw.folders !== 'object' || raw.folders === null) throw new Error('unknown index format');
+      if (raw === undefined) return { v: INDEX_VERSION, folders: {} };
+      if (raw?.v !== INDEX_VERSION || typeof raw.folders !== 'object' || raw.folders === null) throw new Error('unknown index format');
       const folders: Record<string, string> = {};
       for (const [p, f] of Object.entries(raw.folders)) if (typeof f === 'string' && f === fileName(p)) folders[p] = f;
-      return { v: FORMAT_VERSION, folders };
+      return { v: INDEX_VERSION, folders };
     } catch (err) {
       this.options.log.warn(`header cache index of account ${accountId} dropped (${err instanceof Error ? err.message : String(err)})`);
       await fs.rm(file, { force: true }).catch(() => undefined);
-      return { v: FORMAT_VERSION, folders: {} };
+      return { v: INDEX_VERSION, folders: {} };
     }
   }
 

@@ -107,7 +107,7 @@ describe('HeaderCache', () => {
 
   for (const [what, damage] of [
     ['truncated JSON', (text: string) => text.slice(0, text.length / 2)],
-    ['an unknown format version', (text: string) => text.replace('"v":1', '"v":99')],
+    ['an unknown format version', (text: string) => text.replace('"v":2', '"v":99')],
     ['columns of different lengths', (text: string) => text.replace('"subject":["Subject 1",', '"subject":[')],
     ['a flag index out of range', (text: string) => text.replace(/"flags":\[\d/, '"flags":[42')],
   ] as const) {

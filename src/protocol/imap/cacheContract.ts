@@ -23,6 +23,21 @@ export interface CachedEnvelope {
   to?: EnvelopeAddress[];
   /** Without the angle brackets. */
   messageId?: string;
+  /** The first id of In-Reply-To, without angle brackets. */
+  inReplyTo?: string;
+  /** References, oldest first, without angle brackets (at most MAX_CACHED_REFERENCES). */
+  references?: string[];
+}
+
+/** What threading reads of one cached message (src/protocol/threads). */
+export interface ThreadFields {
+  uid: number;
+  messageId?: string;
+  inReplyTo?: string;
+  references: string[];
+  /** Epoch ms, NaN when unknown. */
+  date: number;
+  subject: string;
 }
 
 /** UIDVALIDITY and HIGHESTMODSEQ are decimal strings: both may exceed 2^53. */
@@ -43,6 +58,15 @@ export interface FolderCache {
   get(uid: number): CachedEnvelope | undefined;
   /** Ascending. */
   uids(): Uint32Array | number[];
+  /** Every message's threading headers, without building whole envelopes. */
+  threadFields(): ThreadFields[];
+  /**
+   * True while some cached messages lack In-Reply-To/References (a cache written before they were
+   * kept): the next sync fetches them (setThreadHeaders) and then calls threadHeadersComplete().
+   */
+  needsThreadHeaders(): boolean;
+  setThreadHeaders(uid: number, inReplyTo: string | undefined, references: string[]): void;
+  threadHeadersComplete(): void;
   // mutations (in memory; persisted by flush):
   upsert(envelopes: CachedEnvelope[]): void;
   setFlags(uid: number, flags: string[], modseq?: string): void;

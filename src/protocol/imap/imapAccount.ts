@@ -8,6 +8,7 @@
  * the cache through IDLE on INBOX (plus a check when IDLE starts, ./watchStart) and a poll of the
  * other open folders, and are announced with `onDidChangeFolder`/`onDidChangeFolders`.
  */
+import { serverThreadAlgorithm, uidThread, type ThreadGroups } from './operations/thread';
 import type { ImapFlow } from 'imapflow';
 import type { AccountConfig } from '../account';
 import { MailError } from '../errors';
@@ -324,6 +325,17 @@ export class ImapAccount implements IDisposable {
     }
     hits.sort((a, b) => (b.envelope.date ?? '').localeCompare(a.envelope.date ?? ''));
     return { hits, capped };
+  }
+
+  /**
+   * The server's threads of `path` (UID THREAD), or undefined when it offers no algorithm that
+   * fits `mergeSubjects` (operations/thread.ts); a failure rejects and the caller threads locally.
+   */
+  async serverThreads(path: string, mergeSubjects: boolean): Promise<{ uidValidity: string; groups: ThreadGroups } | undefined> {
+    return this.online(`thread ${path}`, async (client) => {
+      const algorithm = serverThreadAlgorithm(client.capabilities, mergeSubjects);
+      return algorithm ? uidThread(client, path, algorithm) : undefined;
+    });
   }
 
   /**

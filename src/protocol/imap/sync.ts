@@ -32,7 +32,7 @@ import { failureCause } from './connectionFailure';
 import { MailError } from '../errors';
 import type { ProtocolLog } from '../log';
 import type { CachedEnvelope, FolderCache, FolderSyncState } from './cacheContract';
-import { rowToEnvelope, type FetchRow } from './sync/envelope';
+import { rowToEnvelope, THREAD_BACKFILL_ITEM, THREAD_HEADER_ITEM, threadHeaders, type FetchRow } from './sync/envelope';
 import { leanFetch } from './sync/leanFetch';
 import { containsUid, formatUidSet, parseUidSet, rangesFromList } from './sync/uidSet';
 
@@ -61,7 +61,8 @@ export interface SyncOptions {
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 60_000;
 /** Rows are added to the cache (and progress reported) in batches of this many. */
 const BATCH = 500;
-const ENVELOPE_ITEMS = ['UID', 'FLAGS', 'RFC822.SIZE', 'INTERNALDATE', 'ENVELOPE'];
+/** ENVELOPE carries In-Reply-To but not References, which threading needs (src/protocol/threads). */
+const ENVELOPE_ITEMS = ['UID', 'FLAGS', 'RFC822.SIZE', 'INTERNALDATE', 'ENVELOPE', THREAD_HEADER_ITEM];
 
 /** Caller holds no lock; syncFolder takes the mailbox lock itself and releases it in finally. */
 export async function syncFolder(client: ImapFlow, cache: FolderCache, options: SyncOptions): Promise<SyncResult> {
@@ -201,6 +202,7 @@ class FolderSync {
         await this.fetchUnknown();
         if (this.seqExpunges > 0) await this.reconcileUids();
         this.applyRemovals();
+        if (cache.needsThreadHeaders()) await this.backfillThreadHeaders();
         cache.setState(after);
       } finally {
         lock.release();
@@ -277,6 +279,23 @@ class FolderSync {
       } else if (!envelope) this.applyRow(row);
     }, this.options.log);
     commit();
+  }
+
+  /**
+   * A cache written before In-Reply-To and References were kept: fetch the two for every cached
+   * message once (a few dozen bytes each), instead of dropping the cache and syncing it all again.
+   */
+  private async backfillThreadHeaders(): Promise<void> {
+    const top = maxUid(this.cache);
+    if (top > 0) {
+      this.options.log.info(`"${this.path}": fetching In-Reply-To and References for the ${this.cache.count()} cached messages (cache from an older Mailroom)`);
+      await leanFetch(this.client, { uid: true, range: `1:${top}`, items: ['UID', THREAD_BACKFILL_ITEM] }, (row) => {
+        if (row.uid === undefined || row.headerFields === undefined || this.vanished.has(row.uid)) return;
+        const { inReplyTo, references } = threadHeaders(row.headerFields);
+        this.cache.setThreadHeaders(row.uid, inReplyTo, references);
+      }, this.options.log);
+    }
+    this.cache.threadHeadersComplete();
   }
 
   /** CONDSTORE: flags of cached messages changed since the last sync. */

@@ -39,5 +39,6 @@ function refreshTarget(node: MailNode | undefined): AccountNode | FolderNode | u
   const parent = node.parent;
   if (!parent) return undefined;
   if (parent.kind === 'folder' || parent.kind === 'account') return parent;
+  if (parent.kind === 'thread') return parent.parent;
   return parent.kind === 'pop3Inbox' ? parent.parent : undefined;
 }

@@ -51,7 +51,7 @@ export function registerMessageCommands(deps: MessageCommandDeps): vscode.Dispos
           if (choice !== 'Delete') return;
         }
         report(deps, await account.delete(group.path, group.uids), group.path);
-      }),
+      }, { scope: 'folder' }),
     ),
   );
 }
@@ -62,18 +62,31 @@ interface Group {
   uids: number[];
 }
 
-/** The messages to act on: the selection when the clicked node is part of it, else the node. */
-export function targetMessages(node: MailNode | undefined, selection: readonly MailNode[] | undefined): Group[] {
+/**
+ * The messages to act on: the selection when the clicked node is part of it, else the node. A
+ * conversation stands for its messages: all of them for flags; for moves and deletes (`scope`
+ * 'folder') only those in the folder it is listed in, so the user's replies stay in Sent.
+ */
+export function targetMessages(node: MailNode | undefined, selection: readonly MailNode[] | undefined, scope: 'all' | 'folder' = 'all'): Group[] {
   const picked = pickedNodes(node, selection);
   const groups = new Map<string, Group>();
+  const add = (account: MessageNode['account'], path: string, uid: number): void => {
+    const key = `${account.id}\u0000${path}`;
+    const group = groups.get(key) ?? { account, path, uids: [] };
+    if (!group.uids.includes(uid)) group.uids.push(uid);
+    groups.set(key, group);
+  };
   for (const n of picked) {
+    if (n.kind === 'thread') {
+      for (const item of n.items) {
+        if (item.location.protocol !== 'imap' || (scope === 'folder' && item.location.path !== n.parent.folder.path)) continue;
+        add(n.account, item.location.path, item.location.uid);
+      }
+      continue;
+    }
     if (n.kind !== 'message') continue;
     const loc = imapLocation(n);
-    if (!loc) continue;
-    const key = `${n.account.id}\u0000${loc.path}`;
-    const group = groups.get(key) ?? { account: n.account, path: loc.path, uids: [] };
-    group.uids.push(loc.uid);
-    groups.set(key, group);
+    if (loc) add(n.account, loc.path, loc.uid);
   }
   return [...groups.values()];
 }
@@ -111,9 +124,9 @@ async function run(
   node: MailNode | undefined,
   selection: MailNode[] | undefined,
   work: (group: Group) => Promise<void>,
-  options: { quietWhenEmpty?: boolean } = {},
+  options: { quietWhenEmpty?: boolean; scope?: 'all' | 'folder' } = {},
 ): Promise<void> {
-  const groups = targetMessages(node ?? deps.treeView.selection[0], selection ?? [...deps.treeView.selection]);
+  const groups = targetMessages(node ?? deps.treeView.selection[0], selection ?? [...deps.treeView.selection], options.scope);
   if (groups.length === 0) {
     if (options.quietWhenEmpty) return;
     void vscode.window.showInformationMessage('Select one or more IMAP messages in the Mail view first.');
@@ -135,7 +148,7 @@ async function transfer(deps: MessageCommandDeps, kind: 'move' | 'copy', node: M
     const account = deps.imap.get(group.account);
     const outcome = kind === 'move' ? await account.move(group.path, group.uids, destination) : await account.copy(group.path, group.uids, destination);
     report(deps, outcome, group.path);
-  });
+  }, { scope: kind === 'move' ? 'folder' : 'all' });
 }
 
 async function pickFolder(deps: MessageCommandDeps, group: Group, kind: 'move' | 'copy'): Promise<string | undefined> {

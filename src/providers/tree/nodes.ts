@@ -22,6 +22,8 @@ export const enum ContextValue {
   UnifiedInbox = 'mailroom.unified',
   /** Suffixed: `.imap`/`.pop3`, `.unread`/`.read`, `.flagged`/`.unflagged`. */
   Message = 'mailroom.message',
+  /** A conversation; suffixed `.unread`/`.read`, then `.flagged`/`.unflagged` (any of its messages). */
+  Thread = 'mailroom.thread',
   LoadMore = 'mailroom.loadMore',
   Search = 'mailroom.search',
   /** Suffixed `.signInRequired` when the error is that the user must sign in again. */
@@ -92,7 +94,24 @@ export interface MessageItem {
   partial?: boolean;
 }
 
-export type MessageParent = FolderNode | SearchNode | Pop3InboxNode | UnifiedInboxNode;
+/** A conversation of a folder shown by conversation (src/protocol/threads/folderThreads.ts). */
+export interface ThreadNode {
+  kind: 'thread';
+  id: string;
+  parent: FolderNode;
+  account: AccountConfig;
+  threadId: string;
+  /** The oldest message's subject. */
+  subject: string;
+  /** Its messages oldest first, replies of the user's from Sent included. */
+  items: MessageItem[];
+  unread: number;
+  flagged: boolean;
+  /** ISO 8601 of the newest message. */
+  latest?: string;
+}
+
+export type MessageParent = FolderNode | SearchNode | Pop3InboxNode | UnifiedInboxNode | ThreadNode;
 
 export interface MessageNode {
   kind: 'message';
@@ -145,7 +164,7 @@ export interface OutboxEntryNode {
   entry: OutboxEntryView;
 }
 
-export type MailNode = AccountNode | FolderNode | Pop3InboxNode | UnifiedInboxNode | SearchNode | MessageNode | LoadMoreNode | StatusNode | OutboxRootNode | OutboxEntryNode;
+export type MailNode = AccountNode | FolderNode | Pop3InboxNode | UnifiedInboxNode | SearchNode | ThreadNode | MessageNode | LoadMoreNode | StatusNode | OutboxRootNode | OutboxEntryNode;
 
 /** Nodes that own a list of messages. */
 export type MessageContainerNode = FolderNode | Pop3InboxNode | UnifiedInboxNode;
@@ -163,6 +182,7 @@ export const nodeIds = {
     location.protocol === 'imap'
       ? `${parentId}/message/${accountId}/${location.uidValidity}/${location.uid}`
       : `${parentId}/message/${accountId}/${location.uidl}`,
+  thread: (folderId: string, threadId: string) => `${folderId}/thread/${threadId}`,
   loadMore: (parentId: string) => `${parentId}/more`,
   status: (parentId: string) => `${parentId}/status`,
 };

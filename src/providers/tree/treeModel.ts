@@ -29,6 +29,8 @@ import {
   UnifiedInboxNode,
 } from './nodes';
 import { emptyPop3InboxMessage } from './pop3Placeholder';
+import { conversationRows, threadMessageRows } from './conversationRows';
+import type { ConversationIndexes } from '../threads/conversations';
 
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: MailError };
 
@@ -60,6 +62,7 @@ export class MailTreeModel extends Disposable {
   private readonly pop3Nodes = new Map<string, Pop3InboxNode>();
   private readonly pop3Checked = new Set<string>();
   private outbox: OutboxSource | undefined;
+  private conversations: ConversationIndexes | undefined;
   private outboxNode: OutboxRootNode | undefined;
   /** Accounts whose last login ended in SignInRequired: their node says so until a login works. */
   private readonly signInNeeded = new Set<string>();
@@ -109,6 +112,15 @@ export class MailTreeModel extends Disposable {
     };
   }
 
+  /** Lets folders be listed by conversation (the `mailroom.conversationView` setting). */
+  attachConversations(conversations: ConversationIndexes): { dispose(): void } {
+    this.conversations = conversations;
+    return conversations.onDidChange(({ accountId, path }) => {
+      const node = this.findFolder(accountId, path);
+      if (node) this._onDidChangeData.fire(node);
+    });
+  }
+
   /** The Outbox root as last listed (undefined while the outbox is empty or not read yet). */
   outboxRoot(): OutboxRootNode | undefined {
     return this.outboxNode;
@@ -128,6 +140,8 @@ export class MailTreeModel extends Disposable {
         return this.folderChildrenOf(node);
       case 'search':
         return this.searchChildren(node);
+      case 'thread':
+        return threadMessageRows(node);
       case 'pop3Inbox':
         return this.pop3Children(node);
       case 'unified':
@@ -155,6 +169,11 @@ export class MailTreeModel extends Disposable {
       void this.imap.get(node.account).sync(node.folder.path).catch(() => undefined);
     }
     this._onDidChangeData.fire(node);
+  }
+
+  /** Lists everything again from what is cached (a view setting changed); fetches nothing. */
+  redraw(): void {
+    this._onDidChangeData.fire(undefined);
   }
 
   /** Shows the next page of a folder from the cache. */
@@ -421,6 +440,15 @@ export class MailTreeModel extends Disposable {
       return [...subfolders, status(node, 'error', error.message, error)];
     }
     const limit = this.visible.get(node.id) ?? mailroomSettings().pageSize;
+    if (this.conversations && mailroomSettings().conversationView && cache.count() > 0) {
+      try {
+        return [...subfolders, ...conversationRows(node, await this.conversations.threads(node.account, node.folder.path), limit)];
+      } catch (err) {
+        const error = MailError.from(err);
+        this.log.warn(`threading ${node.folder.path} failed: ${error.message} ${error.detail ?? ''}`);
+        return [...subfolders, status(node, 'error', error.message, error)];
+      }
+    }
     const uidValidity = cache.state()?.uidValidity ?? '';
     const messages: MailNode[] = cache.page(0, limit).map((envelope) => messageNode(node, imapItem(node.folder.path, uidValidity, envelope)));
     const remaining = cache.count() - limit;

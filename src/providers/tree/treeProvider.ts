@@ -4,7 +4,7 @@ import type { SpecialUse } from '../../protocol/imap/folders';
 import { displayText } from '../../shared/displayText';
 import type { NamespaceKind } from '../../protocol/imap/namespaces';
 import { Disposable } from '../../util/dispose';
-import { AccountNode, ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode } from './nodes';
+import { AccountNode, ContextValue, FolderNode, MailNode, MessageItem, MessageNode, OutboxEntryNode, OutboxRootNode, SearchNode, StatusNode, ThreadNode } from './nodes';
 import type { MailTreeModel } from './treeModel';
 
 const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
@@ -58,6 +58,8 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
         return messageItem(node);
       case 'search':
         return searchItem(node);
+      case 'thread':
+        return threadItem(node);
       case 'pop3Inbox':
         return item(node.id, 'Inbox', vscode.TreeItemCollapsibleState.Collapsed, {
           iconPath: new vscode.ThemeIcon('inbox'),
@@ -155,6 +157,32 @@ function searchItem(node: SearchNode): vscode.TreeItem {
   });
 }
 
+export function threadContextValue(node: ThreadNode): string {
+  return `${ContextValue.Thread}.${node.unread ? 'unread' : 'read'}.${node.flagged ? 'flagged' : 'unflagged'}`;
+}
+
+function threadItem(node: ThreadNode): vscode.TreeItem {
+  const subject = displayText(node.subject) || '(no subject)';
+  const people = [...new Set(node.items.map((m) => displayText(m.from ? m.from.name || m.from.address : '')).filter(Boolean))];
+  const count = node.items.length;
+  const tooltip = new vscode.MarkdownString(undefined, false);
+  tooltip.appendText(`${subject}
+
+${count} messages, ${node.unread} unread
+${people.join(', ')}
+Latest: ${node.latest ? new Date(node.latest).toLocaleString() : 'unknown'}`);
+  return item(node.id, subject, vscode.TreeItemCollapsibleState.Collapsed, {
+    description: `${count}${node.unread ? ` · ${node.unread} unread` : ''} · ${people.slice(0, 3).join(', ')} · ${formatDate(node.latest)}`,
+    tooltip,
+    iconPath: node.flagged
+      ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+      : new vscode.ThemeIcon('comment-discussion', node.unread ? new vscode.ThemeColor('charts.blue') : undefined),
+    contextValue: threadContextValue(node),
+    command: { command: 'mailroom.openConversation', title: 'Open Conversation', arguments: [node] },
+    accessibilityInformation: { label: `Conversation: ${subject}, ${count} messages, ${node.unread} unread, latest ${formatDate(node.latest)}` },
+  });
+}
+
 export function messageContextValue(node: MessageNode): string {
   const m = node.item;
   return `${ContextValue.Message}.${m.location.protocol}.${m.seen ? 'read' : 'unread'}.${m.flagged ? 'flagged' : 'unflagged'}`;
@@ -166,9 +194,14 @@ function messageItem(node: MessageNode): vscode.TreeItem {
   const from = m.from ? displayText(m.from.name || m.from.address) : '(unknown sender)';
   const path = m.location.protocol === 'imap' ? displayText(m.location.path) : '';
   const tooltip = new vscode.MarkdownString(undefined, false);
-  const where = node.parent.kind === 'folder' ? '' : `\nIn: ${node.account.label ?? node.account.host}${path ? ` / ${path}` : ''}`;
+  const where = node.parent.kind === 'folder' || (node.parent.kind === 'thread' && path === displayText(node.parent.parent.folder.path)) ? '' : `\nIn: ${node.account.label ?? node.account.host}${path ? ` / ${path}` : ''}`;
   tooltip.appendText(`${subject || '(no subject)'}\n\nFrom: ${formatAddress(m)}\nDate: ${m.date ? new Date(m.date).toLocaleString() : 'unknown'}\n${m.seen ? 'Read' : 'Unread'}${m.flagged ? ', flagged' : ''}${m.answered ? ', answered' : ''}${where}`);
-  const prefix = node.parent.kind === 'unified' ? `${node.account.label ?? node.account.user} · ` : node.parent.kind === 'search' && path ? `${path} · ` : '';
+  const prefix =
+    node.parent.kind === 'unified'
+      ? `${node.account.label ?? node.account.user} · `
+      : (node.parent.kind === 'search' || (node.parent.kind === 'thread' && path !== displayText(node.parent.parent.folder.path))) && path
+        ? `${path} · `
+        : '';
   return item(node.id, subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
     description: `${prefix}${from} · ${formatDate(m.date)}`,
     tooltip,

@@ -17,7 +17,16 @@ export interface FetchRow {
   size?: number;
   internalDate?: string;
   envelope?: ImapValue[];
+  /** The text of the header fields fetched with BODY.PEEK[HEADER.FIELDS (...)] (References). */
+  headerFields?: string;
 }
+
+/** What a sync fetches besides ENVELOPE for threading: In-Reply-To is in ENVELOPE already. */
+export const THREAD_HEADER_ITEM = 'BODY.PEEK[HEADER.FIELDS (REFERENCES)]';
+/** What a cache written before References were kept fetches once for every cached message. */
+export const THREAD_BACKFILL_ITEM = 'BODY.PEEK[HEADER.FIELDS (IN-REPLY-TO REFERENCES)]';
+/** References kept per message: the newest ones (threading follows no more, see threads/jwz.ts). */
+export const MAX_CACHED_REFERENCES = 100;
 
 export function toFetchRow(seq: number, items: Map<string, ImapValue>): FetchRow {
   const row: FetchRow = { seq };
@@ -34,6 +43,11 @@ export function toFetchRow(seq: number, items: Map<string, ImapValue>): FetchRow
   if (typeof internalDate === 'string') row.internalDate = internalDate;
   const envelope = items.get('ENVELOPE');
   if (Array.isArray(envelope)) row.envelope = envelope;
+  // The lean reader names the item as the server does ("BODY[HEADER.FIELDS (REFERENCES)]"),
+  // imapflow's reader only as "BODY".
+  for (const [name, value] of items) {
+    if ((name === 'BODY' || name.startsWith('BODY[HEADER.FIELDS')) && typeof value === 'string') row.headerFields = value;
+  }
   return row;
 }
 
@@ -58,7 +72,33 @@ export function rowToEnvelope(row: FetchRow): CachedEnvelope | undefined {
     const id = messageId.trim().replace(/^<|>$/g, '');
     if (id) envelope.messageId = id;
   }
+  const inReplyTo = typeof row.envelope[8] === 'string' ? messageIds(row.envelope[8], 1)[0] : undefined;
+  if (inReplyTo) envelope.inReplyTo = inReplyTo;
+  const references = row.headerFields ? threadHeaders(row.headerFields).references : [];
+  if (references.length) envelope.references = references;
   return envelope;
+}
+
+/** The ids (without angle brackets) in a Message-ID list such as References, the last `max` of them. */
+export function messageIds(value: string, max: number): string[] {
+  const ids: string[] = [];
+  for (const m of value.matchAll(/<([^<>\s]{1,998})>/g)) ids.push(m[1]);
+  return ids.length > max ? ids.slice(-max) : ids;
+}
+
+/** In-Reply-To and References out of the text of fetched header fields (folded lines allowed). */
+export function threadHeaders(text: string): { inReplyTo?: string; references: string[] } {
+  const fields = text.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/);
+  let inReplyTo: string | undefined;
+  let references: string[] = [];
+  for (const line of fields) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (name === 'references') references = messageIds(line.slice(colon + 1), MAX_CACHED_REFERENCES);
+    else if (name === 'in-reply-to') inReplyTo = messageIds(line.slice(colon + 1), 1)[0];
+  }
+  return { ...(inReplyTo ? { inReplyTo } : {}), references };
 }
 
 function addresses(list: ImapValue | undefined, max: number): EnvelopeAddress[] {

@@ -67,6 +67,17 @@ interface FlowInternals {
   exec?: (command: string, attributes: unknown[], options: ExecOptions) => Promise<{ next?: () => void } | undefined>;
 }
 
+/**
+ * A fetch item as imapflow's compiler wants it: an atom, or for `BODY.PEEK[HEADER.FIELDS (A B)]`
+ * an atom with a section (a plain atom holding brackets would go out quoted).
+ */
+function fetchItem(item: string): AttributeNode & { section?: unknown[] } {
+  const m = /^(BODY(?:\.PEEK)?)\[HEADER\.FIELDS \(([A-Z0-9 -]+)\)\]$/i.exec(item);
+  if (!m) return { type: 'ATOM', value: item };
+  const fields = m[2].split(' ').map((value) => ({ type: 'ATOM', value }));
+  return { type: 'ATOM', value: m[1], section: [{ type: 'ATOM', value: 'HEADER.FIELDS' }, fields] };
+}
+
 /** Runs the command; resolves with which reader handled the rows. */
 export async function leanFetch(client: ImapFlow, command: FetchCommand, onRow: (row: FetchRow) => void, log: ProtocolLog): Promise<FetchPath> {
   const flow = client as unknown as FlowInternals;
@@ -74,7 +85,7 @@ export async function leanFetch(client: ImapFlow, command: FetchCommand, onRow: 
     throw new Error('imapflow without exec(): this Mailroom build needs imapflow 2.10');
   }
   const atom = (value: string): AttributeNode => ({ type: 'ATOM', value });
-  const attributes: unknown[] = [{ type: 'SEQUENCE', value: command.range }, command.items.map(atom)];
+  const attributes: unknown[] = [{ type: 'SEQUENCE', value: command.range }, command.items.map(fetchItem)];
   if (command.changedSince !== undefined) {
     attributes.push([atom('CHANGEDSINCE'), atom(command.changedSince), ...(command.vanished ? [atom('VANISHED')] : [])]);
   }

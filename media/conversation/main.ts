@@ -1,0 +1,171 @@
+// Conversation webview: every message of a thread, oldest first, drawn with DOM APIs and textContent
+// only. HTML mail (sanitized on the host, in the host's frame document with its own CSP) goes into
+// an iframe with sandbox="allow-same-origin" and no allow-scripts, as in the message view.
+import { ConversationEntry, FromConversation, parseToConversation, ToConversation } from '../../src/shared/conversationView';
+import type { MessageViewModel } from '../../src/shared/messageView';
+import { linkify, quoteBlocks, TextBlock } from '../message/textBlocks';
+import { visibleText } from '../message/visibleText';
+import { el } from '../shared/dom';
+
+interface VsCodeApi {
+  postMessage(message: FromConversation): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('root') as HTMLElement;
+/** The frame never grows past this: mail taller than that scrolls inside it. */
+const MAX_FRAME_HEIGHT = 50_000;
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = parseToConversation(event.data);
+  if (message) render(message);
+});
+vscode.postMessage({ type: 'ready' });
+
+function render(message: ToConversation): void {
+  if (message.type === 'loading') {
+    root.replaceChildren(el('p', { className: 'status' }, `Loading ${message.count} messages of “${message.subject || '(no subject)'}”…`));
+    return;
+  }
+  const list = el('ol', { className: 'conversation' });
+  for (const entry of message.entries) list.append(entryView(entry));
+  root.replaceChildren(el('h1', { className: 'subject' }, message.subject || '(no subject)'), list);
+  vscode.postMessage({ type: 'rendered', count: message.entries.length, expanded: message.entries.filter((e) => !e.collapsed).length });
+}
+
+function entryView(entry: ConversationEntry): HTMLElement {
+  const item = el('li', { className: `entry${entry.collapsed ? ' collapsed' : ''}` });
+  const m = entry.message;
+  const head = el('button', { className: 'entry-head', type: 'button' });
+  head.setAttribute('aria-expanded', String(!entry.collapsed));
+  head.append(
+    el('span', { className: 'from' }, m?.from || '(unknown sender)'),
+    el('span', { className: 'date' }, m?.date ? new Date(m.date).toLocaleString() : ''),
+  );
+  if (entry.folder !== m?.folder || (m && /sent/i.test(entry.folder))) head.append(el('span', { className: 'folder' }, entry.folder));
+  const preview = el('span', { className: 'preview' }, (m?.text ?? entry.error ?? '').replace(/\s+/g, ' ').slice(0, 140));
+  head.append(preview);
+  const body = el('div', { className: 'entry-body' });
+  let drawn = false;
+  const expand = (open: boolean): void => {
+    item.classList.toggle('collapsed', !open);
+    head.setAttribute('aria-expanded', String(open));
+    if (open && !drawn) {
+      drawn = true;
+      drawBody(body, entry);
+    }
+  };
+  head.addEventListener('click', () => expand(item.classList.contains('collapsed')));
+  item.append(head, body);
+  if (!entry.collapsed) {
+    drawn = true;
+    // After the item is in the document: a detached frame has no document to measure.
+    queueMicrotask(() => drawBody(body, entry));
+  }
+  return item;
+}
+
+function drawBody(body: HTMLElement, entry: ConversationEntry): void {
+  const m = entry.message;
+  if (!m) {
+    body.append(el('p', { className: 'status error' }, entry.error ?? 'This message could not be shown.'));
+    return;
+  }
+  body.append(fieldsView(m));
+  if (m.remoteBlocked > 0) body.append(el('p', { className: 'bar remote', role: 'status' }, `${m.remoteAtLeast ? 'At least ' : ''}${m.remoteBlocked} remote resource${m.remoteBlocked === 1 ? '' : 's'} blocked. Open the message on its own to load them.`));
+  if (m.frame !== undefined) {
+    const frame = el('iframe', { className: 'paper', title: `Message from ${m.from}` });
+    frame.setAttribute('sandbox', 'allow-same-origin');
+    frame.setAttribute('referrerpolicy', 'no-referrer');
+    frame.srcdoc = m.frame;
+    body.append(frame);
+    watchFrame(frame);
+  } else {
+    const text = el('div', { className: 'body text' });
+    if (m.text) appendBlocks(text, quoteBlocks(m.text));
+    else text.textContent = '(this message has no text)';
+    body.append(text);
+  }
+  const actions = el('div', { className: 'actions' });
+  actions.append(button('Reply', () => vscode.postMessage({ type: 'reply', index: entry.index, all: false })));
+  actions.append(button('Reply All', () => vscode.postMessage({ type: 'reply', index: entry.index, all: true }), true));
+  actions.append(button('Open', () => vscode.postMessage({ type: 'openMessage', index: entry.index }), true));
+  body.append(actions);
+}
+
+function fieldsView(m: MessageViewModel): HTMLElement {
+  const table = el('dl', { className: 'fields' });
+  for (const [name, value] of [
+    ['To', m.to],
+    ['Cc', m.cc],
+  ] as const) {
+    if (value) table.append(el('dt', {}, name), el('dd', {}, value));
+  }
+  if (m.attachments.length) table.append(el('dt', {}, 'Attachments'), el('dd', {}, m.attachments.map((a) => a.filename).join(', ')));
+  return table;
+}
+
+function button(label: string, onClick: () => void, secondary = false): HTMLButtonElement {
+  const b = el('button', { type: 'button', className: secondary ? 'secondary' : '' }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** Wires link clicks (the host decides where a link goes) and sizes the frame to its content. */
+function watchFrame(frame: HTMLIFrameElement): void {
+  const started = Date.now();
+  const tick = (): void => {
+    if (!frame.isConnected) return;
+    const doc = frame.contentDocument;
+    if (doc && doc.URL === 'about:srcdoc' && doc.readyState !== 'loading') {
+      doc.addEventListener('click', (event) => {
+        const target = event.target as Partial<Element> | null;
+        const anchor = typeof target?.closest === 'function' ? target.closest('a[href]') : null;
+        if (!anchor) return;
+        event.preventDefault();
+        vscode.postMessage({ type: 'openLink', href: anchor.getAttribute('href') ?? '', text: (anchor.textContent ?? '').trim(), shown: visibleText(anchor) });
+      }, true);
+      doc.addEventListener('submit', (event) => event.preventDefault(), true);
+      const fit = (): void => {
+        frame.style.height = '0px';
+        frame.style.height = `${Math.min(Math.max(doc.documentElement.scrollHeight, 40), MAX_FRAME_HEIGHT)}px`;
+      };
+      fit();
+      new ResizeObserver(fit).observe(doc.documentElement);
+      doc.addEventListener('load', fit, true);
+      return;
+    }
+    if (Date.now() - started < 30_000) setTimeout(tick, 10);
+  };
+  tick();
+}
+
+/** Plain text with quoted parts folded, as the message view draws it. */
+function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
+  for (const block of blocks) {
+    if (block.kind === 'text') {
+      const pre = el('pre', {});
+      for (const segment of linkify(block.text)) {
+        if (segment.kind === 'text') {
+          pre.append(document.createTextNode(segment.text));
+          continue;
+        }
+        const a = el('a', { href: segment.href }, segment.text);
+        a.addEventListener('click', (event) => {
+          event.preventDefault();
+          vscode.postMessage({ type: 'openLink', href: segment.href, text: segment.text });
+        });
+        pre.append(a);
+      }
+      parent.append(pre);
+      continue;
+    }
+    const details = el('details', { className: 'quote', open: !block.collapsed });
+    details.append(el('summary', {}, block.collapsed ? `Quoted text (${block.lineCount} lines)` : 'Quoted text'));
+    const inner = el('div', { className: 'quote-body' });
+    appendBlocks(inner, block.blocks);
+    details.append(inner);
+    parent.append(details);
+  }
+}
