@@ -14,6 +14,8 @@ export interface MailroomSettings {
   pollIntervalMs: number;
   /** 0: POP3 accounts are checked only on demand. */
   pop3CheckIntervalMs: number;
+  /** Where a reply's or forward's signature goes. */
+  signaturePlacement: 'aboveQuote' | 'belowQuote';
 }
 
 export function mailroomSettings(): MailroomSettings {
@@ -39,5 +41,6 @@ export function mailroomSettings(): MailroomSettings {
       const minutes = num('pop3CheckIntervalMinutes', 10, 0, 7 * 24 * 60);
       return minutes > 0 ? Math.max(1, minutes) * 60_000 : 0;
     })(),
+    signaturePlacement: c.get<string>('signaturePlacement') === 'belowQuote' ? 'belowQuote' : 'aboveQuote',
   };
 }

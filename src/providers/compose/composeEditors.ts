@@ -44,14 +44,16 @@ export class ComposeEditors extends Disposable {
     return vscode.Uri.file(this.store.documentPath(meta));
   }
 
-  /** Opens (or reveals) the session's document with the cursor on the body's first line or on To. */
-  async open(meta: ComposeMeta, cursor: 'body' | 'to'): Promise<vscode.TextEditor> {
+  /** Opens (or reveals) the session's document with the cursor on the body's first line, on To, or at a position. */
+  async open(meta: ComposeMeta, cursor: 'body' | 'to' | { line: number; character: number }): Promise<vscode.TextEditor> {
     let document = await vscode.workspace.openTextDocument(this.uriOf(meta));
     if (document.languageId !== COMPOSE_LANGUAGE) document = await vscode.languages.setTextDocumentLanguage(document, COMPOSE_LANGUAGE);
     const editor = await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Active });
     const text = document.getText();
     let position: vscode.Position;
-    if (cursor === 'body') {
+    if (typeof cursor === 'object') {
+      position = document.validatePosition(new vscode.Position(cursor.line, cursor.character));
+    } else if (cursor === 'body') {
       position = new vscode.Position(Math.min(parseComposeDocument(text).bodyLine, document.lineCount - 1), 0);
     } else {
       const line = headerLineOf(text, 'to') ?? 0;
