@@ -195,7 +195,7 @@ export class ComposeFeature extends Disposable {
     if (!account) return undefined;
     const started = await startFromTemplate(await this.storePromise, account, file, args, selection);
     await this.show(started.meta, started.cursor ?? 'body');
-    reportTemplateProblems(this.deps.log, file.name, started.expanded);
+    reportTemplateProblems(this.deps.log, file, started.expanded);
     return started;
   }
 

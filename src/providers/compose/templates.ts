@@ -109,8 +109,9 @@ export async function startFromTemplate(store: ComposeStore, account: AccountCon
   return result;
 }
 
-/** A warning (non-modal) listing what the template left as written; also in the log. */
-export function reportTemplateProblems(log: ProtocolLog, name: string, expanded: ExpandedTemplate): void {
+/** A warning (non-modal) listing what the template left as written, with Open Template; also in the log. */
+export function reportTemplateProblems(log: ProtocolLog, file: TemplateFile, expanded: ExpandedTemplate): void {
+  const name = file.name;
   const parts: string[] = [];
   if (expanded.unknown.length) parts.push(`unknown placeholders left as written: ${expanded.unknown.join(', ')}`);
   if (expanded.unfilled.length) parts.push(`no value yet for ${expanded.unfilled.join(', ')} (fill them in)`);
@@ -118,7 +119,9 @@ export function reportTemplateProblems(log: ProtocolLog, name: string, expanded:
   if (parts.length === 0) return;
   const message = `Template “${name}”: ${parts.join('; ')}.`;
   log.warn(message);
-  void vscode.window.showWarningMessage(message);
+  void vscode.window.showWarningMessage(message, 'Open Template').then(async (choice) => {
+    if (choice === 'Open Template') await vscode.window.showTextDocument(vscode.Uri.file(file.path), { preview: false });
+  });
 }
 
 function contextFor(identity: Identity | undefined, to: MailAddress | undefined, selection: string | undefined): TemplateContext {
