@@ -69,7 +69,7 @@ export function usesOAuth2(account: AccountConfig): account is AccountConfig & {
   return account.auth === 'oauth2' && account.oauth2 !== undefined;
 }
 
-/** An account's SMTP server. Its password is the account's, unless one was stored for SMTP. */
+/** An outgoing server: the account's (its login is the account's) or an identity's own (its own stored password). */
 export interface SmtpConfig {
   host: string;
   port: number;

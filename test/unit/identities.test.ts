@@ -5,7 +5,7 @@ import type { MailAddress, ParsedMessage } from '../../src/protocol/mime/types';
 import { buildMimeMessage } from '../../src/protocol/smtp/buildMessage';
 import { accountIdentities, cleanSignature, replyIdentity, withoutSubaddress } from '../../src/protocol/smtp/identities';
 import { buildForward, buildReply } from '../../src/protocol/smtp/reply';
-import { bodyWithQuote, containsSignature, newMessageBody } from '../../src/protocol/smtp/signature';
+import { bodyWithQuote, containsSignature, findSignatureBlock, newMessageBody } from '../../src/protocol/smtp/signature';
 import { resolveIdentity } from '../../src/providers/compose/identity';
 import { sendingRoute } from '../../src/providers/compose/sending';
 import { assertLinearTime } from './helpers/linearTime';
@@ -172,6 +172,14 @@ describe('signatures', () => {
   it('checks a hostile quote (many delimiters) in linear time', async () => {
     const sig = 'Me\nA\nB\nC';
     await assertLinearTime('containsSignature', (n) => '> -- \n> Me\n> A\n> B\n'.repeat(Math.ceil(n / 22)), (input) => containsSignature(input, sig));
+  });
+
+  it('finds the placed (unquoted, last) signature block so switching From can swap it', () => {
+    const body = '\nHi\n\n-- \nMe\n*Corp*\n\nAnn wrote:\n> -- \n> Me\n> *Corp*\n';
+    assert.deepEqual(findSignatureBlock(body, 'Me\n*Corp*'), { start: 3, end: 6 });
+    assert.equal(findSignatureBlock('\nHi\n\nAnn wrote:\n> -- \n> Me\n> *Corp*\n', 'Me\n*Corp*'), undefined, 'a quoted one is not the placed one');
+    assert.equal(findSignatureBlock('-- \nMe', 'Me\n*Corp*'), undefined);
+    assert.deepEqual(findSignatureBlock('-- \nOld\n\n-- \nOld', 'Old'), { start: 3, end: 5 }, 'the last block');
   });
 
   it('cleans a configured signature: CRLF, a leading delimiter, trailing blanks', () => {

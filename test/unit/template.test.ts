@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { MailError } from '../../src/protocol/errors';
 import { parseComposeDocument, serializeComposeDocument } from '../../src/protocol/smtp/composeDocument';
 import { parseAddressList } from '../../src/protocol/smtp/address';
-import { expandTemplate, TemplateContext } from '../../src/protocol/smtp/template';
+import { expandTemplate, leftoverPlaceholders, TemplateContext } from '../../src/protocol/smtp/template';
 import { listTemplates, MAX_TEMPLATE_BYTES, readTemplate } from '../../src/store/templates';
 import { assertLinearTime } from './helpers/linearTime';
 
@@ -105,6 +105,14 @@ describe('template expansion', () => {
   it('leaves malformed placeholders alone', () => {
     const t = expandTemplate('${ ${to.name ${} $to.name ${to.name}} ${' + 'a'.repeat(100) + '}', context);
     assert.equal(t.draft.body, '${ ${to.name ${} $to.name Bob Builder} ${' + 'a'.repeat(100) + '}');
+  });
+
+  it('finds known placeholders left in a compose document (for a warning), not other ${…} text', () => {
+    assert.deepEqual(leftoverPlaceholders('To: ${to}\n\nHi ${to.name}, ${ to.address }\necho ${HOME} ${x}\n'), [
+      { line: 0, placeholder: '${to}' },
+      { line: 2, placeholder: '${to.name}' },
+      { line: 2, placeholder: '${ to.address }' },
+    ]);
   });
 
   it('expands a hostile template (thousands of placeholders, unclosed braces) in linear time', async () => {

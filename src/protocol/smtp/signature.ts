@@ -60,3 +60,20 @@ export function containsSignature(text: string, signature: string | undefined): 
   }
   return false;
 }
+
+/**
+ * Where this signature sits in a compose body, unquoted: the 0-based line of its delimiter and
+ * the line after its last line. The last such block counts (the one Mailroom placed); undefined
+ * when the body does not hold it as written.
+ */
+export function findSignatureBlock(body: string, signature: string | undefined): { start: number; end: number } | undefined {
+  const clean = signature ? cleanSignature(signature) : '';
+  if (!clean) return undefined;
+  const wanted = clean.split('\n').map((l) => l.trimEnd());
+  const lines = body.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trimEnd());
+  for (let i = lines.length - wanted.length - 1; i >= 0; i--) {
+    if (lines[i] !== '--') continue;
+    if (wanted.every((w, k) => lines[i + 1 + k] === w)) return { start: i, end: i + 1 + wanted.length };
+  }
+  return undefined;
+}

@@ -158,3 +158,14 @@ function addOnce(list: string[], item: string): void {
 export function templateName(fileName: string): string {
   return fileName.replace(/\.(md|markdown|mail)$/i, '');
 }
+
+/** Known placeholders left in a compose document (a template's that had no value): line and text. */
+export function leftoverPlaceholders(text: string): Array<{ line: number; placeholder: string }> {
+  const found: Array<{ line: number; placeholder: string }> = [];
+  const lines = text.split(/\r\n|\r|\n/);
+  for (const [line, content] of lines.entries()) {
+    if (!content.includes('${')) continue;
+    for (const match of content.matchAll(PLACEHOLDER)) if (KNOWN.has(match[1]!.trim())) found.push({ line, placeholder: match[0] });
+  }
+  return found;
+}

@@ -150,6 +150,11 @@ describe('Mailroom identities, signatures and templates (in the extension host)'
     const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, fromEnd);
     const offered = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     assert.ok(offered.includes(`Alice Example <${MAIN_ADDRESS}>`) && offered.includes(`Alice at Work <${ALICE.address}>`), offered.join(' | '));
+    // Switching to the account's own address (no signature) would take the work signature out with it.
+    const switchTo = completions.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === `Alice Example <${MAIN_ADDRESS}>`);
+    assert.equal(switchTo?.additionalTextEdits?.length, 1, 'switching From also edits the signature');
+    assert.equal(switchTo.additionalTextEdits![0]!.newText, '');
+    assert.deepEqual([switchTo.additionalTextEdits![0]!.range.start.line, switchTo.additionalTextEdits![0]!.range.end.line], [7, 10], 'from the line before the delimiter to the signature’s last line');
     editor.selection = new vscode.Selection(fromEnd, fromEnd);
     await vscode.commands.executeCommand('editor.action.triggerSuggest');
     await new Promise((resolve) => setTimeout(resolve, 1500));
