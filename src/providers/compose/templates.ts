@@ -5,6 +5,7 @@
  * as a snippet whose text is escaped (a template's `$1` stays text). Files are read when asked for,
  * never at activation.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AccountConfig } from '../../protocol/account';
@@ -68,7 +69,8 @@ export async function pickTemplate(deps: TemplateDeps, wanted?: string): Promise
     return found;
   }
   if (templates.length === 0) {
-    void vscode.window.showInformationMessage(`No templates yet. Put Markdown files that start with a header block (To:, Subject:) in ${folders.map((f) => f.dir).join(' or ')}.`);
+    const choice = await vscode.window.showInformationMessage(`No templates yet. Put Markdown files that start with a header block (To:, Subject:) in ${folders.map((f) => f.dir).join(' or ')}.`, 'Create Example Template');
+    if (choice === 'Create Example Template') await createExampleTemplate(folders[folders.length - 1]!.dir);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
@@ -76,6 +78,30 @@ export async function pickTemplate(deps: TemplateDeps, wanted?: string): Promise
     { title: 'New Message from Template', placeHolder: 'Template', matchOnDescription: true },
   );
   return pick?.template;
+}
+
+const EXAMPLE_TEMPLATE = [
+  'To: ${to}',
+  'Subject: Status ${date}',
+  '',
+  'Hi ${to.name},',
+  '',
+  '${cursor}',
+  '',
+  '${selection}',
+  '',
+  '${signature}',
+  '',
+].join('\n');
+
+/** Writes an example template into `dir` (never over an existing file) and opens it. */
+async function createExampleTemplate(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'status.md');
+  await fs.writeFile(file, EXAMPLE_TEMPLATE, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
 }
 
 /** Expands a template for a new message of `account` and creates its compose session. */
