@@ -30,8 +30,8 @@ export async function startNewMessage(store: ComposeStore, account: AccountConfi
 }
 
 /**
- * Reply, reply all or forward of a message already read into bytes. A reply is written as the
- * identity the original was addressed to (replyIdentity), with that identity's signature.
+ * Reply, reply all or forward of a message already read into bytes, written as the identity the
+ * original was addressed to (replyIdentity), with that identity's signature.
  */
 export async function startFromMessage(
   store: ComposeStore,
@@ -44,7 +44,8 @@ export async function startFromMessage(
   const original = await parseMessageStream(source);
   const all = accountIdentities(account);
   const isReply = mode === 'reply' || mode === 'replyAll';
-  const identity = isReply ? replyIdentity(all, original) : all[0];
+  // A forward, too, goes out as the identity the original came in on (as in Thunderbird).
+  const identity = replyIdentity(all, original);
   const from = identity ? fromOf(identity) : undefined;
   const signature = { ...(identity?.signature ? { signature: identity.signature } : {}), signaturePlacement: options.signaturePlacement };
   const draft: DraftContent = isReply
