@@ -29,6 +29,11 @@ export interface AccountConfig {
   aliases?: string[];
   /** Outgoing server; without it the account can read but not send. */
   smtp?: SmtpConfig;
+  /**
+   * Sending identities beyond the account's own address (an entry with that address configures it):
+   * name, Reply-To, a Markdown signature, and an SMTP server of its own (its password in SecretStorage).
+   */
+  identities?: IdentityConfig[];
   /** IMAP: APPEND what was sent to the Sent folder (default true). */
   saveToSent?: boolean;
   /** IMAP: folder paths overriding the special-use \Sent and \Drafts folders. */
@@ -64,7 +69,7 @@ export function usesOAuth2(account: AccountConfig): account is AccountConfig & {
   return account.auth === 'oauth2' && account.oauth2 !== undefined;
 }
 
-/** An account's SMTP server. Its password is the account's, unless one was stored for SMTP. */
+/** An outgoing server: the account's (its login is the account's) or an identity's own (its own stored password). */
 export interface SmtpConfig {
   host: string;
   port: number;
@@ -76,6 +81,22 @@ export interface SmtpConfig {
   trustedCertificateSha256?: string;
 }
 
+/** One address the user sends as, with what goes with it. */
+export interface IdentityConfig {
+  address: string;
+  /** Display name in From; the account's `name` when unset. */
+  name?: string;
+  /** Reply-To addresses added when sending as this identity. */
+  replyTo?: string[];
+  /** Markdown, placed under the `-- ` delimiter (RFC 3676 4.3). */
+  signature?: string;
+  /**
+   * Its own outgoing server. Its password is stored for this identity in SecretStorage ("Mailroom:
+   * Set Identity SMTP Password…"), never the account's; `user` defaults to the identity's address.
+   */
+  smtp?: SmtpConfig;
+}
+
 export const DEFAULT_SMTP_PORTS: Record<ConnectionSecurity, number> = { tls: 465, starttls: 587, none: 25 };
 
 /** The address this account sends from, or undefined when neither `email` nor `user` is one. */
@@ -84,9 +105,9 @@ export function accountAddress(account: AccountConfig): string | undefined {
   return ADDRESS.test(account.user) ? account.user : undefined;
 }
 
-/** Every address that is the user's own for this account, lower-cased. */
+/** Every address that is the user's own for this account (identities included), lower-cased. */
 export function ownAddresses(account: AccountConfig): string[] {
-  const all = [accountAddress(account), ...(account.aliases ?? [])].filter((a): a is string => !!a);
+  const all = [accountAddress(account), ...(account.identities ?? []).map((i) => i.address), ...(account.aliases ?? [])].filter((a): a is string => !!a);
   return [...new Set(all.map((a) => a.toLowerCase()))];
 }
 
@@ -162,6 +183,7 @@ export function parseAccountConfig(raw: unknown): AccountConfig {
     account.aliases = (r.aliases as string[]).map((a) => a.trim());
   }
   if (r.smtp !== undefined && r.smtp !== null) account.smtp = parseSmtpConfig(id, r.smtp);
+  if (r.identities !== undefined && r.identities !== null) account.identities = parseIdentities(id, r.identities);
   if (typeof r.saveToSent === 'boolean') account.saveToSent = r.saveToSent;
   for (const key of ['sentFolder', 'draftsFolder'] as const) {
     const v = r[key];
@@ -181,24 +203,61 @@ export function parseAccountConfig(raw: unknown): AccountConfig {
   }
 }
 
-function parseSmtpConfig(id: string, raw: unknown): SmtpConfig {
-  if (typeof raw !== 'object' || raw === null) throw invalid(`account "${id}": smtp must be an object`);
+/** Longest signature kept (characters): a signature is a few lines, not a document. */
+export const MAX_SIGNATURE_LENGTH = 4000;
+/** More identities than this in one account is a settings mistake, not a use. */
+export const MAX_IDENTITIES = 50;
+
+function parseIdentities(id: string, raw: unknown): IdentityConfig[] {
+  if (!Array.isArray(raw)) throw invalid(`account "${id}": identities must be a list of objects like { "address": "me@example.com" }`);
+  if (raw.length > MAX_IDENTITIES) throw invalid(`account "${id}": identities has ${raw.length} entries; at most ${MAX_IDENTITIES} are allowed`);
+  const seen = new Set<string>();
+  return raw.map((entry: unknown, n) => {
+    const where = `account "${id}": identities[${n}]`;
+    if (typeof entry !== 'object' || entry === null) throw invalid(`${where} must be an object with an "address"`);
+    const r = entry as Record<string, unknown>;
+    if (typeof r.address !== 'string' || !ADDRESS.test(r.address.trim())) throw invalid(`${where}.address must be an address like name@example.com`);
+    const address = r.address.trim();
+    if (seen.has(address.toLowerCase())) throw invalid(`${where}: the address ${address} is listed twice`);
+    seen.add(address.toLowerCase());
+    const identity: IdentityConfig = { address };
+    if (r.name !== undefined) {
+      if (typeof r.name !== 'string' || /[\r\n]/.test(r.name)) throw invalid(`${where}.name must be one line of text`);
+      if (r.name.trim()) identity.name = r.name.trim();
+    }
+    if (r.replyTo !== undefined) {
+      const list = typeof r.replyTo === 'string' ? [r.replyTo] : r.replyTo;
+      if (!Array.isArray(list) || !list.every((a) => typeof a === 'string' && ADDRESS.test(a.trim()))) throw invalid(`${where}.replyTo must be an address or a list of addresses`);
+      identity.replyTo = (list as string[]).map((a) => a.trim());
+    }
+    if (r.signature !== undefined) {
+      if (typeof r.signature !== 'string') throw invalid(`${where}.signature must be text (Markdown; "\\n" between lines)`);
+      if (r.signature.length > MAX_SIGNATURE_LENGTH) throw invalid(`${where}.signature is longer than ${MAX_SIGNATURE_LENGTH} characters`);
+      if (r.signature.trim()) identity.signature = r.signature;
+    }
+    if (r.smtp !== undefined && r.smtp !== null) identity.smtp = parseSmtpConfig(id, r.smtp, `identities[${n}].smtp`);
+    return identity;
+  });
+}
+
+function parseSmtpConfig(id: string, raw: unknown, field = 'smtp'): SmtpConfig {
+  if (typeof raw !== 'object' || raw === null) throw invalid(`account "${id}": ${field} must be an object`);
   const r = raw as Record<string, unknown>;
-  if (typeof r.host !== 'string' || !r.host.trim()) throw invalid(`account "${id}": smtp needs a "host"`);
+  if (typeof r.host !== 'string' || !r.host.trim()) throw invalid(`account "${id}": ${field} needs a "host"`);
   const security = r.security ?? 'starttls';
   if (security !== 'tls' && security !== 'starttls' && security !== 'none') {
-    throw invalid(`account "${id}": smtp.security must be "tls", "starttls" or "none"`);
+    throw invalid(`account "${id}": ${field}.security must be "tls", "starttls" or "none"`);
   }
   const port = r.port ?? DEFAULT_SMTP_PORTS[security];
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw invalid(`account "${id}": smtp.port must be a whole number from 1 to 65535`);
+    throw invalid(`account "${id}": ${field}.port must be a whole number from 1 to 65535`);
   }
   const smtp: SmtpConfig = { host: r.host.trim(), port, security };
   if (typeof r.user === 'string' && r.user.trim()) smtp.user = r.user.trim();
   if (r.allowPlaintextPassword === true) smtp.allowPlaintextPassword = true;
   if (typeof r.trustedCertificateSha256 === 'string' && r.trustedCertificateSha256) {
     const fp = normalizeFingerprint(r.trustedCertificateSha256);
-    if (!FINGERPRINT.test(fp)) throw invalid(`account "${id}": smtp.trustedCertificateSha256 is not a SHA-256 fingerprint`);
+    if (!FINGERPRINT.test(fp)) throw invalid(`account "${id}": ${field}.trustedCertificateSha256 is not a SHA-256 fingerprint`);
     smtp.trustedCertificateSha256 = fp;
   }
   return smtp;

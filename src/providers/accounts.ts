@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AccountConfig, parseAccountConfig } from '../protocol/account';
 import { MailError } from '../protocol/errors';
 import type { CredentialSource } from '../protocol/credentials';
+import type { Identity } from '../protocol/smtp/identities';
 import type { ProtocolLog } from '../protocol/log';
 import { Disposable } from '../util/dispose';
 import { AccountCredentials } from './auth/accountCredentials';
@@ -10,6 +11,8 @@ import { usesVSCodeMicrosoftSignIn, vscodeMicrosoftCredentials } from './auth/mi
 const SECTION = 'mailroom';
 const ACCOUNTS_KEY = 'accounts';
 const secretKey = (accountId: string): string => `mailroom.password.${accountId}`;
+/** An identity's own SMTP password (identities with their own server); never the account's. */
+const identitySecretKey = (accountId: string, address: string): string => `mailroom.identityPassword.${accountId}.${address.toLowerCase()}`;
 
 /**
  * Accounts live in the `mailroom.accounts` setting (application scope, user settings), their
@@ -71,6 +74,33 @@ export class AccountRepository extends Disposable {
     return this.credentialSources.for(account);
   }
 
+  getIdentityPassword(accountId: string, address: string): Thenable<string | undefined> {
+    return this.secrets.get(identitySecretKey(accountId, address));
+  }
+
+  /** Stores (or with undefined deletes) the SMTP password of an identity with its own server. */
+  async setIdentityPassword(accountId: string, address: string, password: string | undefined): Promise<void> {
+    if (password === undefined) await this.secrets.delete(identitySecretKey(accountId, address));
+    else await this.secrets.store(identitySecretKey(accountId, address), password);
+  }
+
+  /** The login of an identity with its own SMTP server: its own password, never the account's. */
+  identityCredentials(account: AccountConfig, identity: Identity): CredentialSource {
+    return {
+      kind: 'password',
+      login: async (attempt) => {
+        const password = await this.getIdentityPassword(account.id, identity.address);
+        if (!password) {
+          throw new MailError(
+            'PasswordMissing',
+            `No SMTP password is stored for ${identity.address} (${identity.smtp?.host ?? 'its own server'}). Run “Mailroom: Set Identity SMTP Password…” to store it.`,
+          );
+        }
+        return attempt({ kind: 'password', password });
+      },
+    };
+  }
+
   /** Adds or replaces an account. The secret is written first so a saved account always has one. */
   async save(account: AccountConfig, password?: string): Promise<void> {
     if (password !== undefined) await this.secrets.store(secretKey(account.id), password);
@@ -87,8 +117,10 @@ export class AccountRepository extends Disposable {
   }
 
   async remove(accountId: string): Promise<void> {
+    const identities = this.get(accountId)?.identities ?? [];
     await this.writeList(this.rawList().filter((raw) => !isEntryFor(raw, accountId)));
     await this.secrets.delete(secretKey(accountId));
+    for (const identity of identities) await this.secrets.delete(identitySecretKey(accountId, identity.address));
     // An OAuth2 sign-in goes with the account: one added again under this id signs in afresh.
     await this.credentialSources.forget(accountId);
   }

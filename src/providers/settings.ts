@@ -18,6 +18,8 @@ export interface MailroomSettings {
   conversationView: boolean;
   /** Threads with the same base subject join (RFC 5256 step 5); off as in aerc. */
   threadsMergeSubjects: boolean;
+  /** Where a reply's or forward's signature goes. */
+  signaturePlacement: 'aboveQuote' | 'belowQuote';
 }
 
 export function mailroomSettings(): MailroomSettings {
@@ -45,5 +47,6 @@ export function mailroomSettings(): MailroomSettings {
     })(),
     conversationView: c.get<boolean>('conversationView', false),
     threadsMergeSubjects: c.get<boolean>('conversations.mergeSubjects', false),
+    signaturePlacement: c.get<string>('signaturePlacement') === 'belowQuote' ? 'belowQuote' : 'aboveQuote',
   };
 }

@@ -25,6 +25,8 @@ export interface OutgoingMessage {
   to: MailAddress[];
   cc: MailAddress[];
   bcc: MailAddress[];
+  /** Reply-To (the identity's); none when empty or absent. */
+  replyTo?: MailAddress[];
   subject: string;
   markdown: string;
   /** Without angle brackets. */
@@ -51,7 +53,7 @@ export interface BuiltMessage {
 
 export async function buildMimeMessage(msg: OutgoingMessage): Promise<BuiltMessage> {
   if (!isAddrSpec(msg.from.address)) throw new MailError('InvalidAddress', `"${msg.from.address}" is not an email address to send from.`);
-  for (const a of [...msg.to, ...msg.cc, ...msg.bcc]) {
+  for (const a of [...msg.to, ...msg.cc, ...msg.bcc, ...(msg.replyTo ?? [])]) {
     if (!isAddrSpec(a.address)) throw new MailError('InvalidAddress', `"${a.address || a.name}" is not an email address.`);
   }
   const recipients: string[] = [];
@@ -68,6 +70,7 @@ export async function buildMimeMessage(msg: OutgoingMessage): Promise<BuiltMessa
     from: msg.from,
     ...(msg.to.length ? { to: msg.to } : {}),
     ...(msg.cc.length ? { cc: msg.cc } : {}),
+    ...(msg.replyTo?.length ? { replyTo: msg.replyTo } : {}),
     subject: msg.subject,
     messageId: `<${messageId}>`,
     date: msg.date ?? new Date(),

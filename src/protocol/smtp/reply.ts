@@ -6,6 +6,7 @@
 import type { MailAddress, ParsedMessage } from '../mime/types';
 import { formatAddressList, normalizeAddress, uniqueAddresses } from './address';
 import { attribution, DateFormatOptions, formatMailDate, quoteText, senderLabel } from './quote';
+import { bodyWithQuote, containsSignature, newMessageBody, SignaturePlacement } from './signature';
 
 export interface DraftContent {
   from?: MailAddress;
@@ -28,7 +29,14 @@ export interface DraftContent {
  */
 export const MAX_REFERENCES = 20;
 
-export interface ReplyOptions extends DateFormatOptions {
+/** The identity's signature (Markdown) and where it goes; none when `signature` is unset. */
+export interface SignatureOptions {
+  signature?: string;
+  /** Default 'aboveQuote'. */
+  signaturePlacement?: SignaturePlacement;
+}
+
+export interface ReplyOptions extends DateFormatOptions, SignatureOptions {
   all: boolean;
   /** The user's own addresses (ownAddresses(account)); never replied to. */
   own: readonly string[];
@@ -45,13 +53,16 @@ export function buildReply(original: ParsedMessage, opts: ReplyOptions): DraftCo
   let to = uniqueAddresses(opts.all ? [...target, ...original.to] : target, opts.own);
   if (to.length === 0) to = uniqueAddresses(author); // a note to self: reply to self
   const cc = opts.all ? uniqueAddresses(original.cc, [...opts.own, ...to.map((a) => a.address)]) : [];
+  const quote = quoteText(original.text);
+  // A reply to a reply that quotes the user's signature already shows it: not again.
+  const signature = containsSignature(quote, opts.signature) ? undefined : opts.signature;
 
   const draft: DraftContent = {
     to,
     cc,
     bcc: [],
     subject: replySubject(original.subject),
-    body: `\n\n${attribution(original, opts)}\n${quoteText(original.text)}\n`,
+    body: bodyWithQuote(`${attribution(original, opts)}\n${quote}`, signature, opts.signaturePlacement ?? 'aboveQuote'),
     references: [],
     forwardAttachments: 'none',
   };
@@ -64,7 +75,7 @@ export function buildReply(original: ParsedMessage, opts: ReplyOptions): DraftCo
   return draft;
 }
 
-export interface ForwardOptions extends DateFormatOptions {
+export interface ForwardOptions extends DateFormatOptions, SignatureOptions {
   asAttachment: boolean;
   from?: MailAddress;
 }
@@ -76,7 +87,9 @@ export function buildForward(original: ParsedMessage, opts: ForwardOptions): Dra
     cc: [],
     bcc: [],
     subject: forwardSubject(original.subject),
-    body: opts.asAttachment ? '\n\nThe original message is attached.\n' : `\n\n${forwardBlock(original, opts)}\n\n${original.text.replace(/\r\n?/g, '\n').trimEnd()}\n`,
+    body: opts.asAttachment
+      ? newMessageBody(opts.signature, '\n\nThe original message is attached.')
+      : bodyWithQuote(`${forwardBlock(original, opts)}\n\n${original.text.replace(/\r\n?/g, '\n').trimEnd()}`, opts.signature, opts.signaturePlacement ?? 'aboveQuote'),
     references: [],
     forwardAttachments: opts.asAttachment ? 'message' : 'parts',
   };

@@ -3,13 +3,15 @@ import { AccountConfig, ownAddresses } from '../../protocol/account';
 import type { CachedEnvelope } from '../../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../../protocol/log';
 import { formatAddress as formatMailAddress } from '../../protocol/smtp/address';
-import { addressFieldAt } from '../../protocol/smtp/composeDocument';
+import { addressFieldAt, parseComposeDocument } from '../../protocol/smtp/composeDocument';
+import { accountIdentities, Identity } from '../../protocol/smtp/identities';
+import { findSignatureBlock, signatureBlock } from '../../protocol/smtp/signature';
 import { displayText } from '../../shared/displayText';
 import type { ComposeStore } from '../../store/composeStore';
 import { Disposable } from '../../util/dispose';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import { rankAddresses, SentRecord, Sighting } from './addressRanking';
-import { identities } from './identity';
+import { fromOf, resolveIdentity } from './identity';
 
 export const COMPOSE_LANGUAGE = 'mailroom-compose';
 /** Envelopes read per folder: the newest ones say who the user is in touch with now. */
@@ -65,19 +67,7 @@ export class AddressCompletionProvider extends Disposable implements vscode.Comp
     if (!isFrom && !field) return undefined;
     const account = await this.deps.accountOf(document);
     if (!account) return undefined;
-    if (isFrom) {
-      const range = new vscode.Range(position.line, 5, position.line, current.length);
-      return identities(account).map((identity, i) => {
-        const text = formatMailAddress(identity);
-        const item = new vscode.CompletionItem(text, vscode.CompletionItemKind.User);
-        item.insertText = ` ${text}`;
-        item.filterText = current.slice(5);
-        item.range = range;
-        item.sortText = String(i).padStart(3, '0');
-        item.detail = 'Send from this address';
-        return item;
-      });
-    }
+    if (isFrom) return fromItems(document, account, position.line, current);
     if (!field) return undefined;
     const { seen, sent } = await this.candidatesFor(account);
     const ranked = rankAddresses({ seen, sent, exclude: ownAddresses(account), prefix: field.prefix });
@@ -129,4 +119,40 @@ export class AddressCompletionProvider extends Disposable implements vscode.Comp
       return [];
     }
   }
+}
+
+/**
+ * The From line's choices: the account's identities. Picking another identity also swaps the
+ * signature the body holds for the current identity (as placed, unquoted) for the new one's.
+ */
+function fromItems(document: vscode.TextDocument, account: AccountConfig, line: number, current: string): vscode.CompletionItem[] {
+  const all = accountIdentities(account);
+  const parsed = parseComposeDocument(document.getText());
+  let now: Identity | undefined;
+  try {
+    now = resolveIdentity(account, parsed.from).identity;
+  } catch {
+    now = undefined;
+  }
+  const block = now ? findSignatureBlock(parsed.body, now.signature) : undefined;
+  const range = new vscode.Range(line, 5, line, current.length);
+  return all.map((identity, i) => {
+    const text = formatMailAddress(fromOf(identity));
+    const item = new vscode.CompletionItem(text, vscode.CompletionItemKind.User);
+    item.insertText = ` ${text}`;
+    item.filterText = current.slice(5);
+    item.range = range;
+    item.sortText = String(i).padStart(3, '0');
+    item.detail = identity.smtp ? `Send from this address (through ${identity.smtp.host})` : 'Send from this address';
+    if (identity.signature) item.documentation = new vscode.MarkdownString(`**Signature**\n\n${identity.signature}`);
+    if (block && now && identity.address.toLowerCase() !== now.address.toLowerCase()) {
+      const first = parsed.bodyLine + block.start;
+      const last = Math.min(parsed.bodyLine + block.end - 1, document.lineCount - 1);
+      const replacement = signatureBlock(identity.signature);
+      // Without a signature of its own, the old block goes together with the line break before it.
+      const from = replacement || first === 0 ? new vscode.Position(first, 0) : document.lineAt(first - 1).range.end;
+      item.additionalTextEdits = [vscode.TextEdit.replace(new vscode.Range(from, document.lineAt(last).range.end), replacement)];
+    }
+    return item;
+  });
 }

@@ -21,6 +21,8 @@ import type { MailNode, MessageNode, OutboxEntryNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
 import { AddressCompletionProvider } from './addressCompletion';
 import { ComposeEditors } from './composeEditors';
+import { setIdentityPassword } from './identityCommands';
+import { pickTemplate, reportTemplateProblems, startFromTemplate, TemplateArgs, TemplateCompletionProvider, TemplateStart } from './templates';
 import { assertCanSend, deliverEntry, enqueue, prepareMessage, saveDraft, SendingDeps } from './sending';
 import { startFromMessage, startNewMessage } from './startCompose';
 import { accountForNewMessage, ActiveMessageLookup, targetMessage } from './targets';
@@ -104,14 +106,11 @@ export class ComposeFeature extends Disposable {
         store,
         imap: this.deps.imap,
         log: this.deps.log,
-        accountOf: async (document) => {
-          const id = store.sessionIdOf(document.uri.fsPath);
-          const meta = id ? await store.get(id).catch(() => undefined) : undefined;
-          return meta ? this.deps.repository.get(meta.accountId) : undefined;
-        },
+        accountOf: (document) => this.accountOfDocument(store, document),
         sentFolder: (account) => (account.protocol === 'imap' ? this.deps.imap.get(account).specialFolder('\\Sent') : Promise.resolve(undefined)),
       }),
     );
+    this._register(TemplateCompletionProvider.register({ storageDir: this.deps.storageDir, log: this.deps.log, accountOf: (document) => this.accountOfDocument(store, document) }));
     // After restored tabs have reopened their compose files: point out the ones that did not.
     const timer = setTimeout(() => void this.tidySessions().catch((err: unknown) => this.deps.log.warn(`compose: ${String(err)}`)), TIDY_DELAY_MS);
     this._register({ dispose: () => clearTimeout(timer) });
@@ -169,6 +168,8 @@ export class ComposeFeature extends Disposable {
     register('mailroom.retrySend', 'Retrying', (arg) => this.retry(arg));
     register('mailroom.editOutboxMessage', 'Editing the message', (arg) => this.editOutboxEntry(arg));
     register('mailroom.deleteOutboxMessage', 'Deleting the message', (arg) => this.deleteOutboxEntry(arg));
+    register('mailroom.newMessageFromTemplate', 'New message from template', (arg) => this.composeFromTemplate(typeof arg === 'object' && arg !== null ? (arg as TemplateArgs) : {}));
+    register('mailroom.setIdentityPassword', 'Storing the identity’s SMTP password', (arg) => setIdentityPassword(this.deps.repository, arg));
   }
 
   // ---- commands ------------------------------------------------------------------------------
@@ -183,6 +184,21 @@ export class ComposeFeature extends Disposable {
     return meta;
   }
 
+  /** A new message from a template: Quick Pick (or `template`), the account, then placeholders filled in. */
+  async composeFromTemplate(args: TemplateArgs = {}): Promise<TemplateStart | undefined> {
+    // The selection of the editor the user came from, before any picker takes the focus.
+    const editor = vscode.window.activeTextEditor;
+    const selection = args.selection ?? (editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined);
+    const file = await pickTemplate({ storageDir: this.deps.storageDir, log: this.deps.log }, args.template);
+    if (!file) return undefined;
+    const account = await accountForNewMessage(this.deps.repository, this.deps.treeView, args.accountId);
+    if (!account) return undefined;
+    const started = await startFromTemplate(await this.storePromise, account, file, args, selection);
+    await this.show(started.meta, started.cursor ?? 'body');
+    reportTemplateProblems(this.deps.log, file, started.expanded);
+    return started;
+  }
+
   async respond(mode: Exclude<ComposeMode, 'new'>, arg?: unknown): Promise<ComposeMeta | undefined> {
     const node = targetMessage(arg, this.deps.panels, this.deps.treeView);
     if (!node) {
@@ -193,7 +209,7 @@ export class ComposeFeature extends Disposable {
     const store = await this.storePromise;
     const meta = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Mailroom: preparing ${MODE_TITLES[mode].toLowerCase()}` }, async () => {
       const source = await this.deps.sources.load(node);
-      return startFromMessage(store, account, node, source, mode);
+      return startFromMessage(store, account, node, source, mode, { signaturePlacement: mailroomSettings().signaturePlacement });
     });
     await this.show(meta, mode === 'reply' || mode === 'replyAll' ? 'body' : 'to');
     return meta;
@@ -214,8 +230,8 @@ export class ComposeFeature extends Disposable {
     try {
       const editors = await this.editors();
       const text = await editors.flush(document);
-      assertCanSend(account);
       const ready = await prepareMessage(store, meta, account, text, 'send');
+      assertCanSend(account, ready.identity);
       if (!ready.parsed.subject.trim()) {
         const choice = await vscode.window.showWarningMessage('This message has no subject. Send it anyway?', { modal: true }, 'Send');
         if (choice !== 'Send') return undefined;
@@ -304,7 +320,13 @@ export class ComposeFeature extends Disposable {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private async show(meta: ComposeMeta, cursor: 'body' | 'to'): Promise<void> {
+  private async accountOfDocument(store: ComposeStore, document: vscode.TextDocument): Promise<AccountConfig | undefined> {
+    const id = store.sessionIdOf(document.uri.fsPath);
+    const meta = id ? await store.get(id).catch(() => undefined) : undefined;
+    return meta ? this.deps.repository.get(meta.accountId) : undefined;
+  }
+
+  private async show(meta: ComposeMeta, cursor: 'body' | 'to' | { line: number; character: number }): Promise<void> {
     const editor = await (await this.editors()).open(meta, cursor);
     this._onDidOpen.fire({ meta, editor });
   }
@@ -317,6 +339,7 @@ export class ComposeFeature extends Disposable {
       pop3: this.deps.pop3,
       log: this.deps.log,
       credentials: (account) => this.deps.repository.credentials(account),
+      identityCredentials: (account, identity) => this.deps.repository.identityCredentials(account, identity),
       timeoutMs: () => mailroomSettings().connectionTimeoutMs,
     };
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ProtocolLog } from '../../protocol/log';
 import { headerLineOf, parseComposeDocument } from '../../protocol/smtp/composeDocument';
+import { leftoverPlaceholders } from '../../protocol/smtp/template';
 import { ComposeMeta, ComposeStore, digest } from '../../store/composeStore';
 import { Disposable } from '../../util/dispose';
 import { COMPOSE_LANGUAGE } from './addressCompletion';
@@ -44,14 +45,16 @@ export class ComposeEditors extends Disposable {
     return vscode.Uri.file(this.store.documentPath(meta));
   }
 
-  /** Opens (or reveals) the session's document with the cursor on the body's first line or on To. */
-  async open(meta: ComposeMeta, cursor: 'body' | 'to'): Promise<vscode.TextEditor> {
+  /** Opens (or reveals) the session's document with the cursor on the body's first line, on To, or at a position. */
+  async open(meta: ComposeMeta, cursor: 'body' | 'to' | { line: number; character: number }): Promise<vscode.TextEditor> {
     let document = await vscode.workspace.openTextDocument(this.uriOf(meta));
     if (document.languageId !== COMPOSE_LANGUAGE) document = await vscode.languages.setTextDocumentLanguage(document, COMPOSE_LANGUAGE);
     const editor = await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Active });
     const text = document.getText();
     let position: vscode.Position;
-    if (cursor === 'body') {
+    if (typeof cursor === 'object') {
+      position = document.validatePosition(new vscode.Position(cursor.line, cursor.character));
+    } else if (cursor === 'body') {
       position = new vscode.Position(Math.min(parseComposeDocument(text).bodyLine, document.lineCount - 1), 0);
     } else {
       const line = headerLineOf(text, 'to') ?? 0;
@@ -125,10 +128,13 @@ export class ComposeEditors extends Disposable {
   }
 
   private validate(document: vscode.TextDocument): void {
-    const parsed = parseComposeDocument(document.getText());
+    const text = document.getText();
+    const parsed = parseComposeDocument(text);
+    // A template's placeholder that had no value would otherwise go out as "Hi ${to.name},".
+    const leftovers = leftoverPlaceholders(text).map((l) => ({ line: l.line, severity: 'warning' as const, message: `${l.placeholder} is a template placeholder that was not filled in; replace it before sending.` }));
     this.diagnostics.set(
       document.uri,
-      parsed.problems.map((p) => {
+      [...parsed.problems, ...leftovers].map((p) => {
         const range = p.line < document.lineCount ? document.lineAt(p.line).range : new vscode.Range(0, 0, 0, 0);
         const diagnostic = new vscode.Diagnostic(range, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
         diagnostic.source = 'Mailroom';

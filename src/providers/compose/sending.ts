@@ -15,12 +15,14 @@ import { BuiltMessage, buildMimeMessage, OutgoingAttachment } from '../../protoc
 import { parseComposeDocument, ParsedComposeDocument } from '../../protocol/smtp/composeDocument';
 import { deliver, DeliveryOutcome, MailboxSide } from '../../protocol/smtp/deliver';
 import { imapMailboxSide } from '../../protocol/smtp/imapMailbox';
+import type { Identity } from '../../protocol/smtp/identities';
+import { accountIdentities, identityByAddress } from '../../protocol/smtp/identities';
 import { sendWithCredentials, smtpConfigOf } from '../../protocol/smtp/send';
 import type { ComposeMeta, ComposeStore } from '../../store/composeStore';
 import type { OriginalRef, Outbox, OutboxEntry } from '../../store/outbox';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import type { Pop3AccountRegistry } from '../pop3Accounts';
-import { resolveFrom } from './identity';
+import { resolveIdentity } from './identity';
 
 /** The header that ties the copies of one draft together (replaced on each save, removed on send). */
 export const DRAFT_HEADER = 'X-Mailroom-Draft';
@@ -33,12 +35,16 @@ export interface SendingDeps {
   log: ProtocolLog;
   /** What the account's SMTP login uses: its password, or its OAuth2 tokens (one refresh on refusal). */
   credentials(account: AccountConfig): CredentialSource;
+  /** The login of an identity with its own SMTP server: its own user and stored password. */
+  identityCredentials(account: AccountConfig, identity: Identity): CredentialSource;
   timeoutMs(): number;
 }
 
 export interface ReadyMessage {
   parsed: ParsedComposeDocument;
   from: MailAddress;
+  /** The identity the From line names: its Reply-To and SMTP server go with the message. */
+  identity: Identity;
   to: MailAddress[];
   cc: MailAddress[];
   bcc: MailAddress[];
@@ -53,7 +59,7 @@ export async function prepareMessage(store: ComposeStore, meta: ComposeMeta, acc
   const parsed = parseComposeDocument(text);
   const blocking = parsed.problems.find((p) => p.severity === 'error');
   if (blocking) throw new MailError('InvalidAddress', `Line ${blocking.line + 1}: ${blocking.message}`);
-  const from = resolveFrom(account, parsed.from);
+  const { from, identity } = resolveIdentity(account, parsed.from);
   const list = (field: 'to' | 'cc' | 'bcc'): MailAddress[] => {
     try {
       return parseAddressList(parsed[field]);
@@ -77,7 +83,7 @@ export async function prepareMessage(store: ComposeStore, meta: ComposeMeta, acc
     }
     attachments.push({ path: file, filename: name, ...(known?.contentType ? { contentType: known.contentType } : {}) });
   }
-  return { parsed, from, to, cc, bcc, attachments };
+  return { parsed, from, identity, to, cc, bcc, attachments };
 }
 
 export function buildFrom(meta: ComposeMeta, ready: ReadyMessage, draft: boolean): Promise<BuiltMessage> {
@@ -86,6 +92,7 @@ export function buildFrom(meta: ComposeMeta, ready: ReadyMessage, draft: boolean
     to: ready.to,
     cc: ready.cc,
     bcc: ready.bcc,
+    replyTo: ready.identity.replyTo,
     subject: ready.parsed.subject,
     markdown: ready.parsed.body,
     references: meta.references,
@@ -119,15 +126,32 @@ export async function enqueue(deps: SendingDeps, meta: ComposeMeta, ready: Ready
 
 const noSentFolderLogged = new Set<string>();
 
-/** Sends one outbox entry and does the mailbox steps for its account. */
+/**
+ * Sends one outbox entry and does the mailbox steps for its account. The sender address picks the
+ * identity: one with its own SMTP server is sent there with its own login, others through the
+ * account's server (an outbox entry keeps its envelope, so a retry goes the same way).
+ */
 export async function deliverEntry(deps: SendingDeps, entryId: string, account: AccountConfig): Promise<DeliveryOutcome> {
-  const credentials = deps.credentials(account);
   return deliver(entryId, {
     outbox: deps.outbox,
     log: deps.log,
-    send: (envelope, raw) => sendWithCredentials({ account, log: deps.log, timeoutMs: deps.timeoutMs() }, credentials, envelope, raw),
+    send: (envelope, raw) => {
+      const route = sendingRoute(account, envelope.from);
+      const credentials = route.identity ? deps.identityCredentials(account, route.identity) : deps.credentials(account);
+      return sendWithCredentials({ account: route.account, log: deps.log, timeoutMs: deps.timeoutMs() }, credentials, envelope, raw);
+    },
     mailbox: mailboxSide(deps, account),
   });
+}
+
+/**
+ * The account settings a send from `fromAddress` uses: the account's own, or for an identity with
+ * its own SMTP server that server (and its login), labelled with the identity so errors say which.
+ */
+export function sendingRoute(account: AccountConfig, fromAddress: string): { account: AccountConfig; identity?: Identity } {
+  const identity = identityByAddress(accountIdentities(account), fromAddress);
+  if (!identity?.smtp) return { account };
+  return { account: { ...account, smtp: identity.smtp, label: `${accountLabel(account)} (sending as ${identity.address})` }, identity };
 }
 
 function mailboxSide(deps: SendingDeps, account: AccountConfig): MailboxSide {
@@ -176,8 +200,9 @@ export async function saveDraft(deps: SendingDeps, meta: ComposeMeta, account: A
   return drafts;
 }
 
-/** Fails early (before the outbox) when the account cannot send at all. */
-export function assertCanSend(account: AccountConfig): void {
+/** Fails early (before the outbox) when the account (or the identity's own server) cannot send at all. */
+export function assertCanSend(account: AccountConfig, identity?: Identity): void {
+  if (identity?.smtp) return;
   smtpConfigOf(account);
 }
 

@@ -7,31 +7,54 @@ import { ownAddresses } from '../../protocol/account';
 import { streamAttachment } from '../../protocol/mime/attachments';
 import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import type { ParsedMessage } from '../../protocol/mime/types';
-import { formatAddressList } from '../../protocol/smtp/address';
+import { formatAddress, formatAddressList } from '../../protocol/smtp/address';
 import { NewMessageInit, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
+import { accountIdentities, replyIdentity } from '../../protocol/smtp/identities';
 import { buildForward, buildReply, DraftContent } from '../../protocol/smtp/reply';
+import { newMessageBody, SignaturePlacement } from '../../protocol/smtp/signature';
 import { ComposeMeta, ComposeMode, ComposeOriginal, ComposeStore, digest, safeFileName } from '../../store/composeStore';
 import type { MessageNode } from '../tree/nodes';
-import { defaultFrom, identities } from './identity';
+import { fromOf } from './identity';
 
+export interface StartOptions {
+  /** `mailroom.signaturePlacement`. */
+  signaturePlacement: SignaturePlacement;
+}
 
+/** A new message from the account's first identity, with its signature under the text. */
 export async function startNewMessage(store: ComposeStore, account: AccountConfig, init: NewMessageInit = {}): Promise<ComposeMeta> {
-  const text = serializeComposeDocument({ from: defaultFrom(account), to: init.to ?? '', cc: init.cc ?? '', bcc: init.bcc ?? '', subject: init.subject ?? '', body: init.body ?? '\n' });
+  const identity = accountIdentities(account)[0];
+  const body = identity?.signature ? newMessageBody(identity.signature, init.body ?? '') : (init.body ?? '\n');
+  const text = serializeComposeDocument({ from: identity ? formatAddress(fromOf(identity)) : '', to: init.to ?? '', cc: init.cc ?? '', bcc: init.bcc ?? '', subject: init.subject ?? '', body });
   return store.create({ accountId: account.id, mode: 'new', subject: init.subject ?? '', text });
 }
 
-/** Reply, reply all or forward of a message already read into bytes. */
-export async function startFromMessage(store: ComposeStore, account: AccountConfig, node: MessageNode, source: Buffer, mode: Exclude<ComposeMode, 'new'>): Promise<ComposeMeta> {
+/**
+ * Reply, reply all or forward of a message already read into bytes, written as the identity the
+ * original was addressed to (replyIdentity), with that identity's signature.
+ */
+export async function startFromMessage(
+  store: ComposeStore,
+  account: AccountConfig,
+  node: MessageNode,
+  source: Buffer,
+  mode: Exclude<ComposeMode, 'new'>,
+  options: StartOptions = { signaturePlacement: 'aboveQuote' },
+): Promise<ComposeMeta> {
   const original = await parseMessageStream(source);
-  const from = identities(account)[0];
-  const draft: DraftContent =
-    mode === 'reply' || mode === 'replyAll'
-      ? buildReply(original, { all: mode === 'replyAll', own: ownAddresses(account), ...(from ? { from } : {}) })
-      : buildForward(original, { asAttachment: mode === 'forwardAsAttachment', ...(from ? { from } : {}) });
+  const all = accountIdentities(account);
+  const isReply = mode === 'reply' || mode === 'replyAll';
+  // A forward, too, goes out as the identity the original came in on (as in Thunderbird).
+  const identity = replyIdentity(all, original);
+  const from = identity ? fromOf(identity) : undefined;
+  const signature = { ...(identity?.signature ? { signature: identity.signature } : {}), signaturePlacement: options.signaturePlacement };
+  const draft: DraftContent = isReply
+    ? buildReply(original, { all: mode === 'replyAll', own: ownAddresses(account), ...(from ? { from } : {}), ...signature })
+    : buildForward(original, { asAttachment: mode === 'forwardAsAttachment', ...(from ? { from } : {}), ...signature });
   const loc = node.item.location;
   const ref: ComposeOriginal = { accountId: account.id, ...loc };
   const fields = {
-    from: defaultFrom(account),
+    from: from ? formatAddress(from) : '',
     to: formatAddressList(draft.to),
     cc: formatAddressList(draft.cc),
     bcc: formatAddressList(draft.bcc),
