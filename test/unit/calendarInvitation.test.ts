@@ -127,9 +127,11 @@ describe('Calendar invitations: the card', () => {
     const inv = parseInvitation(invitationCalendar(UPDATED));
     const same = buildInvitationView(inv, { ownAddresses: own, answered: { answer: 'ACCEPTED', at: '2026-06-21T10:00:00.000Z', sequence: 2 } });
     assert.deepEqual(same.answered, { answer: 'ACCEPTED', at: '2026-06-21T10:00:00.000Z', sequence: 2, outdated: false });
+    assert.equal(same.attendees.find((x) => x.you)?.answer, 'accepted', 'the user’s own line shows the answer given');
     const older = buildInvitationView(inv, { ownAddresses: own, answered: { answer: 'DECLINED', at: '2026-06-20T10:00:00.000Z', sequence: 1 } });
     assert.equal(older.answered?.outdated, true);
     assert.equal(older.heading, 'Updated invitation: your answer was to an earlier version');
+    assert.equal(older.attendees.find((x) => x.you)?.answer, 'has not answered', 'an answer to an earlier version does not answer this one');
   });
 
   it('cannot answer without an organiser address or an own address, and says why', () => {

@@ -77,13 +77,12 @@ export function buildInvitationView(inv: Invitation, ctx: InvitationContext): In
     when: inv.start ? formatWhen(inv.start, inv.end, zone) : '(no time given)',
     location: displayText(inv.location),
     organizer: inv.organizer ? displayText(partyLabel(inv.organizer)) : '',
-    attendees: inv.attendees.map((a): InvitationAttendeeView => ({
-      label: displayText(partyLabel(a)),
-      partstat: a.partstat,
-      answer: PARTSTAT_WORDS[a.partstat] ?? a.partstat.toLowerCase(),
-      optional: a.role === 'OPT-PARTICIPANT',
-      you: !!a.address && own.has(a.address),
-    })),
+    attendees: inv.attendees.map((a): InvitationAttendeeView => {
+      const you = !!a.address && own.has(a.address);
+      // The invitation lists the user as the organiser last knew; the answer given since is what is true now.
+      const partstat = you && ctx.answered && !outdated ? ctx.answered.answer : a.partstat;
+      return { label: displayText(partyLabel(a)), partstat, answer: PARTSTAT_WORDS[partstat] ?? partstat.toLowerCase(), optional: a.role === 'OPT-PARTICIPANT', you };
+    }),
     attendeesOmitted: inv.attendeesOmitted,
     description: displayText(inv.description),
     comment: displayText(inv.comment),

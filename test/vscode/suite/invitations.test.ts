@@ -114,6 +114,7 @@ describe('Mailroom calendar invitations (in the extension host)', function () {
     const answered = await waitFor(() => (panel.model?.invitation?.answered?.answer === 'ACCEPTED' ? panel.model.invitation : undefined), 'the card to say it was answered');
     assert.equal(answered.answered?.outdated, false);
     await waitFor(async () => ((await cardText()).includes('You accepted this invitation') ? true : undefined), 'the answer on screen');
+    assert.ok((await cardText()).includes('Erin Evans <erin@example.test> — accepted (you)'), 'the user’s line shows the answer');
     await takeScreenshot('invitation-accepted');
   });
 
