@@ -10,6 +10,7 @@ import { buildInvitationView, formatWhen, readInvitation } from '../../src/provi
 import { parseFromWebview } from '../../src/shared/messageView';
 import { ERIN_ADDRESS, ERIN_INVITATIONS, invitationCalendar, invitationMessage, ORGANIZER } from '../fixtures/invitations';
 
+type EventTimeOf = ReturnType<typeof parseInvitation>['start'];
 const [SERIES, UPDATED, CANCELLED] = ERIN_INVITATIONS as [typeof ERIN_INVITATIONS[0], typeof ERIN_INVITATIONS[0], typeof ERIN_INVITATIONS[0]];
 
 function calendarError(fn: () => unknown): MailError {
@@ -29,7 +30,7 @@ function ics(...lines: string[]): string {
 const EVENT = (...lines: string[]): string[] => ['BEGIN:VEVENT', 'UID:u1@example.test', 'DTSTAMP:20260101T000000Z', ...lines, 'END:VEVENT'];
 
 describe('Calendar invitations: parsing (ical.js)', () => {
-  it('reads a REQUEST from a calendar program: title, organiser, attendees and their answers, VTIMEZONE time, recurrence in words', () => {
+  it('reads a REQUEST from a calendar program: title, organiser, attendees and their answers, time in its zone, recurrence in words', () => {
     const inv = parseInvitation(invitationCalendar(SERIES), { timeZone: 'America/New_York' });
     assert.equal(inv.method, 'REQUEST');
     assert.equal(inv.uid, SERIES.uid);
@@ -46,16 +47,25 @@ describe('Calendar invitations: parsing (ical.js)', () => {
         ['dave@example.test', 'DECLINED', 'OPT-PARTICIPANT'],
       ],
     );
-    // 10:00 CEST (UTC+2, from the VTIMEZONE's DAYLIGHT rule) is 08:00 UTC.
+    // 10:00 CEST (UTC+2) is 08:00 UTC.
     assert.deepEqual(inv.start, { utc: '2026-07-06T08:00:00.000Z', allDay: false, zone: 'Europe/Berlin', written: '2026-07-06T10:00:00' });
     assert.equal(inv.end?.utc, '2026-07-06T08:45:00.000Z');
     assert.deepEqual(inv.recurrence, { rule: 'FREQ=WEEKLY;BYDAY=MO;UNTIL=20270301T000000Z', words: 'every week on Monday until 2027-03-01' });
     assert.equal(inv.recurrenceId, undefined);
   });
 
-  it('applies the VTIMEZONE’s winter rule too (CET, UTC+1)', () => {
+  it('applies the winter rule too (CET, UTC+1)', () => {
     const inv = parseInvitation(invitationCalendar({ ...SERIES, start: '2026-12-07T10:00:00', end: '2026-12-07T11:00:00' }));
     assert.equal(inv.start?.utc, '2026-12-07T09:00:00.000Z');
+  });
+
+  it('reads a zone only its VTIMEZONE defines (Outlook’s Windows names, rules from 1601), summer and winter', () => {
+    const OUTLOOK_TZ = ['BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time', 'BEGIN:STANDARD', 'DTSTART:16010101T030000', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10', 'END:STANDARD', 'BEGIN:DAYLIGHT', 'DTSTART:16010101T020000', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3', 'END:DAYLIGHT', 'END:VTIMEZONE'];
+    const at = (wall: string): EventTimeOf => parseInvitation(ics('METHOD:REQUEST', ...OUTLOOK_TZ, ...EVENT(`DTSTART;TZID=W. Europe Standard Time:${wall}`))).start;
+    assert.deepEqual(at('20260706T100000'), { utc: '2026-07-06T08:00:00.000Z', allDay: false, zone: 'W. Europe Standard Time', written: '2026-07-06T10:00:00' });
+    assert.equal(at('20260115T100000')?.utc, '2026-01-15T09:00:00.000Z');
+    assert.equal(at('20261025T040000')?.utc, '2026-10-25T03:00:00.000Z', 'the day the clocks go back, after the change');
+    assert.equal(at('99990701T100000')?.utc, '9999-07-01T08:00:00.000Z', 'the rules hold in any year');
   });
 
   it('reads a CANCEL and an updated SEQUENCE as such', () => {
@@ -201,6 +211,8 @@ describe('Calendar invitations: hostile calendar data', () => {
     assert.match(calendarError(() => parseInvitation(tz('SECONDLY'))).message, /time zone Evil changes secondly, not yearly/);
     assert.match(calendarError(() => parseInvitation(tz('YEARLY', '00010101T000000'))).message, /starts in the year 1/);
     assert.equal(parseInvitation(tz('YEARLY')).start?.zone, 'Evil');
+    const rules = Array.from({ length: 21 }, () => ['BEGIN:STANDARD', 'DTSTART:19701025T030000', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', 'END:STANDARD']).flat();
+    assert.match(calendarError(() => parseInvitation(ics('BEGIN:VTIMEZONE', 'TZID:Many', ...rules, 'END:VTIMEZONE', ...EVENT('DTSTART;TZID=Many:20260301T090000')))).message, /more than 20 repeating rules/);
   });
 
   it('describes, but never expands, an event rule that repeats every second', () => {

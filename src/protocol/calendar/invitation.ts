@@ -8,7 +8,7 @@
 import type IcalModule from 'ical.js' with { 'resolution-mode': 'import' };
 import { MailError } from '../errors';
 import { loadIcal } from './loadIcal';
-import { MAX_ATTENDEES_SHOWN, MAX_CALENDAR_LINES, MAX_CALENDAR_PART_BYTES, MAX_COMPONENT_DEPTH, MAX_COMPONENTS, MAX_DESCRIPTION_CHARS, MAX_FIELD_CHARS } from './limits';
+import { MAX_ATTENDEES_SHOWN, MAX_CALENDAR_LINES, MAX_CALENDAR_PART_BYTES, MAX_COMPONENT_DEPTH, MAX_COMPONENTS, MAX_DESCRIPTION_CHARS, MAX_FIELD_CHARS, MAX_REPEATING_ZONE_RULES } from './limits';
 import { RecurrenceRule, recurrenceInWords } from './recurrenceText';
 import { instantOf, isKnownZone } from './zones';
 
@@ -86,6 +86,7 @@ export function parseInvitation(text: string, options: ParseInvitationOptions = 
   const event = events.find((e) => !e.hasProperty('recurrence-id')) ?? events[0]!;
   const zone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   try {
+    shortenTimezoneRules(ICAL, root, event);
     return readEvent(ICAL, root, event, events.length - 1, zone);
   } catch (err) {
     if (MailError.is(err)) throw err;
@@ -151,17 +152,48 @@ function checkShape(text: string): void {
 
 /**
  * Time zone rules are expanded year by year by ical.js: a rule that repeats more often than yearly
- * (no calendar writes one) or a start before 1600 would make that expansion long. Refused.
+ * (no calendar writes one), a start before 1600 or hundreds of repeating rules would make that
+ * expansion long. Refused.
  */
 function checkTimezones(root: Component): void {
+  let repeating = 0;
   for (const tz of root.getAllSubcomponents('vtimezone')) {
     for (const rules of [...tz.getAllSubcomponents('standard'), ...tz.getAllSubcomponents('daylight')]) {
+      if (rules.hasProperty('rrule') && ++repeating > MAX_REPEATING_ZONE_RULES) {
+        throw invalid(`${CANNOT}: its time zones have more than ${MAX_REPEATING_ZONE_RULES} repeating rules; real ones have two per zone.`);
+      }
       for (const rrule of rules.getAllProperties('rrule')) {
         const value = rrule.getFirstValue() as Recur;
         if (value?.freq !== 'YEARLY') throw invalid(`${CANNOT}: its time zone ${text(tz, 'tzid') || '(unnamed)'} changes ${String(value?.freq ?? '').toLowerCase() || 'by an unreadable rule'}, not yearly.`);
       }
       const start = rules.getFirstPropertyValue('dtstart') as Time | null;
       if (start && typeof start === 'object' && start.year < 1600) throw invalid(`${CANNOT}: its time zone ${text(tz, 'tzid') || '(unnamed)'} starts in the year ${start.year}.`);
+    }
+  }
+}
+
+/**
+ * ical.js expands a repeating zone rule from its DTSTART: Outlook writes 1601, so every invitation
+ * from it would walk 425 years (about half a second). A FREQ=YEARLY rule without UNTIL or COUNT
+ * gives the same changes in every year, so its DTSTART is moved to January of the year before the
+ * event's earliest time: the changes from there on are the same, and the walk is a few years long.
+ */
+function shortenTimezoneRules(ICAL: typeof IcalModule, root: Component, event: Component): void {
+  const years = ['dtstart', 'dtend', 'recurrence-id']
+    .map((name) => event.getFirstPropertyValue(name) as Time | null)
+    .filter((t): t is Time => !!t && typeof t === 'object' && typeof t.year === 'number')
+    .map((t) => t.year);
+  if (!years.length) return;
+  const from = Math.min(...years) - 1;
+  for (const tz of root.getAllSubcomponents('vtimezone')) {
+    for (const rules of [...tz.getAllSubcomponents('standard'), ...tz.getAllSubcomponents('daylight')]) {
+      const rrules = rules.getAllProperties('rrule');
+      if (rrules.length !== 1) continue;
+      const recur = rrules[0]!.getFirstValue() as Recur;
+      const dtstart = rules.getFirstProperty('dtstart');
+      const start = dtstart?.getFirstValue() as Time | null;
+      if (!dtstart || !start || typeof start !== 'object' || recur.until || recur.count || start.year >= from) continue;
+      dtstart.setValue(ICAL.Time.fromData({ year: from, month: 1, day: 1, hour: start.hour, minute: start.minute, second: start.second, isDate: false }));
     }
   }
 }
@@ -177,10 +209,13 @@ function eventTime(prop: Property | null, userZone: string): EventTime | undefin
   const tzid = String(prop.getFirstParameter('tzid') ?? '');
   const wall = { year: value.year, month: value.month, day: value.day, hour: value.hour, minute: value.minute, second: value.second };
   const zoneId = value.zone?.tzid;
-  if (zoneId === 'UTC') return { utc: new Date(value.toJSDate().getTime()).toISOString(), allDay: false, zone: 'UTC', written };
-  if (tzid && zoneId === tzid) return { utc: new Date(value.toUnixTime() * 1000).toISOString(), allDay: false, zone: tzid, written };
-  // A TZID without a VTIMEZONE: an IANA name the system knows is read as that zone; anything else as floating.
+  if (zoneId === 'UTC' && !tzid) return { utc: new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)).toISOString(), allDay: false, zone: 'UTC', written };
+  // An IANA name the system knows is read with the system's zone data, as Thunderbird does (it is
+  // kept current; a VTIMEZONE beside it says the same or less); Outlook's Windows names and other
+  // custom zones need their VTIMEZONE.
   if (tzid && isKnownZone(tzid)) return { utc: new Date(instantOf(wall, tzid)).toISOString(), allDay: false, zone: tzid, written };
+  if (tzid && zoneId === tzid) return { utc: new Date(value.toUnixTime() * 1000).toISOString(), allDay: false, zone: tzid, written };
+  // An unknown TZID without a VTIMEZONE is read as floating.
   return { utc: new Date(instantOf(wall, userZone)).toISOString(), allDay: false, written };
 }
 

@@ -15,6 +15,12 @@ export const MAX_CALENDAR_LINES = 20_000;
 /** BEGIN/END nesting: VCALENDAR > VTIMEZONE > STANDARD and VCALENDAR > VEVENT > VALARM are 3 deep. */
 export const MAX_COMPONENT_DEPTH = 6;
 
+/**
+ * STANDARD/DAYLIGHT rules with an RRULE, over all VTIMEZONEs: ical.js expands each year by year, so
+ * hundreds of them block the host for seconds. Real zones have two; an invitation names a few zones.
+ */
+export const MAX_REPEATING_ZONE_RULES = 20;
+
 /** Components in all (events, their alarms and exceptions, time zones and their rules). */
 export const MAX_COMPONENTS = 1000;
 

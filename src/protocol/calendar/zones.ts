@@ -23,18 +23,18 @@ export function isKnownZone(zone: string): boolean {
   }
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** The wall time of instant `ms` in `zone`. */
 export function wallTimeIn(ms: number, zone: string): WallTime {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms));
+  let format = formats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    // Zones come from mail: the cache stays small however many a message names.
+    if (formats.size >= 64) formats.clear();
+    formats.set(zone, format);
+  }
+  const parts = format.formatToParts(new Date(ms));
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour') % 24, minute: get('minute'), second: get('second') };
 }
