@@ -70,6 +70,7 @@ export class InvitationFeature implements vscode.Disposable {
       if (!INVITATION_ANSWERS.includes(answer as InvitationAnswer)) throw new MailError('Unsupported', 'Choose Accept, Tentative or Decline.');
       return await this.answer(node, answer as ReplyAnswer, typeof comment === 'string' ? comment : '');
     } catch (err) {
+      this.redraw(node);
       await reportError(this.deps.log, 'Answering the invitation', err);
       return undefined;
     }
@@ -99,10 +100,18 @@ export class InvitationFeature implements vscode.Disposable {
         sequence: invitation.sequence,
         messageId: parsed.messageId ?? '',
       });
-      const panel = this.deps.panels.panelFor(node);
-      if (panel) panel.showInvitation(await this.viewOf(node, invitation));
     }
+    // Sent: the card says so. Not sent (kept in the Outbox, announced by sending): the buttons come back.
+    const panel = this.deps.panels.panelFor(node);
+    if (panel) panel.showInvitation(await this.viewOf(node, invitation));
     return { answer, calendar, delivery };
+  }
+
+  /** Draws the card again as it was (its buttons were disabled while the answer was under way). */
+  private redraw(node: MessageNode): void {
+    const panel = this.deps.panels.panelFor(node);
+    const current = panel?.model?.invitation;
+    if (panel && current) panel.showInvitation(current);
   }
 
   private target(arg: unknown): MessageNode | undefined {

@@ -2,7 +2,7 @@
 // invitations a calendar program wrote (test/fixtures/invitations.ts). Open the weekly series, see
 // the card, type a comment and click Accept as a person would; the REPLY arrives at the sink for the
 // organiser with METHOD:REPLY and PARTSTAT=ACCEPTED, and the card says it was answered. The updated
-// and the cancelled invitation are shown as such.
+// and the cancelled invitation are shown as such; hostile calendar data gets a sentence.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { MailroomApi } from '../../../src/providers/api';
@@ -133,5 +133,16 @@ describe('Mailroom calendar invitations (in the extension host)', function () {
     const shown = await waitFor(async () => ((await cardText()).includes('This event was cancelled') ? cardText() : undefined), 'the cancelled card on screen');
     assert.ok(!/\bAccept\b/.test(shown.split('This event was cancelled')[1] ?? ''), 'no Accept button on a cancelled event');
     await takeScreenshot('invitation-cancelled');
+  });
+
+  it('shows a message whose calendar data is hostile (nested 200 deep) with a card that says why', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const broken = await open(4);
+    const card = broken.model?.invitation;
+    assert.equal(card?.kind, 'invalid');
+    assert.equal(card?.problem, 'This invitation cannot be shown: its calendar data is nested 7 levels deep; real invitations use 3.');
+    assert.ok(broken.model?.text.includes('You have been invited'), 'the message itself is shown');
+    await waitFor(async () => ((await cardText()).includes('nested 7 levels deep') ? true : undefined), 'the problem on screen');
+    await takeScreenshot('invitation-broken');
   });
 });
