@@ -169,6 +169,21 @@ describe('Calendar invitations: the MIME layer and the webview message', () => {
     assert.equal(invitation?.uid, SERIES.uid);
   });
 
+  it('finds an invitation sent only as an .ics attachment, and lets a later text/calendar part win over it', async () => {
+    const calendar = invitationCalendar(SERIES);
+    const part = (headers: string[], body: string): string[] => ['--b', ...headers, '', body];
+    const message = (...parts: string[][]): Buffer =>
+      Buffer.from(['From: o@example.test', 'To: erin@example.test', 'Subject: x', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', ...parts.flat(), '--b--', ''].join('\r\n'));
+    const ics = part(['Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename="meeting.ics"'], calendar);
+    const only = await parseMessageStream(message(part(['Content-Type: text/plain'], 'See attached.'), ics));
+    assert.ok(only.calendar, 'the .ics attachment is the calendar part (mailparser types it from the name)');
+    assert.equal(readInvitation(only.calendar!).invitation?.uid, SERIES.uid);
+    const other = invitationCalendar(UPDATED);
+    const both = await parseMessageStream(message(ics, part(['Content-Type: text/calendar; method=REQUEST'], other)));
+    assert.equal(both.calendar?.contentType, 'text/calendar');
+    assert.equal(readInvitation(both.calendar!).invitation?.uid, UPDATED.uid);
+  });
+
   it('keeps only the size of a calendar part over the bound; the card says it is too large', async () => {
     const huge = ics(...EVENT('DTSTART:20260301T090000Z', `DESCRIPTION:${'x'.repeat(MAX_CALENDAR_PART_BYTES)}`));
     const parsed = await parseMessageStream(invitationMessage(SERIES, huge));
