@@ -174,9 +174,9 @@ describe('Calendar invitations: the MIME layer and the webview message', () => {
     const part = (headers: string[], body: string): string[] => ['--b', ...headers, '', body];
     const message = (...parts: string[][]): Buffer =>
       Buffer.from(['From: o@example.test', 'To: erin@example.test', 'Subject: x', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', ...parts.flat(), '--b--', ''].join('\r\n'));
-    const ics = part(['Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename="meeting.ics"'], calendar);
+    const ics = part(['Content-Type: application/ics', 'Content-Disposition: attachment; filename="meeting.ics"'], calendar);
     const only = await parseMessageStream(message(part(['Content-Type: text/plain'], 'See attached.'), ics));
-    assert.ok(only.calendar, 'the .ics attachment is the calendar part (mailparser types it from the name)');
+    assert.equal(only.calendar?.contentType, 'application/ics');
     assert.equal(readInvitation(only.calendar!).invitation?.uid, SERIES.uid);
     const other = invitationCalendar(UPDATED);
     const both = await parseMessageStream(message(ics, part(['Content-Type: text/calendar; method=REQUEST'], other)));
