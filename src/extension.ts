@@ -10,6 +10,7 @@ import { registerFolderCommands } from './providers/commands/folderCommands';
 import { registerMailCommands } from './providers/commands/mailCommands';
 import { registerMessageCommands } from './providers/commands/messageCommands';
 import { registerComposeCommands } from './providers/compose/composeCommands';
+import { InvitationFeature } from './providers/message/invitations';
 import { registerMessageViewCommands } from './providers/message/viewCommands';
 import { registerSearchCommands } from './providers/commands/searchCommands';
 import { registerPop3Commands } from './providers/commands/pop3Commands';
@@ -65,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     treeView,
     log,
   });
+  const invitations = new InvitationFeature({ storageDir: context.globalStorageUri.fsPath, sources, panels, compose, log });
+  panels.invitations = invitations;
 
   const conversations = new ConversationFeature({ model: treeModel, imap, sources, log, extensionUri: context.extensionUri });
 
@@ -82,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     notifier,
     probe,
     compose,
+    invitations,
     registerMessageViewCommands({ panels, sources, treeView, log, extensionUri: context.extensionUri }),
     watchPop3Inboxes(statusBar, notifier, pop3, repository),
     watchPop3Accounts({ accounts: repository, view: treeView, enabled: () => mailroomSettings().pop3CheckIntervalMs > 0, check: (account) => pop3.check(account) }),

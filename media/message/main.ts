@@ -3,6 +3,7 @@
 // allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
 import { displayText } from '../../src/shared/displayText';
+import { invitationView } from './invitation';
 import { remoteBlockedLabel } from './remoteBar';
 import { linkify, quoteBlocks, TextBlock } from './textBlocks';
 import { visibleText } from './visibleText';
@@ -41,6 +42,7 @@ function render(message: ToWebview): void {
 
 function show(m: MessageViewModel): void {
   const parts: HTMLElement[] = [headerView(m)];
+  if (m.invitation) parts.push(invitationView(m.invitation, (message) => vscode.postMessage(message)));
   const bar = barView(m);
   if (bar) parts.push(bar);
   if (m.attachments.length) parts.push(attachmentsView(m.attachments));

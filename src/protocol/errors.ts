@@ -48,6 +48,8 @@ export type MailErrorCode =
   | 'RedirectRefused'
   /** A file given as a check report (mailroom-check --json) is not one: not JSON, too large, another schema version. */
   | 'ReportInvalid'
+  /** An iCalendar part (an invitation) is broken, too large or nested too deep; the message is shown without it. */
+  | 'CalendarInvalid'
   | 'Unknown';
 
 export interface CertificateSummary {

@@ -4,6 +4,8 @@ import { MailError } from '../protocol/errors';
 import { parseMessageStream } from '../protocol/mime/parseMessageStream';
 import { sanitizeMessageHtml } from '../protocol/mime/sanitizeHtml';
 import type { ProtocolLog } from '../protocol/log';
+import type { CalendarPart } from '../protocol/mime/types';
+import type { InvitationView } from '../shared/invitationView';
 import { displayText } from '../shared/displayText';
 import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
@@ -11,6 +13,7 @@ import { messageShellCsp } from './message/csp';
 import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
 import { senderAllowed } from './message/remoteContent';
+import { invitationProblemView } from './message/invitationView';
 import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
@@ -49,6 +52,11 @@ export function allowedSenders(): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** The invitation card of a message with a calendar part (message/invitations.ts). */
+export interface InvitationCards {
+  view(node: MessageNode, part: CalendarPart): Promise<InvitationView>;
+}
+
 /** Commands the webview's buttons run (registered in message/viewCommands.ts). */
 const ACTION_COMMANDS: Record<MessageAction, string> = {
   loadRemoteContent: 'mailroom.loadRemoteContent',
@@ -75,6 +83,8 @@ export class MessagePanelManager extends Disposable {
    * without a modal dialog or a browser tab in the way.
    */
   linkActions: LinkActions = vscodeLinkActions;
+  /** Draws invitations; set by the composition root once the feature exists (no card without it). */
+  invitations: InvitationCards | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
@@ -87,7 +97,7 @@ export class MessagePanelManager extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions);
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions, () => this.invitations);
     this.panels.set(key, panel);
     this.lastActive = panel;
     panel.onDidBecomeActive(() => (this.lastActive = panel));
@@ -149,6 +159,7 @@ export class MessagePanel extends Disposable {
     private readonly reportRendered: (report: RenderedReport) => void,
     private readonly reportLink: (report: LinkReport) => void = () => undefined,
     private readonly linkActions: () => LinkActions = () => vscodeLinkActions,
+    private readonly invitations: () => InvitationCards | undefined = () => undefined,
   ) {
     super();
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
@@ -215,6 +226,13 @@ export class MessagePanel extends Disposable {
     return rendered;
   }
 
+  /** Redraws the invitation card (after an answer) without loading the message again. */
+  showInvitation(view: InvitationView): void {
+    if (!this.loaded || this.isDisposed) return;
+    this.loaded = { ...this.loaded, invitation: view };
+    this.post({ type: 'show', message: this.loaded });
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
     super.dispose();
@@ -258,6 +276,9 @@ export class MessagePanel extends Disposable {
       case 'action':
         void vscode.commands.executeCommand(ACTION_COMMANDS[message.action], this.node);
         break;
+      case 'invitation':
+        void vscode.commands.executeCommand('mailroom.answerInvitation', this.node, message.answer, message.comment);
+        break;
     }
   }
 
@@ -281,7 +302,16 @@ export class MessagePanel extends Disposable {
       this.body = parsed.html !== undefined ? sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
       const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
       const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
-      this.loaded = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
+      const model = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
+      const cards = parsed.calendar ? this.invitations() : undefined;
+      if (cards && parsed.calendar) {
+        // A calendar part that cannot be read gets a card saying so; the message is shown all the same.
+        model.invitation = await cards.view(this.node, parsed.calendar).catch((err: unknown) => {
+          this.log.warn(`invitation of ${this.node.id} not shown: ${String(err)}`);
+          return invitationProblemView(MailError.is(err) ? err.message : 'This invitation cannot be shown.');
+        });
+      }
+      this.loaded = model;
       this.failure = undefined;
       if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
       else this.post({ type: 'show', message: this.loaded });

@@ -2,6 +2,8 @@
  * The typed protocol between the extension host and the message webview. Both sides import this
  * file; it holds types and pure validators only (no vscode, no DOM).
  */
+import { InvitationAnswerMessage, InvitationView, parseInvitationAnswer } from './invitationView';
+
 /** An attachment as a list shows it (also the older parseMessage.ts's shape). */
 export interface AttachmentSummary {
   /** As the message names it (display only; the host makes it safe before touching disk). */
@@ -53,6 +55,8 @@ export interface MessageViewModel {
   attachments: AttachmentView[];
   /** The body or an attachment holds a patch: "Open Patch" and "Apply with git am". */
   hasPatch: boolean;
+  /** The message carries a calendar part: the invitation card. */
+  invitation?: InvitationView;
 }
 
 export type ToWebview =
@@ -71,7 +75,9 @@ export type FromWebview =
   /** `text`: the link's DOM text; `shown`: the part of it a person can see, as the frame measured it. */
   | { type: 'openLink'; href: string; text: string; shown?: string }
   | { type: 'attachment'; action: 'save' | 'open'; index: number }
-  | { type: 'action'; action: MessageAction };
+  | { type: 'action'; action: MessageAction }
+  /** Accept / Tentative / Decline on the invitation card. */
+  | InvitationAnswerMessage;
 
 /** Longest link target / link text accepted from the webview (longer ones are cut or refused). */
 export const MAX_LINK_HREF = 8192;
@@ -105,6 +111,8 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
       return undefined;
     case 'action':
       return ACTIONS.includes(v.action as MessageAction) ? { type: 'action', action: v.action as MessageAction } : undefined;
+    case 'invitation':
+      return parseInvitationAnswer(v);
     default:
       return undefined;
   }

@@ -10,7 +10,8 @@ import { decodeHeaderLines, headerValue, isoDate, messageIds, toMailAddresses } 
 import { DEFAULT_INLINE_IMAGE_BUDGET_BYTES, DEFAULT_MAX_HTML_CHARS, MAX_DISPLAY_TEXT_CHARS, PATCH_SNIFF_BYTES } from './limits';
 import { findPatch, isPatchAttachment } from './patch';
 import { parserOptions, runParser } from './runParser';
-import type { AttachmentInfo, ParsedMessage } from './types';
+import type { AttachmentInfo, CalendarPart, ParsedMessage } from './types';
+import { MAX_CALENDAR_PART_BYTES } from '../calendar/limits';
 
 export { MAX_DISPLAY_TEXT_CHARS } from './limits';
 
@@ -23,12 +24,15 @@ export interface ParseOptions {
 
 /** The raster types the sanitizer lets through as data: URLs; other inline images are not kept. */
 const INLINE_IMAGE_TYPE = /^image\/(png|gif|jpeg|webp|bmp)$/i;
+/** Parts that carry an invitation: text/calendar (the iMIP form), application/ics and *.ics attachments. */
+const CALENDAR_TYPE = /^(text\/calendar|application\/ics)$/i;
 
 export async function parseMessageStream(source: Buffer | NodeJS.ReadableStream, options: ParseOptions = {}): Promise<ParsedMessage> {
   const maxHtmlChars = options.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS;
   let imageBudget = options.inlineImageBudgetBytes ?? DEFAULT_INLINE_IMAGE_BUDGET_BYTES;
   const attachments: AttachmentInfo[] = [];
   const images = new Map<string, string>();
+  let calendar: CalendarPart | undefined;
 
   const onAttachment = (attachment: AttachmentStream, index: number): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -41,8 +45,15 @@ export async function parseMessageStream(source: Buffer | NodeJS.ReadableStream,
       const wantsImage = !!attachment.cid && INLINE_IMAGE_TYPE.test(contentType) && imageBudget > 0;
       let image: Buffer[] | undefined = wantsImage ? [] : undefined;
       let imageBytes = 0;
+      // Kept only while no text/calendar part was found yet (an .ics attachment gives way to one).
+      const wantsCalendar = (CALENDAR_TYPE.test(contentType) || /\.ics$/i.test(filename)) && (!calendar || (!/^text\/calendar$/i.test(calendar.contentType) && /^text\/calendar$/i.test(contentType)));
+      let calendarChunks: Buffer[] | undefined = wantsCalendar ? [] : undefined;
       content.on('data', (chunk: Buffer) => {
         size += chunk.length;
+        if (calendarChunks) {
+          if (size > MAX_CALENDAR_PART_BYTES) calendarChunks = undefined;
+          else calendarChunks.push(chunk);
+        }
         if (headBytes < PATCH_SNIFF_BYTES) {
           const piece = Buffer.from(chunk.subarray(0, PATCH_SNIFF_BYTES - headBytes));
           head.push(piece);
@@ -72,6 +83,10 @@ export async function parseMessageStream(source: Buffer | NodeJS.ReadableStream,
         };
         if (attachment.cid) info.contentId = attachment.cid;
         attachments.push(info);
+        if (wantsCalendar) {
+          calendar = { size, index, contentType };
+          if (calendarChunks) calendar.text = Buffer.concat(calendarChunks).toString('utf8');
+        }
         if (image && attachment.cid && !images.has(attachment.cid)) {
           images.set(attachment.cid, `data:${contentType};base64,${Buffer.concat(image, imageBytes).toString('base64')}`);
           imageBudget -= imageBytes;
@@ -122,6 +137,7 @@ export async function parseMessageStream(source: Buffer | NodeJS.ReadableStream,
   const inReplyTo = messageIds(headerValue(headers, 'in-reply-to'))[0];
   if (inReplyTo) result.inReplyTo = inReplyTo;
   if (html !== undefined) result.html = html;
+  if (calendar) result.calendar = calendar;
   return result;
 }
 

@@ -62,4 +62,20 @@ export interface ParsedMessage {
   inlineImages: Record<string, string>;
   /** The body text contains a patch (`diff --git`, or `---`/`+++`/`@@` hunks). */
   containsPatch: boolean;
+  /** The message's iCalendar part (an invitation), when it has one. */
+  calendar?: CalendarPart;
+}
+
+/**
+ * The first text/calendar part (or application/ics, or *.ics attachment): its text when it is
+ * within MAX_CALENDAR_PART_BYTES, else only its size. A text/calendar part wins over an .ics
+ * attachment, which Outlook and Google add beside it with the same data.
+ */
+export interface CalendarPart {
+  /** The part decoded as UTF-8; absent when it was larger than the bound (`size` says how large). */
+  text?: string;
+  size: number;
+  /** AttachmentInfo.index of the part. */
+  index: number;
+  contentType: string;
 }

@@ -5,7 +5,9 @@ import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import { streamAttachment } from '../../protocol/mime/attachments';
-import { formatAddressList } from '../../protocol/smtp/address';
+import type { MailAddress } from '../../protocol/mime/types';
+import { formatAddress, formatAddressList } from '../../protocol/smtp/address';
+import type { BuiltMessage } from '../../protocol/smtp/buildMessage';
 import type { DeliveryOutcome } from '../../protocol/smtp/deliver';
 import { parseComposeDocument, parseMailto, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
 import { displayText } from '../../shared/displayText';
@@ -242,6 +244,16 @@ export class ComposeFeature extends Disposable {
     } finally {
       this.preparing.delete(meta.id);
     }
+    return this.deliverWithProgress(entry, account);
+  }
+
+  /**
+   * Sends a message built elsewhere (an invitation's answer) the way Send does: outbox first, then
+   * delivery with the Sent copy, the progress notification and the same failure handling.
+   */
+  async sendBuilt(account: AccountConfig, built: BuiltMessage, subject: string, recipients: MailAddress[]): Promise<DeliveryReport> {
+    assertCanSend(account);
+    const entry = await this.outbox.add({ accountId: account.id, subject, recipients: recipients.map(formatAddress), envelope: built.envelope }, built);
     return this.deliverWithProgress(entry, account);
   }
 

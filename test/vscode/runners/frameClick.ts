@@ -4,6 +4,10 @@
 //                                  scrolls it into view, waits until it is visible and would receive the
 //                                  click, then presses and releases the mouse there). 200 + JSON {index}
 //   POST /frame/eval            -> body: a JavaScript expression; 200 + JSON {value} of it in the message frame
+//   POST /frame/shell-click     -> body: a button's accessible name; clicks that button of the message
+//                                  webview's own page (not the mail's frame) with the mouse. 200 + JSON {name}
+//   POST /frame/shell-fill      -> body: JSON {label, text}; types text into the field with that label on the
+//                                  webview's own page, as a person would. 200 + JSON {label}
 // The message frame is the srcdoc frame inside the visible webview. Kept apart from service.ts so
 // other endpoints can be added there without touching this.
 import type { Frame, Page } from 'playwright-core';
@@ -26,6 +30,7 @@ const CLICK_TIMEOUT_MS = 10_000;
 /** Handles /frame/…; undefined for other paths. */
 export async function frameEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply | undefined> {
   if (!url.pathname.startsWith('/frame/')) return undefined;
+  if (url.pathname === '/frame/shell-click' || url.pathname === '/frame/shell-fill') return shellEndpoint(page, url, body, isWebviewContentFrame);
   const frame = await messageFrame(page, isWebviewContentFrame);
   if (!frame) return { status: 404, body: 'no message frame is showing\n', type: 'text/plain' };
   const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
@@ -52,8 +57,36 @@ export async function frameEndpoint(page: Page, url: URL, body: string, isWebvie
   }
 }
 
-/** The srcdoc frame of the webview that is on screen (the one message panel a test has open). */
-async function messageFrame(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame | undefined> {
+/** The webview page's own controls (the invitation card's buttons and comment field). */
+async function shellEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply> {
+  const shells = await visibleWebviews(page, isWebviewContentFrame);
+  const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
+  if (url.pathname === '/frame/shell-click') {
+    const name = body.trim();
+    if (!name) return { status: 400, body: 'POST the button’s name as the body\n', type: 'text/plain' };
+    for (const shell of shells) {
+      const button = shell.getByRole('button', { name, exact: true });
+      if ((await button.count()) !== 1) continue;
+      await button.click({ timeout: CLICK_TIMEOUT_MS });
+      return json({ name });
+    }
+    return { status: 404, body: `no button “${name}” on a webview on screen\n`, type: 'text/plain' };
+  }
+  const { label, text } = JSON.parse(body || '{}') as { label?: string; text?: string };
+  if (!label || typeof text !== 'string') return { status: 400, body: 'POST {"label", "text"} as the body\n', type: 'text/plain' };
+  for (const shell of shells) {
+    const field = shell.getByLabel(label, { exact: true });
+    if ((await field.count()) !== 1) continue;
+    await field.click({ timeout: CLICK_TIMEOUT_MS });
+    await field.pressSequentially(text, { timeout: CLICK_TIMEOUT_MS });
+    return json({ label });
+  }
+  return { status: 404, body: `no field labelled “${label}” on a webview on screen\n`, type: 'text/plain' };
+}
+
+/** The content frames of the webviews on screen (the active frame of each visible webview). */
+async function visibleWebviews(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame[]> {
+  const found: Frame[] = [];
   for (const webview of page.frames()) {
     if (!isWebviewContentFrame(webview)) continue;
     const element = await webview.frameElement();
@@ -63,6 +96,14 @@ async function messageFrame(page: Page, isWebviewContentFrame: (frame: Frame) =>
     } finally {
       await element.dispose();
     }
+    found.push(webview);
+  }
+  return found;
+}
+
+/** The srcdoc frame of the webview that is on screen (the one message panel a test has open). */
+async function messageFrame(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame | undefined> {
+  for (const webview of await visibleWebviews(page, isWebviewContentFrame)) {
     const frame = webview.childFrames().find((child) => child.url() === 'about:srcdoc');
     if (frame) return frame;
   }

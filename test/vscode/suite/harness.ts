@@ -208,6 +208,16 @@ export async function clickMessageLink(index: number): Promise<void> {
   await post(`${serviceUrl()}/frame/click?index=${index}`);
 }
 
+/** Clicks the button named `name` on the message webview's own page (not in the mail), with the mouse. */
+export async function clickWebviewButton(name: string): Promise<void> {
+  await post(`${serviceUrl()}/frame/shell-click`, name);
+}
+
+/** Types `text` into the field labelled `label` on the message webview's own page. */
+export async function typeIntoWebviewField(label: string, text: string): Promise<void> {
+  await post(`${serviceUrl()}/frame/shell-fill`, JSON.stringify({ label, text }));
+}
+
 /** The value of a JavaScript expression evaluated in the message frame on screen. */
 export async function evaluateInMessageFrame<T>(expression: string): Promise<T> {
   return (JSON.parse(await post(`${serviceUrl()}/frame/eval`, expression)) as { value: T }).value;
