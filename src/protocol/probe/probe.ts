@@ -287,12 +287,14 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   } finally {
     conn?.destroy();
   }
+  // The TLS deep check starts once the main connection is done (its phase timings stay its own)
+  // and runs while the deep STARTTLS probes finish: the plaintext-login probe mostly waits out
+  // the server's delay after a failed login, which the handshakes need not wait for.
+  const limits = typeof options.tlsDeep === 'object' ? options.tlsDeep : undefined;
+  const tlsDeep = options.tlsDeep ? runTlsDeep(report, target, () => dialogueFor(target), { ca: options.ca, localAddress: options.localAddress, timeoutMs, limits }) : undefined;
   const side = deep ? await deep : undefined;
   if (side) report.starttls = { ...report.starttls, ...side.findings };
-  if (options.tlsDeep) {
-    const limits = typeof options.tlsDeep === 'object' ? options.tlsDeep : undefined;
-    report.tlsDeep = await runTlsDeep(report, target, () => dialogueFor(target), { ca: options.ca, localAddress: options.localAddress, timeoutMs, limits });
-  }
+  if (tlsDeep) report.tlsDeep = await tlsDeep;
   finish(report, { ...options, leaveOnServerDays: options.leaveOnServerDays ?? leaveOnServerDays });
   report.totalMs = Date.now() - started;
   report.transcript = side ? mergeTranscripts(transcript.lines, side.lines) : transcript.lines;
