@@ -19,7 +19,7 @@ import { SmtpDialogue } from './smtpDialogue';
 import { parseProbeUrl, ProbeTarget, targetFromAccount } from './target';
 import { describeTlsSession } from './tlsDetails';
 import { applyTlsDeepWarnings, runTlsDeep, type TlsDeepLimits } from './tlsDeep';
-import { mergeTranscripts, Transcript } from './transcript';
+import { mergeTranscripts, remapRanges, Transcript } from './transcript';
 import { computeWarnings } from './warnings';
 import { runDeepStartTlsChecks } from './deepChecks';
 
@@ -297,7 +297,13 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
   if (tlsDeep) report.tlsDeep = await tlsDeep;
   finish(report, { ...options, leaveOnServerDays: options.leaveOnServerDays ?? leaveOnServerDays });
   report.totalMs = Date.now() - started;
-  report.transcript = side ? mergeTranscripts(transcript.lines, side.lines) : transcript.lines;
+  report.transcript = transcript.lines;
+  if (side) {
+    // Phases recorded their lines as indexes into the main transcript: point them into the merged one.
+    report.transcript = mergeTranscripts(transcript.lines, side.lines);
+    const ranged = report.phases.filter((p): p is PhaseRecord & { lines: [number, number] } => p.lines !== undefined);
+    remapRanges(ranged.map((p) => p.lines), transcript.lines, report.transcript).forEach((range, i) => (ranged[i].lines = range));
+  }
   return report;
 }
 
