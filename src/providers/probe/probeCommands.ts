@@ -5,6 +5,8 @@ import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import { hostGates } from '../../protocol/probe/connectionGate';
+import { TLS_DEEP_LIMITS } from '../../protocol/probe/tlsDeep/limits';
 import { checkDomain, createDomainResolver, domainReportToJson, normalizeDomain, renderDomainMarkdown } from '../../protocol/probe/domain';
 import { domainSummaryView } from '../../protocol/probe/domain/render';
 import type { DomainReport } from '../../protocol/probe/domain/types';
@@ -258,11 +260,14 @@ export class ProbeFeature extends Disposable {
   private async run(title: string, jobs: Job[], extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = {}): Promise<ProbeReport[]> {
     const panel = this.newPanel(title, jobs.length);
     const results: Array<ProbeReport | undefined> = jobs.map(() => undefined);
-    const options = { ...this.baseOptions(), ...extra };
+    const shared = { ...this.baseOptions(), ...extra };
+    // The TLS deep check's connections to one host share one cap across the jobs (a scan's ports).
+    const gateFor = hostGates(TLS_DEEP_LIMITS.connectionsPerHost);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
       Promise.all(
         jobs.map(async (job, i) => {
           const input = job.account ?? job.target;
+          const options = extra.tlsDeep ? { ...shared, connectionGate: gateFor(job.target.host) } : shared;
           const report = job.credentials ? await probeWithCredentials(input, options, job.credentials) : await probeEndpoint(input, options);
           if (job.behaviour && job.credentials && report.auth.login.ok) {
             // The login just worked: the same secret (a token as refreshed by that login) logs the checks in.

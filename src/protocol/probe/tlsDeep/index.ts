@@ -3,6 +3,7 @@ import type { ProbeReport, ProbeWarning, TlsDeepWarningCode, WarningCode } from 
 import type { TlsDeepReport } from '../../../shared/tlsDeepReport';
 import type { Dialogue } from '../dialogue';
 import type { ProbeTarget } from '../target';
+import type { ConnectionGate } from '../connectionGate';
 import { deepCheckTls, TlsDeepOptions } from './deepCheck';
 import { explainTlsWarnings } from './explanations';
 import { tlsDeepWarnings } from './warnings';
@@ -30,7 +31,7 @@ export async function runTlsDeep(
   report: ProbeReport,
   target: ProbeTarget,
   dialogue: () => Dialogue,
-  options: { ca?: string[]; localAddress?: string; timeoutMs?: number; limits?: TlsDeepLimits },
+  options: { ca?: string[]; localAddress?: string; timeoutMs?: number; limits?: TlsDeepLimits; gate?: ConnectionGate },
 ): Promise<TlsDeepReport> {
   const skipped = skipReason(report);
   if (skipped) return { ms: 0, connections: 0, limits: { maxConnections: 0, timeBudgetMs: 0, parallel: 0 }, versions: [], ciphers: [], notOfferable: [], skipped };
@@ -43,6 +44,7 @@ export async function runTlsDeep(
     alpn: [probe.alpn],
     ca: options.ca,
     timeoutMs: options.timeoutMs,
+    gate: options.gate,
     ...options.limits,
   });
 }
