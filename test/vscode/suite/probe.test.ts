@@ -177,8 +177,12 @@ describe('Mailroom server check (in the extension host)', function () {
         await waitForQuickInput('Open Check Report');
         await pressKey('Control+A');
         await typeText(stored);
+        await takeScreenshot('probe-open-report-dialog');
         await pressKey('Enter');
-        result = await opening;
+        result = await Promise.race([
+          opening,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the file dialog did not open the typed path within 20 s (see probe-open-report-dialog.png)')), 20_000)),
+        ]);
       } else {
         result = await vscode.commands.executeCommand<OpenReportResult>('mailroom.openCheckReport', vscode.Uri.file(stored));
       }
