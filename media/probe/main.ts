@@ -47,6 +47,7 @@ function render(view: ProbeViewModel): void {
   }
   header.append(actions);
   const parts: HTMLElement[] = [header];
+  if (view.source) parts.push(el('p', { className: 'source' }, view.source));
   if (view.pending > 0) parts.push(el('p', { className: 'status' }, `Checking ${view.pending} more endpoint${view.pending === 1 ? '' : 's'}…`));
   if (view.domain) parts.push(domainView(view.domain));
   if (view.reports.length > 1) parts.push(summary(view.reports));

@@ -19,6 +19,8 @@ import { discoverServers, discoveryOverridesFromEnv, renderDiscovery } from '../
 import type { DiscoverOptions, DiscoveryResult } from '../protocol/discovery';
 import { parsePortList, parseProbeUrl, probeEndpoint, renderMarkdown, reportsToJson, reportsToJunit, scanHost } from '../protocol/probe';
 import { runBehaviour } from '../protocol/probe/behaviour';
+import { hostGates } from '../protocol/probe/connectionGate';
+import { TLS_DEEP_LIMITS } from '../protocol/probe/tlsDeep/limits';
 import type { ProbeOptions, ProbeTarget, ScanEndpoint } from '../protocol/probe';
 import { ProbeReport, verdictOf } from '../shared/probeReport';
 import { runDomainCheck } from './domainCheck';
@@ -76,7 +78,8 @@ const USAGE = `usage: mailroom-check <url>... [options]
                        random, wrong password before TLS to see whether it is checked (extra
                        connections; servers may log them as attacks or count a failed login)
   --tls                also check TLS in depth: each version alone, the suites each accepts,
-                       the chain as served, OCSP stapling, ALPN (up to 100 connections per endpoint)
+                       the chain as served, OCSP stapling, ALPN (up to 100 connections per endpoint,
+                       at most 6 at once to one host, a scan's ports and URLs of one host together)
   -h, --help           show this help
 
 Exit status: 0 no check failed (with --fail-on warning: and no warnings), 1 warnings with
@@ -262,7 +265,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 
   const reports: ProbeReport[] = [];
   if (args.scan) reports.push(...(await scanHost(args.scan, { ...options, ...(endpoints ? { endpoints } : {}) })));
-  reports.push(...(await Promise.all(args.urls.map((url) => probeEndpoint(url, options)))));
+  // With --tls, URLs of one host share its connection cap (the scan makes its own).
+  const gateFor = hostGates(TLS_DEEP_LIMITS.connectionsPerHost);
+  reports.push(...(await Promise.all(args.urls.map((url) => probeEndpoint(url, args.tls ? { ...options, connectionGate: gateFor(parseProbeUrl(url).host) } : options)))));
   if (args.behaviour) await addBehaviour(reports, args, options);
 
   io.stdout(args.json ? `${reportsToJson(reports, { transcript: args.transcript })}\n` : renderMarkdown(reports, { transcript: args.transcript }));

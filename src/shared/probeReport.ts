@@ -336,6 +336,8 @@ export interface ProbeViewModel {
   reports: ProbeReport[];
   /** A mail-domain check: its findings and sections; `reports` then holds the MX hosts' ports. */
   domain?: DomainSummaryView;
+  /** A stored report reopened from a file: where from and when it was checked, in words. */
+  source?: string;
 }
 
 /** A mail-domain report as the panel shows it (built by the host, drawn as text by the webview). */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../../src/cli/mailroomCheck';
-import { checkDomain, createDomainResolver } from '../../src/protocol/probe/domain';
+import { checkDomain, createDomainResolver, renderDomainMarkdown } from '../../src/protocol/probe/domain';
 import { checkMtaSts } from '../../src/protocol/probe/domain/mtaSts';
 import type { DomainReport } from '../../src/protocol/probe/domain/types';
 import { createTestCa, issueCertificate, TestCa } from '../fixtures/certificates';
@@ -76,8 +76,10 @@ describe('mailroom-check --domain', function () {
       },
       srv: { '_submissions._tcp.good.test': [{ target: 'mx.good.test', port: 465 }] },
       tlsa: { '_25._tcp.mx.good.test': goodTlsa },
+      // The zone is signed and the resolver validates: its TLSA answer carries the AD bit.
+      authenticated: ['_25._tcp.mx.good.test'],
     };
-    dns = await startLocalDns(zone);
+    dns = await startLocalDns(zone, { tcp: true });
     web.https.set('mta-sts.good.test/.well-known/mta-sts.txt', text(POLICY('mx.good.test')));
     web.https.set('mta-sts.bad.test/.well-known/mta-sts.txt', text(POLICY('other.bad.test')));
     web.https.set('autoconfig.good.test/mail/config-v1.1.xml', text(configFile([['imap', 'mx.good.test', 993, 'SSL']], [])));
@@ -172,6 +174,34 @@ describe('mailroom-check --domain', function () {
       assert.equal((await check('good.test')).mx[0].dane?.matchedBy, '2 0 1');
     } finally {
       zone.tlsa!['_25._tcp.mx.good.test'] = goodTlsa;
+    }
+  });
+
+  it('DANE: a truncated UDP answer is asked again over TCP; an answer the resolver did not validate (no AD) is dane-unvalidated', async () => {
+    try {
+      zone.truncatedOverUdp = ['_25._tcp.mx.good.test'];
+      const overTcp = await check('good.test');
+      assert.deepEqual(overTcp.findings, []);
+      assert.equal(overTcp.mx[0].dane?.transport, 'tcp');
+      assert.equal(overTcp.mx[0].dane?.authenticated, true);
+      assert.equal(overTcp.mx[0].dane?.matchedBy, '3 1 1');
+      assert.match(renderDomainMarkdown(overTcp), /DANE _25\._tcp\.mx\.good\.test: 1 TLSA record\(s\), matches the served certificate \(3 1 1\), DNSSEC-validated by the resolver \(read over TCP: the UDP answer was truncated\)/);
+
+      zone.truncatedOverUdp = [];
+      zone.authenticated = [];
+      const unvalidated = await check('good.test');
+      assert.equal(unvalidated.mx[0].dane?.transport, 'udp');
+      assert.equal(unvalidated.mx[0].dane?.authenticated, false);
+      assert.equal(unvalidated.mx[0].dane?.matches, true, 'the record still matches; it is only not to be trusted');
+      assert.deepEqual(unvalidated.findings.map((f) => [f.code, f.level]), [['dane-unvalidated', 'warning']]);
+      assert.match(unvalidated.findings[0].message, /without the resolver's AD bit: they were not validated with DNSSEC/);
+      const { code, out } = await run(['--domain', 'good.test', '--ca', ca.certPath, '--timeout', '5000', '--fail-on', 'warning']);
+      assert.equal(code, EXIT.warnings);
+      assert.match(out, /- WARNING `dane-unvalidated`: .*\n {2}Fix: Sign the zone with DNSSEC/);
+      assert.match(out, /not DNSSEC-validated by the resolver/);
+    } finally {
+      zone.truncatedOverUdp = [];
+      zone.authenticated = ['_25._tcp.mx.good.test'];
     }
   });
 

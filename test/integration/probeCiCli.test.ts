@@ -41,6 +41,26 @@ describe('mailroom-check in CI (child process, real Dovecot)', function () {
 
   const endpoints = (): string[] => [`imap://127.0.0.1:${d.ports.imap}`, `imaps://127.0.0.1:${d.ports.imaps}`, `pop3s://127.0.0.1:${d.ports.pop3s}`];
 
+  it('--deep --junit: a warning from a deep probe carries that probe\'s lines, not the other connections\'', async () => {
+    const out = path.join(dir, 'junit-deep', 'deep.xml');
+    const r = await runCli([`imap://127.0.0.1:${d.ports.imap}`, ...login, '--deep', '--junit', out], env);
+    assert.equal(r.code, 0, r.err);
+    const [suite] = parseJunit(fs.readFileSync(out, 'utf8')).testsuite;
+    const accepted = suite.testcase.find((c) => c['@_name'] === 'warning plaintext-auth-accepted');
+    assert.ok(accepted, suite.testcase.map((c) => c['@_name']).join(', '));
+    const lines = (accepted['system-out'] ?? '').split('\n');
+    assert.match(lines[0], /C \[plaintext-login\] a LOGIN "mailroom-check-[0-9a-f]+" "\(secret\)"/);
+    assert.ok(lines.every((l) => l.includes('[plaintext-login]')), lines.join('\n'));
+    assert.ok(lines.length <= 4, lines.join('\n'));
+    const unencrypted = suite.testcase.find((c) => c['@_name'] === 'warning plaintext-auth-unencrypted')!;
+    const excerpt = unencrypted['system-out'] ?? '';
+    assert.match(excerpt, /S \* CAPABILITY .*AUTH=PLAIN/);
+    assert.doesNotMatch(excerpt, /\[(injection|plaintext-login)\]/, 'the side connections ran meanwhile but decided nothing here');
+    // The phases' own excerpts still point at their lines in the merged transcript.
+    const loginPhase = suite.testcase.find((c) => c['@_name'] === 'phase login')!;
+    assert.match(loginPhase['system-out'] ?? '', /C P\d+ AUTHENTICATE PLAIN \(secret\)/);
+  });
+
   it('writes JUnit XML: a testcase per phase and per warning; exit 0, or 1 with --fail-on warning', async () => {
     const out = path.join(dir, 'junit', 'mail.xml');
     const r = await runCli([...endpoints(), ...login, '--junit', out], env);
@@ -56,7 +76,9 @@ describe('mailroom-check in CI (child process, real Dovecot)', function () {
     const warning = imap.testcase.at(-1)!;
     assert.equal(warning.failure?.['@_type'], 'plaintext-auth-unencrypted');
     assert.match(warning.failure?.['@_message'] ?? '', /accepts a password on the unencrypted link/);
-    assert.match(warning['system-out'] ?? '', /S \* OK \[CAPABILITY .*STARTTLS/, 'the transcript excerpt');
+    const excerpt = warning['system-out'] ?? '';
+    assert.match(excerpt, /C P\d+ CAPABILITY\n.*S \* CAPABILITY .*AUTH=PLAIN/, 'the lines that decided it: the capability list before TLS');
+    assert.doesNotMatch(excerpt, /STARTTLS\n|AUTHENTICATE|LOGOUT|TLS established/, 'and only those');
     assert.match(imap.testcase.find((c) => c['@_name'] === 'phase login')?.['system-out'] ?? '', /C P\d+ AUTHENTICATE PLAIN \(secret\)/);
     assert.equal(imap['@_failures'], '1');
     assert.equal(imap['@_errors'], '0');

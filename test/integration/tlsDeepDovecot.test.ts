@@ -7,12 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { probeEndpoint } from '../../src/protocol/probe/probe';
+import { scanHost } from '../../src/protocol/probe/scan';
+import { TLS_DEEP_LIMITS } from '../../src/protocol/probe/tlsDeep/limits';
 import { renderMarkdown } from '../../src/protocol/probe/render';
 import type { ProbeReport } from '../../src/shared/probeReport';
 import type { TlsDeepReport, TlsVersionName } from '../../src/shared/tlsDeepReport';
 import { certificateWithChain, createIntermediateCa, createTestCa, issueCertificate, loopbackCertificate, TestCa, weakKeyCertificate } from '../fixtures/certificates';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { startSmtpSink } from '../fixtures/smtpSink';
+import { startCountingProxy } from '../fixtures/countingProxy';
 import { requireDovecot } from './requireDovecot';
 
 const codes = (r: ProbeReport): string[] => r.warnings.map((w) => w.code);
@@ -81,6 +84,33 @@ describe('TLS deep check against Dovecot', function () {
       assert.match(md, /ALPN: offered imap; server chose none/);
     });
 
+    it('a scan with the deep check: Dovecot never sees more than the per-host cap of connections at once, across all ports', async () => {
+      const proxy = await startCountingProxy([d.ports.imap, d.ports.imaps, d.ports.pop3, d.ports.pop3s]);
+      try {
+        const endpoints = [
+          { scheme: 'imap' as const, port: proxy.ports.get(d.ports.imap)! },
+          { scheme: 'imaps' as const, port: proxy.ports.get(d.ports.imaps)! },
+          { scheme: 'pop3' as const, port: proxy.ports.get(d.ports.pop3)! },
+          { scheme: 'pop3s' as const, port: proxy.ports.get(d.ports.pop3s)! },
+        ];
+        const reports = await scanHost('localhost', { endpoints, ca: [root.certPem], tlsDeep: true, deep: true });
+        for (const r of reports) {
+          assert.equal(r.failedPhase, undefined, `${r.url}: ${r.error?.message ?? ''}`);
+          const t = deep(r);
+          assert.equal(t.truncated, undefined);
+          assert.deepEqual(versions(t), { TLSv1: 'refused', 'TLSv1.1': 'refused', 'TLSv1.2': 'accepted', 'TLSv1.3': 'accepted' });
+        }
+        // Every connection the check opened went through the proxy: its own, the --deep probes (STARTTLS ports) and the handshakes.
+        const opened = reports.reduce((n, r) => n + 1 + (r.tls.mode === 'starttls' ? 2 : 0) + r.tlsDeep!.connections, 0);
+        assert.equal(proxy.total, opened);
+        assert.ok(proxy.total > 4 * TLS_DEEP_LIMITS.connectionsPerHost, `${proxy.total} connections in all`);
+        assert.ok(proxy.peak <= TLS_DEEP_LIMITS.connectionsPerHost, `the server saw ${proxy.peak} connections at once; the cap per host is ${TLS_DEEP_LIMITS.connectionsPerHost}`);
+        assert.ok(proxy.peak >= TLS_DEEP_LIMITS.parallel, `the cap is used, not undercut: peak ${proxy.peak}`);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
     it('POP3 STARTTLS: the same versions through STLS on every connection', async () => {
       const r = await check(`pop3://localhost:${d.ports.pop3}`);
       const t = deep(r);
@@ -142,12 +172,14 @@ describe('TLS deep check against Dovecot', function () {
       assert.deepEqual(tlsCodes(r), ['tls-chain-order']);
     });
 
-    it('a certificate expiring in 3 days: tls-cert-expiring with the days left (POP3 STARTTLS)', async () => {
+    it('a certificate expiring in 3 days: one expiry warning with the days left, not one from each check (POP3 STARTTLS)', async () => {
       const d = await dovecot({ makeCertificate: loopbackCertificate(intermediate, 3) });
       const r = await check(`pop3://localhost:${d.ports.pop3}`);
-      deep(r);
-      assert.deepEqual(tlsCodes(r), ['tls-cert-expiring']);
-      assert.match(r.warnings.find((w) => w.code === 'tls-cert-expiring')!.message, /expires in [23] day\(s\)/);
+      const t = deep(r);
+      assert.ok(t.chain!.leafDaysLeft < 14, String(t.chain!.leafDaysLeft));
+      assert.deepEqual(tlsCodes(r), [], 'the deep check found it too, about the same certificate');
+      assert.deepEqual(codes(r).filter((c) => /expir/.test(c)), ['certificate-expiring']);
+      assert.match(r.warnings.find((w) => w.code === 'certificate-expiring')!.message, /expires in [23] day\(s\)/);
     });
 
     it('a 1024-bit RSA key (Dovecot at security level 0 serves it): tls-key-weak (IMAPS)', async () => {

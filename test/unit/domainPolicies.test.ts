@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { checkDmarc, DmarcSyntaxError, parseDmarc } from '../../src/protocol/probe/domain/dmarc';
-import { decodeTlsaResponse, encodeQuery, TYPE_TLSA } from '../../src/protocol/probe/domain/tlsaQuery';
+import { decodeTlsaResponse, encodeQuery, TruncatedAnswer, TYPE_TLSA } from '../../src/protocol/probe/domain/tlsaQuery';
 import { mxMatches, parseMtaStsRecord, parsePolicy, PolicySyntaxError } from '../../src/protocol/probe/domain/mtaSts';
 import { renderDomainMarkdown } from '../../src/protocol/probe/domain/render';
 import { checkSpf } from '../../src/protocol/probe/domain/spf';
@@ -123,6 +123,8 @@ describe('TLSA answers over raw DNS', () => {
     assert.throws(() => decodeTlsaResponse(Buffer.alloc(5), 7), /shorter/);
     assert.throws(() => decodeTlsaResponse(answer(q, [], 0x8182), 7), /SERVFAIL/);
     assert.deepEqual(decodeTlsaResponse(answer(q, [], 0x8183), 7), { records: [], authenticated: false, empty: true });
+    // TC set: not read as a (partial) answer, but as the signal to ask again over TCP.
+    assert.throws(() => decodeTlsaResponse(answer(q, [], 0x8380), 7), (err: unknown) => err instanceof TruncatedAnswer);
   });
 });
 

@@ -3,8 +3,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { reportsToJunit } from '../../src/protocol/probe/junit';
-import type { ProbeReport } from '../../src/shared/probeReport';
+import { JUNIT_LIMITS, reportsToJunit } from '../../src/protocol/probe/junit';
+import { mergeTranscripts, remapRanges } from '../../src/protocol/probe/transcript';
+import type { ProbeReport, TranscriptLine } from '../../src/shared/probeReport';
 import { parseJunit } from '../fixtures/junitXml';
 
 const RECORDED = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'checkReports');
@@ -82,6 +83,30 @@ describe('JUnit XML from check reports', () => {
     const dns = suite.testcase.find((c) => c['@_name'] === 'phase dns')!;
     assert.equal(dns.skipped?.['@_message'], 'the host is an IP address');
     assert.equal(suite['@_skipped'], '1');
+  });
+
+  it('gives each warning only the lines that decided it, bounded; a TLS deep warning says where its evidence is', () => {
+    const r = hostile();
+    const flood = Array.from({ length: 5_000 }, (_, i) => ({ t: 10 + i, dir: 'S' as const, text: `[plaintext-login] * garbage ${i} ${'x'.repeat(200)}` }));
+    r.starttls = { plaintextAuth: { verdict: 'accepted', method: 'LOGIN', detail: 'checked', evidence: [{ t: 9, dir: 'C', text: '[plaintext-login] a LOGIN "u" "(secret)"' }, ...flood], ms: 5 } };
+    r.warnings.push({ code: 'plaintext-auth-accepted', message: 'checked' }, { code: 'tls-weak-cipher', message: 'weak' });
+    const [suite] = parseJunit(reportsToJunit([r])).testsuite;
+    const out = (name: string): string => suite.testcase.find((c) => c['@_name'] === `warning ${name}`)?.['system-out'] ?? '';
+    assert.equal(out('no-starttls'), '     3 ms C P1 CAPABILITY\n     4 ms S * CAPABILITY IMAP4rev1 X-\\x01EVIL', 'the capability list, not the greeting');
+    const accepted = out('plaintext-auth-accepted');
+    assert.match(accepted, /^ +9 ms C \[plaintext-login\] a LOGIN/);
+    assert.ok(accepted.length <= JUNIT_LIMITS.warningChars + 200, String(accepted.length));
+    assert.match(accepted, /\(5001 lines in all; the whole transcript: --json --transcript\)$/);
+    assert.match(out('tls-weak-cipher'), /^decided by the TLS deep check's handshakes/);
+  });
+
+  it('phase line ranges follow the main connection\'s lines into a transcript merged with side connections', () => {
+    const line = (t: number, text: string): TranscriptLine => ({ t, dir: 'S', text });
+    const main = [line(1, 'greeting'), line(5, 'caps'), line(9, 'caps ok')];
+    const side = [line(2, '[injection] a'), line(6, '[injection] b')];
+    const merged = mergeTranscripts(main, side);
+    assert.deepEqual(merged.map((l) => l.text), ['greeting', '[injection] a', 'caps', '[injection] b', 'caps ok']);
+    assert.deepEqual(remapRanges([[0, 1], [1, 3], [3, 3], [0, 0]], main, merged), [[0, 1], [2, 5], [5, 5], [0, 0]]);
   });
 
   it('takes phases and warning codes it has never heard of (other checks add them)', () => {

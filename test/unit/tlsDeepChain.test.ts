@@ -9,9 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeChain, trustedRoots } from '../../src/protocol/probe/tlsDeep/chain';
 import { tlsDeepWarnings } from '../../src/protocol/probe/tlsDeep/warnings';
+import { applyTlsDeepWarnings } from '../../src/protocol/probe/tlsDeep';
+import { computeWarnings } from '../../src/protocol/probe/warnings';
+import type { ProbeReport } from '../../src/shared/probeReport';
 import type { TlsDeepReport } from '../../src/shared/tlsDeepReport';
 import { generateCertificate } from '../fixtures/net';
-import { createIntermediateCa, createTestCa, loopbackCertificate, TestCa, weakKeyCertificate, wrongHostCertificate } from '../fixtures/certificates';
+import { createIntermediateCa, createTestCa, issueCertificate, loopbackCertificate, TestCa, weakKeyCertificate, wrongHostCertificate } from '../fixtures/certificates';
 
 const x509 = (pem: string): X509Certificate => new X509Certificate(pem);
 const pems = (bundle: string): string[] => bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -121,6 +124,36 @@ describe('TLS deep check: chain analysis', function () {
     const later = pems(loopbackCertificate(intermediate, 30)(out()).certPem)[0];
     const b = analyzeChain({ certificates: [later, intermediate.certPem].map(x509), source: 'served', host: 'localhost', trusted: trusted() });
     assert.deepEqual(tlsDeepWarnings(deepWith(b), 'localhost'), []);
+  });
+
+  it('--tls with the basic check: an expiring, wrong-host certificate is reported once per finding, under the basic codes', () => {
+    const day = 24 * 3600 * 1000;
+    const leaf = pems(issueCertificate(intermediate, out(), { commonName: 'mail.wrong-host.example', altNames: 'DNS:mail.wrong-host.example', notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 3 * day) }).certPem)[0];
+    const a = analyzeChain({ certificates: [leaf, intermediate.certPem].map(x509), source: 'served', host: 'localhost', trusted: trusted() });
+    assert.deepEqual(tlsDeepWarnings(deepWith(a), 'localhost').map((w) => w.code).sort(), ['tls-cert-expiring', 'tls-name-mismatch']);
+    const certificate = { subject: 'CN=mail.wrong-host.example', issuer: 'CN=Chain Test Intermediate', validFrom: '', validTo: x509(leaf).validTo, san: 'DNS:mail.wrong-host.example', daysToExpiry: 2, expired: false, selfSigned: false };
+    const report = (sha256: string): ProbeReport => {
+      const r: ProbeReport = {
+        url: 'imaps://localhost:993', protocol: 'imap', scheme: 'imaps', host: 'localhost', port: 993, startedAt: '2026-12-01T00:00:00.000Z', totalMs: 1,
+        connect: { ok: true, ms: 1 }, greeting: { ok: true, banner: '* OK' },
+        tls: { mode: 'implicit', ok: true, authorized: false, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID', hostnameMatch: false, hostnameError: 'not localhost', certificate: { ...certificate, sha256 } },
+        capabilities: { beforeTls: null, afterTls: ['IMAP4rev1'], afterLogin: null },
+        auth: { mechanisms: [], apop: false, loginDisabled: false, plaintextBeforeTls: false, login: { attempted: false } },
+        warnings: [], explanations: [], phases: [], tlsDeep: deepWith(a),
+      };
+      r.warnings = computeWarnings(r);
+      applyTlsDeepWarnings(r);
+      return r;
+    };
+    const same = report(a.certificates[0].sha256);
+    const codes = same.warnings.map((w) => w.code);
+    assert.ok(codes.includes('certificate-expiring') && codes.includes('certificate-wrong-host'), codes.join(' '));
+    assert.ok(!codes.includes('tls-cert-expiring') && !codes.includes('tls-name-mismatch'), codes.join(' '));
+    assert.equal(new Set(codes).size, codes.length);
+    assert.deepEqual(same.tlsDeep?.explanations?.map((e) => e.code) ?? [], []);
+    // Another certificate behind the deep check's handshake (a load balancer's other node): both are findings.
+    const other = report('00:11').warnings.map((w) => w.code);
+    assert.ok(other.includes('tls-cert-expiring') && other.includes('certificate-expiring'), other.join(' '));
   });
 
   it('a self-signed leaf (CA:FALSE, no keyCertSign, as most self-signed server certificates): complete, not "missing intermediate"', () => {

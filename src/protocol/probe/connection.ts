@@ -41,11 +41,17 @@ export class ProbeConnection {
   private wake: (() => void) | undefined;
   private failure: MailError | undefined;
   private socket: net.Socket;
+  /** The TCP socket under any TLS: its close is when the server sees the connection end. */
+  private readonly plain: net.Socket;
   /** Plain-text bytes that followed the STARTTLS answer and were dropped before the handshake. */
   discardedBeforeTls: Buffer | undefined;
+  /** Resolves once the TCP connection is closed (after `destroy()`, or by the server). */
+  readonly closed: Promise<void>;
 
   private constructor(socket: net.Socket, private readonly endpoint: ConnectOptions, private readonly transcript: Transcript) {
     this.socket = socket;
+    this.plain = socket;
+    this.closed = new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
     this.attach(socket);
   }
 
@@ -242,6 +248,7 @@ export class ProbeConnection {
   destroy(): void {
     this.detach(this.socket);
     this.socket.destroy();
+    this.plain.destroy();
     this.failure ??= new MailError('ConnectionClosed', 'The probe closed the connection.');
     this.notify();
   }

@@ -5,6 +5,7 @@
  */
 import type { ProbeProtocol, StartTlsFindings, TranscriptLine } from '../../shared/probeReport';
 import type { ConnectOptions, TlsUpgradeOptions } from './connection';
+import type { ConnectionGate } from './connectionGate';
 import type { Dialogue } from './dialogue';
 import { checkPlaintextAuth } from './plaintextAuth';
 import { checkCommandInjection } from './starttlsInjection';
@@ -18,11 +19,12 @@ export interface DeepCheckInput {
   /** The main transcript: each side connection writes to a labelled fork of it. */
   transcript: Transcript;
   dialogue: () => Dialogue;
+  gate?: ConnectionGate;
 }
 
 /** Never rejects: each check turns its own failures into an `inconclusive` verdict. */
 export async function runDeepStartTlsChecks(input: DeepCheckInput): Promise<{ findings: StartTlsFindings; lines: TranscriptLine[] }> {
-  const side = (label: string) => ({ protocol: input.protocol, endpoint: input.endpoint, tls: input.tls, timeoutMs: input.timeoutMs, transcript: input.transcript.fork(label), dialogue: input.dialogue() });
+  const side = (label: string) => ({ protocol: input.protocol, endpoint: input.endpoint, tls: input.tls, timeoutMs: input.timeoutMs, transcript: input.transcript.fork(label), dialogue: input.dialogue(), gate: input.gate });
   const injectionCtx = side('injection');
   const plaintextCtx = side('plaintext-login');
   const [commandInjection, plaintextAuth] = await Promise.all([checkCommandInjection(injectionCtx), checkPlaintextAuth(plaintextCtx)]);

@@ -1,7 +1,8 @@
 /**
  * JUnit XML for CI (`mailroom-check --junit FILE`): one <testsuite> per endpoint, one <testcase>
  * per phase that ran (an <error> where the check failed, <skipped> where a phase did not run)
- * and one per warning (a <failure> whose type is the stable warning code). Phases and warnings
+ * and one per warning (a <failure> whose type is the stable warning code, with only the transcript
+ * lines that decided it). Phases and warnings
  * are read from the report, not from a fixed list, so new ones appear without changes here.
  *
  * Everything from the server is escaped, and characters XML 1.0 cannot carry at all (NUL, ESC,
@@ -11,9 +12,13 @@ import type { PhaseRecord, ProbeReport, ProbeWarning, TranscriptLine } from '../
 import { CHECK_REPORT_SCHEMA_VERSION } from '../../shared/probeReport';
 import { formatTranscript } from './transcript';
 import { visibleControls } from './visible';
+import { decidedByTlsDeep, warningEvidence } from './warningEvidence';
 
-/** Transcript excerpt bounds per testcase: enough to see the exchange, not megabytes of garbage. */
-export const JUNIT_LIMITS = { excerptLines: 200, excerptChars: 16_000 } as const;
+/**
+ * Transcript excerpt bounds per testcase: enough to see the exchange, not megabytes of garbage. A
+ * warning carries only the lines that decided it (warningEvidence.ts), under tighter bounds.
+ */
+export const JUNIT_LIMITS = { excerptLines: 200, excerptChars: 16_000, warningLines: 40, warningChars: 4_000 } as const;
 
 export function reportsToJunit(reports: readonly ProbeReport[]): string {
   const suites = reports.map(suiteOf);
@@ -88,7 +93,8 @@ function phaseCase(r: ProbeReport, classname: string, p: PhaseRecord, failed: bo
 
 function warningCase(r: ProbeReport, classname: string, w: ProbeWarning): string {
   const failure = `      <failure type="${attr(w.code)}" message="${attr(w.message)}">${text(`${w.code}: ${w.message}`)}</failure>`;
-  return testcase(classname, `warning ${w.code}`, 0, [failure, systemOut(r.transcript)]);
+  const notes = decidedByTlsDeep(w) ? ['decided by the TLS deep check\'s handshakes, which keep no transcript (their results: --json, tlsDeep)'] : [];
+  return testcase(classname, `warning ${w.code}`, 0, [failure, systemOut(warningEvidence(r, w), notes, { lines: JUNIT_LIMITS.warningLines, chars: JUNIT_LIMITS.warningChars })]);
 }
 
 function testcase(classname: string, name: string, ms: number, body: string[]): string {
@@ -107,12 +113,12 @@ function phaseLines(r: ProbeReport, p: PhaseRecord): TranscriptLine[] | undefine
   return r.transcript.slice(p.lines[0], p.lines[1]);
 }
 
-function systemOut(lines: readonly TranscriptLine[] | undefined, notes: string[] = []): string {
+function systemOut(lines: readonly TranscriptLine[] | undefined, notes: string[] = [], limit: { lines: number; chars: number } = { lines: JUNIT_LIMITS.excerptLines, chars: JUNIT_LIMITS.excerptChars }): string {
   const parts = [...notes];
   if (lines?.length) {
-    const shown = lines.slice(0, JUNIT_LIMITS.excerptLines);
+    const shown = lines.slice(0, limit.lines);
     let excerpt = formatTranscript(shown);
-    if (excerpt.length > JUNIT_LIMITS.excerptChars) excerpt = `${excerpt.slice(0, JUNIT_LIMITS.excerptChars)}…`;
+    if (excerpt.length > limit.chars) excerpt = `${excerpt.slice(0, limit.chars)}…`;
     if (lines.length > shown.length || excerpt.endsWith('…')) excerpt += `\n(${lines.length} lines in all; the whole transcript: --json --transcript)`;
     parts.push(excerpt);
   }

@@ -18,8 +18,9 @@ import { Pop3Dialogue } from './pop3Dialogue';
 import { SmtpDialogue } from './smtpDialogue';
 import { parseProbeUrl, ProbeTarget, targetFromAccount } from './target';
 import { describeTlsSession } from './tlsDetails';
-import { applyTlsDeepWarnings, runTlsDeep, type TlsDeepLimits } from './tlsDeep';
-import { mergeTranscripts, Transcript } from './transcript';
+import { applyTlsDeepWarnings, runTlsDeep, TLS_DEEP_LIMITS, type TlsDeepLimits } from './tlsDeep';
+import { ConnectionGate } from './connectionGate';
+import { mergeTranscripts, remapRanges, Transcript } from './transcript';
 import { computeWarnings } from './warnings';
 import { runDeepStartTlsChecks } from './deepChecks';
 
@@ -62,6 +63,11 @@ export interface ProbeOptions {
    * connections, so only when asked (`mailroom-check --tls`, the editor's deep check).
    */
   tlsDeep?: boolean | TlsDeepLimits;
+  /**
+   * The host's connection cap, shared by the checks of one run (a scan's endpoints, URLs of one
+   * host). With `tlsDeep` and none given, the check makes its own of TLS_DEEP_LIMITS.connectionsPerHost.
+   */
+  connectionGate?: ConnectionGate;
   /** Receives the certificate chain the server sent (DER, leaf first) after each handshake (the domain check compares it with TLSA records). */
   onCertificateChain?: (chain: Buffer[]) => void;
 }
@@ -176,6 +182,8 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
 
   let conn: ProbeConnection | undefined;
   let deep: ReturnType<typeof runDeepStartTlsChecks> | undefined;
+  const gate = options.connectionGate ?? (options.tlsDeep ? new ConnectionGate(TLS_DEEP_LIMITS.connectionsPerHost) : undefined);
+  const release = await gate?.acquire();
   try {
     // DNS and connect
     let address = target.host;
@@ -209,6 +217,7 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
         timeoutMs,
         transcript,
         dialogue: () => dialogueFor(target),
+        gate,
       });
     }
 
@@ -282,20 +291,36 @@ export async function probeEndpoint(input: ProbeInput, options: ProbeOptions = {
       report.error = { code: failure.error.code, message: transcript.mask(failure.error.message) };
       if (failure.phase === 'connect' || failure.phase === 'dns') report.connect.error = report.error.message;
       if (failure.phase === 'tls' || failure.phase === 'starttls') report.tls.error = report.error;
-      if (failure.phase === 'tls') await measureOutdatedTls(report, target, timeoutMs);
+      if (failure.phase === 'tls') {
+        // One more connection: the host's cap counts it, so the first is closed before it opens.
+        conn?.destroy();
+        await conn?.closed;
+        await measureOutdatedTls(report, target, timeoutMs);
+      }
     }
   } finally {
     conn?.destroy();
+    // The slot is free once the server can see the connection gone, not when it was asked to close.
+    if (release) await conn?.closed;
+    release?.();
   }
+  // The TLS deep check starts once the main connection is done (its phase timings stay its own)
+  // and runs while the deep STARTTLS probes finish: the plaintext-login probe mostly waits out
+  // the server's delay after a failed login, which the handshakes need not wait for.
+  const limits = typeof options.tlsDeep === 'object' ? options.tlsDeep : undefined;
+  const tlsDeep = options.tlsDeep ? runTlsDeep(report, target, () => dialogueFor(target), { ca: options.ca, localAddress: options.localAddress, timeoutMs, limits, gate }) : undefined;
   const side = deep ? await deep : undefined;
   if (side) report.starttls = { ...report.starttls, ...side.findings };
-  if (options.tlsDeep) {
-    const limits = typeof options.tlsDeep === 'object' ? options.tlsDeep : undefined;
-    report.tlsDeep = await runTlsDeep(report, target, () => dialogueFor(target), { ca: options.ca, localAddress: options.localAddress, timeoutMs, limits });
-  }
+  if (tlsDeep) report.tlsDeep = await tlsDeep;
   finish(report, { ...options, leaveOnServerDays: options.leaveOnServerDays ?? leaveOnServerDays });
   report.totalMs = Date.now() - started;
-  report.transcript = side ? mergeTranscripts(transcript.lines, side.lines) : transcript.lines;
+  report.transcript = transcript.lines;
+  if (side) {
+    // Phases recorded their lines as indexes into the main transcript: point them into the merged one.
+    report.transcript = mergeTranscripts(transcript.lines, side.lines);
+    const ranged = report.phases.filter((p): p is PhaseRecord & { lines: [number, number] } => p.lines !== undefined);
+    remapRanges(ranged.map((p) => p.lines), transcript.lines, report.transcript).forEach((range, i) => (ranged[i].lines = range));
+  }
   return report;
 }
 

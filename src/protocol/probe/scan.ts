@@ -1,5 +1,7 @@
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
+import { ConnectionGate } from './connectionGate';
 import { PROBE_LIMITS } from './limits';
+import { TLS_DEEP_LIMITS } from './tlsDeep/limits';
 import type { ScanEndpoint } from './ports';
 import { probeEndpoint, ProbeOptions } from './probe';
 import { makeTarget, ProbeTarget, SCAN_SCHEMES, SCHEMES } from './target';
@@ -29,7 +31,9 @@ export function scanTargets(host: string, ports?: ScanOptions['ports'], endpoint
  * in target order.
  */
 export async function scanHost(host: string, options: ScanOptions = {}): Promise<ProbeReport[]> {
-  const { ports, endpoints, onReport, ...probeOptions } = options;
+  const { ports, endpoints, onReport, ...rest } = options;
+  // With the TLS deep check, every connection to the host counts against one cap, not one per endpoint.
+  const probeOptions: ProbeOptions = rest.tlsDeep && !rest.connectionGate ? { ...rest, connectionGate: new ConnectionGate(TLS_DEEP_LIMITS.connectionsPerHost) } : rest;
   const targets = scanTargets(host, ports, endpoints);
   const reports: ProbeReport[] = new Array<ProbeReport>(targets.length);
   let next = 0;

@@ -5,6 +5,7 @@
  */
 import { MailError } from '../errors';
 import type { ProbeProtocol, TranscriptLine } from '../../shared/probeReport';
+import type { ConnectionGate } from './connectionGate';
 import { ConnectOptions, ProbeConnection, TlsUpgradeOptions } from './connection';
 import type { Dialogue } from './dialogue';
 import { PROBE_LIMITS } from './limits';
@@ -19,6 +20,8 @@ export interface SideCheckContext {
   transcript: Transcript;
   /** A fresh dialogue of the endpoint's protocol (greeting, EHLO). */
   dialogue: Dialogue;
+  /** The host's connection cap: a slot is taken before the check's time starts. */
+  gate?: ConnectionGate;
 }
 
 /** Lines of a side transcript from index `from` on: what decided a verdict. */
@@ -34,6 +37,7 @@ export async function withSideConnection<T>(ctx: SideCheckContext, body: (conn: 
   let conn: ProbeConnection | undefined;
   let timer: NodeJS.Timeout | undefined;
   let over = false;
+  const release = await ctx.gate?.acquire();
   try {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new MailError('Timeout', `${ctx.endpoint.host}:${ctx.endpoint.port} did not finish the check within ${ctx.timeoutMs} ms.`)), ctx.timeoutMs);
@@ -52,7 +56,10 @@ export async function withSideConnection<T>(ctx: SideCheckContext, body: (conn: 
   } finally {
     over = true;
     clearTimeout(timer);
-    (conn as ProbeConnection | undefined)?.destroy();
+    const c = conn as ProbeConnection | undefined;
+    c?.destroy();
+    if (release) await c?.closed;
+    release?.();
   }
 }
 

@@ -61,6 +61,20 @@ export class Transcript {
   }
 }
 
+/**
+ * Index ranges into `main` (a phase's lines: from inclusive, to exclusive) as ranges into `merged`,
+ * which holds main's lines in their order with others between them. A range then also spans the
+ * other lines written meanwhile, as a transcript read in time order shows them.
+ */
+export function remapRanges(ranges: ReadonlyArray<[number, number]>, main: readonly TranscriptLine[], merged: readonly TranscriptLine[]): Array<[number, number]> {
+  const at = new Map<TranscriptLine, number>(merged.map((line, i) => [line, i]));
+  const start = (i: number): number => (i < main.length ? at.get(main[i]) ?? merged.length : merged.length);
+  return ranges.map(([from, to]) => {
+    const a = start(from);
+    return [a, to > from ? (at.get(main[to - 1]) ?? a) + 1 : a];
+  });
+}
+
 /** Lines of several transcripts in time order (a stable sort keeps each one's own order). */
 export function mergeTranscripts(...parts: ReadonlyArray<readonly TranscriptLine[]>): TranscriptLine[] {
   return parts.flat().sort((a, b) => a.t - b.t);

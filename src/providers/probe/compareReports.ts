@@ -1,13 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { diffReports, ReportDiff } from '../../protocol/probe/diff';
 import { renderDiff } from '../../protocol/probe/diffRender';
-import { checkSize, parseReportText } from '../../protocol/probe/reportFile';
-import type { ProbeReport } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 import { errorSummary, reportError } from '../errors';
+import { pickReportFile, readReportsAt } from './reportUri';
 
 export const COMPARE_SCHEME = 'mailroom-check-diff';
 
@@ -41,7 +39,7 @@ export class CompareReportsCommand extends Disposable {
       if (!first) return undefined;
       const second = after ?? (await pick('the later report (after)', first));
       if (!second) return undefined;
-      const [a, b] = await Promise.all([readReports(first), readReports(second)]);
+      const [a, b] = await Promise.all([readReportsAt(first), readReportsAt(second)]);
       const diff = diffReports(a, b);
       const names = { before: path.basename(first.path), after: path.basename(second.path) };
       const uri = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${names.before} → ${names.after}.txt`, query: String(++this.counter) });
@@ -57,26 +55,6 @@ export class CompareReportsCommand extends Disposable {
   }
 }
 
-async function pick(which: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    title: `Mailroom: Compare Two Check Reports — ${which}`,
-    openLabel: 'Compare',
-    canSelectMany: false,
-    filters: { 'Check reports (mailroom-check --json)': ['json'], 'All files': ['*'] },
-    ...(near ? { defaultUri: vscode.Uri.joinPath(near, '..') } : {}),
-  });
-  return picked?.[0];
-}
-
-async function readReports(uri: vscode.Uri): Promise<ProbeReport[]> {
-  const name = path.basename(uri.path);
-  let size: number;
-  try {
-    size = (await vscode.workspace.fs.stat(uri)).size;
-  } catch (err) {
-    throw new MailError('ReportInvalid', `Cannot read ${name}: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
-  }
-  checkSize(size, name);
-  const bytes = await vscode.workspace.fs.readFile(uri);
-  return parseReportText(new TextDecoder('utf-8').decode(bytes), name);
+function pick(which: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  return pickReportFile(`Mailroom: Compare Two Check Reports — ${which}`, 'Compare', near);
 }

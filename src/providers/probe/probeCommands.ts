@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AccountConfig, accountLabel } from '../../protocol/account';
 import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import { hostGates } from '../../protocol/probe/connectionGate';
+import { TLS_DEEP_LIMITS } from '../../protocol/probe/tlsDeep/limits';
 import { checkDomain, createDomainResolver, domainReportToJson, normalizeDomain, renderDomainMarkdown } from '../../protocol/probe/domain';
 import { domainSummaryView } from '../../protocol/probe/domain/render';
 import type { DomainReport } from '../../protocol/probe/domain/types';
@@ -12,11 +15,12 @@ import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
-import { reportError } from '../errors';
+import { errorSummary, reportError } from '../errors';
 import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import { CompareReportsCommand } from './compareReports';
 import { ProbePanel, ProbeRenderedReport } from './probePanel';
+import { pickReportFile, readReportsAt } from './reportUri';
 
 export interface ProbeCommandDeps {
   log: vscode.LogOutputChannel;
@@ -39,6 +43,9 @@ export interface ScanHostRequest {
 export interface CheckServerRequest {
   deep?: boolean;
 }
+
+/** What "Mailroom: Open Check Report…" resolves with (undefined: the picker was cancelled). */
+export type OpenReportResult = { ok: true; reports: ProbeReport[]; title: string } | { ok: false; error: { code: string; message: string } };
 
 /** `mailroom.checkServerBehaviour` arguments when called from code. */
 export interface BehaviourRequest {
@@ -78,6 +85,7 @@ export class ProbeFeature extends Disposable {
     this._register(vscode.commands.registerCommand('mailroom.checkServerBehaviour', (arg?: AccountNode | string, request?: BehaviourRequest) => this.checkBehaviour(arg, request)));
     this._register(vscode.commands.registerCommand('mailroom.scanHost', (host?: string, request?: ScanHostRequest) => this.scanHost(host, request)));
     this._register(new CompareReportsCommand(this.protocolLog()));
+    this._register(vscode.commands.registerCommand('mailroom.openCheckReport', (file?: vscode.Uri) => this.openReport(file)));
     this._register(vscode.commands.registerCommand('mailroom.checkDomain', (domain?: string, request?: CheckDomainRequest) => this.checkDomain(domain, request)));
   }
 
@@ -167,9 +175,7 @@ export class ProbeFeature extends Disposable {
     if (!name) return undefined;
     try {
       const domain = normalizeDomain(name);
-      const panel = new ProbePanel(`Domain: ${domain}`, 1, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
-      this.panels.add(panel);
-      panel.onDidDispose(() => this.panels.delete(panel));
+      const panel = this.newPanel(`Domain: ${domain}`, 1);
       const timeoutMs = mailroomSettings().connectionTimeoutMs;
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${domain}…` }, () =>
         checkDomain(domain, {
@@ -219,21 +225,49 @@ export class ProbeFeature extends Disposable {
     return url ? { title: `Check: ${url.trim()}`, target: parseProbeUrl(url) } : undefined;
   }
 
+  /**
+   * "Mailroom: Open Check Report…": a report `mailroom-check --json` (or "Copy as JSON") wrote,
+   * drawn in the report panel as when it ran. Resolves undefined when the picker was cancelled.
+   */
+  private async openReport(file: vscode.Uri | undefined): Promise<OpenReportResult | undefined> {
+    try {
+      const uri = file ?? (await pickReportFile('Mailroom: Open Check Report', 'Open Report'));
+      if (!uri) return undefined;
+      const reports = await readReportsAt(uri);
+      const name = path.basename(uri.path);
+      const panel = this.newPanel(`Report: ${name}`, 0);
+      const when = reports.map((r) => r.startedAt).sort()[0];
+      panel.showStored(reports, `Stored report ${uri.scheme === 'file' ? uri.fsPath : uri.toString()}${when ? `, checked ${when.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''}. Nothing was checked again.`);
+      return { ok: true, reports, title: `Report: ${name}` };
+    } catch (err) {
+      void reportError(this.protocolLog(), 'Opening a check report', err);
+      return { ok: false, error: errorSummary(err) };
+    }
+  }
+
+  private newPanel(title: string, pending: number): ProbePanel {
+    const panel = new ProbePanel(title, pending, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
+    this.panels.add(panel);
+    panel.onDidDispose(() => this.panels.delete(panel));
+    return panel;
+  }
+
   private async accountJob(account: AccountConfig): Promise<Job> {
     const current = this.deps.accounts.get(account.id) ?? account;
     return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
   }
 
   private async run(title: string, jobs: Job[], extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = {}): Promise<ProbeReport[]> {
-    const panel = new ProbePanel(title, jobs.length, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
-    this.panels.add(panel);
-    panel.onDidDispose(() => this.panels.delete(panel));
+    const panel = this.newPanel(title, jobs.length);
     const results: Array<ProbeReport | undefined> = jobs.map(() => undefined);
-    const options = { ...this.baseOptions(), ...extra };
+    const shared = { ...this.baseOptions(), ...extra };
+    // The TLS deep check's connections to one host share one cap across the jobs (a scan's ports).
+    const gateFor = hostGates(TLS_DEEP_LIMITS.connectionsPerHost);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
       Promise.all(
         jobs.map(async (job, i) => {
           const input = job.account ?? job.target;
+          const options = extra.tlsDeep ? { ...shared, connectionGate: gateFor(job.target.host) } : shared;
           const report = job.credentials ? await probeWithCredentials(input, options, job.credentials) : await probeEndpoint(input, options);
           if (job.behaviour && job.credentials && report.auth.login.ok) {
             // The login just worked: the same secret (a token as refreshed by that login) logs the checks in.

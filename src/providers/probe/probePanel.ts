@@ -54,6 +54,12 @@ export class ProbePanel extends Disposable {
     this.post({ type: 'show', view: this.view });
   }
 
+  /** Shows reports read back from a file (nothing is running), saying where they came from. */
+  showStored(reports: ProbeReport[], source: string): void {
+    this.view = { ...this.view, reports, pending: 0, source };
+    this.post({ type: 'show', view: this.view });
+  }
+
   /** Shows a finished mail-domain check: its findings and sections, then its MX ports' reports. */
   showDomain(domain: DomainSummaryView, reports: ProbeReport[], copy: { markdown: string; json: string }): void {
     this.domainCopy = copy;

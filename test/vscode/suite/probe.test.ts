@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reportsToJson } from '../../../src/protocol/probe/render';
-import type { ProbeFeature } from '../../../src/providers/probe/probeCommands';
+import type { OpenReportResult, ProbeFeature } from '../../../src/providers/probe/probeCommands';
 import type { CompareResult } from '../../../src/providers/probe/compareReports';
 import type { ProbeRenderedReport } from '../../../src/providers/probe/probePanel';
 import type { DomainReport } from '../../../src/protocol/probe/domain/types';
@@ -15,6 +15,7 @@ import type { ProbeReport } from '../../../src/shared/probeReport';
 import type { AddAccountResult } from '../../../src/providers/commands/accountCommands';
 import { startLocalDns } from '../../fixtures/discoveryDomain';
 import { activateMailroom, dovecotControl, fixtureInfo, FixtureInfo, imapsAccount, log, takeScreenshot, waitFor, webviewTexts } from './harness';
+import { canDriveInput, pressKey, typeText, waitForQuickInput } from './input';
 
 describe('Mailroom server check (in the extension host)', function () {
   this.timeout(120_000);
@@ -153,6 +154,63 @@ describe('Mailroom server check (in the extension host)', function () {
       const huge = await vscode.commands.executeCommand<CompareResult>('mailroom.compareCheckReports', beforeUri, vscode.Uri.file(path.join(dir, 'huge.json')));
       assert.ok(!huge.ok);
       assert.match(huge.error.message, /huge\.json is 50 MB; a check report is far smaller/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reopens a stored report picked in the file dialog, drawn as when it ran; a file that is not a report is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-open-report-'));
+    try {
+      const url = `imaps://${fixture.host}:${fixture.ports.imaps}`;
+      const checkShown = nextRender();
+      const checked = await vscode.commands.executeCommand<ProbeReport[]>('mailroom.checkServer', url);
+      await checkShown;
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const stored = path.join(dir, 'stored.json');
+      fs.writeFileSync(stored, reportsToJson(checked, { transcript: true }));
+      const rendered = nextRender();
+      let result: OpenReportResult | undefined;
+      if (canDriveInput()) {
+        // As a person does it: the command, then the file dialog (a quick input in the browser workbench).
+        const opening = vscode.commands.executeCommand<OpenReportResult>('mailroom.openCheckReport');
+        await waitForQuickInput('Open Check Report');
+        await pressKey('Control+A');
+        await typeText(stored);
+        await takeScreenshot('probe-open-report-dialog');
+        await pressKey('Enter');
+        result = await Promise.race([
+          opening,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the file dialog did not open the typed path within 20 s (see probe-open-report-dialog.png)')), 20_000)),
+        ]);
+      } else {
+        result = await vscode.commands.executeCommand<OpenReportResult>('mailroom.openCheckReport', vscode.Uri.file(stored));
+      }
+      assert.ok(result?.ok, JSON.stringify(result));
+      assert.equal(result.reports.length, 1);
+      assert.equal(result.reports[0].url, url);
+      const shown = await rendered;
+      assert.equal(shown.title, 'Report: stored.json');
+      assert.equal(shown.endpoints, 1);
+      if (await webviewTexts()) {
+        const text = await waitFor(async () => (await webviewTexts())?.find((t) => t.text.includes('Report: stored.json'))?.text, 'the stored report in a webview');
+        assert.ok(text.includes(`Stored report ${stored}, checked `), text.slice(0, 400));
+        assert.match(text, /, checked \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\. Nothing was checked again\./);
+        assert.ok(text.includes(url));
+        assert.match(text, /certificate-self-signed/);
+        log(`stored report panel shows: ${text.slice(0, 240).replace(/\n/g, ' | ')}`);
+      }
+      const shot = await takeScreenshot('probe-open-report');
+      if (shot) log(`screenshot: ${shot}`);
+
+      fs.writeFileSync(path.join(dir, 'notes.json'), '{"editor.fontSize": 14}');
+      const refused = await vscode.commands.executeCommand<OpenReportResult>('mailroom.openCheckReport', vscode.Uri.file(path.join(dir, 'notes.json')));
+      assert.ok(refused && !refused.ok, JSON.stringify(refused));
+      assert.equal(refused.error.code, 'ReportInvalid');
+      assert.match(refused.error.message, /^notes\.json is not a check report: it has no schemaVersion/);
+      const garbled = await vscode.commands.executeCommand<OpenReportResult>('mailroom.openCheckReport', vscode.Uri.file(path.join(dir, 'missing.json')));
+      assert.ok(garbled && !garbled.ok);
+      assert.match(garbled.error.message, /^Cannot read missing\.json/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -56,6 +56,7 @@ export async function checkDane(mxHost: string, chain: readonly Buffer[] | undef
     const answer = await withDeadline(`The TLSA lookup of ${name}`, () => resolver.resolveTlsa(name), timeoutMs);
     report.records = answer.records;
     report.authenticated = answer.authenticated;
+    if (answer.transport) report.transport = answer.transport;
   } catch (err) {
     if (!isNoData(err)) report.error = err instanceof Error ? err.message : String(err);
   }
@@ -67,6 +68,13 @@ export async function checkDane(mxHost: string, chain: readonly Buffer[] | undef
   if (!usable.length) {
     findings.push({ code: 'dane-unusable', level: 'warning', message: `The TLSA records at ${name} use only usages or types SMTP does not use (RFC 7672 3.1.3: usage 2 or 3, selector 0 or 1, matching 0 to 2); DANE senders treat the host as having no usable TLSA records.` });
     return { report, findings };
+  }
+  if (!report.authenticated) {
+    findings.push({
+      code: 'dane-unvalidated',
+      level: 'warning',
+      message: `The TLSA records at ${name} came without the resolver's AD bit: they were not validated with DNSSEC, so nothing here tells them from forged ones, and DANE senders (RFC 7672 2.2) use TLSA records only from a signed zone. Either the zone is not signed, or the resolver asked does not validate.`,
+    });
   }
   if (!chain?.length) return { report, findings }; // no TLS on port 25: mx-no-starttls says so
   const matched = matchTlsa(usable, chain);

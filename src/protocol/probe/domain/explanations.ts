@@ -33,5 +33,6 @@ export const DOMAIN_FINDING_FIXES: Readonly<Record<DomainFindingCode, string>> =
   'dane-missing': 'With DNSSEC on the zone, publish "3 1 1 <SHA-256 of the key>" at _25._tcp.<mx>.',
   'dane-mismatch': 'Publish the TLSA record of the certificate the MX host serves now (keep the old one until caches expire).',
   'dane-unusable': 'Use usage 3 (DANE-EE) or 2 (DANE-TA) with selector 0/1 and matching type 0/1/2.',
+  'dane-unvalidated': 'Sign the zone with DNSSEC (and publish the DS record at the parent); if it is, the resolver asked does not validate: check again against one that does.',
   'autoconfig-missing': 'Publish SRV records (_imaps._tcp, _submissions._tcp) or an autoconfig file so clients set themselves up.',
 };

@@ -56,7 +56,7 @@ export function domainSections(r: DomainReport): DomainSummaryView['sections'] {
     for (const p of h.ports) out.push(`  - port ${port(p)}`);
     if (h.dane) {
       const d = h.dane;
-      const state = d.error ? `lookup failed: ${d.error}` : !d.records.length ? 'no TLSA records' : `${d.records.length} TLSA record(s)${d.matches === undefined ? '' : d.matches ? `, matches the served certificate (${d.matchedBy})` : ', none matches the served certificate'}${d.authenticated ? ', DNSSEC-validated by the resolver' : ', not DNSSEC-validated by the resolver'}`;
+      const state = d.error ? `lookup failed: ${d.error}` : !d.records.length ? 'no TLSA records' : `${d.records.length} TLSA record(s)${d.matches === undefined ? '' : d.matches ? `, matches the served certificate (${d.matchedBy})` : ', none matches the served certificate'}${d.authenticated ? ', DNSSEC-validated by the resolver' : ', not DNSSEC-validated by the resolver'}${d.transport === 'tcp' ? ' (read over TCP: the UDP answer was truncated)' : ''}`;
       out.push(`  - DANE ${d.name}: ${state}`);
     }
   }

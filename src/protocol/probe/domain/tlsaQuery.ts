@@ -3,6 +3,7 @@
  * Mailroom ships no DNS library, so this builds the 12-byte header and one question by hand and
  * reads the answer section; only TLSA answers for the asked name are taken. Sets RD and AD in the
  * query (RFC 6840 5.7) so a validating resolver says whether it checked the answer with DNSSEC.
+ * A truncated UDP answer (TC) is asked again over TCP.
  */
 import * as dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -20,7 +21,19 @@ export interface TlsaAnswer {
   authenticated: boolean;
   /** NXDOMAIN or NOERROR without TLSA records. */
   empty: boolean;
+  /** How the answer came: over TCP when the UDP answer was truncated (TC bit, RFC 7766). */
+  transport?: 'udp' | 'tcp';
 }
+
+/** The UDP answer had the TC bit: the whole answer needs DNS over TCP. */
+export class TruncatedAnswer extends Error {
+  constructor() {
+    super('the answer was truncated (TC); it needs DNS over TCP');
+  }
+}
+
+/** A TCP answer is one message with a two-octet length; anything larger than this is not a TLSA answer. */
+const MAX_TCP_ANSWER = 65_535;
 
 /** `1.2.3.4`, `1.2.3.4:5353`, `[::1]:53` or `::1` -> address and port. */
 export function parseServer(server: string): { address: string; port: number } {
@@ -78,7 +91,7 @@ export function decodeTlsaResponse(buf: Buffer, id: number): TlsaAnswer {
   const authenticated = (flags & 0x0020) !== 0;
   if (rcode === 3) return { records: [], authenticated, empty: true };
   if (rcode !== 0) throw new Error(`the DNS server answered with error code ${rcode}${rcode === 2 ? ' (SERVFAIL: a DNSSEC failure looks like this)' : ''}`);
-  if (flags & 0x0200) throw new Error('the answer was truncated (TC); it needs DNS over TCP');
+  if (flags & 0x0200) throw new TruncatedAnswer();
   const qd = buf.readUInt16BE(4);
   const an = Math.min(buf.readUInt16BE(6), MAX_ANSWERS);
   let offset = 12;
@@ -99,8 +112,57 @@ export function decodeTlsaResponse(buf: Buffer, id: number): TlsaAnswer {
   return { records, authenticated, empty: records.length === 0 };
 }
 
-/** Asks `server` for the TLSA records at `name`; rejects on timeout or a broken answer. */
-export function queryTlsa(name: string, server: string, timeoutMs: number): Promise<TlsaAnswer> {
+/**
+ * Asks `server` for the TLSA records at `name` over UDP, and again over TCP when the UDP answer
+ * comes back truncated; rejects on timeout or a broken answer. `timeoutMs` bounds both together.
+ */
+export async function queryTlsa(name: string, server: string, timeoutMs: number): Promise<TlsaAnswer> {
+  const started = Date.now();
+  try {
+    return { ...(await queryTlsaUdp(name, server, timeoutMs)), transport: 'udp' };
+  } catch (err) {
+    if (!(err instanceof TruncatedAnswer)) throw err;
+  }
+  const left = Math.max(1, timeoutMs - (Date.now() - started));
+  return { ...(await queryTlsaTcp(name, server, left)), transport: 'tcp' };
+}
+
+/** The same question over TCP (RFC 1035 4.2.2: each message after a two-octet length). */
+export function queryTlsaTcp(name: string, server: string, timeoutMs: number): Promise<TlsaAnswer> {
+  const { address, port } = parseServer(server);
+  const id = randomInt(0, 0x10000);
+  const query = encodeQuery(id, name, TYPE_TLSA);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(query.length, 0);
+  return new Promise<TlsaAnswer>((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const socket = net.connect({ host: address, port });
+    const done = (err: Error | undefined, answer?: TlsaAnswer): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(answer!);
+    };
+    const timer = setTimeout(() => done(new Error(`the TLSA lookup of ${name} over TCP did not answer within ${timeoutMs} ms`)), timeoutMs);
+    socket.on('error', (err) => done(new Error(`the TLSA lookup of ${name} over TCP failed: ${err.message}`)));
+    socket.on('close', () => done(new Error(`the DNS server closed the TCP connection before answering the TLSA lookup of ${name}`)));
+    socket.on('connect', () => socket.write(Buffer.concat([length, query])));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 2) return;
+      const size = received.readUInt16BE(0);
+      if (size > MAX_TCP_ANSWER) return done(new Error('the TCP answer is larger than a DNS message'));
+      if (received.length < 2 + size) return;
+      try {
+        done(undefined, decodeTlsaResponse(received.subarray(2, 2 + size), id));
+      } catch (err) {
+        done(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  });
+}
+
+function queryTlsaUdp(name: string, server: string, timeoutMs: number): Promise<TlsaAnswer> {
   const { address, port } = parseServer(server);
   const id = randomInt(0, 0x10000);
   const query = encodeQuery(id, name, TYPE_TLSA);

@@ -37,6 +37,8 @@ export type DomainFindingCode =
   | 'dane-missing'
   | 'dane-mismatch'
   | 'dane-unusable'
+  /** TLSA records came without the resolver's AD bit: not DNSSEC-validated, so not to be trusted. */
+  | 'dane-unvalidated'
   | 'autoconfig-missing';
 
 /** `warning`: something is wrong or unprotected (exit 1). `info`: worth knowing, common, not wrong. */
@@ -146,6 +148,8 @@ export interface DaneReport {
   records: TlsaRecord[];
   /** The DNS server set the AD bit: it validated the answer with DNSSEC. Mailroom does not validate itself. */
   authenticated: boolean;
+  /** `tcp` when the UDP answer was truncated (TC) and the records were read over TCP. */
+  transport?: 'udp' | 'tcp';
   error?: string;
   /** Undefined when there was no certificate to compare (no TLS on port 25). */
   matches?: boolean;

@@ -13,6 +13,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { CipherScan, TlsDeepReport, TlsVersionName, TlsVersionResult } from '../../../shared/tlsDeepReport';
 import type { ProbeTarget } from '../target';
+import type { ConnectionGate } from '../connectionGate';
 import type { Dialogue } from '../dialogue';
 import { analyzeChain, linkedChain, trustedRoots } from './chain';
 import { candidatesFor, cipherCandidates, cipherResult, SECLEVEL0 } from './ciphers';
@@ -34,6 +35,8 @@ export interface TlsDeepOptions {
   timeBudgetMs?: number;
   parallel?: number;
   now?: number;
+  /** The host's connection cap, shared with the other endpoints and connections of the check. */
+  gate?: ConnectionGate;
 }
 
 /** Runs handshakes at most `parallel` at once, refusing new ones past the cap or the budget. */
@@ -42,11 +45,12 @@ class Budget {
   stopped: string | undefined;
   private running = 0;
   private queue: Array<() => void> = [];
-  constructor(private readonly max: number, private readonly deadline: number, private readonly parallel: number) {}
+  constructor(private readonly max: number, private readonly deadline: number, private readonly parallel: number, private readonly gate?: ConnectionGate) {}
 
   async run(endpoint: HandshakeEndpoint, offer: HandshakeOffer): Promise<HandshakeOutcome | undefined> {
     if (this.running >= this.parallel) await new Promise<void>((resolve) => this.queue.push(resolve));
     this.running++;
+    const release = await this.gate?.acquire();
     try {
       if (this.connections >= this.max) this.stopped ??= `the cap of ${this.max} connections was reached`;
       else if (Date.now() >= this.deadline) this.stopped ??= 'the time budget ran out';
@@ -55,6 +59,7 @@ class Budget {
       const timeoutMs = Math.max(1, Math.min(endpoint.timeoutMs, this.deadline - Date.now()));
       return await handshake({ ...endpoint, timeoutMs }, offer);
     } finally {
+      release?.();
       this.running--;
       this.queue.shift()?.();
     }
@@ -72,7 +77,7 @@ export async function deepCheckTls(options: TlsDeepOptions): Promise<TlsDeepRepo
     timeBudgetMs: options.timeBudgetMs ?? TLS_DEEP_LIMITS.timeBudgetMs,
     parallel: options.parallel ?? TLS_DEEP_LIMITS.parallel,
   };
-  const budget = new Budget(limits.maxConnections, started + limits.timeBudgetMs, limits.parallel);
+  const budget = new Budget(limits.maxConnections, started + limits.timeBudgetMs, limits.parallel, options.gate);
   const endpoint: HandshakeEndpoint = {
     target: options.target,
     address: options.address,

@@ -125,7 +125,10 @@ export async function handshake(endpoint: HandshakeEndpoint, offer: HandshakeOff
   } finally {
     clearTimeout(timer);
     closed = true;
-    conn?.destroy();
+    const c = conn as ProbeConnection | undefined;
+    c?.destroy();
     raw?.destroy();
+    // Closed for the server too before the caller opens the next one (the host's connection cap).
+    await c?.closed;
   }
 }

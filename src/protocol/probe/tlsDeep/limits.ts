@@ -13,6 +13,12 @@ export const TLS_DEEP_LIMITS = {
   timeBudgetMs: 60_000,
   /** Handshakes at once against one endpoint. */
   parallel: 4,
+  /**
+   * Connections at once to one host from one check with the deep check on, every endpoint and
+   * every connection counted (a scan's endpoints, the check's own, --deep's two probes): see
+   * ../connectionGate.ts.
+   */
+  connectionsPerHost: 6,
   /** One handshake (connect, STARTTLS, TLS), unless the probe's phase timeout is shorter. */
   handshakeTimeoutMs: 10_000,
   /** The leaf expires within this many days: `tls-cert-expiring`. */
