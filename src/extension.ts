@@ -13,6 +13,8 @@ import { registerComposeCommands } from './providers/compose/composeCommands';
 import { registerMessageViewCommands } from './providers/message/viewCommands';
 import { registerSearchCommands } from './providers/commands/searchCommands';
 import { registerPop3Commands } from './providers/commands/pop3Commands';
+import { registerLocalSearchCommand } from './providers/search/localSearchCommand';
+import { LocalSearchService } from './providers/search/localSearchService';
 import { ImapAccountRegistry } from './providers/imapAccounts';
 import { Pop3AccountRegistry } from './providers/pop3Accounts';
 import { watchPop3Accounts } from './providers/pop3AutoCheck';
@@ -51,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   const sources = new MessageSources(imap, pop3, log);
   const panels = new MessagePanelManager(context.extensionUri, sources, log);
   const statusBar = new MailStatusBar(imap, log, treeView);
+  const localSearch = new LocalSearchService({ repository, imap, pop3, log, storageDir: context.globalStorageUri.fsPath });
   const notifier = new NewMailNotifier({ imap, model: treeModel, panels, log });
   const probe = registerProbeCommands({ log: logChannel, extensionUri: context.extensionUri, accounts: repository });
   const compose = registerComposeCommands({
@@ -104,6 +107,8 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),
     registerFolderCommands({ model: treeModel, imap, log, treeView }),
     registerSearchCommands({ model: treeModel, log, treeView }),
+    localSearch,
+    registerLocalSearchCommand({ search: localSearch, model: treeModel, panels, log }),
     repository.onDidChange(() => updateAccountCountContext(repository)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('mailroom.pop3CheckIntervalMinutes')) pop3.reschedule();

@@ -142,6 +142,9 @@ describe('local search index', () => {
     assert.deepEqual(subjects(index.search(q('report'))), [3, 1, 4]);
     assert.deepEqual(subjects(index.search(q('report numbers'))), [3]);
     assert.deepEqual(subjects(index.search(q('zzz'))), []);
+    // One letter is a whole word, not a prefix of half the mailbox; two letters are a prefix.
+    assert.deepEqual(subjects(index.search(q('q'))), []);
+    assert.deepEqual(subjects(index.search(q('qu'))), [1]);
   });
 
   it('applies every operator', async () => {

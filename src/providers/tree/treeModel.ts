@@ -200,6 +200,13 @@ export class MailTreeModel extends Disposable {
     return messageNode(folder, imapItem(path, uidValidity, envelope));
   }
 
+  /** The message row for a cached POP3 message, under the account's inbox node. */
+  pop3MessageNodeFor(accountId: string, message: CachedPop3Message): MessageNode | undefined {
+    const accountNode = this.findAccount(accountId);
+    if (!accountNode || accountNode.account.protocol !== 'pop3') return undefined;
+    return messageNode(this.pop3InboxNode(accountNode), pop3Item(message));
+  }
+
   /** Unread and total from the synced cache when the folder is open, else from STATUS. */
   counts(node: FolderNode): { unseen?: number; total?: number } {
     const cache = this.openCaches.get(node.id);

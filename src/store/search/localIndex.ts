@@ -24,6 +24,8 @@ export const BODY = 8;
 export const MAX_BODY_TERMS = 3000;
 /** Body text read per message (characters). */
 export const MAX_BODY_CHARS = 64 * 1024;
+/** Shorter words match whole words only, not as prefixes. */
+export const MIN_PREFIX_CHARS = 2;
 /** Results a query returns at most. */
 export const DEFAULT_RESULT_LIMIT = 50;
 
@@ -130,7 +132,9 @@ export class LocalSearchIndex {
   search(query: MailQuery, limit = DEFAULT_RESULT_LIMIT): SearchHit[] {
     const groups: TermGroup[] = [];
     const add = (text: string | undefined, fields: readonly Field[]): void => {
-      for (const token of tokenize(text ?? '')) groups.push({ token, fields });
+      // One letter matches whole words only: as a prefix it matches most of a mailbox, and ranking
+      // that many after the first keystroke costs time and shows nothing useful.
+      for (const token of tokenize(text ?? '')) groups.push({ token, fields, ...(token.length < MIN_PREFIX_CHARS ? { exact: true } : {}) });
     };
     for (const w of query.words) add(w, FIELDS);
     add(query.subject, ['s']);
@@ -141,6 +145,7 @@ export class LocalSearchIndex {
     const since = query.since?.getTime();
     const before = query.before?.getTime();
     const folder = query.folder?.toLowerCase();
+    const filtered = since !== undefined || before !== undefined || query.unread !== undefined || query.flagged !== undefined || !!query.hasAttachment || folder !== undefined;
     const allowed = (doc: number): boolean => {
       const m = this.meta[doc];
       if (!m) return false;
@@ -152,7 +157,7 @@ export class LocalSearchIndex {
       if (folder !== undefined && !(m.folder ? m.folder.path.toLowerCase() : POP3_FOLDER).includes(folder)) return false;
       return true;
     };
-    const { docs, scores } = this.text.match(groups, allowed);
+    const { docs, scores } = this.text.match(groups, filtered ? allowed : undefined);
     return topK(docs, scores, this.meta, limit).map((doc) => this.hit(doc, scores[doc]));
   }
 
@@ -367,14 +372,18 @@ export class LocalSearchIndex {
       return account;
     }
     if (!stored) return account;
-    const terms = stored.terms;
-    const termsOf = (ids: number[]): string[] => ids.map((i) => terms[i]);
+    const global = Uint32Array.from(stored.terms, (t) => this.text.termId(t));
+    const add = (ids: number[], meta: DocMeta): number => {
+      const doc = this.text.addIds(Uint32Array.from(ids, (i) => global[i]));
+      this.meta[doc] = meta;
+      return doc;
+    };
     for (const sf of stored.folders) {
       const f: FolderDocs = { path: sf.path, uidValidity: sf.uidValidity, docs: new Map() };
       account.folders.set(sf.path, f);
-      for (const [uid, date, flags, ids] of sf.docs) f.docs.set(uid, this.addDoc(termsOf(ids), { account, folder: f, uid, uidl: undefined, date: date ?? NaN, flags }));
+      for (const [uid, date, flags, ids] of sf.docs) f.docs.set(uid, add(ids, { account, folder: f, uid, uidl: undefined, date: date ?? NaN, flags }));
     }
-    for (const [uidl, date, flags, ids] of stored.pop3) account.pop3.set(uidl, this.addDoc(termsOf(ids), { account, folder: undefined, uid: 0, uidl, date: date ?? NaN, flags }));
+    for (const [uidl, date, flags, ids] of stored.pop3) account.pop3.set(uidl, add(ids, { account, folder: undefined, uid: 0, uidl, date: date ?? NaN, flags }));
     return account;
   }
 
@@ -393,11 +402,11 @@ export class LocalSearchIndex {
 
   private stored(account: AccountDocs): StoredAccount {
     const terms: string[] = [];
-    const numbers = new Map<string, number>();
+    const numbers = new Map<number, number>();
     const encode = (doc: number): number[] =>
-      this.text.termsOf(doc).map((t) => {
-        let n = numbers.get(t);
-        if (n === undefined) numbers.set(t, (n = terms.push(t) - 1));
+      Array.from(this.text.termIdsOf(doc) ?? [], (id) => {
+        let n = numbers.get(id);
+        if (n === undefined) numbers.set(id, (n = terms.push(this.text.termAt(id)) - 1));
         return n;
       });
     const folders = [...account.folders.values()].map((f) => ({
@@ -432,41 +441,59 @@ function envelopeTerms(e: CachedEnvelope): Set<string> {
   return terms;
 }
 
-/** The `limit` best docs by score, then newest, without sorting them all. */
+/**
+ * The `limit` best docs by score, then newest, without sorting them all: one number per doc
+ * (score in quarters above the date; scores are sums of weights in quarters), the limit-th
+ * largest found by selection, then only those sorted.
+ */
 function topK(docs: number[], scores: Float32Array, meta: Array<DocMeta | undefined>, limit: number): number[] {
-  const better = (a: number, b: number): boolean => scores[a] > scores[b] || (scores[a] === scores[b] && dateOf(meta, a) > dateOf(meta, b));
-  // A min-heap of the best so far: its root is the worst kept.
-  const heap: number[] = [];
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let w = i;
-      if (l < heap.length && better(heap[w], heap[l])) w = l;
-      if (r < heap.length && better(heap[w], heap[r])) w = r;
-      if (w === i) return;
-      [heap[i], heap[w]] = [heap[w], heap[i]];
-      i = w;
-    }
-  };
-  for (const d of docs) {
-    if (heap.length < limit) {
-      heap.push(d);
-      for (let i = heap.length - 1; i > 0; ) {
-        const p = (i - 1) >> 1;
-        if (!better(heap[p], heap[i])) break;
-        [heap[i], heap[p]] = [heap[p], heap[i]];
-        i = p;
-      }
-    } else if (limit > 0 && better(d, heap[0])) {
-      heap[0] = d;
-      down(0);
-    }
+  const n = docs.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = Math.min(1000, Math.round(scores[docs[i]] * 4)) * DATE_SPAN + dateKey(meta, docs[i]);
+  let order: number[];
+  if (n > limit) {
+    const threshold = kthLargest(keys.slice(), limit);
+    order = [];
+    for (let i = 0; i < n; i++) if (keys[i] > threshold) order.push(i);
+    for (let i = 0; i < n && order.length < limit; i++) if (keys[i] === threshold) order.push(i);
+  } else {
+    order = Array.from(keys.keys());
   }
-  return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  return order.sort((a, b) => keys[b] - keys[a]).map((i) => docs[i]);
 }
 
-function dateOf(meta: Array<DocMeta | undefined>, doc: number): number {
+/** Dates (ms since 1970, shifted to be positive) fit below this; a missing date sorts last. */
+const DATE_SPAN = 2 ** 43;
+const DATE_SHIFT = 2 ** 42;
+
+function dateKey(meta: Array<DocMeta | undefined>, doc: number): number {
   const d = meta[doc]?.date ?? NaN;
-  return Number.isNaN(d) ? -Infinity : d;
+  return Number.isNaN(d) ? 0 : Math.min(DATE_SPAN - 1, Math.max(1, d + DATE_SHIFT));
+}
+
+/** The k-th largest value (1-based), by quickselect; reorders `a`. */
+function kthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[target];
 }
