@@ -374,7 +374,7 @@ export class LocalSearchIndex {
     if (!stored) return account;
     const global = Uint32Array.from(stored.terms, (t) => this.text.termId(t));
     const add = (ids: number[], meta: DocMeta): number => {
-      const doc = this.text.addIds(Uint32Array.from(ids, (i) => global[i]));
+      const doc = this.text.addIds(ids.map((i) => global[i]));
       this.meta[doc] = meta;
       return doc;
     };

@@ -33,6 +33,8 @@ describe('Local search in the Quick Pick, offline too', function () {
     assert.ok(config, 'the account is in the tree');
     await api.imap.get(config).openFolder('INBOX');
     await waitFor(async () => (await api.imap.headers.folder(ACCOUNT_ID, 'INBOX')).count() === ALICE_SEED.inboxTotal || undefined, 'INBOX synced into the header cache', 60_000);
+    // The index reads what the cache has written to disk (a sync writes at the end of each batch).
+    await waitFor(async () => (await api.imap.headers.knownFolders(ACCOUNT_ID)).includes('INBOX') || undefined, 'INBOX written to the header cache', 30_000);
   });
 
   after(async () => {
