@@ -75,7 +75,8 @@ async function showLocalSearch(deps: LocalSearchCommandDeps): Promise<void> {
   const done = new Promise<void>((resolve) => {
     pick.onDidChangeValue(refresh);
     pick.onDidAccept(() => {
-      const item = pick.selectedItems[0];
+      const item = pick.selectedItems[0] ?? pick.activeItems[0];
+      deps.log.info(`local search: accepted ${item ? `"${item.label}"` : 'nothing'}`);
       if (!item) return;
       if (item.server) {
         const query = pick.value;
@@ -106,11 +107,13 @@ async function showLocalSearch(deps: LocalSearchCommandDeps): Promise<void> {
 }
 
 async function openResult(deps: LocalSearchCommandDeps, r: LocalSearchResult): Promise<void> {
+  deps.log.info(`local search: opening "${r.subject}" in ${r.folder} (${r.accountLabel})`);
   try {
     let node: MessageNode | undefined;
     if (r.hit.protocol === 'imap' && r.envelope) node = await deps.model.messageNodeFor(r.hit.accountId, r.hit.path, r.envelope);
     else if (r.hit.protocol === 'pop3' && r.pop3) node = deps.model.pop3MessageNodeFor(r.hit.accountId, r.pop3);
     if (!node) {
+      deps.log.warn(`local search: "${r.subject}" has no message row in ${r.folder}`);
       void vscode.window.showWarningMessage(`"${r.subject}" is no longer in ${r.folder}. Search again to see what the folder holds now.`);
       return;
     }

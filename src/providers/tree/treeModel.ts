@@ -187,6 +187,7 @@ export class MailTreeModel extends Disposable {
     if (!accountNode || accountNode.account.protocol !== 'imap') return undefined;
     let folder = this.findFolder(accountId, path);
     let level: MailNode[] = await this.getChildren(accountNode);
+    folder ??= this.findFolder(accountId, path); // a top-level folder the tree had not shown yet
     for (let depth = 0; !folder && depth < MAX_FOLDER_DEPTH; depth++) {
       const parent = level.find((n): n is FolderNode => n.kind === 'folder' && isAncestorPath(n.folder.path, n.folder.delimiter, path));
       if (!parent) break;

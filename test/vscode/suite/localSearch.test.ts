@@ -82,7 +82,9 @@ describe('Local search in the Quick Pick, offline too', function () {
         resolve();
       });
     });
+    const panelsBefore = api.panels.openPanelCount;
     await pressKey('Enter');
+    await waitFor(() => api.panels.openPanelCount > panelsBefore || undefined, 'a message panel to open');
     await rendered;
     if (await webviewTexts()) {
       await waitFor(async () => (await webviewTexts())?.some((t) => t.text.includes('quarterly report and my notes')), 'the body in the message panel');
