@@ -14,6 +14,8 @@ import { InvitationFeature } from './providers/message/invitations';
 import { registerMessageViewCommands } from './providers/message/viewCommands';
 import { registerSearchCommands } from './providers/commands/searchCommands';
 import { registerPop3Commands } from './providers/commands/pop3Commands';
+import { registerLocalSearchCommand } from './providers/search/localSearchCommand';
+import { LocalSearchService } from './providers/search/localSearchService';
 import { ImapAccountRegistry } from './providers/imapAccounts';
 import { Pop3AccountRegistry } from './providers/pop3Accounts';
 import { watchPop3Accounts } from './providers/pop3AutoCheck';
@@ -53,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   const sources = new MessageSources(imap, pop3, log);
   const panels = new MessagePanelManager(context.extensionUri, sources, log);
   const statusBar = new MailStatusBar(imap, log, treeView);
+  const localSearch = new LocalSearchService({ repository, imap, pop3, log, storageDir: context.globalStorageUri.fsPath });
   const notifier = new NewMailNotifier({ imap, model: treeModel, panels, log });
   const probe = registerProbeCommands({ log: logChannel, extensionUri: context.extensionUri, accounts: repository });
   const compose = registerComposeCommands({
@@ -112,6 +115,8 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),
     registerFolderCommands({ model: treeModel, imap, log, treeView }),
     registerSearchCommands({ model: treeModel, log, treeView }),
+    localSearch,
+    registerLocalSearchCommand({ search: localSearch, model: treeModel, panels, log }),
     repository.onDidChange(() => updateAccountCountContext(repository)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('mailroom.pop3CheckIntervalMinutes')) pop3.reschedule();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ProtocolLog } from '../protocol/log';
+import { Emitter } from '../util/event';
 import { readFileOrUndefined, readJsonOrUndefined, removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 
 const FORMAT_VERSION = 1;
@@ -45,8 +46,27 @@ export class BodyCache {
   private loading: Promise<void> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private touchTimer: NodeJS.Timeout | undefined;
+  private readonly _onDidChange = new Emitter<{ accountId: string; path: string }>();
+  /** A body was stored, evicted or dropped in this folder (local search follows). */
+  readonly onDidChange = this._onDidChange.event;
 
   constructor(private readonly options: BodyCacheOptions) {}
+
+  /** The bodies cached for an account. */
+  async cachedIn(accountId: string): Promise<Array<{ path: string; uidValidity: string; uid: number }>> {
+    await this.load();
+    return [...this.entries.values()].filter((e) => e.accountId === accountId).map((e) => ({ path: e.path, uidValidity: e.uidValidity, uid: e.uid }));
+  }
+
+  /** Like get(), without counting as a use (the search index reads bodies this way). */
+  async peek(accountId: string, folderPath: string, uidValidity: string, uid: number): Promise<Buffer | undefined> {
+    await this.load();
+    const key = entryKey(accountId, folderPath, uidValidity, uid);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    const bytes = await readFileOrUndefined(this.file(key)).catch(() => undefined);
+    return bytes && bytes.length === entry.size ? bytes : undefined;
+  }
 
   /** Bytes currently cached. */
   async size(): Promise<number> {
@@ -83,6 +103,7 @@ export class BodyCache {
     if (evict.length) await this.delete(evict, false);
     await this.writeIndex();
     await Promise.all(evict.map((k) => fs.rm(this.file(k), { force: true })));
+    this._onDidChange.fire({ accountId, path: folderPath });
   }
 
   /** Drops one folder's bodies; with `uidValidity`, only those of that UIDVALIDITY. */
@@ -125,12 +146,15 @@ export class BodyCache {
 
   private async delete(keys: string[], removeFiles = true): Promise<void> {
     if (!keys.length) return;
+    const changed = new Map<string, { accountId: string; path: string }>();
     for (const k of keys) {
       const e = this.entries.get(k);
       if (!e) continue;
       this.total -= e.size;
       this.entries.delete(k);
+      changed.set(`${e.accountId}\u0000${e.path}`, { accountId: e.accountId, path: e.path });
     }
+    for (const c of changed.values()) this._onDidChange.fire(c);
     if (!removeFiles) return;
     // Index first: a crash in between leaves orphan files (removed on load), never an index
     // entry pointing at a missing file.

@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CachedEnvelope, EnvelopeAddress, FolderCache, FolderSyncState, HeaderCacheStore, ThreadFields } from '../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../protocol/log';
+import { Emitter } from '../util/event';
 import { readJsonOrUndefined, removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 
 const FORMAT_VERSION = 2;
@@ -463,6 +464,9 @@ export class HeaderCache implements HeaderCacheStore {
   private readonly folders = new Map<string, Promise<FolderTable>>();
   private readonly indexes = new Map<string, Promise<AccountIndex>>();
   private indexWrites = new Map<string, Promise<void>>();
+  private readonly _onDidChange = new Emitter<{ accountId: string; path?: string }>();
+  /** A folder was written or dropped (no path: the whole account); local search follows. */
+  readonly onDidChange = this._onDidChange.event;
 
   constructor(private readonly options: HeaderCacheOptions) {}
 
@@ -490,6 +494,7 @@ export class HeaderCache implements HeaderCacheStore {
     if (table) table.detached = true;
     await fs.rm(this.folderFile(accountId, folderPath), { force: true });
     await this.updateIndex(accountId, (index) => void delete index.folders[folderPath]);
+    this._onDidChange.fire({ accountId, path: folderPath });
   }
 
   /** Renames `from` (and, given the hierarchy delimiter, every folder below it) to `to`. */
@@ -534,6 +539,7 @@ export class HeaderCache implements HeaderCacheStore {
     await (this.indexWrites.get(accountId) ?? Promise.resolve());
     this.indexes.delete(accountId);
     await fs.rm(this.accountDir(accountId), { recursive: true, force: true });
+    this._onDidChange.fire({ accountId });
   }
 
   async knownFolders(accountId: string): Promise<string[]> {
@@ -566,6 +572,7 @@ export class HeaderCache implements HeaderCacheStore {
         if (index.folders[current] === fileName(current)) return false;
         index.folders[current] = fileName(current);
       });
+      this._onDidChange.fire({ accountId, path: current });
     };
     const table = new FolderTable(folderPath, save);
     try {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { flattenFolders } from '../../protocol/imap/folders';
 import type { SearchCriteria } from '../../protocol/imap/operations/search';
 import type { ProtocolLog } from '../../protocol/log';
+import { parseMailQuery, QUERY_HELP } from '../../protocol/searchQuery';
 import { reportError } from '../errors';
 import type { AccountNode, FolderNode, MailNode, SearchNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
@@ -17,6 +18,8 @@ export interface SearchRequest {
   criteria: SearchCriteria;
   /** One folder; all selectable folders of the account when absent. */
   path?: string;
+  /** Without criteria: the query the input box starts with (local search hands over what was typed). */
+  query?: string;
 }
 
 /**
@@ -33,30 +36,34 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
       if (!accountNode) return undefined;
       let criteria = request?.criteria;
       let label: string;
+      let folder: string | undefined;
       if (criteria) {
         label = describeCriteria(criteria);
       } else {
         const query = await vscode.window.showInputBox({
           title: `Search ${scope.kind === 'folder' ? scope.folder.path : 'all folders'}`,
-          prompt: 'Words search the whole message. Prefixes: from: to: subject: body: since:YYYY-MM-DD before:YYYY-MM-DD is:unread is:flagged',
+          prompt: `Words search the whole message. ${QUERY_HELP}`,
           placeHolder: 'from:alice subject:"report" is:unread',
+          ...(request?.query ? { value: request.query } : {}),
           validateInput: (v) => {
             const parsed = parseSearchQuery(v);
             return typeof parsed === 'string' ? parsed : undefined;
           },
         });
         if (!query) return undefined;
-        const parsed = parseSearchQuery(query);
+        const parsed = serverQuery(query);
         if (typeof parsed === 'string') return undefined;
-        criteria = parsed;
+        criteria = parsed.criteria;
+        folder = parsed.folder?.toLowerCase();
         label = query.trim();
       }
-      const paths =
+      const all =
         request?.path !== undefined
           ? [request.path]
           : scope.kind === 'folder'
             ? [scope.folder.path]
             : flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable).map((f) => f.path);
+      const paths = folder === undefined ? all : all.filter((p) => p.toLowerCase().includes(folder));
       try {
         const result = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: `Searching ${paths.length === 1 ? paths[0] : `${paths.length} folders`}…` },
@@ -87,52 +94,24 @@ async function pickAccount(deps: SearchCommandDeps): Promise<AccountNode | undef
   return pick?.node;
 }
 
-const PREFIXES = ['from', 'to', 'subject', 'body', 'since', 'before', 'is'] as const;
-
-/** Parses the one-line query; returns an error sentence for bad input. */
+/** Parses the one-line query (src/protocol/searchQuery.ts) into SEARCH criteria; returns an error sentence for bad input. */
 export function parseSearchQuery(query: string): SearchCriteria | string {
-  const criteria: SearchCriteria = {};
-  const words: string[] = [];
-  const tokens = query.match(/(\w+:)?"[^"]*"|\S+/g) ?? [];
-  for (const token of tokens) {
-    const m = /^(\w+):(.*)$/.exec(token);
-    const prefix = m?.[1]?.toLowerCase();
-    if (!m || !prefix || !(PREFIXES as readonly string[]).includes(prefix)) {
-      words.push(unquote(token));
-      continue;
-    }
-    const value = unquote(m[2]);
-    if (!value) return `"${prefix}:" needs a value.`;
-    switch (prefix) {
-      case 'from':
-      case 'to':
-      case 'subject':
-      case 'body':
-        criteria[prefix] = value;
-        break;
-      case 'since':
-      case 'before': {
-        const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
-        if (!date || Number.isNaN(date.getTime())) return `"${prefix}:" needs a date like 2024-01-31.`;
-        criteria[prefix] = date;
-        break;
-      }
-      case 'is':
-        if (value === 'unread') criteria.unread = true;
-        else if (value === 'read') criteria.unread = false;
-        else if (value === 'flagged') criteria.flagged = true;
-        else if (value === 'unflagged') criteria.flagged = false;
-        else return '"is:" takes unread, read, flagged or unflagged.';
-        break;
-    }
-  }
-  if (words.length) criteria.text = words.join(' ');
-  if (Object.keys(criteria).length === 0) return 'Type something to search for.';
-  return criteria;
+  const parsed = serverQuery(query);
+  return typeof parsed === 'string' ? parsed : parsed.criteria;
 }
 
-function unquote(s: string): string {
-  return s.startsWith('"') && s.endsWith('"') && s.length >= 2 ? s.slice(1, -1) : s;
+/** The query as the server searches it: SEARCH criteria and the `folder:` it is limited to. */
+export function serverQuery(query: string): { criteria: SearchCriteria; folder?: string } | string {
+  const q = parseMailQuery(query);
+  if (typeof q === 'string') return q;
+  if (q.hasAttachment) return '"has:attachment" works in local search only (Mailroom: Search Mail (Local)).';
+  const criteria: SearchCriteria = {};
+  for (const key of ['from', 'to', 'subject', 'body', 'since', 'before', 'unread', 'flagged'] as const) {
+    if (q[key] !== undefined) (criteria as Record<string, unknown>)[key] = q[key];
+  }
+  if (q.words.length) criteria.text = q.words.join(' ');
+  if (Object.keys(criteria).length === 0 && q.folder === undefined) return 'Type something to search for.';
+  return { criteria, ...(q.folder !== undefined ? { folder: q.folder } : {}) };
 }
 
 export function describeCriteria(c: SearchCriteria): string {

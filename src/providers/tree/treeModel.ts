@@ -206,6 +206,7 @@ export class MailTreeModel extends Disposable {
     if (!accountNode || accountNode.account.protocol !== 'imap') return undefined;
     let folder = this.findFolder(accountId, path);
     let level: MailNode[] = await this.getChildren(accountNode);
+    folder ??= this.findFolder(accountId, path); // a top-level folder the tree had not shown yet
     for (let depth = 0; !folder && depth < MAX_FOLDER_DEPTH; depth++) {
       const parent = level.find((n): n is FolderNode => n.kind === 'folder' && isAncestorPath(n.folder.path, n.folder.delimiter, path));
       if (!parent) break;
@@ -217,6 +218,13 @@ export class MailTreeModel extends Disposable {
     const uidValidity = cache.state()?.uidValidity;
     if (!uidValidity) return undefined;
     return messageNode(folder, imapItem(path, uidValidity, envelope));
+  }
+
+  /** The message row for a cached POP3 message, under the account's inbox node. */
+  pop3MessageNodeFor(accountId: string, message: CachedPop3Message): MessageNode | undefined {
+    const accountNode = this.findAccount(accountId);
+    if (!accountNode || accountNode.account.protocol !== 'pop3') return undefined;
+    return messageNode(this.pop3InboxNode(accountNode), pop3Item(message));
   }
 
   /** Unread and total from the synced cache when the folder is open, else from STATUS. */
