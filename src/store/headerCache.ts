@@ -113,6 +113,11 @@ class FolderTable implements FolderCache {
   upsert(envelopes: CachedEnvelope[]): void {
     if (!envelopes.length) return;
     this.dirty = true;
+    if (this.appendsInOrder(envelopes)) {
+      // A full sync or new mail: rows arrive in UID order above everything cached.
+      for (const e of envelopes) this.write(this.uid.length, e);
+      return;
+    }
     const inserts: CachedEnvelope[] = [];
     for (const e of envelopes) {
       const i = this.indexOf(e.uid);
@@ -198,6 +203,15 @@ class FolderTable implements FolderCache {
   }
 
   // --- rows -------------------------------------------------------------------------------
+
+  private appendsInOrder(envelopes: CachedEnvelope[]): boolean {
+    let last = this.maxUid();
+    for (const e of envelopes) {
+      if (e.uid <= last) return false;
+      last = e.uid;
+    }
+    return true;
+  }
 
   private indexOf(uid: number): number {
     let lo = 0;

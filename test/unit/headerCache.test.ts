@@ -204,6 +204,39 @@ describe('lean FETCH parser', () => {
     assert.throws(() => parseFetch(bad, 0, bad.length), (e: unknown) => MailError.is(e, 'ProtocolError'));
   });
 
+  it('steps over Sender, Reply-To, Cc and Bcc whatever they hold, keeping the other fields and the next item', () => {
+    const buf = row(
+      '* 5 FETCH (UID 5 ENVELOPE ("Wed, 01 Jan 2020 00:01:00 +0000" "S" (("F" NIL "f" "x.test")) ' +
+        '(({3}\r\nA)B NIL "s\\")" "x.test")) ((("nested" (deeper)))) ((NIL NIL "to" "x.test")) ' +
+        '(("C" NIL "c" "x.test")("D" NIL "d" "x.test")) NIL "<parent@x.test>" "<id-5@x.test>") FLAGS (\\Seen))\r\n',
+    );
+    const fetch = parseFetch(buf, 0, buf.length);
+    assert.ok(fetch);
+    const envelope = fetch.items.get('ENVELOPE');
+    assert.ok(Array.isArray(envelope));
+    assert.deepEqual([envelope[3], envelope[4], envelope[6], envelope[7]], [null, null, null, null], 'skipped fields are NIL');
+    assert.equal(envelope[8], '<parent@x.test>', 'In-Reply-To is kept');
+    assert.deepEqual(fetch.items.get('FLAGS'), ['\\Seen'], 'the item after ENVELOPE is read');
+    assert.deepEqual(rowToEnvelope(toFetchRow(fetch.seq, fetch.items)), {
+      uid: 5,
+      flags: ['\\Seen'],
+      size: 0,
+      subject: 'S',
+      date: '2020-01-01T00:01:00.000Z',
+      from: { name: 'F', address: 'f@x.test' },
+      to: [{ name: '', address: 'to@x.test' }],
+      messageId: 'id-5@x.test',
+    });
+    for (const broken of ['(("a" NIL "b" "c"', '"open', '((((((((((((((((((((((((((((((((((NIL))))))))))))))))))))))))))))))))))']) {
+      const bad = row(`* 6 FETCH (UID 6 ENVELOPE (NIL "S" NIL ${broken}))\r\n`);
+      assert.throws(() => parseFetch(bad, 0, bad.length), (e: unknown) => MailError.is(e, 'ProtocolError') || MailError.is(e, 'LimitExceeded'), broken);
+    }
+    const odd = row('* 7 FETCH (UID 7 FLAGS)\r\n');
+    assert.throws(() => parseFetch(odd, 0, odd.length), (e: unknown) => MailError.is(e, 'ProtocolError'));
+    const unnamed = row('* 8 FETCH ("UID" 8)\r\n');
+    assert.throws(() => parseFetch(unnamed, 0, unnamed.length), (e: unknown) => MailError.is(e, 'ProtocolError'));
+  });
+
   it('refuses a literal larger than the limit with LimitExceeded', () => {
     const buf = row('* 1 FETCH (UID 1 BODY[] {99999999999}\r\n');
     assert.throws(() => responseEnd(buf, 0), (e: unknown) => MailError.is(e, 'LimitExceeded'));
