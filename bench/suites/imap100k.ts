@@ -5,7 +5,8 @@
  *   page (HeaderCache.folder + page(0, 50)), against reading the same envelopes as plain objects
  *   from one JSON file (readFile + JSON.parse, the least any on-disk form costs);
  * - imap.loadMore100k: the page the tree shows after 20 "Load more" (page(0, 1050)) from the open
- *   cache, against slicing and copying the same rows from an array of plain objects;
+ *   cache, against slicing the same rows from an array of plain objects and copying them as a
+ *   cache must hand them out (flags, sender and recipients copied, so the caller cannot change it);
  * - imap.unifiedInbox5x100k: the Unified Inbox's first page over five accounts of 100k each,
  *   opened cold from their caches (what MailTreeModel.unifiedChildren does: each INBOX's newest
  *   page, merged by date), against the same from five plain-object JSON files.
@@ -27,6 +28,10 @@ async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; resul
   const start = process.hrtime.bigint();
   const result = await work();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+function copyEnvelope(e: CachedEnvelope): CachedEnvelope {
+  return { ...e, flags: e.flags.slice(), ...(e.from ? { from: { ...e.from } } : {}), ...(e.to ? { to: e.to.map((a) => ({ ...a })) } : {}) };
 }
 
 function newestByDate(pages: CachedEnvelope[][], limit: number): CachedEnvelope[] {
@@ -75,7 +80,7 @@ export const run: BenchSuite = (ctx) =>
       const moreBase: number[] = [];
       for (let i = 0; i < 21; i++) {
         more.push((await timed(() => cache.page(0, shown))).ms);
-        moreBase.push((await timed(() => plain.slice(-shown).reverse().map((e) => ({ ...e, flags: e.flags.slice() })))).ms);
+        moreBase.push((await timed(() => plain.slice(-shown).reverse().map(copyEnvelope))).ms);
       }
       ctx.emit('imap.loadMore100k', median(more), 'ms', median(moreBase), { rows: shown });
 

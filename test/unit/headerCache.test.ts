@@ -76,6 +76,24 @@ describe('HeaderCache', () => {
     assert.deepEqual(cache.get(3), envelope(3));
   });
 
+  it('fills in below rows already cached batch by batch, every column moving with its UID', async () => {
+    const cache = await new HeaderCache({ dir, log: recordingLog() }).folder('acc', 'INBOX');
+    const top = [96, 97, 98, 99, 100];
+    cache.upsert(top.map((u) => envelope(u)));
+    for (let from = 1; from <= 91; from += 10) {
+      cache.upsert(Array.from({ length: 10 }, (_, k) => envelope(from + k, { subject: `below ${from + k}` })).filter((e) => e.uid < 96 || e.uid === 100));
+      assert.deepEqual(cache.page(0, 5).map((e) => e.uid), [100, 99, 98, 97, 96], `the newest rows stay on top after the batch from ${from}`);
+    }
+    assert.deepEqual([...cache.uids()], Array.from({ length: 100 }, (_, i) => i + 1));
+    for (const u of [1, 50, 95]) assert.deepEqual(cache.get(u), envelope(u, { subject: `below ${u}` }));
+    assert.deepEqual(cache.get(100), envelope(100, { subject: 'below 100' }), 'a row fetched again is replaced in place');
+    assert.deepEqual(cache.get(97), envelope(97));
+    cache.upsert([envelope(200), envelope(150), envelope(120)]);
+    cache.upsert([envelope(110), envelope(130)]); // two gaps: the general merge
+    assert.deepEqual([...cache.uids()].slice(-6), [100, 110, 120, 130, 150, 200]);
+    assert.deepEqual(cache.get(130), envelope(130));
+  });
+
   it('updates flags and modseq in place, replaces on upsert and removes UIDs', async () => {
     const cache = await new HeaderCache({ dir, log: recordingLog() }).folder('acc', 'INBOX');
     cache.upsert([1, 2, 3, 4].map((u) => envelope(u)));
