@@ -268,6 +268,8 @@ class FolderSync {
     const sent = new Set<number>();
     if (exists > 0) await this.fetchEnvelopes('1:*', 1, exists, sent);
     for (const u of this.cache.uids()) if (!sent.has(u)) this.vanished.add(u);
+    // As after an emptied cache: a first full sync reports every message (the page included) as added.
+    for (const u of sent) this.added.add(u);
   }
 
   /** UIDs the server mentioned but the cache lacks (e.g. a flag update for a new message). */
