@@ -27,8 +27,8 @@
  * At 100,000 messages (bench imap100k, ~39 MB of FETCH, load average 15-20 on 2 cores): the
  * client's CPU per 100k rows (parse + cache) went from ~0.85 s to ~0.75 s once the reader stepped
  * over the ENVELOPE fields nobody reads (fetchParser.ts ENVELOPE_SKIPPED) and ordered batches were
- * appended without a search per row; headerSync100k measured 1.38-1.71x a bare socket, a ratio
- * this machine's load moved more than the code did.
+ * appended without a search per row; headerSync100k measured 1.38x before, 1.17x after (1.71x
+ * once, with an in-host run beside it): this machine's load moves the ratio more than the code.
  * HEADER.FIELDS is cheaper for the server (~54 ms vs ~83 ms bare, plain TCP) but then address
  * lists and dates must be parsed here; ENVELOPE keeps that parsing on the server and is what
  * both the bare client and Mailroom fetch.
