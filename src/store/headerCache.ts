@@ -228,6 +228,7 @@ class FolderTable implements FolderCache {
       const above = column.splice(at, before - at);
       for (const v of above) column.push(v);
     };
+    // Every per-row column, as in clearRows() and remove(): a column added there belongs here too.
     rotate(this.uid);
     rotate(this.flags);
     rotate(this.modseq);
