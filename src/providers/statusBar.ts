@@ -3,6 +3,7 @@ import type { ImapAccount } from '../protocol/imap/imapAccount';
 import type { ProtocolLog } from '../protocol/log';
 import { Disposable } from '../util/dispose';
 import type { AccountRepository } from './accounts';
+import { mailroomSettings } from './settings';
 import type { ImapAccountRegistry } from './imapAccounts';
 import type { Pop3AccountRegistry } from './pop3Accounts';
 import type { NewMailNotifier } from './notifications/newMailNotifier';
@@ -99,8 +100,9 @@ export class MailStatusBar extends Disposable {
       }),
     ];
     this._register({ dispose: () => [registration, ...subscriptions].forEach((d) => d.dispose()) });
-    // INBOX is kept in sync (IDLE) from the moment the account is in use, for this count.
-    void account.openFolder('INBOX').then(refresh, (err: unknown) => this.log.warn(`status bar: ${String(err)}`));
+    // INBOX is kept in sync (IDLE) from the moment the account is in use, for this count. The
+    // tree's first page comes with it: at 100,000 messages the full sync takes seconds.
+    void account.openFolder('INBOX', mailroomSettings().pageSize).then(refresh, (err: unknown) => this.log.warn(`status bar: ${String(err)}`));
   }
 }
 

@@ -225,6 +225,21 @@ for (const mode of MODES) {
       assert.equal(full.method, 'full');
       await assertConverged(cache);
     });
+
+    it('a full sync after a first page keeps the page on top from the first batch on, and drops a row the server does not have', async () => {
+      const cache = await new HeaderCache({ dir: fs.mkdtempSync(path.join(dir, 'under-')), log }).folder('alice', 'INBOX');
+      const page = await fetchNewestPage(mailroom, cache, { limit: 5, log });
+      // A row of a page fetched under another UIDVALIDITY, or of a message since expunged.
+      cache.upsert([{ uid: 9_999_999, flags: [], size: 1, subject: 'stale' }]);
+      const tops: number[][] = [];
+      const result = await syncFolder(mailroom, cache, { log, onProgress: () => void tops.push(cache.page(1, 5).map((e) => e.uid)) });
+      assert.equal(result.method, 'full');
+      assert.ok(tops.length > 0);
+      for (const t of tops) assert.deepEqual(t, page.envelopes.map((e) => e.uid), 'the first page stays the newest rows during the sync');
+      assert.equal(cache.get(9_999_999), undefined);
+      assert.deepEqual(result.removed, [9_999_999]);
+      await assertConverged(cache);
+    });
   });
 }
 

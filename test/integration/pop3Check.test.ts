@@ -460,6 +460,76 @@ describe('POP3 check against scripted servers', function () {
     assert.ok(!server.commands.some((c) => c.verb === 'DELE' && c.session === 1), 'no DELE before the download finished');
   });
 
+  it('DELEs nothing before every copy is fdatasynced and cur/ is fsynced after its last rename', async () => {
+    const count = 300;
+    const server = await start({ messages: Array.from({ length: count }, (_, i) => raw(i + 1, 'z'.repeat(2000))), pipelining: true });
+    const cache = await Pop3Cache.open(path.join(root, 'order'), 'order');
+    const cur = cache.maildir.cur;
+    const deles = (): number => server.commands.filter((c) => c.verb === 'DELE').length;
+    // Every durability step, with the number of DELEs the server had received when it completed.
+    const events: Array<{ kind: 'fdatasync' | 'rename' | 'dirsync'; path: string; delesAtEnd: number; seq: number; startSeq: number }> = [];
+    let seq = 0;
+    const fdPaths = new Map<number, string>();
+    // The module object itself (the `import * as fs` namespace only has getters).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs = require('node:fs') as typeof fs;
+    const original = { open: nodeFs.open, fdatasync: nodeFs.fdatasync, rename: nodeFs.promises.rename, promisesOpen: nodeFs.promises.open };
+    const probe = await fs.promises.open(__filename, 'r');
+    const handleProto = Object.getPrototypeOf(probe) as { sync(this: fs.promises.FileHandle): Promise<void> };
+    await probe.close();
+    const originalSync = handleProto.sync;
+    const dirHandles = new WeakMap<object, string>();
+    (nodeFs as { open: unknown }).open = (file: fs.PathLike, flags: fs.OpenMode, mode: fs.Mode, cb: (e: NodeJS.ErrnoException | null, fd: number) => void): void => {
+      original.open(file, flags, mode, (e, fd) => {
+        if (!e) fdPaths.set(fd, String(file));
+        cb(e, fd);
+      });
+    };
+    (nodeFs as { fdatasync: unknown }).fdatasync = (fd: number, cb: (e: NodeJS.ErrnoException | null) => void): void => {
+      const startSeq = ++seq;
+      original.fdatasync(fd, (e) => {
+        events.push({ kind: 'fdatasync', path: fdPaths.get(fd) ?? '?', delesAtEnd: deles(), seq: ++seq, startSeq });
+        cb(e);
+      });
+    };
+    nodeFs.promises.rename = async (from: fs.PathLike, to: fs.PathLike): Promise<void> => {
+      const startSeq = ++seq;
+      await original.rename(from, to);
+      events.push({ kind: 'rename', path: String(to), delesAtEnd: deles(), seq: ++seq, startSeq });
+    };
+    nodeFs.promises.open = async (...args: Parameters<typeof fs.promises.open>): Promise<fs.promises.FileHandle> => {
+      const handle = await original.promisesOpen(...args);
+      dirHandles.set(handle, String(args[0]));
+      return handle;
+    };
+    handleProto.sync = async function (this: fs.promises.FileHandle): Promise<void> {
+      const startSeq = ++seq;
+      await originalSync.call(this);
+      const target = dirHandles.get(this) ?? '?';
+      if (target === cur) events.push({ kind: 'dirsync', path: target, delesAtEnd: deles(), seq: ++seq, startSeq });
+    };
+    let report: CheckReport;
+    try {
+      report = await run(server, cache, { leaveOnServer: false });
+    } finally {
+      Object.assign(nodeFs, { open: original.open, fdatasync: original.fdatasync });
+      nodeFs.promises.rename = original.rename;
+      nodeFs.promises.open = original.promisesOpen;
+      handleProto.sync = originalSync;
+    }
+    assert.deepEqual([report.downloaded, report.deletedFromServer, deles()], [count, count, count]);
+    const datasyncs = events.filter((e) => e.kind === 'fdatasync' && e.path.startsWith(cache.maildir.tmp));
+    const renames = events.filter((e) => e.kind === 'rename' && e.path.startsWith(cur + path.sep));
+    assert.equal(datasyncs.length, count, 'every message file was fdatasynced');
+    assert.equal(renames.length, count, 'every message was renamed into cur/');
+    assert.ok(datasyncs.every((e) => e.delesAtEnd === 0), 'no DELE reached the server before a file was on disk');
+    const lastRename = Math.max(...renames.map((e) => e.seq));
+    const covering = events.filter((e) => e.kind === 'dirsync' && e.startSeq > lastRename);
+    assert.ok(covering.length > 0, 'cur/ was fsynced after the last rename into it');
+    assert.equal(covering[0].delesAtEnd, 0, 'and that fsync ended before the first DELE arrived');
+    assert.ok(events.filter((e) => e.kind === 'dirsync').length < count / 10, 'the directory fsyncs are batched, not one per message');
+  });
+
   it('without UIDL: leave-on-server and headers-only are refused in words and nothing is downloaded', async () => {
     const server = await start({ messages: [raw(1), raw(2)], uidl: false });
     const cache = await Pop3Cache.open(path.join(root, 'b'), 'nouidl');

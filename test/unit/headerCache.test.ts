@@ -26,6 +26,8 @@ function envelope(uid: number, extra: Partial<CachedEnvelope> = {}): CachedEnvel
     from: { name: 'Ann', address: 'ann@example.test' },
     to: [{ name: '', address: 'me@example.test' }],
     messageId: `m${uid}@example.test`,
+    inReplyTo: `p${uid}@example.test`,
+    references: [`r${uid}@example.test`, `p${uid}@example.test`],
     modseq: String(uid * 10),
     ...extra,
   };
@@ -74,6 +76,24 @@ describe('HeaderCache', () => {
     assert.deepEqual(cache.page(3, 10).map((e) => e.uid), [2, 1]);
     assert.equal(cache.unseenCount(), 1); // only uid 2 is even
     assert.deepEqual(cache.get(3), envelope(3));
+  });
+
+  it('fills in below rows already cached batch by batch, every column moving with its UID', async () => {
+    const cache = await new HeaderCache({ dir, log: recordingLog() }).folder('acc', 'INBOX');
+    const top = [96, 97, 98, 99, 100];
+    cache.upsert(top.map((u) => envelope(u)));
+    for (let from = 1; from <= 91; from += 10) {
+      cache.upsert(Array.from({ length: 10 }, (_, k) => envelope(from + k, { subject: `below ${from + k}` })).filter((e) => e.uid < 96 || e.uid === 100));
+      assert.deepEqual(cache.page(0, 5).map((e) => e.uid), [100, 99, 98, 97, 96], `the newest rows stay on top after the batch from ${from}`);
+    }
+    assert.deepEqual([...cache.uids()], Array.from({ length: 100 }, (_, i) => i + 1));
+    for (const u of [1, 50, 95]) assert.deepEqual(cache.get(u), envelope(u, { subject: `below ${u}` }));
+    assert.deepEqual(cache.get(100), envelope(100, { subject: 'below 100' }), 'a row fetched again is replaced in place');
+    assert.deepEqual(cache.get(97), envelope(97));
+    cache.upsert([envelope(200), envelope(150), envelope(120)]);
+    cache.upsert([envelope(110), envelope(130)]); // two gaps: the general merge
+    assert.deepEqual([...cache.uids()].slice(-6), [100, 110, 120, 130, 150, 200]);
+    assert.deepEqual(cache.get(130), envelope(130));
   });
 
   it('updates flags and modseq in place, replaces on upsert and removes UIDs', async () => {
@@ -202,6 +222,40 @@ describe('lean FETCH parser', () => {
     assert.equal(parseInternalDate('garbage'), undefined);
     const bad = row('* 4 FETCH (UID 4 ENVELOPE ("unterminated)\r\n');
     assert.throws(() => parseFetch(bad, 0, bad.length), (e: unknown) => MailError.is(e, 'ProtocolError'));
+  });
+
+  it('steps over Sender, Reply-To, Cc and Bcc whatever they hold, keeping the other fields and the next item', () => {
+    const buf = row(
+      '* 5 FETCH (UID 5 ENVELOPE ("Wed, 01 Jan 2020 00:01:00 +0000" "S" (("F" NIL "f" "x.test")) ' +
+        '(({3}\r\nA)B NIL "s\\")" "x.test")) ((("nested" (deeper)))) ((NIL NIL "to" "x.test")) ' +
+        '(("C" NIL "c" "x.test")("D" NIL "d" "x.test")) NIL "<parent@x.test>" "<id-5@x.test>") FLAGS (\\Seen))\r\n',
+    );
+    const fetch = parseFetch(buf, 0, buf.length);
+    assert.ok(fetch);
+    const envelope = fetch.items.get('ENVELOPE');
+    assert.ok(Array.isArray(envelope));
+    assert.deepEqual([envelope[3], envelope[4], envelope[6], envelope[7]], [null, null, null, null], 'skipped fields are NIL');
+    assert.equal(envelope[8], '<parent@x.test>', 'In-Reply-To is kept');
+    assert.deepEqual(fetch.items.get('FLAGS'), ['\\Seen'], 'the item after ENVELOPE is read');
+    assert.deepEqual(rowToEnvelope(toFetchRow(fetch.seq, fetch.items)), {
+      uid: 5,
+      flags: ['\\Seen'],
+      size: 0,
+      subject: 'S',
+      date: '2020-01-01T00:01:00.000Z',
+      from: { name: 'F', address: 'f@x.test' },
+      to: [{ name: '', address: 'to@x.test' }],
+      messageId: 'id-5@x.test',
+      inReplyTo: 'parent@x.test',
+    });
+    for (const broken of ['(("a" NIL "b" "c"', '"open', '((((((((((((((((((((((((((((((((((NIL))))))))))))))))))))))))))))))))))']) {
+      const bad = row(`* 6 FETCH (UID 6 ENVELOPE (NIL "S" NIL ${broken}))\r\n`);
+      assert.throws(() => parseFetch(bad, 0, bad.length), (e: unknown) => MailError.is(e, 'ProtocolError') || MailError.is(e, 'LimitExceeded'), broken);
+    }
+    const odd = row('* 7 FETCH (UID 7 FLAGS)\r\n');
+    assert.throws(() => parseFetch(odd, 0, odd.length), (e: unknown) => MailError.is(e, 'ProtocolError'));
+    const unnamed = row('* 8 FETCH ("UID" 8)\r\n');
+    assert.throws(() => parseFetch(unnamed, 0, unnamed.length), (e: unknown) => MailError.is(e, 'ProtocolError'));
   });
 
   it('refuses a literal larger than the limit with LimitExceeded', () => {

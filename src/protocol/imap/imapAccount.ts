@@ -72,6 +72,8 @@ export class ImapAccount implements IDisposable {
   readonly onDidChangeState: Event<ConnectionState>;
 
   private readonly openFolders = new Set<string>();
+  /** First pages being fetched (openFolder): a second opener waits for it, not for the full sync. */
+  private readonly firstPages = new Map<string, Promise<void>>();
   private readonly syncs: FolderSyncs;
   private readonly writes: OfflineWrites;
   private readonly subscriptions: IDisposable[] = [];
@@ -200,11 +202,24 @@ export class ImapAccount implements IDisposable {
     if (!this.openFolders.has(path)) {
       this.openFolders.add(path);
       if (firstPage > 0 && !cache.state() && cache.count() === 0) {
-        await this.options.supervisor
+        const fetching = this.options.supervisor
           .run(`first page ${path}`, (client) => fetchNewestPage(client, cache, { limit: firstPage, log: this.options.log }))
-          .catch((err: unknown) => this.options.log.info(`first page of ${path} not fetched: ${MailError.from(err).message}`));
+          .then(
+            () => undefined,
+            (err: unknown) => this.options.log.info(`first page of ${path} not fetched: ${MailError.from(err).message}`),
+          );
+        this.firstPages.set(path, fetching);
+        try {
+          await fetching;
+        } finally {
+          this.firstPages.delete(path);
+        }
       }
       void this.sync(path).catch(() => undefined);
+    } else {
+      // Opened a moment ago by someone else (the status bar opens INBOX): the page is on its way,
+      // and the full sync starts after it, so waiting for the page is short.
+      await this.firstPages.get(path);
     }
     return cache;
   }

@@ -369,7 +369,7 @@ export class MailTreeModel extends Disposable {
       const account = accountNode.account;
       try {
         if (account.protocol === 'imap') {
-          const cache = await this.imap.get(account).openFolder('INBOX');
+          const cache = await this.imap.get(account).openFolder('INBOX', limit);
           const uidValidity = cache.state()?.uidValidity ?? '';
           total += cache.count();
           for (const e of cache.page(0, limit)) rows.push({ account, item: imapItem('INBOX', uidValidity, e) });

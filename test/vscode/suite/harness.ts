@@ -114,6 +114,13 @@ export function oauthControl(action: 'expire' | 'revoke'): Promise<void> {
   return fixtureControl(`/oauth/${action}`);
 }
 
+/** Fills user "big"'s INBOX with 100,000 messages (once per fixture; later calls return at once); answers the count. */
+export async function seedBigMailbox(): Promise<number> {
+  const control = fixtureInfo().control;
+  if (!control) throw new Error('the fixture has no control endpoint (started by an older fixture CLI?)');
+  return Number((await post(`${control}/seed/big`, undefined, 240_000)).trim());
+}
+
 /** POSTs to the fixture process's control endpoint (test/fixtures/cli.ts startControl). */
 async function fixtureControl(pathname: string): Promise<void> {
   const control = fixtureInfo().control;
@@ -239,9 +246,9 @@ function controlUrl(): string {
 }
 
 /** POSTs to the runner's browser service or the fixture's control endpoint; 200's body, else throws. */
-export function post(url: string, body?: string): Promise<string> {
+export function post(url: string, body?: string, timeoutMs = SERVICE_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', timeout: SERVICE_TIMEOUT_MS }, (res) => {
+    const req = http.request(url, { method: 'POST', timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -254,7 +261,7 @@ export function post(url: string, body?: string): Promise<string> {
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${SERVICE_TIMEOUT_MS} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
   });
