@@ -37,8 +37,9 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
         label = describeCriteria(criteria);
       } else {
         const query = await vscode.window.showInputBox({
-          title: `Search ${scope.kind === 'folder' ? scope.folder.path : 'all folders'}`,
-          prompt: 'Words search the whole message. Prefixes: from: to: subject: body: since:YYYY-MM-DD before:YYYY-MM-DD is:unread is:flagged',
+          title: scope.kind === 'folder' ? vscode.l10n.t('Search {0}', scope.folder.path) : vscode.l10n.t('Search all folders'),
+          prompt: vscode.l10n.t('Words search the whole message. Prefixes: from: to: subject: body: since:YYYY-MM-DD before:YYYY-MM-DD is:unread is:flagged'),
+          // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
           placeHolder: 'from:alice subject:"report" is:unread',
           validateInput: (v) => {
             const parsed = parseSearchQuery(v);
@@ -59,13 +60,13 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
             : flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable).map((f) => f.path);
       try {
         const result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Searching ${paths.length === 1 ? paths[0] : `${paths.length} folders`}…` },
+          { location: vscode.ProgressLocation.Notification, title: paths.length === 1 ? vscode.l10n.t('Searching {0}…', paths[0]) : vscode.l10n.t('Searching {0} folders…', paths.length) },
           () => deps.model.search(accountNode, criteria, paths, label),
         );
         await deps.treeView.reveal(result, { expand: true, focus: true, select: false }).then(undefined, () => undefined);
         return result;
       } catch (err) {
-        await reportError(deps.log, 'Searching', err);
+        await reportError(deps.log, vscode.l10n.t('Searching'), err);
         return undefined;
       }
     }),
@@ -83,7 +84,7 @@ function scopeFromSelection(deps: SearchCommandDeps): AccountNode | FolderNode |
 async function pickAccount(deps: SearchCommandDeps): Promise<AccountNode | undefined> {
   const accounts = deps.model.getRoots().filter((a) => a.account.protocol === 'imap');
   if (accounts.length <= 1) return accounts[0];
-  const pick = await vscode.window.showQuickPick(accounts.map((a) => ({ label: a.account.label ?? `${a.account.user}@${a.account.host}`, node: a })), { title: 'Search which account?' });
+  const pick = await vscode.window.showQuickPick(accounts.map((a) => ({ label: a.account.label ?? `${a.account.user}@${a.account.host}`, node: a })), { title: vscode.l10n.t('Search which account?') });
   return pick?.node;
 }
 
@@ -102,7 +103,7 @@ export function parseSearchQuery(query: string): SearchCriteria | string {
       continue;
     }
     const value = unquote(m[2]);
-    if (!value) return `"${prefix}:" needs a value.`;
+    if (!value) return vscode.l10n.t('"{0}:" needs a value.', prefix);
     switch (prefix) {
       case 'from':
       case 'to':
@@ -113,7 +114,7 @@ export function parseSearchQuery(query: string): SearchCriteria | string {
       case 'since':
       case 'before': {
         const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
-        if (!date || Number.isNaN(date.getTime())) return `"${prefix}:" needs a date like 2024-01-31.`;
+        if (!date || Number.isNaN(date.getTime())) return vscode.l10n.t('"{0}:" needs a date like 2024-01-31.', prefix);
         criteria[prefix] = date;
         break;
       }
@@ -122,12 +123,12 @@ export function parseSearchQuery(query: string): SearchCriteria | string {
         else if (value === 'read') criteria.unread = false;
         else if (value === 'flagged') criteria.flagged = true;
         else if (value === 'unflagged') criteria.flagged = false;
-        else return '"is:" takes unread, read, flagged or unflagged.';
+        else return vscode.l10n.t('"is:" takes unread, read, flagged or unflagged.');
         break;
     }
   }
   if (words.length) criteria.text = words.join(' ');
-  if (Object.keys(criteria).length === 0) return 'Type something to search for.';
+  if (Object.keys(criteria).length === 0) return vscode.l10n.t('Type something to search for.');
   return criteria;
 }
 

@@ -37,9 +37,9 @@ export class CompareReportsCommand extends Disposable {
 
   private async compare(before: vscode.Uri | undefined, after: vscode.Uri | undefined): Promise<CompareResult | undefined> {
     try {
-      const first = before ?? (await pick('the earlier report (before)'));
+      const first = before ?? (await pick(vscode.l10n.t('the earlier report (before)')));
       if (!first) return undefined;
-      const second = after ?? (await pick('the later report (after)', first));
+      const second = after ?? (await pick(vscode.l10n.t('the later report (after)'), first));
       if (!second) return undefined;
       const [a, b] = await Promise.all([readReports(first), readReports(second)]);
       const diff = diffReports(a, b);
@@ -51,7 +51,7 @@ export class CompareReportsCommand extends Disposable {
       await vscode.window.showTextDocument(doc, { preview: false });
       return { ok: true, diff, document: uri };
     } catch (err) {
-      void reportError(this.log, 'Comparing check reports', err);
+      void reportError(this.log, vscode.l10n.t('Comparing check reports'), err);
       return { ok: false, error: errorSummary(err) };
     }
   }
@@ -59,10 +59,10 @@ export class CompareReportsCommand extends Disposable {
 
 async function pick(which: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
-    title: `Mailroom: Compare Two Check Reports — ${which}`,
-    openLabel: 'Compare',
+    title: vscode.l10n.t('Mailroom: Compare Two Check Reports — {0}', which),
+    openLabel: vscode.l10n.t('Compare'),
     canSelectMany: false,
-    filters: { 'Check reports (mailroom-check --json)': ['json'], 'All files': ['*'] },
+    filters: { [vscode.l10n.t('Check reports (mailroom-check --json)')]: ['json'], [vscode.l10n.t('All files')]: ['*'] },
     ...(near ? { defaultUri: vscode.Uri.joinPath(near, '..') } : {}),
   });
   return picked?.[0];
@@ -74,7 +74,7 @@ async function readReports(uri: vscode.Uri): Promise<ProbeReport[]> {
   try {
     size = (await vscode.workspace.fs.stat(uri)).size;
   } catch (err) {
-    throw new MailError('ReportInvalid', `Cannot read ${name}: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
+    throw new MailError('ReportInvalid', vscode.l10n.t('Cannot read {0}: {1}.', name, err instanceof Error ? err.message : String(err)), { cause: err, localized: true });
   }
   checkSize(size, name);
   const bytes = await vscode.workspace.fs.readFile(uri);
