@@ -4,6 +4,9 @@
 //                                  scrolls it into view, waits until it is visible and would receive the
 //                                  click, then presses and releases the mouse there). 200 + JSON {index}
 //   POST /frame/eval            -> body: a JavaScript expression; 200 + JSON {value} of it in the message frame
+//   POST /frame/landmarks       -> 200 + JSON [{landmarks, focusable, unnamedButtons, lang}] of each webview on
+//                                  screen (its own page, not the mail inside): what a screen reader lists and
+//                                  what Tab reaches
 // The message frame is the srcdoc frame inside the visible webview. Kept apart from service.ts so
 // other endpoints can be added there without touching this.
 import type { Frame, Page } from 'playwright-core';
@@ -26,6 +29,13 @@ const CLICK_TIMEOUT_MS = 10_000;
 /** Handles /frame/…; undefined for other paths. */
 export async function frameEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply | undefined> {
   if (!url.pathname.startsWith('/frame/')) return undefined;
+  if (url.pathname === '/frame/landmarks') {
+    const pages: unknown[] = [];
+    for (const shell of await visibleWebviews(page, isWebviewContentFrame)) {
+      pages.push(await withTimeout(shell.evaluate(LANDMARKS_SCRIPT), 5_000, 'reading the landmarks of a webview'));
+    }
+    return { status: 200, body: JSON.stringify(pages), type: 'application/json' };
+  }
   const frame = await messageFrame(page, isWebviewContentFrame);
   if (!frame) return { status: 404, body: 'no message frame is showing\n', type: 'text/plain' };
   const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
@@ -50,6 +60,37 @@ export async function frameEndpoint(page: Page, url: URL, body: string, isWebvie
     default:
       return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
   }
+}
+
+/**
+ * Landmarks (main, nav, header/region with their accessible names) and the elements Tab reaches, in
+ * document order, of a webview page: evaluated in the page, so it reads what a screen reader reads.
+ */
+const LANDMARKS_SCRIPT = `(() => {
+  const name = (e) => e.getAttribute('aria-label') || (e.getAttribute('aria-labelledby') ? (document.getElementById(e.getAttribute('aria-labelledby'))?.textContent ?? '') : '');
+  const landmarks = [...document.querySelectorAll('main, nav, [role=region], section[aria-label], section[aria-labelledby], header[aria-label]')]
+    .map((e) => ({ role: e.getAttribute('role') || (e.tagName === 'MAIN' ? 'main' : e.tagName === 'NAV' ? 'navigation' : 'region'), name: name(e).trim() }));
+  const focusable = [...document.querySelectorAll('a[href], button:not([disabled]), summary, iframe, [tabindex]')]
+    .filter((e) => e.tabIndex >= 0)
+    .map((e) => (e.getAttribute('aria-label') || e.getAttribute('title') || e.textContent || e.tagName).trim().slice(0, 60));
+  const unnamedButtons = [...document.querySelectorAll('button')].filter((b) => !(b.getAttribute('aria-label') || b.textContent || '').trim()).length;
+  return { landmarks, focusable, unnamedButtons, lang: document.documentElement.lang };
+})()`;
+
+/** The pages of the webviews on screen (their own documents, where the shells draw). */
+async function visibleWebviews(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame[]> {
+  const shown: Frame[] = [];
+  for (const webview of page.frames()) {
+    if (!isWebviewContentFrame(webview)) continue;
+    const element = await webview.frameElement();
+    try {
+      const box = await element.boundingBox();
+      if ((await element.getAttribute('id')) === 'active-frame' && box && box.width > 0 && box.height > 0) shown.push(webview);
+    } finally {
+      await element.dispose();
+    }
+  }
+  return shown;
 }
 
 /** The srcdoc frame of the webview that is on screen (the one message panel a test has open). */
