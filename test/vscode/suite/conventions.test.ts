@@ -88,11 +88,15 @@ describe('Conventions: keyboard, screen readers and high contrast (message view,
   const workbench = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('workbench');
 
   before(async () => {
-    await workbench().update('colorTheme', 'Default High Contrast', vscode.ConfigurationTarget.Global);
+    // In the workspace's settings: the user settings file is where other suites keep theirs.
+    await workbench().update('colorTheme', 'Default High Contrast', vscode.ConfigurationTarget.Workspace);
     await waitFor(() => vscode.window.activeColorTheme.kind === vscode.ColorThemeKind.HighContrast, 'the high contrast theme');
   });
   after(async () => {
-    await workbench().update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    await workbench().update('colorTheme', undefined, vscode.ConfigurationTarget.Workspace);
+    // The next suites see the default theme again, fully applied.
+    await waitFor(() => vscode.window.activeColorTheme.kind !== vscode.ColorThemeKind.HighContrast, 'the default theme back');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   });
 
   it('the message view has main, headers, actions and body landmarks, and every action is a keyboard stop', async function () {
