@@ -3,6 +3,7 @@
 #   unit        plain Node (mocha)                      test/unit
 #   integration real Dovecot + SMTP sink on loopback    test/integration
 #   vscode      the suite inside the real extension host, code-server + Chromium   test/vscode
+#   vscode-de   the German display-language suite of test/vscode again under `--locale de`
 #   install     the tools install (Node 24 + code-server) into a new, empty cache, started under
 #               `npm run` as the README starts it, then that code-server answering; always on CI,
 #               elsewhere skipped only with MAILROOM_SKIP_FRESH_INSTALL=1 (takes about 2.5 minutes)
@@ -77,6 +78,9 @@ fi
 tier unit npx mocha --config test/unit/.mocharc.json
 tier integration npx mocha --config test/integration/.mocharc.json
 tier vscode node out/test/vscode/runners/code-server.js
+# A second, short run with VS Code's display language set to German (code-server --locale de):
+# only the suites that check the translated manifest, host strings and webviews (about 1 minute).
+tier vscode-de env MAILROOM_LOCALE=de MAILROOM_TEST_GREP='German display language' MAILROOM_RESULTS_DIR=test-results/locale-de node out/test/vscode/runners/code-server.js
 if [ "${MAILROOM_TEST_DESKTOP:-0}" = 1 ]; then
   tier desktop node out/test/vscode/runners/desktop.js
 fi

@@ -8,6 +8,8 @@ import { remoteBlockedLabel } from './remoteBar';
 import { linkify, quoteBlocks, TextBlock } from './textBlocks';
 import { visibleText } from './visibleText';
 import { el } from '../shared/dom';
+import * as l10n from '@vscode/l10n';
+import { locale } from '../shared/l10n';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -29,7 +31,7 @@ function render(message: ToWebview): void {
   frameObserver = undefined;
   switch (message.type) {
     case 'loading':
-      root.replaceChildren(el('p', { className: 'status' }, `Loading “${message.subject || '(no subject)'}”…`));
+      root.replaceChildren(el('p', { className: 'status' }, l10n.t('Loading “{0}”…', message.subject || l10n.t('(no subject)'))));
       break;
     case 'error':
       root.replaceChildren(errorView(message.message, message.canRetry));
@@ -47,7 +49,7 @@ function show(m: MessageViewModel): void {
   if (bar) parts.push(bar);
   if (m.attachments.length) parts.push(attachmentsView(m.attachments));
   if (m.frame !== undefined) {
-    const frame = el('iframe', { className: 'paper', title: 'Message body' });
+    const frame = el('iframe', { className: 'paper', title: l10n.t('Message body') });
     // Same origin (so this script can catch link clicks and measure it), but no scripts, popups,
     // forms or navigation for what is inside.
     frame.setAttribute('sandbox', 'allow-same-origin');
@@ -55,12 +57,13 @@ function show(m: MessageViewModel): void {
     frame.srcdoc = m.frame;
     parts.push(frame);
   } else {
-    if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, 'This message’s HTML is too large to display; its text is shown instead.'));
-    const body = el('div', { className: 'body text' });
+    if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, l10n.t('This message’s HTML is too large to display; its text is shown instead.')));
+    // A labelled region (landmark) that takes focus, so the keyboard can reach and scroll the text.
+    const body = el('div', { className: 'body text', tabIndex: 0, role: 'region', ariaLabel: l10n.t('Message body') });
     if (m.text) appendBlocks(body, quoteBlocks(m.text));
-    else body.textContent = '(this message has no text)';
+    else body.textContent = l10n.t('(this message has no text)');
     parts.push(body);
-    if (m.textTruncated) parts.push(el('p', { className: 'status' }, 'The text was cut here because it is very long. View Source shows all of it.'));
+    if (m.textTruncated) parts.push(el('p', { className: 'status' }, l10n.t('The text was cut here because it is very long. View Source shows all of it.')));
   }
   root.replaceChildren(...parts);
   const frame = parts.find((p): p is HTMLIFrameElement => p instanceof HTMLIFrameElement);
@@ -134,14 +137,14 @@ function onFrameReady(frame: HTMLIFrameElement, doc: Document, m: MessageViewMod
 }
 
 function headerView(m: MessageViewModel): HTMLElement {
-  const header = el('header', { className: 'headers' });
-  header.append(el('h1', { className: 'subject' }, m.subject || '(no subject)'));
+  const header = el('header', { className: 'headers', role: 'region', ariaLabel: l10n.t('Message headers') });
+  header.append(el('h1', { className: 'subject' }, m.subject || l10n.t('(no subject)')));
   const table = el('dl', { className: 'fields' });
   for (const [name, value] of [
-    ['From', m.from],
-    ['To', m.to],
+    [l10n.t('From'), m.from],
+    [l10n.t('To'), m.to],
     ['Cc', m.cc],
-    ['Date', m.date ? new Date(m.date).toLocaleString() : ''],
+    [l10n.t('Date'), m.date ? new Date(m.date).toLocaleString(locale) : ''],
   ] as const) {
     if (!value) continue;
     table.append(el('dt', {}, name), el('dd', {}, value));
@@ -149,7 +152,7 @@ function headerView(m: MessageViewModel): HTMLElement {
   header.append(table, el('p', { className: 'location' }, `${m.accountLabel} · ${m.folder}`));
   if (m.headers.length) {
     const all = el('details', { className: 'all-headers' });
-    all.append(el('summary', {}, 'Show All Headers'));
+    all.append(el('summary', {}, l10n.t('Show All Headers')));
     const list = el('dl', { className: 'fields raw' });
     for (const h of m.headers) list.append(el('dt', {}, h.name), el('dd', {}, h.value));
     all.append(list);
@@ -163,35 +166,39 @@ function barView(m: MessageViewModel): HTMLElement | undefined {
   if (m.remoteBlocked > 0 && !m.remoteAllowed) {
     const row = el('div', { className: 'bar remote', role: 'status' });
     row.append(el('span', {}, remoteBlockedLabel(m)));
-    row.append(actionButton('Load Remote Content', 'loadRemoteContent'));
+    row.append(actionButton(l10n.t('Load Remote Content'), 'loadRemoteContent'));
     // fromAddress is the address as sent (the allow list needs it exact): shown through displayText like every header text.
-    if (m.fromAddress) row.append(actionButton(`Always Load from ${displayText(m.fromAddress)}`, 'alwaysLoadFromSender', true));
+    if (m.fromAddress) row.append(actionButton(l10n.t('Always Load from {0}', displayText(m.fromAddress)), 'alwaysLoadFromSender', true));
     rows.push(row);
   }
   if (m.hasPatch) {
     const row = el('div', { className: 'bar patch' });
-    row.append(el('span', {}, 'This message contains a patch.'), actionButton('Open Patch', 'openPatch'), actionButton('Apply with git am', 'applyPatch', true));
+    row.append(el('span', {}, l10n.t('This message contains a patch.')), actionButton(l10n.t('Open Patch'), 'openPatch'), actionButton(l10n.t('Apply with git am'), 'applyPatch', true));
     rows.push(row);
   }
   if (!rows.length) return undefined;
-  const box = el('section', { className: 'bars' });
+  // The message's actions: a nav landmark a screen reader lists, every action a button in tab order.
+  const box = el('nav', { className: 'bars', ariaLabel: l10n.t('Message actions') });
   box.append(...rows);
   return box;
 }
 
 function attachmentsView(attachments: AttachmentView[]): HTMLElement {
-  const list = el('ul', { className: 'attachments', ariaLabel: 'Attachments' });
+  const region = el('section', { className: 'attachments-region', ariaLabel: l10n.t('Attachments') });
+  const list = el('ul', { className: 'attachments', ariaLabel: l10n.t('Attachments') });
   for (const a of attachments) {
     const item = el('li', {});
     item.append(el('span', { className: 'name' }, a.filename), el('span', { className: 'meta' }, ` ${a.contentType}, ${formatSize(a.size)}`));
-    const save = el('button', { className: 'secondary' }, 'Save As…');
+    // The visible words are short; the accessible name says which attachment each button acts on.
+    const save = el('button', { className: 'secondary', ariaLabel: l10n.t('Save {0} as…', a.filename) }, l10n.t('Save As…'));
     save.addEventListener('click', () => vscode.postMessage({ type: 'attachment', action: 'save', index: a.index }));
-    const open = el('button', { className: 'secondary' }, 'Open');
+    const open = el('button', { className: 'secondary', ariaLabel: l10n.t('Open {0}', a.filename) }, l10n.t('Open'));
     open.addEventListener('click', () => vscode.postMessage({ type: 'attachment', action: 'open', index: a.index }));
     item.append(save, open);
     list.append(item);
   }
-  return list;
+  region.append(list);
+  return region;
 }
 
 function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
@@ -201,7 +208,7 @@ function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
       continue;
     }
     const details = el('details', { className: 'quote', open: !block.collapsed });
-    details.append(el('summary', {}, block.collapsed ? `Quoted text (${block.lineCount} lines)` : 'Quoted text'));
+    details.append(el('summary', {}, block.collapsed ? l10n.t('Quoted text ({0} lines)', block.lineCount) : l10n.t('Quoted text')));
     const inner = el('div', { className: 'quote-body' });
     appendBlocks(inner, block.blocks);
     details.append(inner);
@@ -235,7 +242,7 @@ function actionButton(label: string, action: MessageAction, secondary = false): 
 function errorView(text: string, canRetry: boolean): HTMLElement {
   const box = el('div', { className: 'error', role: 'alert' }, text);
   if (canRetry) {
-    const button = el('button', {}, 'Try Again');
+    const button = el('button', {}, l10n.t('Try Again'));
     button.addEventListener('click', () => vscode.postMessage({ type: 'retry' }));
     box.append(el('br'), button);
   }

@@ -1,4 +1,5 @@
 // The remote-content bar's words (pure, unit-tested).
+import * as l10n from '@vscode/l10n';
 import type { MessageViewModel } from '../../src/shared/messageView';
 
 /**
@@ -6,6 +7,6 @@ import type { MessageViewModel } from '../../src/shared/messageView';
  * stylesheets, images and fonts that nobody can see before it loads.
  */
 export function remoteBlockedLabel(m: Pick<MessageViewModel, 'remoteBlocked' | 'remoteAtLeast'>): string {
-  const noun = m.remoteBlocked === 1 && !m.remoteAtLeast ? 'resource' : 'resources';
-  return `${m.remoteAtLeast ? 'At least ' : ''}${m.remoteBlocked} remote ${noun} blocked`;
+  if (m.remoteAtLeast) return l10n.t('At least {0} remote resources blocked', m.remoteBlocked);
+  return m.remoteBlocked === 1 ? l10n.t('1 remote resource blocked') : l10n.t('{0} remote resources blocked', m.remoteBlocked);
 }

@@ -2,17 +2,19 @@
 // row per check; a failed row opens the transcript lines that decided it. Text only.
 import type { BehaviourReport } from '../../src/shared/probeReport';
 import { el } from '../shared/dom';
+import * as l10n from '@vscode/l10n';
+import '../shared/l10n';
 
 const LABEL = { pass: 'pass', fail: 'FAIL', skipped: 'skipped' } as const;
 
 export function behaviourView(b: BehaviourReport): HTMLElement {
   const box = el('div', { className: 'behaviour' });
   const count = (o: keyof typeof LABEL): number => b.checks.filter((c) => c.outcome === o).length;
-  box.append(el('p', { className: 'status' }, `${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped in ${b.totalMs} ms (budget ${b.budgetMs} ms)`));
-  if (b.error) box.append(el('div', { className: 'error', role: 'alert' }, `Stopped: ${b.error.message}`));
+  box.append(el('p', { className: 'status' }, l10n.t('{0} passed, {1} failed, {2} skipped in {3} ms (budget {4} ms)', count('pass'), count('fail'), count('skipped'), b.totalMs, b.budgetMs)));
+  if (b.error) box.append(el('div', { className: 'error', role: 'alert' }, l10n.t('Stopped: {0}', b.error.message)));
   const table = el('table', { className: 'behaviour-checks' });
   const head = el('tr');
-  for (const h of ['Check', 'Result', 'Detail', 'Time']) head.append(el('th', {}, h));
+  for (const h of [l10n.t('Check'), l10n.t('Result'), l10n.t('Detail'), l10n.t('Time')]) head.append(el('th', {}, h));
   table.append(head);
   for (const c of b.checks) {
     const tr = el('tr');
@@ -21,7 +23,7 @@ export function behaviourView(b: BehaviourReport): HTMLElement {
     const detail = el('td', {}, c.detail);
     if (c.outcome === 'fail' && c.evidence.length) {
       const more = el('details');
-      more.append(el('summary', {}, 'Transcript lines that decided it'), el('pre', {}, c.evidence.map((l) => `${String(l.t).padStart(6)} ms ${l.dir} ${l.text}`).join('\n')));
+      more.append(el('summary', {}, l10n.t('Transcript lines that decided it')), el('pre', {}, c.evidence.map((l) => `${String(l.t).padStart(6)} ms ${l.dir} ${l.text}`).join('\n')));
       detail.append(more);
     }
     tr.append(name, el('td', { className: `badge ${c.outcome === 'fail' ? 'failed' : c.outcome === 'pass' ? 'ok' : 'warnings'}` }, LABEL[c.outcome]), detail, el('td', {}, `${c.ms} ms`));

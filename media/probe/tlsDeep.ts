@@ -2,20 +2,22 @@
 // script beyond building it), drawn with textContent only like the rest of the report.
 import type { TlsDeepReport } from '../../src/shared/tlsDeepReport';
 import { el } from '../shared/dom';
+import * as l10n from '@vscode/l10n';
+import '../shared/l10n';
 
 const LABEL: Record<string, string> = { TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3' };
 
 export function tlsDeepView(deep: TlsDeepReport): HTMLElement {
   const details = el('details', { className: 'tls-deep', open: true });
   if (deep.skipped) {
-    details.append(el('summary', {}, 'TLS deep check: not run'), el('p', { className: 'status' }, deep.skipped));
+    details.append(el('summary', {}, l10n.t('TLS deep check: not run')), el('p', { className: 'status' }, deep.skipped));
     return details;
   }
-  details.append(el('summary', {}, `TLS deep check · ${deep.connections} connections · ${deep.ms} ms`));
+  details.append(el('summary', {}, l10n.t('TLS deep check · {0} connections · {1} ms', deep.connections, deep.ms)));
   if (deep.truncated) details.append(el('div', { className: 'error' }, `Stopped early: ${deep.truncated}`));
 
   const table = el('table', { className: 'tls-versions' });
-  table.append(tr('th', [text('Version'), text('Result'), text('Suites accepted')]));
+  table.append(tr('th', [text(l10n.t('Version')), text(l10n.t('Result')), text(l10n.t('Suites accepted'))]));
   for (const v of deep.versions) {
     const scan = deep.ciphers.find((c) => c.version === v.version);
     const suites = el('div');
@@ -34,10 +36,10 @@ export function tlsDeepView(deep: TlsDeepReport): HTMLElement {
   const facts: Array<[string, string | undefined]> = [];
   if (chain) {
     facts.push(
-      ['Chain', chain.source === 'served' ? 'as served' : 'linked by issuer (TLS 1.3 hides the order served)'],
-      ['Complete', chain.complete ? 'yes' : `no — ${chain.incompleteReason ?? ''}`],
-      ['Order', chain.ordered === null ? 'not visible' : chain.ordered ? 'leaf first, each followed by its issuer' : `wrong — ${chain.orderProblem ?? ''}`],
-      ['Host name', chain.nameMatches ? 'matches' : `does not match — ${chain.nameError ?? ''}`],
+      [l10n.t('Chain'), chain.source === 'served' ? 'as served' : 'linked by issuer (TLS 1.3 hides the order served)'],
+      [l10n.t('Complete'), chain.complete ? 'yes' : `no — ${chain.incompleteReason ?? ''}`],
+      [l10n.t('Order'), chain.ordered === null ? 'not visible' : chain.ordered ? 'leaf first, each followed by its issuer' : `wrong — ${chain.orderProblem ?? ''}`],
+      [l10n.t('Host name'), chain.nameMatches ? 'matches' : `does not match — ${chain.nameError ?? ''}`],
     );
     chain.certificates.forEach((c, i) => {
       const key = `${c.keyType}${c.keyBits ? ` ${c.keyBits}` : ''}${c.curve ? ` ${c.curve}` : ''}`;
@@ -52,7 +54,7 @@ export function tlsDeepView(deep: TlsDeepReport): HTMLElement {
 
   if (deep.explanations?.length) {
     const explain = el('table', { className: 'explain' });
-    explain.append(tr('th', [text('Warning'), text('Meaning'), text('Fix')]));
+    explain.append(tr('th', [text(l10n.t('Warning')), text(l10n.t('Meaning')), text(l10n.t('Fix'))]));
     for (const e of deep.explanations) explain.append(tr('td', [el('code', {}, e.code), text(e.meaning), text(e.fix)]));
     details.append(explain);
   }

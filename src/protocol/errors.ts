@@ -70,6 +70,12 @@ export interface MailErrorOptions {
   certificate?: CertificateSummary;
   /** The verification failure as OpenSSL/Node names it, e.g. DEPTH_ZERO_SELF_SIGNED_CERT. */
   tlsReason?: string;
+  /**
+   * The message is already in the user's display language (the VS Code layer made it through
+   * vscode.l10n). Messages made here are English; the VS Code layer leads them with a localized
+   * sentence for the code (src/providers/errorText.ts).
+   */
+  localized?: boolean;
 }
 
 export class MailError extends Error {
@@ -77,12 +83,14 @@ export class MailError extends Error {
   readonly detail: string | undefined;
   readonly certificate: CertificateSummary | undefined;
   readonly tlsReason: string | undefined;
+  readonly localized: boolean;
 
   constructor(readonly code: MailErrorCode, message: string, options: MailErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.detail = options.detail;
     this.certificate = options.certificate;
     this.tlsReason = options.tlsReason;
+    this.localized = options.localized ?? false;
   }
 
   /** `value` itself when it is a MailError, else an 'Unknown' one carrying its message and cause. */

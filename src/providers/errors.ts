@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { MailError } from '../protocol/errors';
 import type { ProtocolLog } from '../protocol/log';
+import { localizedErrorMessage } from './errorText';
 
 /**
  * The command boundary: logs the error with its context and detail, and shows the user one
@@ -10,8 +11,9 @@ export async function reportError(log: ProtocolLog, context: string, err: unknow
   const message = MailError.is(err) ? err.message : `${context} failed: ${err instanceof Error ? err.message : String(err)}`;
   const detail = MailError.is(err) && err.detail ? ` (${err.detail})` : '';
   log.error(`${context}: ${message}${detail}`);
+  const shown = MailError.is(err) ? localizedErrorMessage(err) : vscode.l10n.t('{0} failed: {1}', context, err instanceof Error ? err.message : String(err));
   try {
-    return await vscode.window.showErrorMessage(message, ...actions);
+    return await vscode.window.showErrorMessage(shown, ...actions);
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@ import { displayText } from '../shared/displayText';
 import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
 import { messageShellCsp } from './message/csp';
+import { localizedErrorMessage } from './errorText';
 import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
 import { senderAllowed } from './message/remoteContent';
@@ -202,10 +203,10 @@ export class MessagePanel extends Disposable {
   /** Resolves with the next report of the webview having drawn (rejects after timeoutMs or on dispose). */
   nextRender(timeoutMs = 30_000): Promise<RenderedReport> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new MailError('Timeout', 'The message view did not finish drawing.')), timeoutMs);
+      const timer = setTimeout(() => reject(new MailError('Timeout', vscode.l10n.t('The message view did not finish drawing.'), { localized: true })), timeoutMs);
       const sub = this.onDidDispose(() => {
         clearTimeout(timer);
-        reject(new MailError('Unknown', 'The message view was closed.'));
+        reject(new MailError('Unknown', vscode.l10n.t('The message view was closed.'), { localized: true }));
       });
       this.renderWaiters.push((report) => {
         clearTimeout(timer);
@@ -317,9 +318,9 @@ export class MessagePanel extends Disposable {
       else this.post({ type: 'show', message: this.loaded });
       this.sources.shown?.(this.node);
     } catch (err) {
-      const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
+      const error = MailError.is(err) ? err : new MailError('Unknown', vscode.l10n.t('The message could not be shown: {0}', err instanceof Error ? err.message : String(err)), { localized: true });
       this.log.error(`opening message ${this.node.id} failed: ${error.message} ${error.detail ?? ''}`);
-      this.failure = { type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' };
+      this.failure = { type: 'error', message: localizedErrorMessage(error), canRetry: error.code !== 'MessageNotFound' };
       this.post(this.failure);
     }
   }
@@ -349,8 +350,8 @@ export class MessagePanel extends Disposable {
       extensionUri: this.extensionUri,
       script: 'message.js',
       style: ['message', 'message.css'],
-      title: 'Message',
-      placeholder: 'Loading…',
+      title: vscode.l10n.t('Message'),
+      placeholder: vscode.l10n.t('Loading…'),
       imgSrc: 'webview',
       csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
     });
@@ -359,6 +360,6 @@ export class MessagePanel extends Disposable {
 
 /** The tab title: the subject with its controls shown (a bidi override would reorder the tab), cut to 60 characters. */
 function title(subject: string): string {
-  const text = displayText(subject).trim() || '(no subject)';
+  const text = displayText(subject).trim() || vscode.l10n.t('(no subject)');
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }

@@ -103,11 +103,11 @@ export class Pop3AccountRegistry implements vscode.Disposable {
   async checkAll(): Promise<Pop3CheckResult[]> {
     const accounts = this.options.repository.list().filter((a) => a.protocol === 'pop3');
     if (accounts.length === 0) return [];
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Checking POP3 mail' }, async (progress) => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking POP3 mail') }, async (progress) => {
       const results: Pop3CheckResult[] = [];
       for (const account of accounts) {
         progress.report({ message: accountLabel(account) });
-        results.push(await this.check(account, (done, total) => progress.report({ message: `${accountLabel(account)}: ${done}/${total}` })));
+        results.push(await this.check(account, (done, total) => progress.report({ message: vscode.l10n.t('{0}: {1}/{2}', accountLabel(account), done, total) })));
       }
       return results;
     });
@@ -117,7 +117,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
   async source(account: AccountConfig, uidl: string): Promise<Buffer> {
     const cache = await this.cache(account);
     const entry = cache.get(uidl);
-    if (!entry) throw new MailError('MessageNotFound', 'This message is no longer in the local POP3 cache.');
+    if (!entry) throw new MailError('MessageNotFound', vscode.l10n.t('This message is no longer in the local POP3 cache.'), { localized: true });
     if (!entry.partial) return cache.readSource(uidl);
     const bytes = await fetchFullBody({ account, credentials: this.options.repository.credentials(account), log: this.log(account), timeoutMs: mailroomSettings().connectionTimeoutMs, lockDir: this.lockDir, cache, uidl });
     this._onDidChange.fire(account.id);

@@ -32,8 +32,8 @@ export class MailStatusBar extends Disposable {
   ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('mailroom.unread', vscode.StatusBarAlignment.Left, 50));
-    this.item.name = 'Mailroom Unread Mail';
-    this.item.command = { command: 'workbench.view.extension.mailroom', title: 'Show Mail' };
+    this.item.name = vscode.l10n.t('Mailroom Unread Mail');
+    this.item.command = { command: 'workbench.view.extension.mailroom', title: vscode.l10n.t('Show Mail') };
     for (const account of imap.active()) this.watchImap(account);
     this._register(imap.onDidCreate((account) => this.watchImap(account)));
     this.update();
@@ -57,17 +57,17 @@ export class MailStatusBar extends Disposable {
       const n = c.unseen();
       if (n === undefined) continue;
       total += n;
-      lines.push(`${c.label}: ${n} unread`);
+      lines.push(vscode.l10n.t('{0}: {1} unread', c.label, n));
     }
     if (lines.length === 0) {
       this.item.hide();
       if (this.view) this.view.badge = undefined;
       return;
     }
-    if (this.view) this.view.badge = total > 0 ? { value: total, tooltip: `${total} unread in your inboxes` } : undefined;
+    if (this.view) this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} unread in your inboxes', total) } : undefined;
     this.item.text = total > 0 ? `$(mail) ${total}` : '$(mail-read) 0';
-    this.item.tooltip = `Unread in inboxes\n${lines.join('\n')}`;
-    this.item.accessibilityInformation = { label: `${total} unread messages in your inboxes` };
+    this.item.tooltip = [vscode.l10n.t('Unread in inboxes'), ...lines].join('\n');
+    this.item.accessibilityInformation = { label: vscode.l10n.t('{0} unread messages in your inboxes', total) };
     this.item.show();
   }
 

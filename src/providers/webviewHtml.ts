@@ -20,6 +20,8 @@ export interface WebviewPage {
 /**
  * The HTML shell of a Mailroom webview: a strict CSP (`default-src 'none'`, scripts only with a
  * fresh nonce, no forms, frames or base URI), one stylesheet and one script from the extension.
+ * The page's lang is VS Code's display language, and <body data-l10n> carries VS Code's string
+ * bundle for it (vscode.l10n.bundle; absent in English), which media/shared/l10n.ts reads.
  */
 export function webviewHtml(page: WebviewPage): string {
   const { webview } = page;
@@ -37,7 +39,7 @@ export function webviewHtml(page: WebviewPage): string {
     "frame-src 'none'",
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp.replace(/"/g, '&quot;')}">
@@ -45,9 +47,18 @@ export function webviewHtml(page: WebviewPage): string {
 <link rel="stylesheet" href="${style.toString()}">
 <title>${page.title}</title>
 </head>
-<body>
+<body${l10nAttribute()}>
 <main id="root" aria-live="polite"><p class="status">${page.placeholder}</p></main>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
+}
+
+function l10nAttribute(): string {
+  const bundle = vscode.l10n.bundle;
+  return bundle ? ` data-l10n="${escapeAttribute(JSON.stringify(bundle))}"` : '';
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -28,18 +28,25 @@ describe('the packaged extension', function () {
       'dist/webviews/headers.js',
       'dist/webviews/message.js',
       'dist/webviews/probe.js',
+      'l10n/bundle.l10n.de.json',
+      'l10n/bundle.l10n.json',
       'language-configuration/mailroom-compose.json',
       'media/conversation/conversation.css',
       'media/headers/headers.css',
       'media/icons/mail.svg',
       'media/message/message.css',
       'media/probe/probe.css',
+      'media/walkthrough/account.svg',
+      'media/walkthrough/check.svg',
+      'media/walkthrough/read.svg',
       'package.json',
+      'package.nls.de.json',
+      'package.nls.json',
       'syntaxes/mailroom-compose.tmLanguage.json',
     ]);
   });
 
-  it('the manifest\'s entry point, CLI, view icon, language configuration and grammar exist', () => {
+  it('the manifest\'s entry point, CLI, view icon, language configuration, grammar and walkthrough media exist', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       main: string;
       bin: Record<string, string>;
@@ -47,6 +54,7 @@ describe('the packaged extension', function () {
         viewsContainers: { activitybar: Array<{ icon: string }> };
         languages: Array<{ configuration: string }>;
         grammars: Array<{ path: string }>;
+        walkthroughs: Array<{ steps: Array<{ media: { svg?: string; markdown?: string; image?: string } }> }>;
       };
     };
     const { contributes } = manifest;
@@ -56,6 +64,7 @@ describe('the packaged extension', function () {
       ...contributes.viewsContainers.activitybar.map((c) => c.icon),
       ...contributes.languages.map((l) => l.configuration),
       ...contributes.grammars.map((g) => g.path),
+      ...contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.media.svg ?? s.media.markdown ?? s.media.image ?? 'a step without media')),
     ]) {
       assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);
     }

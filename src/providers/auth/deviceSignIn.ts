@@ -15,8 +15,8 @@ export interface DeviceSignInOptions {
   signal?: AbortSignal;
 }
 
-const OPEN_PAGE = 'Open Page';
-const COPY_CODE = 'Copy Code';
+const OPEN_PAGE = (): string => vscode.l10n.t('Open Page');
+const COPY_CODE = (): string => vscode.l10n.t('Copy Code');
 
 /** The tokens, or undefined when the user cancelled; errors (expired code, declined) are thrown. */
 export async function signInWithDeviceCode(options: DeviceSignInOptions): Promise<TokenSet | undefined> {
@@ -30,12 +30,12 @@ export async function signInWithDeviceCode(options: DeviceSignInOptions): Promis
     return await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Signing in to ${options.accountName}: enter the code ${device.userCode} at ${device.verificationUri}`,
+        title: vscode.l10n.t('Signing in to {0}: enter the code {1} at {2}', options.accountName, device.userCode, device.verificationUri),
         cancellable: true,
       },
       async (progress, token) => {
         const minutes = Math.max(1, Math.round((device.expiresAt - Date.now()) / 60_000));
-        progress.report({ message: `waiting (the code is valid for ${minutes} minutes)…` });
+        progress.report({ message: vscode.l10n.t('waiting (the code is valid for {0} minutes)…', minutes) });
         const cancel = token.onCancellationRequested(() => done.abort());
         try {
           return await pollDeviceToken(options.client, device, { signal: done.signal, sleep: (ms) => abortableSleep(ms, done.signal) });
@@ -57,16 +57,16 @@ export async function signInWithDeviceCode(options: DeviceSignInOptions): Promis
 async function offerPage(device: DeviceAuthorization, accountName: string, done: AbortSignal): Promise<void> {
   for (let shown = 0; shown < 10 && !done.aborted; shown++) {
     const choice = await vscode.window.showInformationMessage(
-      `To sign in to ${accountName}, open ${device.verificationUri} and enter the code ${device.userCode} (it is on the clipboard).`,
-      OPEN_PAGE,
-      COPY_CODE,
+      vscode.l10n.t('To sign in to {0}, open {1} and enter the code {2} (it is on the clipboard).', accountName, device.verificationUri, device.userCode),
+      OPEN_PAGE(),
+      COPY_CODE(),
     );
     if (done.aborted) return;
-    if (choice === OPEN_PAGE) {
+    if (choice === OPEN_PAGE()) {
       await openSignInPage(device.verificationUri);
       return;
     }
-    if (choice !== COPY_CODE) return;
+    if (choice !== COPY_CODE()) return;
     await copyCode(device.userCode);
   }
 }

@@ -77,9 +77,9 @@ const GOOGLE_OFFLINE = { access_type: 'offline', prompt: 'consent' };
 
 async function browserSignIn(account: AccountConfig, oauth: OAuthClientInfo, name: string, replaced: AbortSignal): Promise<TokenSet | undefined> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Signing in to ${name} in the browser`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Signing in to {0} in the browser', name), cancellable: true },
     async (progress, token) => {
-      progress.report({ message: 'finish on the page that opened…' });
+      progress.report({ message: vscode.l10n.t('finish on the page that opened…') });
       const abort = new AbortController();
       const cancel = token.onCancellationRequested(() => abort.abort());
       const onReplaced = (): void => abort.abort();
@@ -120,5 +120,5 @@ function withHelp(account: AccountConfig, err: unknown): unknown {
   if (!registration) return err;
   const provider = account.oauth2?.provider;
   const steps = provider && provider !== 'custom' ? ` ${PRESETS[provider].registrationHelp}` : '';
-  return new MailError(err.code, `${err.message}${steps} See "${OAUTH_README_SECTION}" in Mailroom's README.`, { detail: err.detail, cause: err });
+  return new MailError(err.code, `${err.message}${steps} ${vscode.l10n.t('See "{0}" in Mailroom\'s README.', OAUTH_README_SECTION)}`, { detail: err.detail, cause: err });
 }

@@ -31,7 +31,7 @@ export interface SignInResult {
   error?: { code: string; message: string };
 }
 
-const HOW_TO = 'How to Register an App';
+const HOW_TO = (): string => vscode.l10n.t('How to Register an App');
 
 export function registerSignInCommand(deps: SignInCommandDeps): vscode.Disposable {
   return vscode.commands.registerCommand('mailroom.signIn', (target?: MailNode | string, options?: SignInOptions) => signIn(deps, accountOf(target), options));
@@ -41,7 +41,7 @@ async function signIn(deps: SignInCommandDeps, target: AccountNode | string | un
   const account = await resolveOAuthAccount(deps, target);
   if (!account) return { signedIn: false };
   if (!usesOAuth2(account)) {
-    void vscode.window.showInformationMessage(`${accountLabel(account)} signs in with a password; there is nothing to sign in to. To use OAuth2, set "auth": "oauth2" and "oauth2" in its settings (see "${OAUTH_README_SECTION}" in the README).`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} signs in with a password; there is nothing to sign in to. To use OAuth2, set "auth": "oauth2" and "oauth2" in its settings (see "{1}" in the README).', accountLabel(account), OAUTH_README_SECTION));
     return { signedIn: false };
   }
   const method = options?.method === 'browser' || options?.method === 'device' ? options.method : undefined;
@@ -49,13 +49,13 @@ async function signIn(deps: SignInCommandDeps, target: AccountNode | string | un
     const tokens = await signInToAccount(account, { secrets: deps.secrets, log: deps.log, method });
     if (!tokens) return { signedIn: false };
     deps.onSignedIn(account);
-    void vscode.window.showInformationMessage(`Signed in to ${accountLabel(account)}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Signed in to {0}.', accountLabel(account)));
     return { signedIn: true };
   } catch (err) {
     // The README's steps help with a registration problem (withHelp names the section), not with a refusal.
-    const actions = err instanceof Error && err.message.includes(OAUTH_README_SECTION) ? [HOW_TO] : [];
-    void reportError(deps.log, `Signing in to ${accountLabel(account)}`, err, actions).then((choice) => {
-      if (choice === HOW_TO) void openReadme(deps.extensionUri);
+    const actions = err instanceof Error && err.message.includes(OAUTH_README_SECTION) ? [HOW_TO()] : [];
+    void reportError(deps.log, vscode.l10n.t('Signing in to {0}', accountLabel(account)), err, actions).then((choice) => {
+      if (choice === HOW_TO()) void openReadme(deps.extensionUri);
     });
     return { signedIn: false, error: errorSummary(err) };
   }
@@ -74,13 +74,13 @@ async function resolveOAuthAccount(deps: SignInCommandDeps, target: AccountNode 
   if (target?.kind === 'account') return deps.repository.get(target.account.id);
   const accounts = deps.repository.list().filter(usesOAuth2);
   if (accounts.length === 0) {
-    void vscode.window.showInformationMessage(`No account signs in with OAuth2. See "${OAUTH_README_SECTION}" in the README to set one up.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('No account signs in with OAuth2. See "{0}" in the README to set one up.', OAUTH_README_SECTION));
     return undefined;
   }
   if (accounts.length === 1) return accounts[0];
   const pick = await vscode.window.showQuickPick(
     accounts.map((a) => ({ label: accountLabel(a), description: `${a.oauth2?.provider ?? ''} · ${a.host}`, account: a })),
-    { placeHolder: 'Sign in to which account?' },
+    { placeHolder: vscode.l10n.t('Sign in to which account?') },
   );
   return pick?.account;
 }

@@ -46,18 +46,18 @@ export async function chooseSignInMethod(choice: MethodChoice, accountName: stri
   if (!choice.deviceAvailable) return 'browser';
   if (choice.reach === 'no') return 'device';
   const browser = {
-    label: '$(globe) Sign in with the browser',
+    label: vscode.l10n.t('$(globe) Sign in with the browser'),
     detail: choice.reach === 'yes'
-      ? 'Opens the sign-in page; the browser comes back to VS Code by itself.'
-      : 'Opens the sign-in page on this computer; works when VS Code can forward the answer to the remote.',
+      ? vscode.l10n.t('Opens the sign-in page; the browser comes back to VS Code by itself.')
+      : vscode.l10n.t('Opens the sign-in page on this computer; works when VS Code can forward the answer to the remote.'),
     method: 'browser' as const,
   };
   const device = {
-    label: '$(device-mobile) Sign in with a code',
-    detail: 'Shows a short code to enter on the provider\'s page, in any browser on any device.',
+    label: vscode.l10n.t('$(device-mobile) Sign in with a code'),
+    detail: vscode.l10n.t('Shows a short code to enter on the provider\'s page, in any browser on any device.'),
     method: 'device' as const,
   };
   const items = choice.reach === 'yes' ? [browser, device] : [device, browser];
-  const pick = await vscode.window.showQuickPick(items, { title: `Sign in to ${accountName}`, placeHolder: 'How do you want to sign in?', ignoreFocusOut: true });
+  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Sign in to {0}', accountName), placeHolder: vscode.l10n.t('How do you want to sign in?'), ignoreFocusOut: true });
   return pick?.method;
 }

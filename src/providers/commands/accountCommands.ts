@@ -6,6 +6,7 @@ import { ProtocolLog, taggedLog } from '../../protocol/log';
 import { connectPop3 } from '../../protocol/pop3';
 import { fetchPeerCertificate } from '../../protocol/tls/certificate';
 import type { AccountRepository } from '../accounts';
+import { localizedErrorMessage } from '../errorText';
 import { errorSummary, reportError } from '../errors';
 import type { LoginSessions } from '../sessions';
 import { mailroomSettings } from '../settings';
@@ -101,14 +102,15 @@ async function finishWithPassword(deps: AccountCommandDeps, first: AccountConfig
       continue;
     }
     deps.log.error(`adding ${accountLabel(account)}: ${failure.message} ${failure.detail ?? ''}`);
-    const choice = await vscode.window.showErrorMessage(failure.message, { modal: true }, 'Save Anyway');
-    if (choice !== 'Save Anyway') return { saved: false, error: errorSummary(failure) };
+    const saveAnyway = vscode.l10n.t('Save Anyway');
+    const choice = await vscode.window.showErrorMessage(localizedErrorMessage(failure), { modal: true }, saveAnyway);
+    if (choice !== saveAnyway) return { saved: false, error: errorSummary(failure) };
     break;
   }
   const withSmtp = await trustSmtpCertificate(deps, account);
   if (!withSmtp) return { saved: false };
   await deps.repository.save(withSmtp, password);
-  void vscode.window.showInformationMessage(`Added ${accountLabel(withSmtp)}. Its folders are in the Mail view.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Added {0}. Its folders are in the Mail view.', accountLabel(withSmtp)));
   return { saved: true, accountId: withSmtp.id };
 }
 
@@ -122,7 +124,7 @@ async function trustSmtpCertificate(deps: AccountCommandDeps, account: AccountCo
   if (!smtp || smtp.security === 'none' || smtp.trustedCertificateSha256) return account;
   let peer;
   try {
-    peer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the certificate of ${smtp.host}…` }, () =>
+    peer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the certificate of {0}…', smtp.host) }, () =>
       fetchPeerCertificate({ protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, mailroomSettings().connectionTimeoutMs),
     );
   } catch (err) {
@@ -140,7 +142,7 @@ async function trustSmtpCertificate(deps: AccountCommandDeps, account: AccountCo
 async function finishWithOAuth2(deps: AccountCommandDeps, base: AccountConfig, provider: KnownOAuthProvider, clientId: string): Promise<AddAccountResult> {
   const account: AccountConfig = { ...base, auth: 'oauth2', oauth2: { provider, clientId } };
   if (!deps.signIn) {
-    void vscode.window.showErrorMessage(`${accountLabel(account)} signs in with OAuth2, which this build of Mailroom cannot do yet. Nothing was saved.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} signs in with OAuth2, which this build of Mailroom cannot do yet. Nothing was saved.', accountLabel(account)));
     return { saved: false, error: { code: 'Unsupported', message: 'OAuth2 sign-in is not available' } };
   }
   let signedIn: boolean;
@@ -149,26 +151,27 @@ async function finishWithOAuth2(deps: AccountCommandDeps, base: AccountConfig, p
   } catch (err) {
     const error = MailError.from(err);
     deps.log.error(`signing in to ${accountLabel(account)}: ${error.message} ${error.detail ?? ''}`);
-    void vscode.window.showErrorMessage(`${error.message} Nothing was saved.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} Nothing was saved.', localizedErrorMessage(error)));
     return { saved: false, error: errorSummary(error) };
   }
   if (!signedIn) {
-    void vscode.window.showWarningMessage(`Signing in to ${accountLabel(account)} did not finish, so nothing was saved.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Signing in to {0} did not finish, so nothing was saved.', accountLabel(account)));
     return { saved: false };
   }
   // The sign-in proves the provider knows the user; the login proves the mail server takes the token.
   const failure = await testLogin(deps, account, deps.repository.credentials(account));
   if (failure) {
     deps.log.error(`adding ${accountLabel(account)}: ${failure.message} ${failure.detail ?? ''}`);
-    const choice = await vscode.window.showErrorMessage(failure.message, { modal: true }, 'Save Anyway');
-    if (choice !== 'Save Anyway') {
+    const saveAnyway = vscode.l10n.t('Save Anyway');
+    const choice = await vscode.window.showErrorMessage(localizedErrorMessage(failure), { modal: true }, saveAnyway);
+    if (choice !== saveAnyway) {
       await deps.forgetSignIn?.(account);
       return { saved: false, error: errorSummary(failure) };
     }
   }
   await deps.repository.save(account);
   await deps.globalState.update(clientIdKey(provider), clientId);
-  void vscode.window.showInformationMessage(`Added ${accountLabel(account)}. Its folders are in the Mail view.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Added {0}. Its folders are in the Mail view.', accountLabel(account)));
   return { saved: true, accountId: account.id };
 }
 
@@ -201,7 +204,7 @@ export async function testLogin(deps: Pick<AccountCommandDeps, 'sessions' | 'log
       );
       try {
         if (account.leaveOnServer !== false && session.capabilities.uidl === false) {
-          throw new MailError('Unsupported', `${account.host} has no UIDL, so Mailroom cannot tell which messages it already downloaded. Set "leaveOnServer": false for this account to download and delete instead.`);
+          throw new MailError('Unsupported', vscode.l10n.t('{0} has no UIDL, so Mailroom cannot tell which messages it already downloaded. Set "leaveOnServer": false for this account to download and delete instead.', account.host), { localized: true });
         }
       } finally {
         await session.quit().catch(() => session.close());
@@ -216,7 +219,7 @@ export async function testLogin(deps: Pick<AccountCommandDeps, 'sessions' | 'log
     }
   };
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Signing in to ${account.host}…` }, signIn);
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Signing in to {0}…', account.host) }, signIn);
     return undefined;
   } catch (err) {
     return MailError.is(err) ? err : new MailError('Unknown', String(err));
@@ -224,33 +227,34 @@ export async function testLogin(deps: Pick<AccountCommandDeps, 'sessions' | 'log
 }
 
 async function removeAccount(deps: AccountCommandDeps, target: AccountNode | string | undefined): Promise<boolean> {
-  const account = await resolveAccount(deps, target, 'Remove which account?');
+  const account = await resolveAccount(deps, target, vscode.l10n.t('Remove which account?'));
   if (!account) return false;
   if (typeof target !== 'string') {
+    const removeLabel = vscode.l10n.t('Remove');
     const choice = await vscode.window.showWarningMessage(
-      `Remove ${accountLabel(account)}?`,
-      { modal: true, detail: 'Its settings and stored password or sign-in are deleted from VS Code. Mail on the server is not touched.' },
-      'Remove',
+      vscode.l10n.t('Remove {0}?', accountLabel(account)),
+      { modal: true, detail: vscode.l10n.t('Its settings and stored password or sign-in are deleted from VS Code. Mail on the server is not touched.') },
+      removeLabel,
     );
-    if (choice !== 'Remove') return false;
+    if (choice !== removeLabel) return false;
   }
   await deps.repository.remove(account.id);
   return true;
 }
 
 async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | string | undefined, sha256?: string): Promise<boolean> {
-  const account = await resolveAccount(deps, target, 'Trust the certificate of which account?');
+  const account = await resolveAccount(deps, target, vscode.l10n.t('Trust the certificate of which account?'));
   if (!account) return false;
   try {
     let fingerprint = sha256 ? normalizeFingerprint(sha256) : undefined;
     if (fingerprint && alreadyPinned(account, fingerprint)) return reportAlreadyPinned(account);
     if (!fingerprint) {
       const peer = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Reading the certificate of ${account.host}…` },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the certificate of {0}…', account.host) },
         () => fetchPeerCertificate(account, 20_000),
       );
       if (peer.authorized) {
-        void vscode.window.showInformationMessage(`The certificate of ${account.host} verifies; there is nothing to trust by hand.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('The certificate of {0} verifies; there is nothing to trust by hand.', account.host));
         return false;
       }
       if (alreadyPinned(account, peer.certificate.sha256)) return reportAlreadyPinned(account);
@@ -260,7 +264,7 @@ async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | 
     await deps.repository.setTrustedCertificate(account.id, fingerprint);
     return true;
   } catch (err) {
-    await reportError(deps.log, `Trusting the certificate of ${account.host}`, err);
+    await reportError(deps.log, vscode.l10n.t('Trusting the certificate of {0}', account.host), err);
     return false;
   }
 }
@@ -271,7 +275,7 @@ function alreadyPinned(account: AccountConfig, sha256: string): boolean {
 
 /** The trust prompt never offers what is already trusted: say so instead, and change nothing. */
 function reportAlreadyPinned(account: AccountConfig): false {
-  void vscode.window.showInformationMessage(`${account.host} presents the certificate you already trust for this account; there is nothing more to trust. If signing in still fails, the account's error says why.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('{0} presents the certificate you already trust for this account; there is nothing more to trust. If signing in still fails, the account\'s error says why.', account.host));
   return false;
 }
 

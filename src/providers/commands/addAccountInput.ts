@@ -28,66 +28,67 @@ function preferred<T extends { value: string }>(items: T[], value: string | unde
  * any step (Escape), having saved nothing.
  */
 export async function promptForAccount(options: PromptOptions = {}): Promise<AccountDraft | undefined> {
-  const title = 'Add Mail Account';
   const prefill = options.prefill ?? {};
   const steps = options.noPassword ? 5 : 6;
   const protocol = await vscode.window.showQuickPick(
     preferred(
       [
-        { label: 'IMAP', description: 'Folders and flags stay on the server', value: 'imap' as const },
-        { label: 'POP3', description: 'Downloads the inbox', value: 'pop3' as const },
+        { label: 'IMAP', description: vscode.l10n.t('Folders and flags stay on the server'), value: 'imap' as const },
+        { label: 'POP3', description: vscode.l10n.t('Downloads the inbox'), value: 'pop3' as const },
       ],
       prefill.protocol,
     ),
-    { title: `${title} (1/${steps}): protocol`, placeHolder: 'Which protocol does the server speak?', ignoreFocusOut: true },
+    { title: vscode.l10n.t('Add Mail Account ({0}/{1}): protocol', 1, steps), placeHolder: vscode.l10n.t('Which protocol does the server speak?'), ignoreFocusOut: true },
   );
   if (!protocol) return undefined;
 
   const host = await vscode.window.showInputBox({
-    title: `${title} (2/${steps}): server`,
+    title: vscode.l10n.t('Add Mail Account ({0}/{1}): server', 2, steps),
     value: prefill.host ?? '',
-    prompt: 'Host name of the mail server',
+    prompt: vscode.l10n.t('Host name of the mail server'),
+    // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
     placeHolder: 'imap.example.com',
     ignoreFocusOut: true,
-    validateInput: (v) => (/^[A-Za-z0-9.:[\]-]+$/.test(v.trim()) ? undefined : 'Enter a host name or IP address, without a scheme or port.'),
+    validateInput: (v) => (/^[A-Za-z0-9.:[\]-]+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter a host name or IP address, without a scheme or port.')),
   });
   if (!host) return undefined;
 
   const defaults = DEFAULT_PORTS[protocol.value];
   const security = await vscode.window.showQuickPick(
     preferred([
-      { label: 'TLS', description: `Encrypted from the start (port ${defaults.tls})`, value: 'tls' as const },
-      { label: 'STARTTLS', description: `Upgraded to encryption before login (port ${defaults.starttls})`, value: 'starttls' as const },
-      { label: 'None', description: 'Unencrypted: only for local test servers', value: 'none' as const },
+      { label: 'TLS', description: vscode.l10n.t('Encrypted from the start (port {0})', defaults.tls), value: 'tls' as const },
+      { label: 'STARTTLS', description: vscode.l10n.t('Upgraded to encryption before login (port {0})', defaults.starttls), value: 'starttls' as const },
+      { label: vscode.l10n.t('None'), description: vscode.l10n.t('Unencrypted: only for local test servers'), value: 'none' as const },
     ], prefill.security),
-    { title: `${title} (3/${steps}): security`, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Add Mail Account ({0}/{1}): security', 3, steps), ignoreFocusOut: true },
   );
   if (!security) return undefined;
   let allowPlaintextPassword = false;
   if (security.value === 'none') {
+    const send = vscode.l10n.t('Send Password Unencrypted');
     const choice = await vscode.window.showWarningMessage(
-      'Without TLS, your password and mail cross the network unencrypted. Only do this for a server on your own machine or a trusted test network.',
+      vscode.l10n.t('Without TLS, your password and mail cross the network unencrypted. Only do this for a server on your own machine or a trusted test network.'),
       { modal: true },
-      'Send Password Unencrypted',
+      send,
     );
-    if (choice !== 'Send Password Unencrypted') return undefined;
+    if (choice !== send) return undefined;
     allowPlaintextPassword = true;
   }
 
   const portText = await vscode.window.showInputBox({
-    title: `${title} (4/${steps}): port`,
+    title: vscode.l10n.t('Add Mail Account ({0}/{1}): port', 4, steps),
     value: String(prefill.port !== undefined && prefill.security === security.value && prefill.protocol === protocol.value ? prefill.port : defaults[security.value]),
     ignoreFocusOut: true,
-    validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'Enter a port from 1 to 65535.'),
+    validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : vscode.l10n.t('Enter a port from 1 to 65535.')),
   });
   if (!portText) return undefined;
 
-  const user = await vscode.window.showInputBox({ title: `${title} (5/${steps}): user name`, value: prefill.user ?? '', prompt: 'User name, often the full email address', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a user name.') });
+  const user = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Mail Account ({0}/{1}): user name', 5, steps), value: prefill.user ?? '', prompt: vscode.l10n.t('User name, often the full email address'), ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a user name.')) });
   if (!user) return undefined;
 
   let password = '';
   if (!options.noPassword) {
-    const typed = await vscode.window.showInputBox({ title: `${title} (6/6): password`, prompt: 'Stored in VS Code’s secret storage, never in settings', password: true, ignoreFocusOut: true });
+    const typed = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Mail Account ({0}/{1}): password', 6, 6), prompt: vscode.l10n.t('Stored in VS Code’s secret storage, never in settings'), password: true, ignoreFocusOut: true });
     if (typed === undefined) return undefined;
     password = typed;
   }

@@ -46,14 +46,14 @@ export async function runDiscovery(address: string, domain: string, log: Protoco
 
 async function discoverWithProgress(address: string, domain: string, options: Parameters<typeof discoverServers>[1], log: ProtocolLog): Promise<DiscoveryResult | 'cancelled'> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Looking up the mail servers of ${domain}${options?.allowPlainHttp ? ' (also over http)' : ''}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: options?.allowPlainHttp ? vscode.l10n.t('Looking up the mail servers of {0} (also over http)', domain) : vscode.l10n.t('Looking up the mail servers of {0}', domain), cancellable: true },
     async (progress, token) => {
       let done = 0;
       const discovery = discoverServers(address, {
         ...options,
         onLookup: (r) => {
           done++;
-          progress.report({ message: `${done} lookups answered (last: ${r.kind} ${r.target})` });
+          progress.report({ message: vscode.l10n.t('{0} lookups answered (last: {1} {2})', done, r.kind, r.target) });
         },
       });
       // The lookups are each bounded (limits.ts); a cancelled run is left to finish unobserved.
@@ -76,17 +76,17 @@ async function discoverWithProgress(address: string, domain: string, options: Pa
 }
 
 function cancelled(): DiscoveryRun {
-  void vscode.window.showInformationMessage('Add Account stopped while looking up the servers: nothing was saved.');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Add Account stopped while looking up the servers: nothing was saved.'));
   return { kind: 'cancelled' };
 }
 
 async function consentToPlainHttp(domain: string): Promise<boolean> {
-  const look = 'Look Over http';
+  const look = vscode.l10n.t('Look Over http');
   const choice = await vscode.window.showWarningMessage(
-    `No mail settings for ${domain} were found over https. Look for its setup file over unencrypted http?`,
+    vscode.l10n.t('No mail settings for {0} were found over https. Look for its setup file over unencrypted http?', domain),
     {
       modal: true,
-      detail: `A setup file read over http is not protected: anyone on the network path (a public Wi-Fi, a router, a proxy) can rewrite it to send your password to their own server. Mailroom shows where each server came from before anything is saved; compare it with ${domain}'s documentation.`,
+      detail: vscode.l10n.t('A setup file read over http is not protected: anyone on the network path (a public Wi-Fi, a router, a proxy) can rewrite it to send your password to their own server. Mailroom shows where each server came from before anything is saved; compare it with the documentation of {0}.', domain),
     },
     look,
   );
@@ -94,10 +94,10 @@ async function consentToPlainHttp(domain: string): Promise<boolean> {
 }
 
 async function reportNothing(domain: string, outcome: Exclude<DiscoveryOutcome, { kind: 'found' }>): Promise<'manual' | 'retry' | 'stopped'> {
-  const manual = 'Set Up Manually';
-  const retry = 'Try Again';
+  const manual = vscode.l10n.t('Set Up Manually');
+  const retry = vscode.l10n.t('Try Again');
   const buttons = outcome.kind === 'timedOut' ? [retry, manual] : [manual];
-  const headline = outcome.kind === 'timedOut' ? `Looking up the mail servers of ${domain} timed out. Nothing was saved.` : `Mailroom found no mail server settings for ${domain}. Nothing was saved.`;
+  const headline = outcome.kind === 'timedOut' ? vscode.l10n.t('Looking up the mail servers of {0} timed out. Nothing was saved.', domain) : vscode.l10n.t('Mailroom found no mail server settings for {0}. Nothing was saved.', domain);
   const choice = await vscode.window.showErrorMessage(headline, { modal: true, detail: outcome.message }, ...buttons);
   return choice === manual ? 'manual' : choice === retry ? 'retry' : 'stopped';
 }

@@ -21,9 +21,9 @@ export function registerMailCommands(deps: MailCommandDeps): vscode.Disposable {
     vscode.commands.registerCommand('mailroom.loadMore', async (node?: LoadMoreNode) => {
       if (node?.kind !== 'loadMore') return;
       try {
-        await vscode.window.withProgress({ location: { viewId: 'mailroom.mailboxes' }, title: 'Loading older messages' }, () => deps.model.loadMore(node.parent));
+        await vscode.window.withProgress({ location: { viewId: 'mailroom.mailboxes' }, title: vscode.l10n.t('Loading older messages') }, () => deps.model.loadMore(node.parent));
       } catch (err) {
-        await reportError(deps.log, 'Loading more messages', err);
+        await reportError(deps.log, vscode.l10n.t('Loading more messages'), err);
       }
     }),
     vscode.commands.registerCommand('mailroom.refresh', (node?: MailNode) => {

@@ -29,10 +29,10 @@ export function registerMessageCommands(deps: MessageCommandDeps): vscode.Dispos
       }, { quietWhenEmpty: true });
     });
   return vscode.Disposable.from(
-    flagCommand('mailroom.markRead', 'Marking as read', { add: ['\\Seen'] }),
-    flagCommand('mailroom.markUnread', 'Marking as unread', { remove: ['\\Seen'] }),
-    flagCommand('mailroom.flag', 'Flagging', { add: ['\\Flagged'] }),
-    flagCommand('mailroom.unflag', 'Removing the flag', { remove: ['\\Flagged'] }),
+    flagCommand('mailroom.markRead', vscode.l10n.t('Marking as read'), { add: ['\\Seen'] }),
+    flagCommand('mailroom.markUnread', vscode.l10n.t('Marking as unread'), { remove: ['\\Seen'] }),
+    flagCommand('mailroom.flag', vscode.l10n.t('Flagging'), { add: ['\\Flagged'] }),
+    flagCommand('mailroom.unflag', vscode.l10n.t('Removing the flag'), { remove: ['\\Flagged'] }),
     vscode.commands.registerCommand('mailroom.moveMessage', (node?: MailNode, selection?: MailNode[], target?: string) =>
       transfer(deps, 'move', node, selection, target),
     ),
@@ -40,15 +40,18 @@ export function registerMessageCommands(deps: MessageCommandDeps): vscode.Dispos
       transfer(deps, 'copy', node, selection, target),
     ),
     vscode.commands.registerCommand('mailroom.deleteMessage', (node?: MailNode, selection?: MailNode[], options?: { confirmed?: boolean }) =>
-      run(deps, 'Deleting', node, selection, async (group) => {
+      run(deps, vscode.l10n.t('Deleting'), node, selection, async (group) => {
         const account = deps.imap.get(group.account);
         if ((await account.deletesPermanently(group.path)) && !options?.confirmed) {
+          const deleteLabel = vscode.l10n.t('Delete');
           const choice = await vscode.window.showWarningMessage(
-            `Permanently delete ${group.uids.length === 1 ? 'this message' : `${group.uids.length} messages`} from ${group.path}?`,
-            { modal: true, detail: 'This cannot be undone.' },
-            'Delete',
+            group.uids.length === 1
+              ? vscode.l10n.t('Permanently delete this message from {0}?', group.path)
+              : vscode.l10n.t('Permanently delete {0} messages from {1}?', group.uids.length, group.path),
+            { modal: true, detail: vscode.l10n.t('This cannot be undone.') },
+            deleteLabel,
           );
-          if (choice !== 'Delete') return;
+          if (choice !== deleteLabel) return;
         }
         report(deps, await account.delete(group.path, group.uids), group.path);
       }, { scope: 'folder' }),
@@ -108,7 +111,7 @@ async function setPop3Flags(deps: MessageCommandDeps, node: MailNode | undefined
     try {
       await deps.pop3.setFlags(account, uidls, flags);
     } catch (err) {
-      await reportError(deps.log, 'Changing POP3 message state', err);
+      await reportError(deps.log, vscode.l10n.t('Changing POP3 message state'), err);
     }
   }
 }
@@ -129,14 +132,14 @@ async function run(
   const groups = targetMessages(node ?? deps.treeView.selection[0], selection ?? [...deps.treeView.selection], options.scope);
   if (groups.length === 0) {
     if (options.quietWhenEmpty) return;
-    void vscode.window.showInformationMessage('Select one or more IMAP messages in the Mail view first.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Select one or more IMAP messages in the Mail view first.'));
     return;
   }
   for (const group of groups) {
     try {
       await vscode.window.withProgress({ location: { viewId: 'mailroom.mailboxes' }, title }, () => work(group));
     } catch (err) {
-      await reportError(deps.log, `${title} in ${group.path}`, err);
+      await reportError(deps.log, vscode.l10n.t('{0} in {1}', title, group.path), err);
     }
   }
 }
@@ -158,20 +161,27 @@ async function pickFolder(deps: MessageCommandDeps, group: Group, kind: 'move' |
   const folders = [...relativeFolderPaths(await deps.model.listFolders(accountNode))].filter(([, f]) => f.selectable && f.path !== group.path);
   const pick = await vscode.window.showQuickPick(
     folders.map(([label, f]) => ({ label: displayText(label), description: f.specialUse?.slice(1) ?? '', path: f.path })),
-    { title: `${kind === 'move' ? 'Move' : 'Copy'} ${group.uids.length === 1 ? 'message' : `${group.uids.length} messages`} to…`, placeHolder: 'Folder' },
+    { title: transferTitle(kind, group.uids.length), placeHolder: vscode.l10n.t('Folder') },
   );
   return pick?.path;
 }
 
 function report(deps: MessageCommandDeps, outcome: WriteOutcome, path: string): void {
   if (!outcome.applied) {
-    void vscode.window.showInformationMessage('The server cannot be reached: the change is saved and will be sent when the connection is back.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The server cannot be reached: the change is saved and will be sent when the connection is back.'));
   }
   if (outcome.leftFlaggedDeleted?.length) {
     const n = outcome.leftFlaggedDeleted.length;
     deps.log.warn(`${n} original(s) in ${path} left flagged \\Deleted: the server offers neither MOVE nor UIDPLUS`);
     void vscode.window.showWarningMessage(
-      `The server supports neither MOVE nor UIDPLUS, so Mailroom copied ${n === 1 ? 'the message' : `${n} messages`} and marked the original${n === 1 ? '' : 's'} in ${path} as deleted without expunging: an expunge would also remove messages other mail clients marked deleted. Expunge ${path} from a client you trust when ready.`,
+      n === 1
+        ? vscode.l10n.t('The server supports neither MOVE nor UIDPLUS, so Mailroom copied the message and marked the original in {0} as deleted without expunging: an expunge would also remove messages other mail clients marked deleted. Expunge {0} from a client you trust when ready.', path)
+        : vscode.l10n.t('The server supports neither MOVE nor UIDPLUS, so Mailroom copied {0} messages and marked the originals in {1} as deleted without expunging: an expunge would also remove messages other mail clients marked deleted. Expunge {1} from a client you trust when ready.', n, path),
     );
   }
+}
+
+function transferTitle(kind: 'move' | 'copy', count: number): string {
+  if (kind === 'move') return count === 1 ? vscode.l10n.t('Move message to…') : vscode.l10n.t('Move {0} messages to…', count);
+  return count === 1 ? vscode.l10n.t('Copy message to…') : vscode.l10n.t('Copy {0} messages to…', count);
 }

@@ -31,13 +31,13 @@ export function registerPop3Commands(deps: Pop3CommandDeps): vscode.Disposable {
       const results =
         node?.kind === 'account' && node.account.protocol === 'pop3'
           ? [
-              await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${accountLabel(node.account)}`, cancellable: false }, (progress) =>
-                deps.pop3.check(node.account, (done, total) => progress.report({ message: `${done} of ${total}`, increment: total ? 100 / total : 0 })),
+              await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}', accountLabel(node.account)), cancellable: false }, (progress) =>
+                deps.pop3.check(node.account, (done, total) => progress.report({ message: vscode.l10n.t('{0} of {1}', done, total), increment: total ? 100 / total : 0 })),
               ),
             ]
           : await deps.pop3.checkAll();
       for (const r of results) {
-        if (r.error) await reportError(deps.log, `Checking ${r.accountId}`, r.error);
+        if (r.error) await reportError(deps.log, vscode.l10n.t('Checking {0}', r.accountId), r.error);
       }
       return results;
     }),
@@ -57,20 +57,20 @@ function pop3Messages(node: MailNode | undefined, selection: readonly MailNode[]
 async function transfer(deps: Pop3CommandDeps, kind: 'copy' | 'move', node: MailNode | undefined, selection: MailNode[] | undefined, target: ImapTarget | undefined): Promise<number> {
   const messages = pop3Messages(node ?? deps.treeView.selection[0], selection ?? [...deps.treeView.selection]);
   if (messages.length === 0) {
-    void vscode.window.showInformationMessage('Select one or more POP3 messages in the Mail view first.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Select one or more POP3 messages in the Mail view first.'));
     return 0;
   }
   const destination = target ?? (await pickImapFolder(deps, kind, messages.length));
   if (!destination) return 0;
   const imapAccount = deps.model.getRoots().find((a) => a.account.id === destination.accountId && a.account.protocol === 'imap')?.account;
   if (!imapAccount) {
-    await reportError(deps.log, 'Copying to IMAP', new MailError('InvalidAccount', `There is no IMAP account "${destination.accountId}".`));
+    await reportError(deps.log, vscode.l10n.t('Copying to IMAP'), new MailError('InvalidAccount', vscode.l10n.t('There is no IMAP account "{0}".', destination.accountId), { localized: true }));
     return 0;
   }
   const imap = deps.imap.get(imapAccount);
   let done = 0;
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${kind === 'move' ? 'Moving' : 'Copying'} to ${destination.path}` }, async (progress) => {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: kind === 'move' ? vscode.l10n.t('Moving to {0}', destination.path) : vscode.l10n.t('Copying to {0}', destination.path) }, async (progress) => {
       for (const message of messages) {
         if (message.item.location.protocol !== 'pop3') continue;
         const uidl = message.item.location.uidl;
@@ -80,11 +80,11 @@ async function transfer(deps: Pop3CommandDeps, kind: 'copy' | 'move', node: Mail
         await imap.append(destination.path, bytes, flags, date && !Number.isNaN(date.getTime()) ? date : undefined);
         if (kind === 'move') await deps.pop3.remove(message.account, uidl);
         done++;
-        progress.report({ message: `${done} of ${messages.length}`, increment: 100 / messages.length });
+        progress.report({ message: vscode.l10n.t('{0} of {1}', done, messages.length), increment: 100 / messages.length });
       }
     });
   } catch (err) {
-    await reportError(deps.log, `${kind === 'move' ? 'Moving' : 'Copying'} to ${destination.path} (${done} of ${messages.length} done)`, err);
+    await reportError(deps.log, kind === 'move' ? vscode.l10n.t('Moving to {0} ({1} of {2} done)', destination.path, done, messages.length) : vscode.l10n.t('Copying to {0} ({1} of {2} done)', destination.path, done, messages.length), err);
   }
   return done;
 }
@@ -92,7 +92,7 @@ async function transfer(deps: Pop3CommandDeps, kind: 'copy' | 'move', node: Mail
 async function pickImapFolder(deps: Pop3CommandDeps, kind: 'copy' | 'move', count: number): Promise<ImapTarget | undefined> {
   const accounts = deps.model.getRoots().filter((a) => a.account.protocol === 'imap');
   if (accounts.length === 0) {
-    void vscode.window.showInformationMessage('Add an IMAP account first: POP3 messages can be copied into its folders.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Add an IMAP account first: POP3 messages can be copied into its folders.'));
     return undefined;
   }
   const items: Array<vscode.QuickPickItem & { target?: ImapTarget }> = [];
@@ -106,6 +106,11 @@ async function pickImapFolder(deps: Pop3CommandDeps, kind: 'copy' | 'move', coun
       deps.log.warn(`listing folders of ${accountLabel(accountNode.account)}: ${String(err)}`);
     }
   }
-  const pick = await vscode.window.showQuickPick(items, { title: `${kind === 'move' ? 'Move' : 'Copy'} ${count === 1 ? 'message' : `${count} messages`} to IMAP folder…` });
+  const pick = await vscode.window.showQuickPick(items, { title: transferTitle(kind, count) });
   return pick?.target;
+}
+
+function transferTitle(kind: 'copy' | 'move', count: number): string {
+  if (kind === 'move') return count === 1 ? vscode.l10n.t('Move message to IMAP folder…') : vscode.l10n.t('Move {0} messages to IMAP folder…', count);
+  return count === 1 ? vscode.l10n.t('Copy message to IMAP folder…') : vscode.l10n.t('Copy {0} messages to IMAP folder…', count);
 }

@@ -41,8 +41,9 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
         label = describeCriteria(criteria);
       } else {
         const query = await vscode.window.showInputBox({
-          title: `Search ${scope.kind === 'folder' ? scope.folder.path : 'all folders'}`,
-          prompt: `Words search the whole message. ${QUERY_HELP}`,
+          title: scope.kind === 'folder' ? vscode.l10n.t('Search {0}', scope.folder.path) : vscode.l10n.t('Search all folders'),
+          prompt: vscode.l10n.t('Words search the whole message. {0}', QUERY_HELP),
+          // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
           placeHolder: 'from:alice subject:"report" is:unread',
           ...(request?.query ? { value: request.query } : {}),
           validateInput: (v) => {
@@ -66,13 +67,13 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
       const paths = folder === undefined ? all : all.filter((p) => p.toLowerCase().includes(folder));
       try {
         const result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Searching ${paths.length === 1 ? paths[0] : `${paths.length} folders`}…` },
+          { location: vscode.ProgressLocation.Notification, title: paths.length === 1 ? vscode.l10n.t('Searching {0}…', paths[0]) : vscode.l10n.t('Searching {0} folders…', paths.length) },
           () => deps.model.search(accountNode, criteria, paths, label),
         );
         await deps.treeView.reveal(result, { expand: true, focus: true, select: false }).then(undefined, () => undefined);
         return result;
       } catch (err) {
-        await reportError(deps.log, 'Searching', err);
+        await reportError(deps.log, vscode.l10n.t('Searching'), err);
         return undefined;
       }
     }),
@@ -90,7 +91,7 @@ function scopeFromSelection(deps: SearchCommandDeps): AccountNode | FolderNode |
 async function pickAccount(deps: SearchCommandDeps): Promise<AccountNode | undefined> {
   const accounts = deps.model.getRoots().filter((a) => a.account.protocol === 'imap');
   if (accounts.length <= 1) return accounts[0];
-  const pick = await vscode.window.showQuickPick(accounts.map((a) => ({ label: a.account.label ?? `${a.account.user}@${a.account.host}`, node: a })), { title: 'Search which account?' });
+  const pick = await vscode.window.showQuickPick(accounts.map((a) => ({ label: a.account.label ?? `${a.account.user}@${a.account.host}`, node: a })), { title: vscode.l10n.t('Search which account?') });
   return pick?.node;
 }
 

@@ -9,8 +9,6 @@ import { PRESETS } from '../../protocol/oauth/provider';
 import { AccountDraft, promptForAccount } from './addAccountInput';
 import { runDiscovery } from './discoveryRun';
 
-const TITLE = 'Add Mail Account';
-
 export interface SetupFromAddressDeps {
   log: ProtocolLog;
   /** Remembers the last OAuth2 client ID per provider. */
@@ -34,8 +32,9 @@ export const clientIdKey = (provider: KnownOAuthProvider): string => `oauth2.las
  */
 export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<SetupStart> {
   const address = await vscode.window.showInputBox({
-    title: `${TITLE}: email address`,
-    prompt: 'Mailroom looks up the servers for this address. Leave it empty and press Enter to enter the server settings yourself.',
+    title: vscode.l10n.t('Add Mail Account: email address'),
+    prompt: vscode.l10n.t('Mailroom looks up the servers for this address. Leave it empty and press Enter to enter the server settings yourself.'),
+    // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
     placeHolder: 'name@example.com',
     ignoreFocusOut: true,
     validateInput: (v) => {
@@ -52,7 +51,7 @@ export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<Setu
   if (!address.trim()) return { kind: 'manual' };
   const parts = parseEmailAddress(address);
 
-  const name = await vscode.window.showInputBox({ title: `${TITLE}: your name (optional)`, prompt: 'Shown to recipients in From. Press Enter to leave it out.', ignoreFocusOut: true });
+  const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Mail Account: your name (optional)'), prompt: vscode.l10n.t('Shown to recipients in From. Press Enter to leave it out.'), ignoreFocusOut: true });
   if (name === undefined) return undefined;
 
   const run = await runDiscovery(parts.address, parts.domain, deps.log);
@@ -67,7 +66,7 @@ export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<Setu
   const plan = signInPlan(chosen.incoming);
   if (plan.kind === 'oauth2Unknown') {
     void vscode.window.showErrorMessage(
-      `${plan.host} signs in with OAuth2, and Mailroom knows the sign-in servers only of Microsoft and Google. Set the account up manually with "auth": "oauth2" and provider "custom" (README, “Signing in with OAuth2”). Nothing was saved.`,
+      vscode.l10n.t('{0} signs in with OAuth2, and Mailroom knows the sign-in servers only of Microsoft and Google. Set the account up manually with "auth": "oauth2" and provider "custom" (README, “Signing in with OAuth2”). Nothing was saved.', plan.host),
     );
     return undefined;
   }
@@ -89,7 +88,7 @@ export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<Setu
     return clientId ? { kind: 'discovered', account, plan, clientId } : undefined;
   }
   if (password === undefined) {
-    password = await vscode.window.showInputBox({ title: `${TITLE}: password for ${parts.address}`, prompt: 'Stored in VS Code’s secret storage, never in settings', password: true, ignoreFocusOut: true });
+    password = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Mail Account: password for {0}', parts.address), prompt: vscode.l10n.t('Stored in VS Code’s secret storage, never in settings'), password: true, ignoreFocusOut: true });
     if (password === undefined) return undefined;
   }
   return { kind: 'discovered', account, plan, password };
@@ -109,31 +108,31 @@ async function pickFoundSettings(result: DiscoveryResult): Promise<{ incoming: S
     !c
       ? []
       : [
-          c.flags.passwordGoesToOtherDomain ? `$(warning) ${c.host} is not part of ${result.domain}` : '',
-          c.flags.fetchedOverPlainHttp ? '$(warning) read over unencrypted http' : '',
-          c.flags.redirectedFrom ? `redirected from ${c.flags.redirectedFrom}` : '',
-          c.flags.unencrypted ? '$(warning) no encryption' : '',
+          c.flags.passwordGoesToOtherDomain ? vscode.l10n.t('$(warning) {0} is not part of {1}', c.host, result.domain) : '',
+          c.flags.fetchedOverPlainHttp ? vscode.l10n.t('$(warning) read over unencrypted http') : '',
+          c.flags.redirectedFrom ? vscode.l10n.t('redirected from {0}', c.flags.redirectedFrom) : '',
+          c.flags.unencrypted ? vscode.l10n.t('$(warning) no encryption') : '',
         ].filter(Boolean);
   // Warnings first: the row is cut at the window's width.
-  const line = (c: ServerCandidate): string => [...warnings(c), `${c.role === 'incoming' ? 'Incoming' : 'Outgoing'} ${describeSource(c)}`].join(' · ');
+  const line = (c: ServerCandidate): string => [...warnings(c), c.role === 'incoming' ? vscode.l10n.t('Incoming {0}', describeSource(c)) : vscode.l10n.t('Outgoing {0}', describeSource(c))].join(' · ');
   const items: FoundItem[] = [
     {
-      label: `$(check) Use ${describeEndpoint(preferred)}`,
-      description: outgoing ? `and ${describeEndpoint(outgoing)} to send` : 'no outgoing server found: reading only',
+      label: vscode.l10n.t('$(check) Use {0}', describeEndpoint(preferred)),
+      description: outgoing ? vscode.l10n.t('and {0} to send', describeEndpoint(outgoing)) : vscode.l10n.t('no outgoing server found: reading only'),
       detail: [line(preferred), ...(outgoing ? [line(outgoing)] : [])].join('  |  '),
       action: 'accept',
       incoming: preferred,
     },
     ...offered
       .filter((c) => c !== preferred)
-      .map((c): FoundItem => ({ label: `$(arrow-swap) Use ${describeEndpoint(c)} instead`, detail: line(c), action: 'accept', incoming: c })),
-    { label: '$(edit) Edit settings', description: 'the manual steps, filled in with what was found', action: 'edit', incoming: preferred },
-    { label: '$(tools) Set up manually', description: 'enter every server setting yourself', action: 'manual' },
+      .map((c): FoundItem => ({ label: vscode.l10n.t('$(arrow-swap) Use {0} instead', describeEndpoint(c)), detail: line(c), action: 'accept', incoming: c })),
+    { label: vscode.l10n.t('$(edit) Edit settings'), description: vscode.l10n.t('the manual steps, filled in with what was found'), action: 'edit', incoming: preferred },
+    { label: vscode.l10n.t('$(tools) Set up manually'), description: vscode.l10n.t('enter every server setting yourself'), action: 'manual' },
   ];
   const refused = refusedConfigs(result);
   const pick = await vscode.window.showQuickPick(items, {
-    title: `${TITLE}: settings found for ${result.address}`,
-    placeHolder: refused.length ? `Some setup files were refused: ${refused.join(' ')}` : `Found in ${result.totalMs} ms; nothing is saved before the test login.`,
+    title: vscode.l10n.t('Add Mail Account: settings found for {0}', result.address),
+    placeHolder: refused.length ? vscode.l10n.t('Some setup files were refused: {0}', refused.join(' ')) : vscode.l10n.t('Found in {0} ms; nothing is saved before the test login.', result.totalMs),
     ignoreFocusOut: true,
     matchOnDetail: true,
   });
@@ -152,12 +151,14 @@ async function confirmServers(domain: string, candidates: Array<ServerCandidate 
   const elsewhere = list.filter((c) => c.flags.passwordGoesToOtherDomain);
   if (elsewhere.length) {
     const hosts = [...new Set(elsewhere.map((c) => c.host))];
-    const use = 'Use These Servers';
+    const use = vscode.l10n.t('Use These Servers');
     const choice = await vscode.window.showWarningMessage(
-      `Your password would go to ${hosts.join(' and ')}, which ${hosts.length > 1 ? 'are' : 'is'} not part of ${domain}.`,
+      hosts.length > 1
+        ? vscode.l10n.t('Your password would go to {0}, which are not part of {1}.', hosts.join(vscode.l10n.t(' and ')), domain)
+        : vscode.l10n.t('Your password would go to {0}, which is not part of {1}.', hosts[0], domain),
       {
         modal: true,
-        detail: `${elsewhere.map((c) => `${describeEndpoint(c)} ${describeSource(c)}.`).join('\n')}\n\nA setup file can name any server. Continue only if ${domain} really has its mail handled there (its help pages say which servers to use); otherwise whoever runs ${hosts[0]} gets your password.`,
+        detail: `${elsewhere.map((c) => `${describeEndpoint(c)} ${describeSource(c)}.`).join('\n')}\n\n${vscode.l10n.t('A setup file can name any server. Continue only if {0} really has its mail handled there (its help pages say which servers to use); otherwise whoever runs {1} gets your password.', domain, hosts[0])}`,
       },
       use,
     );
@@ -165,9 +166,11 @@ async function confirmServers(domain: string, candidates: Array<ServerCandidate 
   }
   const unencrypted = list.filter((c) => c.flags.unencrypted);
   if (unencrypted.length) {
-    const send = 'Send Password Unencrypted';
+    const send = vscode.l10n.t('Send Password Unencrypted');
     const choice = await vscode.window.showWarningMessage(
-      `${unencrypted.map(describeEndpoint).join(' and ')} ${unencrypted.length > 1 ? 'do' : 'does'} not use encryption: your password and mail would cross the network readable.`,
+      unencrypted.length > 1
+        ? vscode.l10n.t('{0} do not use encryption: your password and mail would cross the network readable.', unencrypted.map(describeEndpoint).join(vscode.l10n.t(' and ')))
+        : vscode.l10n.t('{0} does not use encryption: your password and mail would cross the network readable.', describeEndpoint(unencrypted[0])),
       { modal: true },
       send,
     );
@@ -181,11 +184,11 @@ async function clientIdFor(deps: SetupFromAddressDeps, provider: KnownOAuthProvi
   const remembered = deps.globalState.get<string>(clientIdKey(provider));
   if (remembered) return remembered;
   const box = vscode.window.createInputBox();
-  box.title = `${TITLE}: ${PRESETS[provider].label} signs in with OAuth2`;
-  box.prompt = `No password: you sign in in the browser through your own app registration. Enter its client ID (the ? button opens the README section “Signing in with OAuth2”). ${PRESETS[provider].registrationHelp}`;
-  box.placeholder = 'Application (client) ID';
+  box.title = vscode.l10n.t('Add Mail Account: {0} signs in with OAuth2', PRESETS[provider].label);
+  box.prompt = vscode.l10n.t('No password: you sign in in the browser through your own app registration. Enter its client ID (the ? button opens the README section “Signing in with OAuth2”). {0}', PRESETS[provider].registrationHelp);
+  box.placeholder = vscode.l10n.t('Application (client) ID');
   box.ignoreFocusOut = true;
-  box.buttons = [{ iconPath: new vscode.ThemeIcon('question'), tooltip: 'Signing in with OAuth2 (README)' }];
+  box.buttons = [{ iconPath: new vscode.ThemeIcon('question'), tooltip: vscode.l10n.t('Signing in with OAuth2 (README)') }];
   return new Promise<string | undefined>((resolve) => {
     const done = (value: string | undefined): void => {
       resolve(value);
@@ -195,11 +198,11 @@ async function clientIdFor(deps: SetupFromAddressDeps, provider: KnownOAuthProvi
       const readme = vscode.Uri.joinPath(deps.extensionUri, 'README.md').with({ fragment: 'signing-in-with-oauth2' });
       void vscode.commands.executeCommand('markdown.showPreview', readme);
     });
-    box.onDidChangeValue((v) => (box.validationMessage = /^[\w.-]{1,200}$/.test(v.trim()) || !v.trim() ? undefined : 'A client ID is letters, digits, dots and dashes.'));
+    box.onDidChangeValue((v) => (box.validationMessage = /^[\w.-]{1,200}$/.test(v.trim()) || !v.trim() ? undefined : vscode.l10n.t('A client ID is letters, digits, dots and dashes.')));
     box.onDidAccept(() => {
       const v = box.value.trim();
       if (/^[\w.-]{1,200}$/.test(v)) done(v);
-      else box.validationMessage = 'Enter the client ID of your app registration.';
+      else box.validationMessage = vscode.l10n.t('Enter the client ID of your app registration.');
     });
     box.onDidHide(() => done(undefined));
     box.show();

@@ -15,6 +15,7 @@ import { ComposeMeta, ComposeMode, ComposeStore, digest } from '../../store/comp
 import { Outbox, OutboxEntry } from '../../store/outbox';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
+import { localizedErrorMessage } from '../errorText';
 import { reportError } from '../errors';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import type { Pop3AccountRegistry } from '../pop3Accounts';
@@ -134,9 +135,14 @@ export class ComposeFeature extends Disposable {
     }
     if (unsent.length && !this.isDisposed) {
       void vscode.window
-        .showInformationMessage(`${unsent.length === 1 ? 'A message you were writing is' : `${unsent.length} messages you were writing are`} saved on this computer but not sent.`, 'Reopen')
+        .showInformationMessage(
+          unsent.length === 1
+            ? vscode.l10n.t('A message you were writing is saved on this computer but not sent.')
+            : vscode.l10n.t('{0} messages you were writing are saved on this computer but not sent.', unsent.length),
+          REOPEN(),
+        )
         .then(async (choice) => {
-          if (choice === 'Reopen') for (const meta of unsent) await this.show(meta, 'body');
+          if (choice === REOPEN()) for (const meta of unsent) await this.show(meta, 'body');
         });
     }
     return unsent;
@@ -157,21 +163,21 @@ export class ComposeFeature extends Disposable {
       );
     };
     const uriArg = (arg: unknown): vscode.Uri | undefined => (arg instanceof vscode.Uri ? arg : undefined);
-    register('mailroom.compose', 'New message', (arg) => this.compose(arg as ComposeArgs | MailNode | undefined));
-    register('mailroom.reply', 'Reply', (arg) => this.respond('reply', arg));
-    register('mailroom.replyAll', 'Reply all', (arg) => this.respond('replyAll', arg));
-    register('mailroom.forward', 'Forward', (arg) => this.respond('forward', arg));
-    register('mailroom.forwardAsAttachment', 'Forward as attachment', (arg) => this.respond('forwardAsAttachment', arg));
-    register('mailroom.send', 'Sending', (arg) => this.send(uriArg(arg)));
-    register('mailroom.saveDraft', 'Saving the draft', (arg) => this.saveDraftCommand(uriArg(arg)));
-    register('mailroom.attachFile', 'Attaching a file', (arg, files) =>
+    register('mailroom.compose', vscode.l10n.t('New message'), (arg) => this.compose(arg as ComposeArgs | MailNode | undefined));
+    register('mailroom.reply', vscode.l10n.t('Reply'), (arg) => this.respond('reply', arg));
+    register('mailroom.replyAll', vscode.l10n.t('Reply all'), (arg) => this.respond('replyAll', arg));
+    register('mailroom.forward', vscode.l10n.t('Forward'), (arg) => this.respond('forward', arg));
+    register('mailroom.forwardAsAttachment', vscode.l10n.t('Forward as attachment'), (arg) => this.respond('forwardAsAttachment', arg));
+    register('mailroom.send', vscode.l10n.t('Sending'), (arg) => this.send(uriArg(arg)));
+    register('mailroom.saveDraft', vscode.l10n.t('Saving the draft'), (arg) => this.saveDraftCommand(uriArg(arg)));
+    register('mailroom.attachFile', vscode.l10n.t('Attaching a file'), (arg, files) =>
       this.attachFile(uriArg(arg), Array.isArray(files) && files.every((f) => f instanceof vscode.Uri) ? (files as vscode.Uri[]) : undefined),
     );
-    register('mailroom.retrySend', 'Retrying', (arg) => this.retry(arg));
-    register('mailroom.editOutboxMessage', 'Editing the message', (arg) => this.editOutboxEntry(arg));
-    register('mailroom.deleteOutboxMessage', 'Deleting the message', (arg) => this.deleteOutboxEntry(arg));
-    register('mailroom.newMessageFromTemplate', 'New message from template', (arg) => this.composeFromTemplate(typeof arg === 'object' && arg !== null ? (arg as TemplateArgs) : {}));
-    register('mailroom.setIdentityPassword', 'Storing the identity’s SMTP password', (arg) => setIdentityPassword(this.deps.repository, arg));
+    register('mailroom.retrySend', vscode.l10n.t('Retrying'), (arg) => this.retry(arg));
+    register('mailroom.editOutboxMessage', vscode.l10n.t('Editing the message'), (arg) => this.editOutboxEntry(arg));
+    register('mailroom.deleteOutboxMessage', vscode.l10n.t('Deleting the message'), (arg) => this.deleteOutboxEntry(arg));
+    register('mailroom.newMessageFromTemplate', vscode.l10n.t('New message from template'), (arg) => this.composeFromTemplate(typeof arg === 'object' && arg !== null ? (arg as TemplateArgs) : {}));
+    register('mailroom.setIdentityPassword', vscode.l10n.t('Storing the identity’s SMTP password'), (arg) => setIdentityPassword(this.deps.repository, arg));
   }
 
   // ---- commands ------------------------------------------------------------------------------
@@ -204,12 +210,12 @@ export class ComposeFeature extends Disposable {
   async respond(mode: Exclude<ComposeMode, 'new'>, arg?: unknown): Promise<ComposeMeta | undefined> {
     const node = targetMessage(arg, this.deps.panels, this.deps.treeView);
     if (!node) {
-      void vscode.window.showInformationMessage(`Select one message in the Mail view, or open it, then run ${MODE_TITLES[mode]} again.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Select one message in the Mail view, or open it, then run {0} again.', MODE_TITLES()[mode]));
       return undefined;
     }
     const account = this.deps.repository.get(node.account.id) ?? node.account;
     const store = await this.storePromise;
-    const meta = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Mailroom: preparing ${MODE_TITLES[mode].toLowerCase()}` }, async () => {
+    const meta = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: MODE_PROGRESS()[mode] }, async () => {
       const source = await this.deps.sources.load(node);
       return startFromMessage(store, account, node, source, mode, { signaturePlacement: mailroomSettings().signaturePlacement });
     });
@@ -224,7 +230,7 @@ export class ComposeFeature extends Disposable {
     const { document, meta, account, store } = found;
     // Ctrl+Enter pressed twice, or Send while the first is still being prepared: one message.
     if (meta.sent || this.preparing.has(meta.id)) {
-      void vscode.window.showInformationMessage('This message is already in the outbox.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('This message is already in the outbox.'));
       return undefined;
     }
     this.preparing.add(meta.id);
@@ -235,8 +241,9 @@ export class ComposeFeature extends Disposable {
       const ready = await prepareMessage(store, meta, account, text, 'send');
       assertCanSend(account, ready.identity);
       if (!ready.parsed.subject.trim()) {
-        const choice = await vscode.window.showWarningMessage('This message has no subject. Send it anyway?', { modal: true }, 'Send');
-        if (choice !== 'Send') return undefined;
+        const sendLabel = vscode.l10n.t('Send');
+        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('This message has no subject. Send it anyway?'), { modal: true }, sendLabel);
+        if (choice !== sendLabel) return undefined;
       }
       entry = await enqueue(this.sendingDeps(store), meta, ready);
       this.completion?.invalidate(account.id);
@@ -269,7 +276,7 @@ export class ComposeFeature extends Disposable {
     const found = await this.activeSession(uri);
     if (!found) return [];
     const { document, meta, store } = found;
-    const picked = files ?? (await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Attach', title: 'Attach Files' }));
+    const picked = files ?? (await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: vscode.l10n.t('Attach'), title: vscode.l10n.t('Attach Files') }));
     if (!picked?.length) return [];
     const names: string[] = [];
     for (const file of picked) names.push((await store.attachFile(meta.id, file.fsPath)).name);
@@ -287,11 +294,11 @@ export class ComposeFeature extends Disposable {
     const entry = await this.outboxEntry(arg);
     if (!entry) return undefined;
     if (entry.state === 'sending') {
-      void vscode.window.showInformationMessage(`“${shownSubject(entry.subject)}” is being sent now.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('“{0}” is being sent now.', shownSubject(entry.subject)));
       return undefined;
     }
     const account = this.deps.repository.get(entry.accountId);
-    if (!account) throw new MailError('InvalidAccount', `The account of “${shownSubject(entry.subject)}” no longer exists. Edit the message to send it from another account, or delete it.`);
+    if (!account) throw new MailError('InvalidAccount', vscode.l10n.t('The account of “{0}” no longer exists. Edit the message to send it from another account, or delete it.', shownSubject(entry.subject)), { localized: true });
     return this.deliverWithProgress(entry, account);
   }
 
@@ -300,7 +307,11 @@ export class ComposeFeature extends Disposable {
     const entry = await this.outboxEntry(arg);
     if (!entry) return undefined;
     if (entry.state === 'sending' || entry.state === 'sent') {
-      void vscode.window.showInformationMessage(entry.state === 'sending' ? `“${shownSubject(entry.subject)}” is being sent now.` : `“${shownSubject(entry.subject)}” was already sent; only its follow-up steps are left. Use Retry.`);
+      void vscode.window.showInformationMessage(
+        entry.state === 'sending'
+          ? vscode.l10n.t('“{0}” is being sent now.', shownSubject(entry.subject))
+          : vscode.l10n.t('“{0}” was already sent; only its follow-up steps are left. Use Retry.', shownSubject(entry.subject)),
+      );
       return undefined;
     }
     const store = await this.storePromise;
@@ -317,13 +328,14 @@ export class ComposeFeature extends Disposable {
     const entry = await this.outboxEntry(arg);
     if (!entry) return false;
     if (entry.state === 'sending') {
-      void vscode.window.showInformationMessage(`“${shownSubject(entry.subject)}” is being sent now.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('“{0}” is being sent now.', shownSubject(entry.subject)));
       return false;
     }
     if (!confirmed) {
-      const what = entry.state === 'sent' ? 'It was sent; its Sent copy or flag may be missing.' : 'It has not been sent and will be lost.';
-      const choice = await vscode.window.showWarningMessage(`Delete “${shownSubject(entry.subject)}” from the outbox?`, { modal: true, detail: what }, 'Delete');
-      if (choice !== 'Delete') return false;
+      const what = entry.state === 'sent' ? vscode.l10n.t('It was sent; its Sent copy or flag may be missing.') : vscode.l10n.t('It has not been sent and will be lost.');
+      const deleteLabel = vscode.l10n.t('Delete');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Delete “{0}” from the outbox?', shownSubject(entry.subject)), { modal: true, detail: what }, deleteLabel);
+      if (choice !== deleteLabel) return false;
     }
     await this.outbox.remove(entry.id);
     if (entry.composeId) await (await this.storePromise).remove(entry.composeId);
@@ -358,8 +370,8 @@ export class ComposeFeature extends Disposable {
 
   private async deliverWithProgress(entry: OutboxEntry, account: AccountConfig): Promise<DeliveryReport> {
     const store = await this.storePromise;
-    const subject = entry.subject || '(no subject)';
-    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sending “${shownSubject(entry.subject)}”…` }, () =>
+    const subject = entry.subject || vscode.l10n.t('(no subject)');
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Sending “{0}”…', shownSubject(entry.subject)) }, () =>
       deliverEntry(this.sendingDeps(store), entry.id, account).catch((err: unknown): DeliveryOutcome => ({ status: 'failed', error: MailError.from(err) })),
     );
     const report: DeliveryReport = { outboxId: entry.id, subject, outcome, ...(entry.composeId ? { composeId: entry.composeId } : {}) };
@@ -377,23 +389,23 @@ export class ComposeFeature extends Disposable {
     let choice: string | undefined;
     if (outcome.status === 'sent') {
       if (outcome.warnings.length === 0) {
-        vscode.window.setStatusBarMessage(`$(check) Sent “${subject}”`, 5000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Sent “{0}”', subject), 5000);
         return;
       }
-      choice = await vscode.window.showWarningMessage(`Sent “${subject}”, but: ${outcome.warnings.join(' ')}`, 'Show Outbox', 'Retry');
+      choice = await vscode.window.showWarningMessage(vscode.l10n.t('Sent “{0}”, but: {1}', subject, outcome.warnings.join(' ')), SHOW_OUTBOX(), RETRY());
     } else if (outcome.status === 'partial') {
       const who = outcome.rejected.map((r) => `${r.address} (${r.response})`).join(', ');
-      choice = await vscode.window.showWarningMessage(`“${subject}” was sent, but the server refused ${who}. It stays in the outbox for those recipients.`, 'Show Outbox', 'Retry');
+      choice = await vscode.window.showWarningMessage(vscode.l10n.t('“{0}” was sent, but the server refused {1}. It stays in the outbox for those recipients.', subject, who), SHOW_OUTBOX(), RETRY());
     } else {
       const said = outcome.error.detail && !outcome.error.message.includes(outcome.error.detail) ? ` (${outcome.error.detail})` : '';
       this.deps.log.error(`sending “${subject}” failed: ${outcome.error.code} ${outcome.error.message}${said}`);
-      choice = await vscode.window.showErrorMessage(`“${subject}” was not sent: ${outcome.error.message}${said} It is kept in the outbox.`, 'Show Outbox', 'Edit', 'Retry');
+      choice = await vscode.window.showErrorMessage(vscode.l10n.t('“{0}” was not sent: {1} It is kept in the outbox.', subject, `${localizedErrorMessage(outcome.error)}${said}`), SHOW_OUTBOX(), EDIT(), RETRY());
     }
     const node = this.deps.model.outboxRoot()?.entries.find((e) => e.id === entry.id);
     const arg: Partial<OutboxEntryNode> = { kind: 'outboxEntry', id: `outbox/${entry.id}`, entry: node ?? entry };
-    if (choice === 'Show Outbox') await this.revealOutbox();
-    else if (choice === 'Edit') await vscode.commands.executeCommand('mailroom.editOutboxMessage', arg);
-    else if (choice === 'Retry') await vscode.commands.executeCommand('mailroom.retrySend', arg);
+    if (choice === SHOW_OUTBOX()) await this.revealOutbox();
+    else if (choice === EDIT()) await vscode.commands.executeCommand('mailroom.editOutboxMessage', arg);
+    else if (choice === RETRY()) await vscode.commands.executeCommand('mailroom.retrySend', arg);
   }
 
   private async revealOutbox(): Promise<void> {
@@ -404,9 +416,9 @@ export class ComposeFeature extends Disposable {
   }
 
   private async saveDraftText(store: ComposeStore, meta: ComposeMeta, account: AccountConfig, text: string): Promise<void> {
-    const folder = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Mailroom: saving draft' }, () => saveDraft(this.sendingDeps(store), meta, account, text));
+    const folder = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Mailroom: saving draft') }, () => saveDraft(this.sendingDeps(store), meta, account, text));
     await store.update(meta.id, { draftDigest: digest(text), draftSavedAt: new Date().toISOString() });
-    vscode.window.setStatusBarMessage(`$(check) Draft saved to ${folder}`, 5000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Draft saved to {0}', folder), 5000);
   }
 
   /** A compose tab closed with unsent changes: offer to keep it as a draft (non-modal). */
@@ -416,22 +428,22 @@ export class ComposeFeature extends Disposable {
     const account = this.deps.repository.get(meta.accountId);
     const canDraft = account?.protocol === 'imap';
     const choice = await vscode.window.showInformationMessage(
-      `“${subject}” was not sent. ${canDraft ? 'Save it as a draft?' : 'Keep it on this computer?'}`,
-      ...(canDraft ? ['Save Draft', 'Discard'] : ['Reopen', 'Discard']),
+      canDraft ? vscode.l10n.t('“{0}” was not sent. Save it as a draft?', subject) : vscode.l10n.t('“{0}” was not sent. Keep it on this computer?', subject),
+      ...(canDraft ? [SAVE_DRAFT(), DISCARD()] : [REOPEN(), DISCARD()]),
     );
     try {
-      if (choice === 'Save Draft' && account) {
+      if (choice === SAVE_DRAFT() && account) {
         await this.saveDraftText(store, meta, account, text);
         await store.remove(meta.id);
-      } else if (choice === 'Reopen') {
+      } else if (choice === REOPEN()) {
         await this.show(meta, 'body');
-      } else if (choice === 'Discard') {
+      } else if (choice === DISCARD()) {
         await store.remove(meta.id);
       }
       // No answer: the session stays on disk.
     } catch (err) {
-      const again = await reportError(this.deps.log, 'Saving the draft', err, ['Reopen']);
-      if (again === 'Reopen') await this.show(meta, 'body');
+      const again = await reportError(this.deps.log, vscode.l10n.t('Saving the draft'), err, [REOPEN()]);
+      if (again === REOPEN()) await this.show(meta, 'body');
     }
   }
 
@@ -440,13 +452,13 @@ export class ComposeFeature extends Disposable {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     const id = target?.scheme === 'file' ? store.sessionIdOf(target.fsPath) : undefined;
     if (!target || !id) {
-      void vscode.window.showInformationMessage('Open a message you are writing (Mailroom: New Message, Reply or Forward) first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a message you are writing (Mailroom: New Message, Reply or Forward) first.'));
       return undefined;
     }
     const meta = await store.get(id);
-    if (!meta) throw new MailError('StorageFailed', 'This message’s compose session is gone; copy the text into a new message.');
+    if (!meta) throw new MailError('StorageFailed', vscode.l10n.t('This message’s compose session is gone; copy the text into a new message.'), { localized: true });
     const account = this.deps.repository.get(meta.accountId);
-    if (!account) throw new MailError('InvalidAccount', `The account this message was written for (${meta.accountId}) no longer exists.`);
+    if (!account) throw new MailError('InvalidAccount', vscode.l10n.t('The account this message was written for ({0}) no longer exists.', meta.accountId), { localized: true });
     const document = await vscode.workspace.openTextDocument(target);
     return { document, meta, account, store };
   }
@@ -454,11 +466,11 @@ export class ComposeFeature extends Disposable {
   private async outboxEntry(arg: unknown): Promise<OutboxEntry | undefined> {
     const id = outboxIdOf(arg);
     if (!id) {
-      void vscode.window.showInformationMessage('Choose a message in the Outbox of the Mail view.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Choose a message in the Outbox of the Mail view.'));
       return undefined;
     }
     const entry = (await this.outbox.list()).find((e) => e.id === id);
-    if (!entry) void vscode.window.showInformationMessage('That message is no longer in the outbox.');
+    if (!entry) void vscode.window.showInformationMessage(vscode.l10n.t('That message is no longer in the outbox.'));
     return entry;
   }
 
@@ -489,12 +501,27 @@ export class ComposeFeature extends Disposable {
 /** Restored editor tabs reopen their files right after activation; look after that. */
 const TIDY_DELAY_MS = 3000;
 
-const MODE_TITLES: Record<Exclude<ComposeMode, 'new'>, string> = {
-  reply: 'Reply',
-  replyAll: 'Reply All',
-  forward: 'Forward',
-  forwardAsAttachment: 'Forward as Attachment',
-};
+const MODE_TITLES = (): Record<Exclude<ComposeMode, 'new'>, string> => ({
+  reply: vscode.l10n.t('Reply'),
+  replyAll: vscode.l10n.t('Reply All'),
+  forward: vscode.l10n.t('Forward'),
+  forwardAsAttachment: vscode.l10n.t('Forward as Attachment'),
+});
+
+const MODE_PROGRESS = (): Record<Exclude<ComposeMode, 'new'>, string> => ({
+  reply: vscode.l10n.t('Mailroom: preparing reply'),
+  replyAll: vscode.l10n.t('Mailroom: preparing reply all'),
+  forward: vscode.l10n.t('Mailroom: preparing forward'),
+  forwardAsAttachment: vscode.l10n.t('Mailroom: preparing forward as attachment'),
+});
+
+// Button labels: compared with the choice, so each is one call.
+const REOPEN = (): string => vscode.l10n.t('Reopen');
+const SHOW_OUTBOX = (): string => vscode.l10n.t('Show Outbox');
+const RETRY = (): string => vscode.l10n.t('Retry');
+const EDIT = (): string => vscode.l10n.t('Edit');
+const SAVE_DRAFT = (): string => vscode.l10n.t('Save Draft');
+const DISCARD = (): string => vscode.l10n.t('Discard');
 
 function isComposeArgs(value: unknown): value is ComposeArgs {
   if (typeof value !== 'object' || value === null || 'kind' in value) return false;
@@ -525,5 +552,5 @@ export function registerComposeCommands(deps: ComposeDeps): ComposeFeature {
 
 /** A subject in a notification: it may quote a hostile message (`Re: …`), so its controls are shown, not obeyed. */
 function shownSubject(subject: string): string {
-  return displayText(subject) || '(no subject)';
+  return displayText(subject) || vscode.l10n.t('(no subject)');
 }

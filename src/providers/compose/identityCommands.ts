@@ -29,20 +29,20 @@ export async function setIdentityPassword(repository: AccountRepository, arg?: u
       .map((identity) => ({ label: identity.address, description: `${identity.smtp!.user} at ${identity.smtp!.host}:${identity.smtp!.port}`, detail: accountLabel(account), account, identity })),
   );
   if (choices.length === 0) {
-    void vscode.window.showInformationMessage('No identity has an SMTP server of its own. Add "smtp" to an entry of "identities" in the mailroom.accounts setting first.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No identity has an SMTP server of its own. Add "smtp" to an entry of "identities" in the mailroom.accounts setting first.'));
     return false;
   }
-  const pick = choices.length === 1 ? choices[0] : await vscode.window.showQuickPick(choices, { title: 'Set Identity SMTP Password', placeHolder: 'Which identity?' });
+  const pick = choices.length === 1 ? choices[0] : await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Set Identity SMTP Password'), placeHolder: vscode.l10n.t('Which identity?') });
   if (!pick) return false;
   const password = await vscode.window.showInputBox({
-    title: `SMTP password for ${pick.identity.address}`,
-    prompt: `The password ${pick.identity.smtp!.user} logs in to ${pick.identity.smtp!.host} with. It is kept in VS Code's secret storage.`,
+    title: vscode.l10n.t('SMTP password for {0}', pick.identity.address),
+    prompt: vscode.l10n.t("The password {0} logs in to {1} with. It is kept in VS Code's secret storage.", pick.identity.smtp!.user ?? pick.identity.address, pick.identity.smtp!.host),
     password: true,
     ignoreFocusOut: true,
   });
   if (!password) return false;
   await repository.setIdentityPassword(pick.account.id, pick.identity.address, password);
-  vscode.window.setStatusBarMessage(`$(check) SMTP password stored for ${pick.identity.address}`, 5000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) SMTP password stored for {0}', pick.identity.address), 5000);
   return true;
 }
 

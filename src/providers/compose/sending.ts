@@ -4,6 +4,7 @@
  * Also drafts: the same MIME with X-Mailroom-Draft, APPENDed to Drafts.
  */
 import { promises as fs } from 'node:fs';
+import * as l10n from '@vscode/l10n';
 import type { AccountConfig } from '../../protocol/account';
 import { accountLabel } from '../../protocol/account';
 import type { CredentialSource } from '../../protocol/credentials';
@@ -79,7 +80,7 @@ export async function prepareMessage(store: ComposeStore, meta: ComposeMeta, acc
     try {
       await fs.access(file);
     } catch {
-      throw new MailError('StorageFailed', `Attach: “${name}” is not a file of this message. Remove the line, or add the file with “Mailroom: Attach File…”.`);
+      throw new MailError('StorageFailed', l10n.t('Attach: “{0}” is not a file of this message. Remove the line, or add the file with “Mailroom: Attach File…”.', name), { localized: true });
     }
     attachments.push({ path: file, filename: name, ...(known?.contentType ? { contentType: known.contentType } : {}) });
   }
@@ -188,11 +189,11 @@ function mailboxSide(deps: SendingDeps, account: AccountConfig): MailboxSide {
 /** Saves the document as the session's draft in the account's Drafts folder (replacing the last one). */
 export async function saveDraft(deps: SendingDeps, meta: ComposeMeta, account: AccountConfig, text: string): Promise<string> {
   if (account.protocol !== 'imap') {
-    throw new MailError('Unsupported', `${accountLabel(account)} is a POP3 account and has no Drafts folder on the server. The message stays saved on this computer until you send or discard it.`);
+    throw new MailError('Unsupported', l10n.t('{0} is a POP3 account and has no Drafts folder on the server. The message stays saved on this computer until you send or discard it.', accountLabel(account)), { localized: true });
   }
   const imapAccount = deps.imap.get(account);
   const drafts = await imapAccount.specialFolder('\\Drafts');
-  if (!drafts) throw new MailError('MailboxNotFound', `${accountLabel(account)} has no Drafts folder. Set "draftsFolder" for the account, or create a folder named Drafts.`);
+  if (!drafts) throw new MailError('MailboxNotFound', l10n.t('{0} has no Drafts folder. Set "draftsFolder" for the account, or create a folder named Drafts.', accountLabel(account)), { localized: true });
   const ready = await prepareMessage(deps.store, meta, account, text, 'draft');
   const built = await buildFrom(meta, ready, true);
   // The Sent-copy form keeps Bcc, so the draft reopens with its blind copies.

@@ -33,7 +33,7 @@ export async function accountForNewMessage(repository: AccountRepository, treeVi
   const accounts = repository.list();
   if (accountId) {
     const asked = accounts.find((a) => a.id === accountId);
-    if (!asked) throw new MailError('InvalidAccount', `There is no account "${accountId}".`);
+    if (!asked) throw new MailError('InvalidAccount', vscode.l10n.t('There is no account "{0}".', accountId), { localized: true });
     return asked;
   }
   const selected = treeView.selection[0];
@@ -45,12 +45,12 @@ export async function accountForNewMessage(repository: AccountRepository, treeVi
   }
   const senders = accounts.filter((a) => a.smtp);
   if (senders.length === 1) return senders[0];
-  if (accounts.length === 0) throw new MailError('SmtpNotConfigured', 'Add a mail account with an outgoing (SMTP) server first.');
+  if (accounts.length === 0) throw new MailError('SmtpNotConfigured', vscode.l10n.t('Add a mail account with an outgoing (SMTP) server first.'), { localized: true });
   const choices = senders.length ? senders : accounts;
   if (choices.length === 1) return choices[0];
   const pick = await vscode.window.showQuickPick(
     choices.map((a) => ({ label: accountLabel(a), description: accountAddress(a) ?? a.user, account: a })),
-    { title: 'Send from which account?', placeHolder: 'Account' },
+    { title: vscode.l10n.t('Send from which account?'), placeHolder: vscode.l10n.t('Account') },
   );
   return pick?.account;
 }

@@ -69,13 +69,17 @@ export async function pickTemplate(deps: TemplateDeps, wanted?: string): Promise
     return found;
   }
   if (templates.length === 0) {
-    const choice = await vscode.window.showInformationMessage(`No templates yet. Put Markdown files that start with a header block (To:, Subject:) in ${folders.map((f) => f.dir).join(' or ')}.`, 'Create Example Template');
-    if (choice === 'Create Example Template') await createExampleTemplate(folders[folders.length - 1]!.dir);
+    const create = vscode.l10n.t('Create Example Template');
+    const choice = await vscode.window.showInformationMessage(
+      vscode.l10n.t('No templates yet. Put Markdown files that start with a header block (To:, Subject:) in {0}.', folders.map((f) => f.dir).join(vscode.l10n.t(' or '))),
+      create,
+    );
+    if (choice === create) await createExampleTemplate(folders[folders.length - 1]!.dir);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
     templates.map((t) => ({ label: t.name, description: t.source === 'global' ? 'global' : vscode.workspace.asRelativePath(t.path), template: t })),
-    { title: 'New Message from Template', placeHolder: 'Template', matchOnDescription: true },
+    { title: vscode.l10n.t('New Message from Template'), placeHolder: vscode.l10n.t('Template'), matchOnDescription: true },
   );
   return pick?.template;
 }
@@ -143,10 +147,11 @@ export function reportTemplateProblems(log: ProtocolLog, file: TemplateFile, exp
   if (expanded.unfilled.length) parts.push(`no value yet for ${expanded.unfilled.join(', ')} (fill them in)`);
   parts.push(...expanded.notes);
   if (parts.length === 0) return;
-  const message = `Template “${name}”: ${parts.join('; ')}.`;
+  const message = vscode.l10n.t('Template “{0}”: {1}.', name, parts.join('; '));
   log.warn(message);
-  void vscode.window.showWarningMessage(message, 'Open Template').then(async (choice) => {
-    if (choice === 'Open Template') await vscode.window.showTextDocument(vscode.Uri.file(file.path), { preview: false });
+  const open = vscode.l10n.t('Open Template');
+  void vscode.window.showWarningMessage(message, open).then(async (choice) => {
+    if (choice === open) await vscode.window.showTextDocument(vscode.Uri.file(file.path), { preview: false });
   });
 }
 

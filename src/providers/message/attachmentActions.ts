@@ -29,7 +29,7 @@ export class AttachmentActions implements vscode.Disposable {
   async describe(node: MessageNode, index: number): Promise<AttachmentInfo> {
     const parsed = await parseMessageStream(await this.sources.load(node));
     const info = parsed.attachments.find((a) => a.index === index);
-    if (!info) throw new MailError('MessageNotFound', `The message has no attachment number ${index + 1}.`);
+    if (!info) throw new MailError('MessageNotFound', vscode.l10n.t('The message has no attachment number {0}.', index + 1), { localized: true });
     return info;
   }
 
@@ -42,7 +42,7 @@ export class AttachmentActions implements vscode.Disposable {
     const name = safeFilename(info.filename, `attachment-${index + 1}`);
     let file = target;
     if (file && (await isDirectory(file))) file = vscode.Uri.joinPath(file, name);
-    file ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(defaultFolder(), name), saveLabel: 'Save Attachment', title: `Save “${name}”` });
+    file ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(defaultFolder(), name), saveLabel: vscode.l10n.t('Save Attachment'), title: vscode.l10n.t('Save “{0}”', name) });
     if (!file) return undefined;
     if (file.scheme !== 'file') {
       // Another file system (remote workspace): write through VS Code, still never a partial file under the name.
@@ -60,7 +60,8 @@ export class AttachmentActions implements vscode.Disposable {
     const kind = openKind(info.contentType, info.filename);
     const name = safeFilename(info.filename, `attachment-${index + 1}`);
     if (kind === 'none') {
-      const choice = await vscode.window.showInformationMessage(`“${name}” (${info.contentType}) cannot be opened inside VS Code.`, 'Save As…');
+      const saveAs = vscode.l10n.t('Save As…');
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('“{0}” ({1}) cannot be opened inside VS Code.', name, info.contentType), saveAs);
       return choice ? this.save(node, index) : undefined;
     }
     const folder = await fs.promises.mkdtemp(path.join(await this.privateRoot(), 'open-'));
@@ -79,7 +80,7 @@ export class AttachmentActions implements vscode.Disposable {
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         size += chunk.length;
-        if (size > limit) return callback(new MailError('LimitExceeded', `The attachment is larger than ${Math.round(limit / 1024 / 1024)} MB.`));
+        if (size > limit) return callback(new MailError('LimitExceeded', vscode.l10n.t('The attachment is larger than {0} MB.', Math.round(limit / 1024 / 1024)), { localized: true }));
         chunks.push(chunk);
         callback();
       },
@@ -117,7 +118,7 @@ export async function writeAtomically(file: string, write: (sink: NodeJS.Writabl
   } catch (err) {
     sink.destroy();
     await fs.promises.rm(part, { force: true }).catch(() => undefined);
-    throw MailError.is(err) ? err : new MailError('StorageFailed', `The attachment could not be saved: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw MailError.is(err) ? err : new MailError('StorageFailed', vscode.l10n.t('The attachment could not be saved: {0}', err instanceof Error ? err.message : String(err)), { cause: err, localized: true });
   }
 }
 

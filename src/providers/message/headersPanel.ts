@@ -35,8 +35,8 @@ export class HeadersPanel extends Disposable {
       extensionUri,
       script: 'headers.js',
       style: ['headers', 'headers.css'],
-      title: 'Message Headers',
-      placeholder: 'Reading headers…',
+      title: vscode.l10n.t('Message Headers'),
+      placeholder: vscode.l10n.t('Reading headers…'),
       imgSrc: 'none',
     });
   }
@@ -83,6 +83,6 @@ export class HeadersPanel extends Disposable {
 
 /** model.subject is already display text (buildHeadersModel). */
 function panelTitle(model: HeadersViewModel): string {
-  const subject = model.subject.trim() || '(no subject)';
-  return `Headers: ${subject.length > 40 ? `${subject.slice(0, 39)}…` : subject}`;
+  const subject = model.subject.trim() || vscode.l10n.t('(no subject)');
+  return vscode.l10n.t('Headers: {0}', subject.length > 40 ? `${subject.slice(0, 39)}…` : subject);
 }

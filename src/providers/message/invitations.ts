@@ -63,7 +63,7 @@ export class InvitationFeature implements vscode.Disposable {
   private async answerCommand(arg: unknown, answer: unknown, comment: unknown): Promise<InvitationAnswerReport | undefined> {
     const node = this.target(arg);
     if (!node) {
-      void vscode.window.showInformationMessage('Open the invitation first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open the invitation first.'));
       return undefined;
     }
     try {

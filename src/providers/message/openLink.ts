@@ -14,12 +14,13 @@ export interface LinkActions {
 /** The real dialogs, browser and compose command. */
 export const vscodeLinkActions: LinkActions = {
   async confirm(decision) {
+    const openLabel = vscode.l10n.t('Open Link');
     const choice = await vscode.window.showWarningMessage(
-      `This link goes to ${decision.realHost}`,
-      { modal: true, detail: `${decision.reason}\n\nReal destination:\n${decision.url}` },
-      'Open Link',
+      vscode.l10n.t('This link goes to {0}', decision.realHost),
+      { modal: true, detail: `${decision.reason}\n\n${vscode.l10n.t('Real destination:')}\n${decision.url}` },
+      openLabel,
     );
-    return choice === 'Open Link';
+    return choice === openLabel;
   },
   async open(url) {
     await vscode.env.openExternal(vscode.Uri.parse(url, true));

@@ -33,7 +33,7 @@ export async function findMessagePatch(node: MessageNode, sources: MessageSource
   const inBody = parsed.containsPatch ? findPatch(parsed.text) : undefined;
   if (inBody !== undefined) return { text: inBody, input: source, kind: 'mailbox', subject: parsed.subject };
   const attachment = parsed.attachments.find((a) => a.isPatch);
-  if (!attachment) throw new MailError('MessageNotFound', 'This message contains no patch.');
+  if (!attachment) throw new MailError('MessageNotFound', vscode.l10n.t('This message contains no patch.'), { localized: true });
   const bytes = await attachments.bytes(node, attachment.index);
   // A `git format-patch` file is a mailbox with its own author and subject; a bare diff is not.
   return { text: bytes.toString('utf8'), input: bytes, kind: isMailboxPatch(bytes) ? 'mailbox' : 'diff', subject: parsed.subject, attachmentIndex: attachment.index };
@@ -49,25 +49,26 @@ export async function openPatchDocument(patch: FoundPatch): Promise<vscode.TextD
 export async function applyMessagePatch(patch: FoundPatch, options: ApplyPatchOptions = {}): Promise<PatchOutcome | undefined> {
   const folder = options.folder ?? (await pickFolder());
   if (!folder) return undefined;
-  if (folder.scheme !== 'file') throw new MailError('Unsupported', 'Patches can only be applied to a repository on this machine.');
+  if (folder.scheme !== 'file') throw new MailError('Unsupported', vscode.l10n.t('Patches can only be applied to a repository on this machine.'), { localized: true });
   const repo = await repositoryRoot(folder.fsPath);
-  if (!repo) throw new MailError('Unsupported', `${folder.fsPath} is not inside a git repository.`);
-  const how = patch.kind === 'mailbox' ? 'git am --3way' : 'git apply --index (a bare diff: the change is staged, not committed)';
+  if (!repo) throw new MailError('Unsupported', vscode.l10n.t('{0} is not inside a git repository.', folder.fsPath), { localized: true });
+  const how = patch.kind === 'mailbox' ? 'git am --3way' : vscode.l10n.t('git apply --index (a bare diff: the change is staged, not committed)');
   if (!options.confirmed) {
+    const apply = vscode.l10n.t('Apply');
     const choice = await vscode.window.showWarningMessage(
-      `Apply “${displayText(patch.subject) || '(no subject)'}” to ${repo}?`,
-      { modal: true, detail: `Runs ${how} in ${repo}.` },
-      'Apply',
+      vscode.l10n.t('Apply “{0}” to {1}?', displayText(patch.subject) || vscode.l10n.t('(no subject)'), repo),
+      { modal: true, detail: vscode.l10n.t('Runs {0} in {1}.', how, repo) },
+      apply,
     );
-    if (choice !== 'Apply') return undefined;
+    if (choice !== apply) return undefined;
   }
-  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Applying patch with ${patch.kind === 'mailbox' ? 'git am' : 'git apply'}…` }, () =>
+  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying patch with {0}…', patch.kind === 'mailbox' ? 'git am' : 'git apply') }, () =>
     applyPatch({ cwd: repo, patch: patch.input, kind: patch.kind }),
   );
   if (outcome.ok) {
-    void vscode.window.showInformationMessage(patch.kind === 'mailbox' ? `Applied “${displayText(patch.subject)}” with git am.` : 'The diff was applied with git apply --index and staged (it had no mail headers, so nothing was committed).');
+    void vscode.window.showInformationMessage(patch.kind === 'mailbox' ? vscode.l10n.t('Applied “{0}” with git am.', displayText(patch.subject)) : vscode.l10n.t('The diff was applied with git apply --index and staged (it had no mail headers, so nothing was committed).'));
   } else {
-    void vscode.window.showErrorMessage(`The patch did not apply${outcome.aborted ? ' (git am --abort restored the repository)' : ''}.`, { modal: true, detail: outcome.output.slice(0, 4000) });
+    void vscode.window.showErrorMessage(outcome.aborted ? vscode.l10n.t('The patch did not apply (git am --abort restored the repository).') : vscode.l10n.t('The patch did not apply.'), { modal: true, detail: outcome.output.slice(0, 4000) });
   }
   return outcome;
 }
@@ -75,13 +76,13 @@ export async function applyMessagePatch(patch: FoundPatch, options: ApplyPatchOp
 async function pickFolder(): Promise<vscode.Uri | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!folders.length) {
-    void vscode.window.showWarningMessage('Open the repository’s folder in VS Code to apply a patch to it.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Open the repository’s folder in VS Code to apply a patch to it.'));
     return undefined;
   }
   if (folders.length === 1) return folders[0].uri;
   const picked = await vscode.window.showQuickPick(
     folders.map((f) => ({ label: f.name, description: f.uri.fsPath, uri: f.uri })),
-    { placeHolder: 'Apply the patch to which repository?' },
+    { placeHolder: vscode.l10n.t('Apply the patch to which repository?') },
   );
   return picked?.uri;
 }

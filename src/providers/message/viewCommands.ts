@@ -51,7 +51,7 @@ export function registerMessageViewCommands(deps: MessageViewCommandDeps): vscod
     vscode.commands.registerCommand(id, async (arg?: unknown, ...rest: unknown[]): Promise<T | undefined> => {
       const t = target(arg);
       if (!t) {
-        void vscode.window.showInformationMessage('Open or select a message first.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Open or select a message first.'));
         return undefined;
       }
       try {

@@ -29,7 +29,14 @@ export interface NewMailNotifierDeps {
   show?: (message: string, ...actions: string[]) => Thenable<string | undefined>;
 }
 
-export const ACTIONS = { open: 'Open', read: 'Mark as Read', archive: 'Archive', show: 'Show', readAll: 'Mark All as Read' } as const;
+/** The notifications' buttons, in the display language (the choice is compared with these). */
+export const actions = (): Record<'open' | 'read' | 'archive' | 'show' | 'readAll', string> => ({
+  open: vscode.l10n.t('Open'),
+  read: vscode.l10n.t('Mark as Read'),
+  archive: vscode.l10n.t('Archive'),
+  show: vscode.l10n.t('Show'),
+  readAll: vscode.l10n.t('Mark All as Read'),
+});
 
 interface Arrival {
   account: ImapAccount;
@@ -53,7 +60,7 @@ export class NewMailNotifier extends Disposable {
   /** A count-only notification (POP3 checks download whole batches). */
   notifyCount(label: string, count: number): void {
     if (!mailroomSettings().notifyNewMail || count <= 0) return;
-    void this.show(`${count} new message${count === 1 ? '' : 's'} in ${label}`, ACTIONS.show).then((choice) => {
+    void this.show(count === 1 ? vscode.l10n.t('1 new message in {0}', label) : vscode.l10n.t('{0} new messages in {1}', count, label), actions().show).then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.view.extension.mailroom');
     });
   }
@@ -97,14 +104,25 @@ export class NewMailNotifier extends Disposable {
     const canArchive = archive !== undefined && archive !== path;
     const uids = envelopes.map((e) => e.uid);
     let choice: string | undefined;
+    const ACTIONS = actions();
     if (envelopes.length === 1) {
       const [only] = envelopes;
-      const from = only.from ? displayText(only.from.name || only.from.address) : 'unknown sender';
-      choice = await this.show(`New mail in ${where}: "${displayText(only.subject) || '(no subject)'}" from ${from}`, ACTIONS.open, ACTIONS.read, ...(canArchive ? [ACTIONS.archive] : []));
+      const from = only.from ? displayText(only.from.name || only.from.address) : vscode.l10n.t('unknown sender');
+      choice = await this.show(
+        vscode.l10n.t('New mail in {0}: "{1}" from {2}', where, displayText(only.subject) || vscode.l10n.t('(no subject)'), from),
+        ACTIONS.open,
+        ACTIONS.read,
+        ...(canArchive ? [ACTIONS.archive] : []),
+      );
     } else {
       const senders = [...new Set(envelopes.map((e) => (e.from ? displayText(e.from.name || e.from.address) : '')).filter(Boolean))];
-      const named = senders.length ? ` from ${senders.slice(0, 3).join(', ')}${senders.length > 3 ? ` and ${senders.length - 3} more` : ''}` : '';
-      choice = await this.show(`${envelopes.length} new messages in ${where}${named}`, ACTIONS.show, ACTIONS.readAll, ...(canArchive ? [ACTIONS.archive] : []));
+      const shown = senders.slice(0, 3).join(', ');
+      const message = !senders.length
+        ? vscode.l10n.t('{0} new messages in {1}', envelopes.length, where)
+        : senders.length > 3
+          ? vscode.l10n.t('{0} new messages in {1} from {2} and {3} more', envelopes.length, where, shown, senders.length - 3)
+          : vscode.l10n.t('{0} new messages in {1} from {2}', envelopes.length, where, shown);
+      choice = await this.show(message, ACTIONS.show, ACTIONS.readAll, ...(canArchive ? [ACTIONS.archive] : []));
     }
     if (choice) this.deps.log.info(`new-mail notification: ${choice} for ${uids.length} message(s) in ${path}`);
     try {
@@ -132,7 +150,7 @@ export class NewMailNotifier extends Disposable {
           break;
       }
     } catch (err) {
-      await reportError(this.deps.log, `${choice ?? 'New mail'}`, err);
+      await reportError(this.deps.log, choice ?? vscode.l10n.t('New mail'), err);
     }
   }
 }

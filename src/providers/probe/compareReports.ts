@@ -35,9 +35,9 @@ export class CompareReportsCommand extends Disposable {
 
   private async compare(before: vscode.Uri | undefined, after: vscode.Uri | undefined): Promise<CompareResult | undefined> {
     try {
-      const first = before ?? (await pick('the earlier report (before)'));
+      const first = before ?? (await pick(vscode.l10n.t('the earlier report (before)')));
       if (!first) return undefined;
-      const second = after ?? (await pick('the later report (after)', first));
+      const second = after ?? (await pick(vscode.l10n.t('the later report (after)'), first));
       if (!second) return undefined;
       const [a, b] = await Promise.all([readReportsAt(first), readReportsAt(second)]);
       const diff = diffReports(a, b);
@@ -49,12 +49,12 @@ export class CompareReportsCommand extends Disposable {
       await vscode.window.showTextDocument(doc, { preview: false });
       return { ok: true, diff, document: uri };
     } catch (err) {
-      void reportError(this.log, 'Comparing check reports', err);
+      void reportError(this.log, vscode.l10n.t('Comparing check reports'), err);
       return { ok: false, error: errorSummary(err) };
     }
   }
 }
 
 function pick(which: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  return pickReportFile(`Mailroom: Compare Two Check Reports — ${which}`, 'Compare', near);
+  return pickReportFile(vscode.l10n.t('Mailroom: Compare Two Check Reports — {0}', which), vscode.l10n.t('Compare'), near);
 }

@@ -57,6 +57,8 @@ export interface BehaviourRequest {
 
 interface Job {
   title: string;
+  /** What is checked (an account's label, a URL), for titles other than `title`. */
+  subject: string;
   target: ProbeTarget;
   /** When probing a configured account: the account (its pin, plaintext consent, POP3 policy). */
   account?: AccountConfig;
@@ -99,9 +101,9 @@ export class ProbeFeature extends Disposable {
       const job = await this.resolveJob(arg);
       if (!job) return undefined;
       const extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = { ...(request.deep === true ? { deep: true } : {}), ...(request.tlsDeep ? { tlsDeep: request.tlsDeep } : {}) };
-      return await this.run(extra.tlsDeep ? job.title.replace(/^Check:/, 'TLS in depth:') : job.title, [job], extra);
+      return await this.run(extra.tlsDeep ? vscode.l10n.t('TLS in depth: {0}', job.subject) : job.title, [job], extra);
     } catch (err) {
-      await reportError(this.protocolLog(), 'Checking the server', err);
+      await reportError(this.protocolLog(), vscode.l10n.t('Checking the server'), err);
       return undefined;
     }
   }
@@ -116,24 +118,24 @@ export class ProbeFeature extends Disposable {
       if (!account) return undefined;
       const job = await this.accountJob(account);
       if (!request?.confirmed) {
-        const go = 'Run on This Test Account';
+        const go = vscode.l10n.t('Run on This Test Account');
         const answer = await vscode.window.showWarningMessage(
-          `Run behaviour checks on ${accountLabel(account)}?`,
-          { modal: true, detail: 'Use a test account. IMAP: two scratch folders with unique names are created, filled with test messages and removed again; existing mail is not touched. POP3: only read-only checks.' },
+          vscode.l10n.t('Run behaviour checks on {0}?', accountLabel(account)),
+          { modal: true, detail: vscode.l10n.t('Use a test account. IMAP: two scratch folders with unique names are created, filled with test messages and removed again; existing mail is not touched. POP3: only read-only checks.') },
           go,
         );
         if (answer !== go) return undefined;
       }
-      return await this.run(`Behaviour: ${accountLabel(account)}`, [{ ...job, behaviour: request?.idleWaitMs !== undefined ? { idleWaitMs: request.idleWaitMs } : {} }]);
+      return await this.run(vscode.l10n.t('Behaviour: {0}', accountLabel(account)), [{ ...job, behaviour: request?.idleWaitMs !== undefined ? { idleWaitMs: request.idleWaitMs } : {} }]);
     } catch (err) {
-      await reportError(this.protocolLog(), 'Checking the server behaviour', err);
+      await reportError(this.protocolLog(), vscode.l10n.t('Checking the server behaviour'), err);
       return undefined;
     }
   }
 
   private async pickAccount(): Promise<AccountConfig | undefined> {
     const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a }));
-    const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Behaviour', placeHolder: 'The account to check (use a test account)' });
+    const pick = await vscode.window.showQuickPick(picks, { title: vscode.l10n.t('Mailroom: Check Server Behaviour'), placeHolder: vscode.l10n.t('The account to check (use a test account)') });
     return pick?.account;
   }
 
@@ -142,15 +144,16 @@ export class ProbeFeature extends Disposable {
       typeof host === 'string' && host.trim()
         ? host.trim()
         : await vscode.window.showInputBox({
-            title: 'Mailroom: Scan Host',
-            prompt: 'Checks IMAP 143/993, POP3 110/995 and SMTP 25/465/587 at the same time.',
+            title: vscode.l10n.t('Mailroom: Scan Host'),
+            prompt: vscode.l10n.t('Checks IMAP 143/993, POP3 110/995 and SMTP 25/465/587 at the same time.'),
+            // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
             placeHolder: 'mail.example.com',
-            validateInput: (v) => (/^[^\s/:]+$|^\[[0-9a-f:.]+\]$/i.test(v.trim()) ? undefined : 'A host name or IP address, without scheme or port.'),
+            validateInput: (v) => (/^[^\s/:]+$|^\[[0-9a-f:.]+\]$/i.test(v.trim()) ? undefined : vscode.l10n.t('A host name or IP address, without scheme or port.')),
           });
     if (!name) return undefined;
     const bare = name.trim().replace(/^\[(.*)\]$/, '$1');
-    const jobs = scanTargets(bare, request?.ports).map((target) => ({ title: target.url, target }));
-    return this.run(`Scan: ${bare}`, jobs);
+    const jobs = scanTargets(bare, request?.ports).map((target) => ({ title: target.url, subject: target.url, target }));
+    return this.run(vscode.l10n.t('Scan: {0}', bare), jobs);
   }
 
   /** "Mailroom: Check a Mail Domain…": the domain report in the report panel; resolves with it. */
@@ -167,17 +170,18 @@ export class ProbeFeature extends Disposable {
       typeof input === 'string' && input.trim()
         ? input.trim()
         : await vscode.window.showInputBox({
-            title: 'Mailroom: Check a Mail Domain',
-            prompt: 'MX hosts and their ports 25/465/587, SPF, DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS and client setup records.',
+            title: vscode.l10n.t('Mailroom: Check a Mail Domain'),
+            prompt: vscode.l10n.t('MX hosts and their ports 25/465/587, SPF, DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS and client setup records.'),
+            // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
             placeHolder: 'example.com',
             validateInput: valid,
           });
     if (!name) return undefined;
     try {
       const domain = normalizeDomain(name);
-      const panel = this.newPanel(`Domain: ${domain}`, 1);
+      const panel = this.newPanel(vscode.l10n.t('Domain: {0}', domain), 1);
       const timeoutMs = mailroomSettings().connectionTimeoutMs;
-      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${domain}…` }, () =>
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}…', domain) }, () =>
         checkDomain(domain, {
           probeTimeoutMs: timeoutMs,
           ...(request?.dnsServer ? { resolver: createDomainResolver({ servers: [request.dnsServer] }) } : {}),
@@ -189,20 +193,20 @@ export class ProbeFeature extends Disposable {
       panel.showDomain(domainSummaryView(report), ports, { markdown: renderDomainMarkdown(report), json: domainReportToJson(report) });
       return report;
     } catch (err) {
-      await reportError(this.protocolLog(), 'Checking the mail domain', err);
+      await reportError(this.protocolLog(), vscode.l10n.t('Checking the mail domain'), err);
       return undefined;
     }
   }
 
   private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {
-    if (typeof arg === 'string') return { title: `Check: ${arg}`, target: parseProbeUrl(arg) };
+    if (typeof arg === 'string') return { title: vscode.l10n.t('Check: {0}', arg), subject: arg, target: parseProbeUrl(arg) };
     if (arg?.kind === 'account') return this.accountJob(arg.account);
     const picks: Array<vscode.QuickPickItem & { account?: AccountConfig; behaviour?: true }> = [
-      { label: '$(globe) Enter a URL…', description: 'imaps://, pop3s://, submission:// …' },
-      { label: '$(beaker) Run behaviour checks on a test account…', description: 'APPEND/FETCH, UIDs, CONDSTORE, MOVE, IDLE… in scratch folders', behaviour: true },
+      { label: vscode.l10n.t('$(globe) Enter a URL…'), description: 'imaps://, pop3s://, submission:// …' },
+      { label: vscode.l10n.t('$(beaker) Run behaviour checks on a test account…'), description: vscode.l10n.t('APPEND/FETCH, UIDs, CONDSTORE, MOVE, IDLE… in scratch folders'), behaviour: true },
       ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a })),
     ];
-    const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Capabilities', placeHolder: 'Check a configured account, or enter a server URL' });
+    const pick = await vscode.window.showQuickPick(picks, { title: vscode.l10n.t('Mailroom: Check Server Capabilities'), placeHolder: vscode.l10n.t('Check a configured account, or enter a server URL') });
     if (!pick) return undefined;
     if (pick.behaviour) {
       await this.checkBehaviour(undefined, undefined);
@@ -210,8 +214,9 @@ export class ProbeFeature extends Disposable {
     }
     if (pick.account) return this.accountJob(pick.account);
     const url = await vscode.window.showInputBox({
-      title: 'Mailroom: Check Server Capabilities',
-      prompt: 'imap://, imaps://, pop3://, pop3s://, smtp://, smtps:// or submission:// with the host and an optional port',
+      title: vscode.l10n.t('Mailroom: Check Server Capabilities'),
+      prompt: vscode.l10n.t('imap://, imaps://, pop3://, pop3s://, smtp://, smtps:// or submission:// with the host and an optional port'),
+      // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
       placeHolder: 'imaps://mail.example.com',
       validateInput: (v) => {
         try {
@@ -222,7 +227,7 @@ export class ProbeFeature extends Disposable {
         }
       },
     });
-    return url ? { title: `Check: ${url.trim()}`, target: parseProbeUrl(url) } : undefined;
+    return url ? { title: vscode.l10n.t('Check: {0}', url.trim()), subject: url.trim(), target: parseProbeUrl(url) } : undefined;
   }
 
   /**
@@ -254,7 +259,7 @@ export class ProbeFeature extends Disposable {
 
   private async accountJob(account: AccountConfig): Promise<Job> {
     const current = this.deps.accounts.get(account.id) ?? account;
-    return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
+    return { title: vscode.l10n.t('Check: {0}', accountLabel(current)), subject: accountLabel(current), target: targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
   }
 
   private async run(title: string, jobs: Job[], extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = {}): Promise<ProbeReport[]> {
@@ -263,7 +268,7 @@ export class ProbeFeature extends Disposable {
     const shared = { ...this.baseOptions(), ...extra };
     // The TLS deep check's connections to one host share one cap across the jobs (a scan's ports).
     const gateFor = hostGates(TLS_DEEP_LIMITS.connectionsPerHost);
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title}…` }, () =>
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('{0}…', title) }, () =>
       Promise.all(
         jobs.map(async (job, i) => {
           const input = job.account ?? job.target;
@@ -280,8 +285,8 @@ export class ProbeFeature extends Disposable {
               ...job.behaviour,
             });
           } else if (job.behaviour) {
-            const why = report.auth.login.error?.message ?? report.auth.login.skipped ?? report.error?.message ?? 'the login did not happen';
-            report.behaviour = { protocol: report.protocol, startedAt: report.startedAt, totalMs: 0, budgetMs: 0, checks: [], error: { code: 'InvalidAccount', message: `The behaviour checks need a working login: ${why}` } };
+            const why = report.auth.login.error?.message ?? report.auth.login.skipped ?? report.error?.message ?? vscode.l10n.t('the login did not happen');
+            report.behaviour = { protocol: report.protocol, startedAt: report.startedAt, totalMs: 0, budgetMs: 0, checks: [], error: { code: 'InvalidAccount', message: vscode.l10n.t('The behaviour checks need a working login: {0}', why) } };
           }
           results[i] = report;
           this.logReport(report);

@@ -87,7 +87,7 @@ export class ProbePanel extends Disposable {
           ? this.domainCopy[message.format === 'json' ? 'json' : 'markdown']
           : message.format === 'json' ? reportsToJson(this.view.reports) : renderMarkdown(this.view.reports);
         await vscode.env.clipboard.writeText(text);
-        void vscode.window.showInformationMessage(`Copied the report as ${message.format === 'json' ? 'JSON' : 'Markdown'}.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Copied the report as {0}.', message.format === 'json' ? 'JSON' : 'Markdown'));
         break;
       }
       case 'rendered':
@@ -101,6 +101,6 @@ export class ProbePanel extends Disposable {
   }
 
   private html(): string {
-    return webviewHtml({ webview: this.panel.webview, extensionUri: this.extensionUri, script: 'probe.js', style: ['probe', 'probe.css'], title: 'Server Check', placeholder: 'Checking…', imgSrc: 'none' });
+    return webviewHtml({ webview: this.panel.webview, extensionUri: this.extensionUri, script: 'probe.js', style: ['probe', 'probe.css'], title: vscode.l10n.t('Server Check'), placeholder: vscode.l10n.t('Checking…'), imgSrc: 'none' });
   }
 }

@@ -43,8 +43,8 @@ export function registerLocalSearchCommand(deps: LocalSearchCommandDeps): vscode
 
 async function showLocalSearch(deps: LocalSearchCommandDeps): Promise<void> {
   const pick = vscode.window.createQuickPick<ResultItem>();
-  pick.title = 'Search Mail (Local)';
-  pick.placeholder = `Search cached mail in every account. ${QUERY_HELP}`;
+  pick.title = vscode.l10n.t('Search Mail (Local)');
+  pick.placeholder = vscode.l10n.t('Search cached mail in every account. {0}', QUERY_HELP);
   pick.matchOnDescription = false;
   pick.matchOnDetail = false;
   const serverRow = (value: string): ResultItem => ({ label: `$(cloud) ${SEARCH_ON_SERVER}`, detail: serverRowDetail(value), alwaysShow: true, server: true });
@@ -114,7 +114,7 @@ async function openResult(deps: LocalSearchCommandDeps, r: LocalSearchResult): P
     else if (r.hit.protocol === 'pop3' && r.pop3) node = deps.model.pop3MessageNodeFor(r.hit.accountId, r.pop3);
     if (!node) {
       deps.log.warn(`local search: "${r.subject}" has no message row in ${r.folder}`);
-      void vscode.window.showWarningMessage(`"${r.subject}" is no longer in ${r.folder}. Search again to see what the folder holds now.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('"{0}" is no longer in {1}. Search again to see what the folder holds now.', r.subject, r.folder));
       return;
     }
     deps.panels.open(node);

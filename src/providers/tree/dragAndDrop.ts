@@ -28,7 +28,7 @@ export class MailDragAndDropController implements vscode.TreeDragAndDropControll
     if (!Array.isArray(nodes) || token.isCancellationRequested) return;
     for (const group of targetMessages(undefined, nodes)) {
       if (group.account.id !== target.account.id) {
-        void vscode.window.showInformationMessage('Messages can be dragged only between folders of the same account.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Messages can be dragged only between folders of the same account.'));
         continue;
       }
       if (group.path === target.folder.path) continue;

@@ -1,3 +1,6 @@
+// Plain Node (unit-tested without VS Code): text goes through @vscode/l10n, configured with VS Code's bundle in activate().
+import * as l10n from '@vscode/l10n';
+
 /** What the row of an empty POP3 Inbox needs to know about the account's checks. */
 export interface Pop3CheckStatus {
   checking: boolean;
@@ -10,13 +13,13 @@ export interface Pop3CheckStatus {
  * row says why). Only before any check does it ask the user to run Check Mail.
  */
 export function emptyPop3InboxMessage(status: Pop3CheckStatus): string | undefined {
-  if (status.checking) return 'Checking the server for mail…';
+  if (status.checking) return l10n.t('Checking the server for mail…');
   const last = status.last;
-  if (!last) return 'No messages downloaded yet: Mailroom: Check Mail';
+  if (!last) return l10n.t('No messages downloaded yet: Mailroom: Check Mail');
   if (last.error !== undefined || !last.report) return undefined;
-  const checked = `checked ${clock(last.at)}`;
-  if (last.report.onServer === 0) return `No mail on the server · ${checked}`;
-  return `No messages here (${last.report.onServer} on the server were removed from this list) · ${checked}`;
+  const checked = l10n.t('checked {0}', clock(last.at));
+  if (last.report.onServer === 0) return l10n.t('No mail on the server · {0}', checked);
+  return l10n.t('No messages here ({0} on the server were removed from this list) · {1}', last.report.onServer, checked);
 }
 
 /** HH:MM on a 24-hour clock, local time. */

@@ -19,11 +19,11 @@ const SPECIAL_USE_ICONS: Record<SpecialUse, string> = {
 };
 
 /** How a node standing for another namespace (RFC 2342) is told apart from a folder. */
-const NAMESPACE_LABELS: Record<NamespaceKind, { text: string; icon: string }> = {
-  personal: { text: 'your other folders', icon: 'folder-library' },
-  other: { text: "other users' folders", icon: 'person' },
-  shared: { text: 'shared folders', icon: 'organization' },
-};
+const NAMESPACE_LABELS = (): Record<NamespaceKind, { text: string; icon: string }> => ({
+  personal: { text: vscode.l10n.t('your other folders'), icon: 'folder-library' },
+  other: { text: vscode.l10n.t("other users' folders"), icon: 'person' },
+  shared: { text: vscode.l10n.t('shared folders'), icon: 'organization' },
+});
 
 /**
  * Maps model nodes to TreeItems; all fetching and caching stays in MailTreeModel. Text from mail and
@@ -61,21 +61,21 @@ export class MailTreeProvider extends Disposable implements vscode.TreeDataProvi
       case 'thread':
         return threadItem(node);
       case 'pop3Inbox':
-        return item(node.id, 'Inbox', vscode.TreeItemCollapsibleState.Collapsed, {
+        return item(node.id, vscode.l10n.t('Inbox'), vscode.TreeItemCollapsibleState.Collapsed, {
           iconPath: new vscode.ThemeIcon('inbox'),
           contextValue: ContextValue.Pop3Inbox,
         });
       case 'unified':
-        return item(node.id, 'Unified Inbox', vscode.TreeItemCollapsibleState.Collapsed, {
+        return item(node.id, vscode.l10n.t('Unified Inbox'), vscode.TreeItemCollapsibleState.Collapsed, {
           iconPath: new vscode.ThemeIcon('inbox'),
           contextValue: ContextValue.UnifiedInbox,
         });
       case 'loadMore':
-        return item(node.id, 'Load more…', vscode.TreeItemCollapsibleState.None, {
-          description: `${node.remaining} older`,
+        return item(node.id, vscode.l10n.t('Load more…'), vscode.TreeItemCollapsibleState.None, {
+          description: vscode.l10n.t('{0} older', node.remaining),
           iconPath: new vscode.ThemeIcon('fold-down'),
           contextValue: ContextValue.LoadMore,
-          command: { command: 'mailroom.loadMore', title: 'Load More Messages', arguments: [node] },
+          command: { command: 'mailroom.loadMore', title: vscode.l10n.t('Load More Messages'), arguments: [node] },
         });
       case 'status':
         return statusItem(node);
@@ -96,48 +96,48 @@ export interface AccountSignIn {
 function outboxItem(node: OutboxRootNode): vscode.TreeItem {
   const failed = node.entries.filter((e) => e.state === 'failed' || e.state === 'partial').length;
   const waiting = node.entries.length - failed;
-  return item(node.id, 'Outbox', vscode.TreeItemCollapsibleState.Expanded, {
-    description: [waiting ? `${waiting} waiting` : '', failed ? `${failed} not sent` : ''].filter(Boolean).join(' · '),
-    tooltip: failed ? `${failed} message(s) could not be sent: right-click to retry, edit or delete.` : 'Messages being sent',
+  return item(node.id, vscode.l10n.t('Outbox'), vscode.TreeItemCollapsibleState.Expanded, {
+    description: [waiting ? vscode.l10n.t('{0} waiting', waiting) : '', failed ? vscode.l10n.t('{0} not sent', failed) : ''].filter(Boolean).join(' · '),
+    tooltip: failed ? vscode.l10n.t('{0} message(s) could not be sent: right-click to retry, edit or delete.', failed) : vscode.l10n.t('Messages being sent'),
     iconPath: new vscode.ThemeIcon(failed ? 'error' : 'send', failed ? new vscode.ThemeColor('errorForeground') : undefined),
     contextValue: ContextValue.OutboxRoot,
   });
 }
 
-const OUTBOX_STATE: Record<OutboxEntryNode['entry']['state'], { icon: string; color?: string; text: string }> = {
-  queued: { icon: 'send', text: 'Waiting to be sent' },
-  sending: { icon: 'sync~spin', text: 'Sending…' },
-  failed: { icon: 'error', color: 'errorForeground', text: 'Not sent' },
-  partial: { icon: 'warning', color: 'list.warningForeground', text: 'Some recipients refused' },
-  sent: { icon: 'pass', text: 'Sent; finishing (Sent copy, flags)' },
-};
+const OUTBOX_STATE = (): Record<OutboxEntryNode['entry']['state'], { icon: string; color?: string; text: string }> => ({
+  queued: { icon: 'send', text: vscode.l10n.t('Waiting to be sent') },
+  sending: { icon: 'sync~spin', text: vscode.l10n.t('Sending…') },
+  failed: { icon: 'error', color: 'errorForeground', text: vscode.l10n.t('Not sent') },
+  partial: { icon: 'warning', color: 'list.warningForeground', text: vscode.l10n.t('Some recipients refused') },
+  sent: { icon: 'pass', text: vscode.l10n.t('Sent; finishing (Sent copy, flags)') },
+});
 
 function outboxEntryItem(node: OutboxEntryNode): vscode.TreeItem {
   const e = node.entry;
-  const state = OUTBOX_STATE[e.state];
+  const state = OUTBOX_STATE()[e.state];
   const subject = displayText(e.subject);
   const to = displayText(e.recipients.join(', '));
-  const reason = e.lastError ? `${e.lastError.message}${e.lastError.response && !e.lastError.message.includes(e.lastError.response) ? `\n\nServer reply: ${e.lastError.response}` : ''}` : '';
-  const tooltip = `${subject || '(no subject)'}\n\nTo: ${to || '(nobody)'}\n${state.text}${reason ? `\n\n${reason}` : ''}`;
-  return item(node.id, subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
+  const reason = e.lastError ? `${e.lastError.message}${e.lastError.response && !e.lastError.message.includes(e.lastError.response) ? `\n\n${vscode.l10n.t('Server reply: {0}', e.lastError.response)}` : ''}` : '';
+  const tooltip = `${subject || vscode.l10n.t('(no subject)')}\n\n${vscode.l10n.t('To: {0}', to || vscode.l10n.t('(nobody)'))}\n${state.text}${reason ? `\n\n${reason}` : ''}`;
+  return item(node.id, subject || vscode.l10n.t('(no subject)'), vscode.TreeItemCollapsibleState.None, {
     description: e.lastError && (e.state === 'failed' || e.state === 'partial') ? `${state.text}: ${e.lastError.message}` : `${state.text} · ${to}`,
     tooltip,
     iconPath: new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined),
     contextValue: `${ContextValue.OutboxEntry}.${e.state}`,
-    accessibilityInformation: { label: `${subject || 'no subject'}, to ${to}, ${state.text}${e.lastError ? `: ${e.lastError.message}` : ''}` },
+    accessibilityInformation: { label: vscode.l10n.t('{0}, to {1}, {2}', subject || vscode.l10n.t('no subject'), to, `${state.text}${e.lastError ? `: ${e.lastError.message}` : ''}`) },
   });
 }
 
 function folderItem(node: FolderNode, counts: { unseen?: number; total?: number }): vscode.TreeItem {
   const { folder } = node;
   const unseen = counts.unseen ?? 0;
-  const summary = counts.total === undefined ? '' : `${unseen} unread of ${counts.total}`;
+  const summary = counts.total === undefined ? '' : vscode.l10n.t('{0} unread of {1}', unseen, counts.total);
   const subscribed = folder.subscribed !== false;
   const isInbox = folder.specialUse === '\\Inbox';
-  const namespace = folder.namespace ? NAMESPACE_LABELS[folder.namespace] : undefined;
+  const namespace = folder.namespace ? NAMESPACE_LABELS()[folder.namespace] : undefined;
   return item(node.id, displayText(folder.name), vscode.TreeItemCollapsibleState.Collapsed, {
-    description: [namespace?.text ?? '', unseen > 0 ? String(unseen) : '', subscribed ? '' : '(unsubscribed)'].filter(Boolean).join(' '),
-    tooltip: [displayText(folder.path), namespace?.text ?? '', summary, subscribed ? '' : 'Not subscribed'].filter(Boolean).join('\n'),
+    description: [namespace?.text ?? '', unseen > 0 ? String(unseen) : '', subscribed ? '' : vscode.l10n.t('(unsubscribed)')].filter(Boolean).join(' '),
+    tooltip: [displayText(folder.path), namespace?.text ?? '', summary, subscribed ? '' : vscode.l10n.t('Not subscribed')].filter(Boolean).join('\n'),
     iconPath: new vscode.ThemeIcon(
       namespace?.icon ?? (folder.specialUse ? SPECIAL_USE_ICONS[folder.specialUse] : 'folder'),
       subscribed ? undefined : new vscode.ThemeColor('disabledForeground'),
@@ -149,9 +149,9 @@ function folderItem(node: FolderNode, counts: { unseen?: number; total?: number 
 }
 
 function searchItem(node: SearchNode): vscode.TreeItem {
-  return item(node.id, `Search: ${node.label}`, vscode.TreeItemCollapsibleState.Expanded, {
-    description: `${node.items.length}${node.capped ? '+' : ''} found`,
-    tooltip: `${node.label}\nin ${node.paths.length === 1 ? node.paths[0] : `${node.paths.length} folders`}`,
+  return item(node.id, vscode.l10n.t('Search: {0}', node.label), vscode.TreeItemCollapsibleState.Expanded, {
+    description: vscode.l10n.t('{0} found', `${node.items.length}${node.capped ? '+' : ''}`),
+    tooltip: `${node.label}\n${node.paths.length === 1 ? vscode.l10n.t('in {0}', node.paths[0]) : vscode.l10n.t('in {0} folders', node.paths.length)}`,
     iconPath: new vscode.ThemeIcon('search'),
     contextValue: ContextValue.Search,
   });
@@ -191,24 +191,34 @@ export function messageContextValue(node: MessageNode): string {
 function messageItem(node: MessageNode): vscode.TreeItem {
   const m = node.item;
   const subject = displayText(m.subject);
-  const from = m.from ? displayText(m.from.name || m.from.address) : '(unknown sender)';
+  const from = m.from ? displayText(m.from.name || m.from.address) : vscode.l10n.t('(unknown sender)');
   const path = m.location.protocol === 'imap' ? displayText(m.location.path) : '';
   const tooltip = new vscode.MarkdownString(undefined, false);
-  const where = node.parent.kind === 'folder' || (node.parent.kind === 'thread' && path === displayText(node.parent.parent.folder.path)) ? '' : `\nIn: ${node.account.label ?? node.account.host}${path ? ` / ${path}` : ''}`;
-  tooltip.appendText(`${subject || '(no subject)'}\n\nFrom: ${formatAddress(m)}\nDate: ${m.date ? new Date(m.date).toLocaleString() : 'unknown'}\n${m.seen ? 'Read' : 'Unread'}${m.flagged ? ', flagged' : ''}${m.answered ? ', answered' : ''}${where}`);
+  const where =
+    node.parent.kind === 'folder' || (node.parent.kind === 'thread' && path === displayText(node.parent.parent.folder.path))
+      ? ''
+      : `\n${vscode.l10n.t('In: {0}', `${node.account.label ?? node.account.host}${path ? ` / ${path}` : ''}`)}`;
+  const state = [m.seen ? vscode.l10n.t('Read') : vscode.l10n.t('Unread'), m.flagged ? vscode.l10n.t('flagged') : '', m.answered ? vscode.l10n.t('answered') : ''].filter(Boolean).join(', ');
+  tooltip.appendText(
+    `${subject || vscode.l10n.t('(no subject)')}\n\n${vscode.l10n.t('From: {0}', formatAddress(m))}\n${vscode.l10n.t('Date: {0}', m.date ? new Date(m.date).toLocaleString(vscode.env.language) : vscode.l10n.t('unknown'))}\n${state}${where}`,
+  );
   const prefix =
     node.parent.kind === 'unified'
       ? `${node.account.label ?? node.account.user} · `
       : (node.parent.kind === 'search' || (node.parent.kind === 'thread' && path !== displayText(node.parent.parent.folder.path))) && path
         ? `${path} · `
         : '';
-  return item(node.id, subject || '(no subject)', vscode.TreeItemCollapsibleState.None, {
+  return item(node.id, subject || vscode.l10n.t('(no subject)'), vscode.TreeItemCollapsibleState.None, {
     description: `${prefix}${from} · ${formatDate(m.date)}`,
     tooltip,
     iconPath: messageIcon(m),
     contextValue: messageContextValue(node),
-    command: { command: 'mailroom.openMessage', title: 'Open Message', arguments: [node] },
-    accessibilityInformation: { label: `${m.seen ? '' : 'Unread, '}${subject || 'no subject'}, from ${from}, ${formatDate(m.date)}` },
+    command: { command: 'mailroom.openMessage', title: vscode.l10n.t('Open Message'), arguments: [node] },
+    accessibilityInformation: {
+      label: m.seen
+        ? vscode.l10n.t('{0}, from {1}, {2}', subject || vscode.l10n.t('no subject'), from, formatDate(m.date))
+        : vscode.l10n.t('Unread, {0}, from {1}, {2}', subject || vscode.l10n.t('no subject'), from, formatDate(m.date)),
+    },
   });
 }
 
@@ -226,11 +236,11 @@ const STATUS_ICONS: Record<StatusNode['severity'], [string, string | undefined]>
 function accountItem(node: AccountNode, signInRequired: boolean): vscode.TreeItem {
   const base = node.account.protocol === 'imap' ? ContextValue.ImapAccount : ContextValue.Pop3Account;
   const suffix = signInRequired ? `.${ContextValue.SignInRequired}` : usesOAuth2(node.account) ? `.${ContextValue.OAuth2}` : '';
-  const where = `${node.account.user} on ${node.account.host}:${node.account.port} (${node.account.security})`;
+  const where = vscode.l10n.t('{0} on {1} ({2})', node.account.user, `${node.account.host}:${node.account.port}`, node.account.security);
   return item(node.id, accountLabel(node.account), vscode.TreeItemCollapsibleState.Collapsed, {
     // First, so a narrow view still shows it.
-    description: `${signInRequired ? 'sign-in required · ' : ''}${node.account.protocol.toUpperCase()} · ${node.account.host}`,
-    tooltip: signInRequired ? `${where}\n\nThis account is not signed in, or its sign-in has ended. Sign in (the key on this row) to use it.` : where,
+    description: `${signInRequired ? `${vscode.l10n.t('sign-in required')} · ` : ''}${node.account.protocol.toUpperCase()} · ${node.account.host}`,
+    tooltip: signInRequired ? `${where}\n\n${vscode.l10n.t('This account is not signed in, or its sign-in has ended. Sign in (the key on this row) to use it.')}` : where,
     iconPath: signInRequired ? new vscode.ThemeIcon('account', new vscode.ThemeColor('errorForeground')) : new vscode.ThemeIcon('account'),
     contextValue: `${base}${suffix}`,
   });
@@ -243,7 +253,7 @@ function statusItem(node: StatusNode): vscode.TreeItem {
     tooltip: node.error?.detail ? `${node.message}\n\n${node.error.detail}` : node.message,
     iconPath: new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined),
     contextValue: node.error?.code === 'SignInRequired' ? `${ContextValue.Status}.${ContextValue.SignInRequired}` : ContextValue.Status,
-    ...(isCertificate && node.parent.kind !== 'unified' ? { command: { command: 'mailroom.trustCertificate', title: 'Trust Server Certificate…', arguments: [node.parent.account.id] } } : {}),
+    ...(isCertificate && node.parent.kind !== 'unified' ? { command: { command: 'mailroom.trustCertificate', title: vscode.l10n.t('Trust Server Certificate…'), arguments: [node.parent.account.id] } } : {}),
   });
 }
 
@@ -254,7 +264,7 @@ function item(id: string, label: string, state: vscode.TreeItemCollapsibleState,
 }
 
 function formatAddress(m: MessageItem): string {
-  if (!m.from) return 'unknown';
+  if (!m.from) return vscode.l10n.t('unknown');
   return displayText(m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address);
 }
 
@@ -262,7 +272,7 @@ function formatDate(iso: string | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
   const now = new Date();
-  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(vscode.env.language, { hour: '2-digit', minute: '2-digit' });
   const sameYear = date.getFullYear() === now.getFullYear();
-  return date.toLocaleDateString(undefined, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' });
+  return date.toLocaleDateString(vscode.env.language, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' });
 }

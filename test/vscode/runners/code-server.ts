@@ -11,6 +11,7 @@
 //   MAILROOM_TOOLS_CACHE           where scripts/install-code-server.sh put Node 24 and code-server
 //   MAILROOM_CHROMIUM              Chromium binary (default /usr/bin/chromium)
 //   MAILROOM_VERBOSE=1             also echo every browser console line
+//   MAILROOM_LOCALE                VS Code's display language (code-server --locale), e.g. de
 // The suite gets MAILROOM_FIXTURE_INFO, MAILROOM_SCREENSHOT_URL, MAILROOM_TEST_LOG and
 // MAILROOM_TEST_REPORT through code-server's environment, which the extension host inherits; the
 // extension gets MAILROOM_DISCOVERY_DNS / _HOSTS / _CA for the discovery domains (discoveryDomain.ts).
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
     stateDir,
     logFile: path.join(results, 'code-server.log'),
     env,
+    locale: process.env.MAILROOM_LOCALE,
   });
   const tail = tailFile(testLog, process.stdout);
   try {

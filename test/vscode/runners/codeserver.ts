@@ -16,6 +16,8 @@ export interface CodeServerOptions {
   port?: number;
   /** User settings written to <user-data-dir>/User/settings.json before start. */
   settings?: Record<string, unknown>;
+  /** VS Code's display language (code-server's --locale), e.g. 'de'; default English. */
+  locale?: string;
 }
 
 export interface RunningCodeServer {
@@ -34,6 +36,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
   const extensionsDir = path.join(options.stateDir, 'extensions');
   writeUserSettings(userDataDir, options.settings ?? {});
   fs.mkdirSync(extensionsDir, { recursive: true });
+  if (options.locale && options.locale !== 'en') installLanguagePack(userDataDir, extensionsDir, options.locale);
   // An explicit (empty) config keeps code-server from writing ~/.config/code-server/config.yaml.
   const configFile = path.join(options.stateDir, 'config.yaml');
   fs.writeFileSync(configFile, '');
@@ -50,6 +53,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     '--vscode-option', 'enable-smoke-test-driver',
+    ...(options.locale ? ['--locale', options.locale] : []),
   ];
   log(`starting code-server on 127.0.0.1:${port} (log: ${options.logFile})`);
   const child = spawnManaged('code-server', options.tools.node, args, {
@@ -65,6 +69,34 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
   void failedStart.catch(() => undefined); // Only matters during start-up; the race below reports it.
   await Promise.race([waitForHttp(`${baseUrl}/healthz`, START_TIMEOUT_MS, 'code-server'), failedStart]);
   return { port, baseUrl, userDataDir, exited };
+}
+
+/**
+ * VS Code takes `--locale de` as its display language only when a language pack for it is
+ * installed; otherwise vscode.env.language stays 'en' and no extension's German bundle loads
+ * (measured: the German suite was skipped). The tools cache has no language pack and the runner
+ * is offline, so this writes an empty one: an extension contributing the `de` localization with
+ * no translations (VS Code's own UI stays English, extensions get language 'de' and load
+ * bundle.l10n.de.json / package.nls.de.json), and the `languagepacks.json` entry VS Code's server
+ * reads at start-up (the same shape its language pack cache writes).
+ */
+function installLanguagePack(userDataDir: string, extensionsDir: string, locale: string): void {
+  const id = `mailroom-test.language-pack-${locale}`;
+  const dir = path.join(extensionsDir, `${id}-1.0.0`);
+  fs.mkdirSync(dir, { recursive: true });
+  const translations = path.join(dir, 'main.i18n.json');
+  fs.writeFileSync(translations, JSON.stringify({ contents: {} }));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: `language-pack-${locale}`,
+    publisher: 'mailroom-test',
+    version: '1.0.0',
+    engines: { vscode: '*' },
+    contributes: { localizations: [{ languageId: locale, languageName: locale, localizedLanguageName: locale, translations: [{ id: 'vscode', path: './main.i18n.json' }] }] },
+  }));
+  const packs = {
+    [locale]: { hash: `mailroom-test-${locale}-1`, extensions: [{ extensionIdentifier: { id }, version: '1.0.0' }], translations: { vscode: translations }, label: locale },
+  };
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs));
 }
 
 /** code-server must not inherit variables that make it think it runs inside another VS Code. */

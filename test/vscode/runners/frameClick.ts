@@ -8,6 +8,9 @@
 //                                  webview's own page (not the mail's frame) with the mouse. 200 + JSON {name}
 //   POST /frame/shell-fill      -> body: JSON {label, text}; types text into the field with that label on the
 //                                  webview's own page, as a person would. 200 + JSON {label}
+//   POST /frame/landmarks       -> 200 + JSON [{landmarks, focusable, unnamedButtons, lang}] of each webview on
+//                                  screen (its own page, not the mail inside): what a screen reader lists and
+//                                  what Tab reaches
 // The message frame is the srcdoc frame inside the visible webview. Kept apart from service.ts so
 // other endpoints can be added there without touching this.
 import type { Frame, Page } from 'playwright-core';
@@ -31,6 +34,13 @@ const CLICK_TIMEOUT_MS = 10_000;
 export async function frameEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply | undefined> {
   if (!url.pathname.startsWith('/frame/')) return undefined;
   if (url.pathname === '/frame/shell-click' || url.pathname === '/frame/shell-fill') return shellEndpoint(page, url, body, isWebviewContentFrame);
+  if (url.pathname === '/frame/landmarks') {
+    const pages: unknown[] = [];
+    for (const shell of await visibleWebviews(page, isWebviewContentFrame)) {
+      pages.push(await withTimeout(shell.evaluate(LANDMARKS_SCRIPT), 5_000, 'reading the landmarks of a webview'));
+    }
+    return { status: 200, body: JSON.stringify(pages), type: 'application/json' };
+  }
   const frame = await messageFrame(page, isWebviewContentFrame);
   if (!frame) return { status: 404, body: 'no message frame is showing\n', type: 'text/plain' };
   const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
@@ -56,6 +66,21 @@ export async function frameEndpoint(page: Page, url: URL, body: string, isWebvie
       return { status: 404, body: 'unknown endpoint\n', type: 'text/plain' };
   }
 }
+
+/**
+ * Landmarks (main, nav, header/region with their accessible names) and the elements Tab reaches, in
+ * document order, of a webview page: evaluated in the page, so it reads what a screen reader reads.
+ */
+const LANDMARKS_SCRIPT = `(() => {
+  const name = (e) => e.getAttribute('aria-label') || (e.getAttribute('aria-labelledby') ? (document.getElementById(e.getAttribute('aria-labelledby'))?.textContent ?? '') : '');
+  const landmarks = [...document.querySelectorAll('main, nav, [role=region], section[aria-label], section[aria-labelledby], header[aria-label]')]
+    .map((e) => ({ role: e.getAttribute('role') || (e.tagName === 'MAIN' ? 'main' : e.tagName === 'NAV' ? 'navigation' : 'region'), name: name(e).trim() }));
+  const focusable = [...document.querySelectorAll('a[href], button:not([disabled]), summary, iframe, [tabindex]')]
+    .filter((e) => e.tabIndex >= 0)
+    .map((e) => (e.getAttribute('aria-label') || e.getAttribute('title') || e.textContent || e.tagName).trim().slice(0, 60));
+  const unnamedButtons = [...document.querySelectorAll('button')].filter((b) => !(b.getAttribute('aria-label') || b.textContent || '').trim()).length;
+  return { landmarks, focusable, unnamedButtons, lang: document.documentElement.lang };
+})()`;
 
 /** The webview page's own controls (the invitation card's buttons and comment field). */
 async function shellEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply> {

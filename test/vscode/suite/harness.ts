@@ -230,6 +230,19 @@ export async function evaluateInMessageFrame<T>(expression: string): Promise<T> 
   return (JSON.parse(await post(`${serviceUrl()}/frame/eval`, expression)) as { value: T }).value;
 }
 
+/** What a screen reader lists in the webview on screen, and what Tab reaches there (the runner reads its DOM). */
+export interface WebviewLandmarks {
+  landmarks: Array<{ role: string; name: string }>;
+  focusable: string[];
+  unnamedButtons: number;
+  lang: string;
+}
+
+/** Each webview on screen, read by the runner: the one a test means is found by what it shows. */
+export async function webviewLandmarks(): Promise<WebviewLandmarks[]> {
+  return JSON.parse(await post(`${serviceUrl()}/frame/landmarks`)) as WebviewLandmarks[];
+}
+
 /** The fixture's tracker server log (every request that reached a corpus host). */
 export async function trackerRequests(): Promise<TrackerRequest[]> {
   return JSON.parse(await post(`${controlUrl()}/tracker/requests`)) as TrackerRequest[];
