@@ -21,6 +21,7 @@ describe('the packaged extension', function () {
     assert.deepEqual(listed, [
       'LICENSE',
       'README.md',
+      'dist/calendar.js',
       'dist/cli/mailroom-check.js',
       'dist/extension.js',
       'dist/libs.js',
