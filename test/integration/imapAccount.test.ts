@@ -157,8 +157,13 @@ describe('ImapAccount converges to the server (Dovecot, fault proxy, another cli
     );
     assert.equal(inbox.page(0, 1)[0].subject, 'INBOX message 3000');
     assert.equal(inbox.page(0, 1)[0].messageId, id(user, 3000));
+    // Rows shown from the first page belong to the folder's UIDVALIDITY already (a reply to one
+    // marks the original \Answered by UIDVALIDITY + UID), before the full sync records its state.
+    const pageUidValidity = a.account.uidValidityOf('INBOX', inbox);
+    assert.match(pageUidValidity, /^\d+$/, 'the first page knows its UIDVALIDITY');
 
     const full = await waitFor('the full sync', () => synced(seen, 'INBOX'));
+    assert.equal(inbox.state()?.uidValidity, pageUidValidity, 'the synced state has the same UIDVALIDITY');
     assert.equal(full.result?.method, 'full');
     assert.equal(full.result?.added.length, 3000);
     const o = await other(user);

@@ -74,6 +74,8 @@ export class ImapAccount implements IDisposable {
   private readonly openFolders = new Set<string>();
   /** First pages being fetched (openFolder): a second opener waits for it, not for the full sync. */
   private readonly firstPages = new Map<string, Promise<void>>();
+  /** The UIDVALIDITY a first page was fetched under, until the folder's first sync records its state. */
+  private readonly pageUidValidity = new Map<string, string>();
   private readonly syncs: FolderSyncs;
   private readonly writes: OfflineWrites;
   private readonly subscriptions: IDisposable[] = [];
@@ -205,7 +207,7 @@ export class ImapAccount implements IDisposable {
         const fetching = this.options.supervisor
           .run(`first page ${path}`, (client) => fetchNewestPage(client, cache, { limit: firstPage, log: this.options.log }))
           .then(
-            () => undefined,
+            (page) => void this.pageUidValidity.set(path, page.uidValidity),
             (err: unknown) => this.options.log.info(`first page of ${path} not fetched: ${MailError.from(err).message}`),
           );
         this.firstPages.set(path, fetching);
@@ -222,6 +224,15 @@ export class ImapAccount implements IDisposable {
       await this.firstPages.get(path);
     }
     return cache;
+  }
+
+  /**
+   * The UIDVALIDITY the cached rows of `path` belong to: the synced state's, or before the first
+   * sync ends the one the first page was fetched under ('' when neither is known). Messages shown
+   * from a first page carry it, so replying to one can still mark it \Answered.
+   */
+  uidValidityOf(path: string, cache: FolderCache): string {
+    return cache.state()?.uidValidity ?? this.pageUidValidity.get(path) ?? '';
   }
 
   /**

@@ -369,8 +369,9 @@ export class MailTreeModel extends Disposable {
       const account = accountNode.account;
       try {
         if (account.protocol === 'imap') {
-          const cache = await this.imap.get(account).openFolder('INBOX', limit);
-          const uidValidity = cache.state()?.uidValidity ?? '';
+          const imapAccount = this.imap.get(account);
+          const cache = await imapAccount.openFolder('INBOX', limit);
+          const uidValidity = imapAccount.uidValidityOf('INBOX', cache);
           total += cache.count();
           for (const e of cache.page(0, limit)) rows.push({ account, item: imapItem('INBOX', uidValidity, e) });
         } else {
@@ -457,7 +458,7 @@ export class MailTreeModel extends Disposable {
         return [...subfolders, status(node, 'error', error.message, error)];
       }
     }
-    const uidValidity = cache.state()?.uidValidity ?? '';
+    const uidValidity = account.uidValidityOf(node.folder.path, cache);
     const messages: MailNode[] = cache.page(0, limit).map((envelope) => messageNode(node, imapItem(node.folder.path, uidValidity, envelope)));
     const remaining = cache.count() - limit;
     if (remaining > 0) {

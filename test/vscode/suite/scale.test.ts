@@ -37,7 +37,14 @@ describe('A 100,000-message folder in the workbench (user big)', function () {
   });
 
   after(async () => {
-    if (user) await vscode.commands.executeCommand('mailroom.removeAccount', ACCOUNT_ID);
+    if (!user) return;
+    // Leave no focus on a message of this account: the workbench reveals the focused row whenever the
+    // Mail view is shown again, and a row whose account is gone fails that for the next suite.
+    const accountNode = api.treeModel.findAccount(ACCOUNT_ID);
+    if (accountNode) await Promise.resolve(api.treeView.reveal(accountNode, { expand: false, focus: true, select: true })).then(undefined, () => undefined);
+    await vscode.commands.executeCommand('list.collapseAll').then(undefined, () => undefined);
+    await vscode.commands.executeCommand('mailroom.removeAccount', ACCOUNT_ID);
+    await Promise.resolve(vscode.commands.executeCommand('workbench.view.extension.mailroom')).then(undefined, () => undefined);
   });
 
   it('shows the newest 50 of 100,000 at once, before the full header sync ends', async () => {
@@ -55,7 +62,7 @@ describe('A 100,000-message folder in the workbench (user big)', function () {
     assert.equal(first[0].item.subject, benchMessage(BIG_FOLDER_MESSAGES).subject, 'the newest message on top');
     assert.deepEqual(first.map(uidOf), Array.from({ length: PAGE }, (_, i) => BIG_FOLDER_MESSAGES - i), 'newest first, none missing');
     await api.treeView.reveal(inbox, { expand: true, focus: false, select: false });
-    await waitFor(() => Promise.resolve(api.treeView.reveal(first[0], { focus: false, select: true })).then(() => true, () => undefined), 'the first page in the tree view');
+    await waitFor(() => Promise.resolve(api.treeView.reveal(first[0], { focus: false, select: false })).then(() => true, () => undefined), 'the first page in the tree view');
     const shot = await takeScreenshot('scale-100k-first-page');
     if (shot) log(`screenshot: ${shot}`);
   });
@@ -85,7 +92,7 @@ describe('A 100,000-message folder in the workbench (user big)', function () {
     const expected = benchMessage(BIG_FOLDER_MESSAGES - 2 * PAGE + 1).subject;
     assert.equal(target.item.subject, expected);
     // The tree view redraws the folder after Load more on its own schedule: reveal once it has the row.
-    await waitFor(() => Promise.resolve(api.treeView.reveal(target, { focus: false, select: true })).then(() => true, () => undefined), 'the second page in the tree view');
+    await waitFor(() => Promise.resolve(api.treeView.reveal(target, { focus: false, select: false })).then(() => true, () => undefined), 'the second page in the tree view');
     const rendered = new Promise<{ subject: string; textLength: number }>((resolve) => {
       const sub = api.panels.onDidRender((r) => {
         sub.dispose();
