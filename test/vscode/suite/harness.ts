@@ -104,6 +104,32 @@ export async function otherImapClient(fixture: FixtureInfo, user: MailUser): Pro
   return client;
 }
 
+/**
+ * Leaves a user's mailbox as a reply test found it: the original without \Answered and the Sent
+ * copies of the replies (by Message-ID) gone. Logs instead of failing: it runs in `after` hooks.
+ */
+export async function undoReplies(client: ImapFlow, originalUid: number, sentMessageIds: readonly string[]): Promise<void> {
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      await client.messageFlagsRemove(String(originalUid), ['\\Answered'], { uid: true });
+    } finally {
+      lock.release();
+    }
+    const sentLock = await client.getMailboxLock('Sent');
+    try {
+      for (const id of sentMessageIds) {
+        const uids = await client.search({ header: { 'message-id': id } }, { uid: true });
+        if (uids && uids.length) await client.messageDelete(uids.join(','), { uid: true });
+      }
+    } finally {
+      sentLock.release();
+    }
+  } catch (err) {
+    log(`cleanup of the fixture failed: ${String(err)}`);
+  }
+}
+
 /** Stops or restarts the fixture's Dovecot (an outage on demand); needs the fixture's control endpoint. */
 export function dovecotControl(action: 'stop' | 'start'): Promise<void> {
   return fixtureControl(`/dovecot/${action}`);

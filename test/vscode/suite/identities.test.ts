@@ -17,7 +17,7 @@ import type { FolderNode, MessageNode } from '../../../src/providers/tree/nodes'
 import type { ComposeMeta } from '../../../src/store/composeStore';
 import { ALICE, ALICE_SEED } from '../../fixtures/seed';
 import { SmtpSink, startSmtpSink } from '../../fixtures/smtpSink';
-import { activateMailroom, fixtureInfo, FixtureInfo, log, otherImapClient, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, otherImapClient, takeScreenshot, undoReplies, waitFor } from './harness';
 import { canDriveInput, pressKey, typeText, waitForNotification, waitForQuickInput } from './input';
 
 const ACCOUNT_ID = 'identities-test-alice';
@@ -97,26 +97,8 @@ describe('Mailroom identities, signatures and templates (in the extension host)'
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('mailroom.removeAccount', ACCOUNT_ID);
     for (const file of [templateFile, notesFile]) if (file) fs.rmSync(file, { force: true });
-    try {
-      other ??= await otherImapClient(fixture, fixture.users.alice);
-      const lock = await other.getMailboxLock('INBOX');
-      try {
-        await other.messageFlagsRemove(String(original.uid), ['\\Answered'], { uid: true });
-      } finally {
-        lock.release();
-      }
-      const sentLock = await other.getMailboxLock('Sent');
-      try {
-        for (const id of sentMessageIds) {
-          const uids = await other.search({ header: { 'message-id': id } }, { uid: true });
-          if (uids && uids.length) await other.messageDelete(uids.join(','), { uid: true });
-        }
-      } finally {
-        sentLock.release();
-      }
-    } catch (err) {
-      log(`cleanup of the fixture failed: ${String(err)}`);
-    }
+    other ??= await otherImapClient(fixture, fixture.users.alice).catch(() => undefined);
+    if (other) await undoReplies(other, original.uid, sentMessageIds);
     await other?.logout().catch(() => undefined);
     await accountSink?.stop();
     await workSink?.stop();

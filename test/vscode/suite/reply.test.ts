@@ -13,7 +13,7 @@ import type { FolderNode, MailNode, MessageNode, OutboxEntryNode, OutboxRootNode
 import { freePorts } from '../../fixtures/net';
 import { ALICE, ALICE_SEED } from '../../fixtures/seed';
 import { SmtpSink, startSmtpSink } from '../../fixtures/smtpSink';
-import { activateMailroom, fixtureInfo, FixtureInfo, log, otherImapClient, takeScreenshot, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, log, otherImapClient, takeScreenshot, undoReplies, waitFor } from './harness';
 
 const ACCOUNT_ID = 'compose-reply-test-alice';
 const BROKEN_ID = 'compose-reply-test-broken';
@@ -67,26 +67,8 @@ describe('Mailroom compose and reply (in the extension host)', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     for (const id of added) await vscode.commands.executeCommand('mailroom.removeAccount', id);
     // Leave the shared fixture as it was: the original unanswered, no extra Sent copies.
-    try {
-      other ??= await otherImapClient(fixture, fixture.users.alice);
-      const lock = await other.getMailboxLock('INBOX');
-      try {
-        await other.messageFlagsRemove(String(original.uid), ['\\Answered'], { uid: true });
-      } finally {
-        lock.release();
-      }
-      const sentLock = await other.getMailboxLock('Sent');
-      try {
-        for (const id of sentMessageIds) {
-          const uids = await other.search({ header: { 'message-id': id } }, { uid: true });
-          if (uids && uids.length) await other.messageDelete(uids.join(','), { uid: true });
-        }
-      } finally {
-        sentLock.release();
-      }
-    } catch (err) {
-      log(`cleanup of the fixture failed: ${String(err)}`);
-    }
+    other ??= await otherImapClient(fixture, fixture.users.alice).catch(() => undefined);
+    if (other) await undoReplies(other, original.uid, sentMessageIds);
     await other?.logout().catch(() => undefined);
     await sink?.stop();
   });
