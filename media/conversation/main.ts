@@ -3,7 +3,8 @@
 // an iframe with sandbox="allow-same-origin" and no allow-scripts, as in the message view.
 import { ConversationEntry, FromConversation, parseToConversation, ToConversation } from '../../src/shared/conversationView';
 import type { MessageViewModel } from '../../src/shared/messageView';
-import { linkify, quoteBlocks, TextBlock } from '../message/textBlocks';
+import { textWithLinks } from '../message/linkedText';
+import { quoteBlocks, TextBlock } from '../message/textBlocks';
 import { visibleText } from '../message/visibleText';
 import { el } from '../shared/dom';
 
@@ -145,20 +146,7 @@ function watchFrame(frame: HTMLIFrameElement): void {
 function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
   for (const block of blocks) {
     if (block.kind === 'text') {
-      const pre = el('pre', {});
-      for (const segment of linkify(block.text)) {
-        if (segment.kind === 'text') {
-          pre.append(document.createTextNode(segment.text));
-          continue;
-        }
-        const a = el('a', { href: segment.href }, segment.text);
-        a.addEventListener('click', (event) => {
-          event.preventDefault();
-          vscode.postMessage({ type: 'openLink', href: segment.href, text: segment.text });
-        });
-        pre.append(a);
-      }
-      parent.append(pre);
+      parent.append(textWithLinks(block.text, (href, text) => vscode.postMessage({ type: 'openLink', href, text })));
       continue;
     }
     const details = el('details', { className: 'quote', open: !block.collapsed });

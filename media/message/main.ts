@@ -5,7 +5,8 @@ import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWe
 import { displayText } from '../../src/shared/displayText';
 import { invitationView } from './invitation';
 import { remoteBlockedLabel } from './remoteBar';
-import { linkify, quoteBlocks, TextBlock } from './textBlocks';
+import { textWithLinks } from './linkedText';
+import { quoteBlocks, TextBlock } from './textBlocks';
 import { visibleText } from './visibleText';
 import { el } from '../shared/dom';
 import * as l10n from '@vscode/l10n';
@@ -204,7 +205,7 @@ function attachmentsView(attachments: AttachmentView[]): HTMLElement {
 function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
   for (const block of blocks) {
     if (block.kind === 'text') {
-      parent.append(textWithLinks(block.text));
+      parent.append(textWithLinks(block.text, (href, text) => vscode.postMessage({ type: 'openLink', href, text })));
       continue;
     }
     const details = el('details', { className: 'quote', open: !block.collapsed });
@@ -216,22 +217,6 @@ function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
   }
 }
 
-function textWithLinks(text: string): HTMLElement {
-  const pre = el('pre', {});
-  for (const segment of linkify(text)) {
-    if (segment.kind === 'text') {
-      pre.append(document.createTextNode(segment.text));
-      continue;
-    }
-    const a = el('a', { href: segment.href }, segment.text);
-    a.addEventListener('click', (event) => {
-      event.preventDefault();
-      vscode.postMessage({ type: 'openLink', href: segment.href, text: segment.text });
-    });
-    pre.append(a);
-  }
-  return pre;
-}
 
 function actionButton(label: string, action: MessageAction, secondary = false): HTMLButtonElement {
   const button = el('button', { className: secondary ? 'secondary' : '' }, label);
