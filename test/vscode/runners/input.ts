@@ -5,7 +5,8 @@
 //                         200 + 'ok'
 //   POST /quick-input?title=T[&timeoutMs=N]
 //                         waits until the quick input is on screen with a title containing T;
-//                         200 + JSON {title, message} (message: the prompt or the validation text)
+//                         (and has the keyboard focus, so typing goes into it);
+//                         200 + JSON {title, message, value} (message: the prompt or the validation text)
 //   POST /dialog-button   body JSON {label[, click][, timeoutMs]}: waits for a modal dialog with a
 //                         button of exactly that label and clicks it (unless click is false);
 //                         200 + JSON {message, detail}
@@ -87,8 +88,16 @@ async function quickInput(page: Page, title: string, timeout: number): Promise<I
   if (!title) return bad('?title= is required: a part of the quick input title to wait for');
   const widget = page.locator('.quick-input-widget').filter({ has: page.locator('.quick-input-title', { hasText: title }) });
   await widget.waitFor({ state: 'visible', timeout });
+  // A step that just opened takes the keyboard focus a moment later: keys typed before that are
+  // lost (a host name typed into nothing, then Enter on an empty box). Wait for the focus, bounded.
+  const input = widget.locator('.quick-input-box input').first();
+  for (let waited = 0; waited < 5_000; waited += 100) {
+    if (await input.evaluate((e) => e === e.ownerDocument.activeElement).catch(() => false)) break;
+    await page.waitForTimeout(100);
+  }
   const text = async (selector: string): Promise<string> => ((await widget.locator(selector).first().textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim();
-  return json({ title: await text('.quick-input-title'), message: await text('.quick-input-message') });
+  const value = await input.inputValue({ timeout: 1_000 }).catch(() => '');
+  return json({ title: await text('.quick-input-title'), message: await text('.quick-input-message'), value });
 }
 
 async function dialogButton(page: Page, body: string): Promise<InputReply> {

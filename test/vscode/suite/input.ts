@@ -25,6 +25,8 @@ export interface QuickInputState {
   title: string;
   /** The prompt, or the validation message when the input is invalid. */
   message: string;
+  /** What the input box holds. */
+  value: string;
 }
 
 /** Waits until the quick input shows a title containing `title`. */

@@ -218,6 +218,7 @@ describe('Add Account from an email address (discovery in the workbench)', funct
       await pressKey('Enter');
       await waitForQuickInput('(2/6)');
       await typeText('127.0.0.1');
+      await waitFor(async () => (await waitForQuickInput('(2/6)')).value.includes('127.0.0.1'), 'the host name in the input box', 10_000);
       await pressKey('Enter');
       await waitForQuickInput('(3/6)');
       await pressKey('Enter');
