@@ -17,7 +17,7 @@ import type { FolderNode, MessageNode } from '../../../src/providers/tree/nodes'
 import type { ComposeMeta } from '../../../src/store/composeStore';
 import { ALICE, ALICE_SEED } from '../../fixtures/seed';
 import { SmtpSink, startSmtpSink } from '../../fixtures/smtpSink';
-import { activateMailroom, fixtureInfo, FixtureInfo, otherImapClient, takeScreenshot, undoReplies, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, imapsAccount, otherImapClient, takeScreenshot, undoReplies, waitFor } from './harness';
 import { canDriveInput, pressKey, typeText, waitForNotification, waitForQuickInput } from './input';
 
 const ACCOUNT_ID = 'identities-test-alice';
@@ -64,15 +64,7 @@ describe('Mailroom identities, signatures and templates (in the extension host)'
     accountSink = await startSmtpSink({ disableStartTls: true });
     workSink = await startSmtpSink({ disableStartTls: true, requireAuth: true, users: { [WORK_USER]: WORK_PASSWORD } });
     const request: AddAccountRequest = {
-      id: ACCOUNT_ID,
-      label: 'Identities test',
-      protocol: 'imap',
-      host: fixture.host,
-      port: fixture.ports.imaps,
-      security: 'tls',
-      user: fixture.users.alice.user,
-      password: fixture.users.alice.password,
-      trustedCertificateSha256: fixture.certSha256,
+      ...imapsAccount(fixture, fixture.users.alice, ACCOUNT_ID, 'Identities test'),
       // The account's own address is not the one the seeded mail went to: the reply must find the identity.
       email: MAIN_ADDRESS,
       name: ALICE.name,
