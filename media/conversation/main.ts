@@ -3,9 +3,9 @@
 // an iframe with sandbox="allow-same-origin" and no allow-scripts, as in the message view.
 import { ConversationEntry, FromConversation, parseToConversation, ToConversation } from '../../src/shared/conversationView';
 import type { MessageViewModel } from '../../src/shared/messageView';
+import { catchLinks } from '../message/frameLinks';
 import { textWithLinks } from '../message/linkedText';
 import { quoteBlocks, TextBlock } from '../message/textBlocks';
-import { visibleText } from '../message/visibleText';
 import { el } from '../shared/dom';
 
 interface VsCodeApi {
@@ -120,14 +120,7 @@ function watchFrame(frame: HTMLIFrameElement): void {
     if (!frame.isConnected) return;
     const doc = frame.contentDocument;
     if (doc && doc.URL === 'about:srcdoc' && doc.readyState !== 'loading') {
-      doc.addEventListener('click', (event) => {
-        const target = event.target as Partial<Element> | null;
-        const anchor = typeof target?.closest === 'function' ? target.closest('a[href]') : null;
-        if (!anchor) return;
-        event.preventDefault();
-        vscode.postMessage({ type: 'openLink', href: anchor.getAttribute('href') ?? '', text: (anchor.textContent ?? '').trim(), shown: visibleText(anchor) });
-      }, true);
-      doc.addEventListener('submit', (event) => event.preventDefault(), true);
+      catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
       const fit = (): void => {
         frame.style.height = '0px';
         frame.style.height = `${Math.min(Math.max(doc.documentElement.scrollHeight, 40), MAX_FRAME_HEIGHT)}px`;

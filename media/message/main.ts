@@ -5,9 +5,9 @@ import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWe
 import { displayText } from '../../src/shared/displayText';
 import { invitationView } from './invitation';
 import { remoteBlockedLabel } from './remoteBar';
+import { catchLinks } from './frameLinks';
 import { textWithLinks } from './linkedText';
 import { quoteBlocks, TextBlock } from './textBlocks';
-import { visibleText } from './visibleText';
 import { el } from '../shared/dom';
 import * as l10n from '@vscode/l10n';
 import { locale } from '../shared/l10n';
@@ -84,7 +84,7 @@ function watchFrame(frame: HTMLIFrameElement, m: MessageViewModel): void {
     const doc = frame.contentDocument;
     if (doc && doc !== wired && doc.URL === 'about:srcdoc') {
       wired = doc;
-      catchLinks(doc);
+      catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
     }
     if (wired && wired.readyState !== 'loading') {
       onFrameReady(frame, wired, m);
@@ -103,18 +103,6 @@ const FRAME_WATCH_MS = 30_000;
  */
 const MAX_FRAME_HEIGHT = 50_000;
 
-function catchLinks(doc: Document): void {
-  // Links never navigate the frame: the host shows where they really go, then opens the browser.
-  doc.addEventListener('click', (event) => {
-    // The target belongs to the frame's realm: `instanceof Element` (this realm's Element) is false for it.
-    const target = event.target as Partial<Element> | null;
-    const anchor = typeof target?.closest === 'function' ? target.closest('a[href]') : null;
-    if (!anchor) return;
-    event.preventDefault();
-    vscode.postMessage({ type: 'openLink', href: anchor.getAttribute('href') ?? '', text: (anchor.textContent ?? '').trim(), shown: visibleText(anchor) });
-  }, true);
-  doc.addEventListener('submit', (event) => event.preventDefault(), true);
-}
 
 function onFrameReady(frame: HTMLIFrameElement, doc: Document, m: MessageViewModel): void {
   // The height comes from a layout at height 0, which mail CSS cannot tie to the frame's own height
