@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../protocol/account';
 import { MailError } from '../protocol/errors';
-import { parseMessageStream } from '../protocol/mime/parseMessageStream';
-import { sanitizeMessageHtml } from '../protocol/mime/sanitizeHtml';
 import type { ProtocolLog } from '../protocol/log';
 import { displayText } from '../shared/displayText';
 import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
@@ -14,6 +12,7 @@ import { senderAllowed } from './message/remoteContent';
 import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
+import { loadEngine } from '../loadEngine';
 
 /** Where panels get a message's bytes, and what happens when one is shown (mark read). */
 export interface MessageSourceProvider {
@@ -277,8 +276,8 @@ export class MessagePanel extends Disposable {
     const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
     try {
       // The source is parsed as a stream and dropped: the panel keeps the view model only.
-      const parsed = await parseMessageStream(await this.sources.load(this.node));
-      this.body = parsed.html !== undefined ? sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
+      const parsed = await loadEngine().parseMessageStream(await this.sources.load(this.node));
+      this.body = parsed.html !== undefined ? loadEngine().sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
       const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
       const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
       this.loaded = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });

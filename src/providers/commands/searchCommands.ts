@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { flattenFolders } from '../../protocol/imap/folders';
 import type { SearchCriteria } from '../../protocol/imap/operations/search';
 import type { ProtocolLog } from '../../protocol/log';
+import { loadEngine } from '../../loadEngine';
 import { reportError } from '../errors';
 import type { AccountNode, FolderNode, MailNode, SearchNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
@@ -56,7 +56,7 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
           ? [request.path]
           : scope.kind === 'folder'
             ? [scope.folder.path]
-            : flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable).map((f) => f.path);
+            : loadEngine().flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable).map((f) => f.path);
       try {
         const result = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: `Searching ${paths.length === 1 ? paths[0] : `${paths.length} folders`}…` },

@@ -2,8 +2,7 @@ import * as vscode from 'vscode';
 import { AccountConfig, ownAddresses } from '../../protocol/account';
 import type { CachedEnvelope } from '../../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../../protocol/log';
-import { formatAddress as formatMailAddress } from '../../protocol/smtp/address';
-import { addressFieldAt } from '../../protocol/smtp/composeDocument';
+import { loadEngine } from '../../loadEngine';
 import { displayText } from '../../shared/displayText';
 import type { ComposeStore } from '../../store/composeStore';
 import { Disposable } from '../../util/dispose';
@@ -61,14 +60,14 @@ export class AddressCompletionProvider extends Disposable implements vscode.Comp
     }
     const current = lines[position.line] ?? '';
     const isFrom = /^from:/i.test(current);
-    const field = isFrom ? undefined : addressFieldAt(lines, position.line, position.character);
+    const field = isFrom ? undefined : loadEngine().addressFieldAt(lines, position.line, position.character);
     if (!isFrom && !field) return undefined;
     const account = await this.deps.accountOf(document);
     if (!account) return undefined;
     if (isFrom) {
       const range = new vscode.Range(position.line, 5, position.line, current.length);
       return identities(account).map((identity, i) => {
-        const text = formatMailAddress(identity);
+        const text = loadEngine().formatAddress(identity);
         const item = new vscode.CompletionItem(text, vscode.CompletionItemKind.User);
         item.insertText = ` ${text}`;
         item.filterText = current.slice(5);

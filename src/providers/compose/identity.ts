@@ -5,7 +5,7 @@
 import { AccountConfig, accountAddress, accountLabel, ownAddresses } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { MailAddress } from '../../protocol/mime/types';
-import { formatAddress, parseAddressList } from '../../protocol/smtp/address';
+import { loadEngine } from '../../loadEngine';
 
 /** The account's identities for the From line: its address (with name) and its aliases. */
 export function identities(account: AccountConfig): MailAddress[] {
@@ -20,7 +20,7 @@ export function identities(account: AccountConfig): MailAddress[] {
 
 export function defaultFrom(account: AccountConfig): string {
   const first = identities(account)[0];
-  return first ? formatAddress(first) : '';
+  return first ? loadEngine().formatAddress(first) : '';
 }
 
 /**
@@ -33,7 +33,7 @@ export function resolveFrom(account: AccountConfig, text: string): MailAddress {
     throw new MailError('InvalidAddress', `${accountLabel(account)} has no address to send from: set "email" for this account in the mailroom.accounts setting.`);
   }
   if (!text.trim()) return identities(account)[0]!;
-  const list = parseAddressList(text);
+  const list = loadEngine().parseAddressList(text);
   if (list.length !== 1) throw new MailError('InvalidAddress', 'From must name exactly one address.');
   const from = list[0]!;
   if (!own.includes(from.address.toLowerCase())) {

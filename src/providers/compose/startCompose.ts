@@ -4,24 +4,23 @@
  */
 import type { AccountConfig } from '../../protocol/account';
 import { ownAddresses } from '../../protocol/account';
-import { streamAttachment } from '../../protocol/mime/attachments';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import type { ParsedMessage } from '../../protocol/mime/types';
-import { formatAddressList } from '../../protocol/smtp/address';
-import { NewMessageInit, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
-import { buildForward, buildReply, DraftContent } from '../../protocol/smtp/reply';
-import { ComposeMeta, ComposeMode, ComposeOriginal, ComposeStore, digest, safeFileName } from '../../store/composeStore';
+import type { NewMessageInit } from '../../protocol/smtp/composeDocument';
+import type { DraftContent } from '../../protocol/smtp/reply';
+import type { ComposeMeta, ComposeMode, ComposeOriginal, ComposeStore } from '../../store/composeStore';
+import { loadEngine } from '../../loadEngine';
 import type { MessageNode } from '../tree/nodes';
 import { defaultFrom, identities } from './identity';
 
 
 export async function startNewMessage(store: ComposeStore, account: AccountConfig, init: NewMessageInit = {}): Promise<ComposeMeta> {
-  const text = serializeComposeDocument({ from: defaultFrom(account), to: init.to ?? '', cc: init.cc ?? '', bcc: init.bcc ?? '', subject: init.subject ?? '', body: init.body ?? '\n' });
+  const text = loadEngine().serializeComposeDocument({ from: defaultFrom(account), to: init.to ?? '', cc: init.cc ?? '', bcc: init.bcc ?? '', subject: init.subject ?? '', body: init.body ?? '\n' });
   return store.create({ accountId: account.id, mode: 'new', subject: init.subject ?? '', text });
 }
 
 /** Reply, reply all or forward of a message already read into bytes. */
 export async function startFromMessage(store: ComposeStore, account: AccountConfig, node: MessageNode, source: Buffer, mode: Exclude<ComposeMode, 'new'>): Promise<ComposeMeta> {
+  const { parseMessageStream, buildReply, buildForward, formatAddressList, serializeComposeDocument, digest } = loadEngine();
   const original = await parseMessageStream(source);
   const from = identities(account)[0];
   const draft: DraftContent =
@@ -57,7 +56,7 @@ export async function startFromMessage(store: ComposeStore, account: AccountConf
 /** The original's attachments (or the original itself, as .eml) copied into the session. */
 async function forwardAttachments(store: ComposeStore, meta: ComposeMeta, original: ParsedMessage, source: Buffer, how: 'parts' | 'message'): Promise<string[]> {
   if (how === 'message') {
-    const attached = await store.attachData(meta.id, `${safeFileName(original.subject, 'message', 60)}.eml`, source, 'message/rfc822');
+    const attached = await store.attachData(meta.id, `${loadEngine().safeFileName(original.subject, 'message', 60)}.eml`, source, 'message/rfc822');
     return [attached.name];
   }
   const names: string[] = [];
@@ -67,7 +66,7 @@ async function forwardAttachments(store: ComposeStore, meta: ComposeMeta, origin
       meta.id,
       info.filename || `attachment-${info.index + 1}`,
       async (sink) => {
-        await streamAttachment(source, info.index, sink);
+        await loadEngine().streamAttachment(source, info.index, sink);
       },
       info.contentType,
     );

@@ -4,13 +4,11 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
-import { streamAttachment } from '../../protocol/mime/attachments';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
-import { safeFilename } from '../../protocol/mime/safeFilename';
 import type { AttachmentInfo } from '../../protocol/mime/types';
 import type { MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
 import { openKind } from './attachmentPolicy';
+import { loadEngine } from '../../loadEngine';
 
 /** A patch attachment is read into memory to open or apply it: bigger than this is not a patch to review here. */
 export const MAX_PATCH_BYTES = 20 * 1024 * 1024;
@@ -27,7 +25,7 @@ export class AttachmentActions implements vscode.Disposable {
 
   /** The attachment's metadata (filename as the message names it, type, size). */
   async describe(node: MessageNode, index: number): Promise<AttachmentInfo> {
-    const parsed = await parseMessageStream(await this.sources.load(node));
+    const parsed = await loadEngine().parseMessageStream(await this.sources.load(node));
     const info = parsed.attachments.find((a) => a.index === index);
     if (!info) throw new MailError('MessageNotFound', `The message has no attachment number ${index + 1}.`);
     return info;
@@ -39,7 +37,7 @@ export class AttachmentActions implements vscode.Disposable {
    */
   async save(node: MessageNode, index: number, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const info = await this.describe(node, index);
-    const name = safeFilename(info.filename, `attachment-${index + 1}`);
+    const name = loadEngine().safeFilename(info.filename, `attachment-${index + 1}`);
     let file = target;
     if (file && (await isDirectory(file))) file = vscode.Uri.joinPath(file, name);
     file ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(defaultFolder(), name), saveLabel: 'Save Attachment', title: `Save “${name}”` });
@@ -58,7 +56,7 @@ export class AttachmentActions implements vscode.Disposable {
   async open(node: MessageNode, index: number): Promise<vscode.Uri | undefined> {
     const info = await this.describe(node, index);
     const kind = openKind(info.contentType, info.filename);
-    const name = safeFilename(info.filename, `attachment-${index + 1}`);
+    const name = loadEngine().safeFilename(info.filename, `attachment-${index + 1}`);
     if (kind === 'none') {
       const choice = await vscode.window.showInformationMessage(`“${name}” (${info.contentType}) cannot be opened inside VS Code.`, 'Save As…');
       return choice ? this.save(node, index) : undefined;
@@ -95,7 +93,7 @@ export class AttachmentActions implements vscode.Disposable {
 
   private async stream(node: MessageNode, index: number, sink: NodeJS.WritableStream): Promise<void> {
     const source = await this.sources.load(node);
-    await streamAttachment(source, index, sink);
+    await loadEngine().streamAttachment(source, index, sink);
   }
 
   /** A folder only this user can read (mkdtemp creates it 0700), removed when the extension stops. */

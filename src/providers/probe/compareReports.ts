@@ -2,12 +2,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { diffReports, ReportDiff } from '../../protocol/probe/diff';
-import { renderDiff } from '../../protocol/probe/diffRender';
-import { checkSize, parseReportText } from '../../protocol/probe/reportFile';
+import type { ReportDiff } from '../../protocol/probe/diff';
 import type { ProbeReport } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 import { errorSummary, reportError } from '../errors';
+import { loadEngine } from '../../loadEngine';
 
 export const COMPARE_SCHEME = 'mailroom-check-diff';
 
@@ -42,10 +41,10 @@ export class CompareReportsCommand extends Disposable {
       const second = after ?? (await pick('the later report (after)', first));
       if (!second) return undefined;
       const [a, b] = await Promise.all([readReports(first), readReports(second)]);
-      const diff = diffReports(a, b);
+      const diff = loadEngine().diffReports(a, b);
       const names = { before: path.basename(first.path), after: path.basename(second.path) };
       const uri = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${names.before} → ${names.after}.txt`, query: String(++this.counter) });
-      this.texts.set(uri.toString(), renderDiff(diff, { before: first.fsPath || first.toString(), after: second.fsPath || second.toString() }));
+      this.texts.set(uri.toString(), loadEngine().renderDiff(diff, { before: first.fsPath || first.toString(), after: second.fsPath || second.toString() }));
       this.changed.fire(uri);
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc, { preview: false });
@@ -76,7 +75,7 @@ async function readReports(uri: vscode.Uri): Promise<ProbeReport[]> {
   } catch (err) {
     throw new MailError('ReportInvalid', `Cannot read ${name}: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
   }
-  checkSize(size, name);
+  loadEngine().checkSize(size, name);
   const bytes = await vscode.workspace.fs.readFile(uri);
-  return parseReportText(new TextDecoder('utf-8').decode(bytes), name);
+  return loadEngine().parseReportText(new TextDecoder('utf-8').decode(bytes), name);
 }

@@ -3,12 +3,8 @@ import { AccountConfig, accountLabel } from '../../protocol/account';
 import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
-import { checkDomain, createDomainResolver, domainReportToJson, normalizeDomain, renderDomainMarkdown } from '../../protocol/probe/domain';
-import { domainSummaryView } from '../../protocol/probe/domain/render';
+import type { ProbeOptions, ProbeTarget } from '../../protocol/probe';
 import type { DomainReport } from '../../protocol/probe/domain/types';
-import { runBehaviour } from '../../protocol/probe/behaviour';
-import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
@@ -17,6 +13,7 @@ import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import { CompareReportsCommand } from './compareReports';
 import { ProbePanel, ProbeRenderedReport } from './probePanel';
+import { loadEngine } from '../../loadEngine';
 
 export interface ProbeCommandDeps {
   log: vscode.LogOutputChannel;
@@ -124,7 +121,7 @@ export class ProbeFeature extends Disposable {
   }
 
   private async pickAccount(): Promise<AccountConfig | undefined> {
-    const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a }));
+    const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: loadEngine().targetFromAccount(a).url, account: a }));
     const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Behaviour', placeHolder: 'The account to check (use a test account)' });
     return pick?.account;
   }
@@ -141,7 +138,7 @@ export class ProbeFeature extends Disposable {
           });
     if (!name) return undefined;
     const bare = name.trim().replace(/^\[(.*)\]$/, '$1');
-    const jobs = scanTargets(bare, request?.ports).map((target) => ({ title: target.url, target }));
+    const jobs = loadEngine().scanTargets(bare, request?.ports).map((target) => ({ title: target.url, target }));
     return this.run(`Scan: ${bare}`, jobs);
   }
 
@@ -149,7 +146,7 @@ export class ProbeFeature extends Disposable {
   private async checkDomain(input: string | undefined, request: CheckDomainRequest | undefined): Promise<DomainReport | undefined> {
     const valid = (v: string): string | undefined => {
       try {
-        normalizeDomain(v);
+        loadEngine().normalizeDomain(v);
         return undefined;
       } catch (err) {
         return MailError.is(err) ? err.message : String(err);
@@ -166,21 +163,21 @@ export class ProbeFeature extends Disposable {
           });
     if (!name) return undefined;
     try {
-      const domain = normalizeDomain(name);
+      const domain = loadEngine().normalizeDomain(name);
       const panel = new ProbePanel(`Domain: ${domain}`, 1, this.deps.extensionUri, this.protocolLog(), (r) => this._onDidRenderReport.fire(r));
       this.panels.add(panel);
       panel.onDidDispose(() => this.panels.delete(panel));
       const timeoutMs = mailroomSettings().connectionTimeoutMs;
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${domain}…` }, () =>
-        checkDomain(domain, {
+        loadEngine().checkDomain(domain, {
           probeTimeoutMs: timeoutMs,
-          ...(request?.dnsServer ? { resolver: createDomainResolver({ servers: [request.dnsServer] }) } : {}),
+          ...(request?.dnsServer ? { resolver: loadEngine().createDomainResolver({ servers: [request.dnsServer] }) } : {}),
         }),
       );
       const ports = report.mx.flatMap((h) => h.ports);
       for (const p of ports) this.logReport(p);
       this.deps.log.info(`[domain ${domain}] ${report.findings.map((f) => `${f.level} ${f.code}`).join(', ') || 'no findings'}`);
-      panel.showDomain(domainSummaryView(report), ports, { markdown: renderDomainMarkdown(report), json: domainReportToJson(report) });
+      panel.showDomain(loadEngine().domainSummaryView(report), ports, { markdown: loadEngine().renderDomainMarkdown(report), json: loadEngine().domainReportToJson(report) });
       return report;
     } catch (err) {
       await reportError(this.protocolLog(), 'Checking the mail domain', err);
@@ -189,12 +186,12 @@ export class ProbeFeature extends Disposable {
   }
 
   private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {
-    if (typeof arg === 'string') return { title: `Check: ${arg}`, target: parseProbeUrl(arg) };
+    if (typeof arg === 'string') return { title: `Check: ${arg}`, target: loadEngine().parseProbeUrl(arg) };
     if (arg?.kind === 'account') return this.accountJob(arg.account);
     const picks: Array<vscode.QuickPickItem & { account?: AccountConfig; behaviour?: true }> = [
       { label: '$(globe) Enter a URL…', description: 'imaps://, pop3s://, submission:// …' },
       { label: '$(beaker) Run behaviour checks on a test account…', description: 'APPEND/FETCH, UIDs, CONDSTORE, MOVE, IDLE… in scratch folders', behaviour: true },
-      ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a })),
+      ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: loadEngine().targetFromAccount(a).url, account: a })),
     ];
     const pick = await vscode.window.showQuickPick(picks, { title: 'Mailroom: Check Server Capabilities', placeHolder: 'Check a configured account, or enter a server URL' });
     if (!pick) return undefined;
@@ -209,19 +206,19 @@ export class ProbeFeature extends Disposable {
       placeHolder: 'imaps://mail.example.com',
       validateInput: (v) => {
         try {
-          parseProbeUrl(v);
+          loadEngine().parseProbeUrl(v);
           return undefined;
         } catch (err) {
           return MailError.is(err) ? err.message : String(err);
         }
       },
     });
-    return url ? { title: `Check: ${url.trim()}`, target: parseProbeUrl(url) } : undefined;
+    return url ? { title: `Check: ${url.trim()}`, target: loadEngine().parseProbeUrl(url) } : undefined;
   }
 
   private async accountJob(account: AccountConfig): Promise<Job> {
     const current = this.deps.accounts.get(account.id) ?? account;
-    return { title: `Check: ${accountLabel(current)}`, target: targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
+    return { title: `Check: ${accountLabel(current)}`, target: loadEngine().targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
   }
 
   private async run(title: string, jobs: Job[], extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = {}): Promise<ProbeReport[]> {
@@ -234,11 +231,11 @@ export class ProbeFeature extends Disposable {
       Promise.all(
         jobs.map(async (job, i) => {
           const input = job.account ?? job.target;
-          const report = job.credentials ? await probeWithCredentials(input, options, job.credentials) : await probeEndpoint(input, options);
+          const report = job.credentials ? await loadEngine().probeWithCredentials(input, options, job.credentials) : await loadEngine().probeEndpoint(input, options);
           if (job.behaviour && job.credentials && report.auth.login.ok) {
             // The login just worked: the same secret (a token as refreshed by that login) logs the checks in.
             const secret = await job.credentials.login(async (s) => s);
-            report.behaviour = await runBehaviour(job.target, {
+            report.behaviour = await loadEngine().runBehaviour(job.target, {
               credentials: secret.kind === 'token' ? { password: secret.accessToken, bearer: true } : { password: secret.password },
               ...options,
               insecure: job.account?.allowPlaintextPassword === true,
@@ -265,7 +262,7 @@ export class ProbeFeature extends Disposable {
   /** The whole transcript at info level, so it is visible without raising the log level. */
   private logReport(report: ProbeReport): void {
     const verdict = report.failedPhase ? `failed at ${report.failedPhase}: ${report.error?.message ?? ''}` : `${report.warnings.length} warning(s)`;
-    this.deps.log.info(`[probe ${report.url}] ${verdict}\n${formatTranscript(report.transcript ?? [])}`);
+    this.deps.log.info(`[probe ${report.url}] ${verdict}\n${loadEngine().formatTranscript(report.transcript ?? [])}`);
   }
 
   private protocolLog(): ProtocolLog {
