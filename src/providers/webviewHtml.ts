@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { lazyNode } from '../util/lazyNode';
 import * as vscode from 'vscode';
 
 export interface WebviewPage {
@@ -23,7 +23,7 @@ export interface WebviewPage {
  */
 export function webviewHtml(page: WebviewPage): string {
   const { webview } = page;
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = lazyNode.crypto().randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'dist', 'webviews', page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'media', ...page.style));
   const csp = page.csp?.(nonce) ?? [

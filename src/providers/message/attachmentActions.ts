@@ -1,7 +1,5 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
 import type { AttachmentInfo } from '../../protocol/mime/types';
@@ -9,6 +7,7 @@ import type { MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
 import { openKind } from './attachmentPolicy';
 import { loadEngine } from '../../loadEngine';
+import { lazyNode } from '../../util/lazyNode';
 
 /** A patch attachment is read into memory to open or apply it: bigger than this is not a patch to review here. */
 export const MAX_PATCH_BYTES = 20 * 1024 * 1024;
@@ -74,7 +73,7 @@ export class AttachmentActions implements vscode.Disposable {
   async bytes(node: MessageNode, index: number, limit = MAX_PATCH_BYTES): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
-    const sink = new Writable({
+    const sink = new (lazyNode.stream().Writable)({
       write(chunk: Buffer, _encoding, callback) {
         size += chunk.length;
         if (size > limit) return callback(new MailError('LimitExceeded', `The attachment is larger than ${Math.round(limit / 1024 / 1024)} MB.`));
@@ -98,7 +97,7 @@ export class AttachmentActions implements vscode.Disposable {
 
   /** A folder only this user can read (mkdtemp creates it 0700), removed when the extension stops. */
   private async privateRoot(): Promise<string> {
-    this.tempRoot ??= await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mailroom-attachments-'));
+    this.tempRoot ??= await fs.promises.mkdtemp(path.join(lazyNode.os().tmpdir(), 'mailroom-attachments-'));
     await fs.promises.chmod(this.tempRoot, 0o700);
     return this.tempRoot;
   }
@@ -128,5 +127,5 @@ async function isDirectory(uri: vscode.Uri): Promise<boolean> {
 }
 
 function defaultFolder(): vscode.Uri {
-  return vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  return vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(lazyNode.os().homedir());
 }
