@@ -9,6 +9,7 @@ import { messageShellCsp } from './message/csp';
 import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
 import { senderAllowed } from './message/remoteContent';
+import { RenderCache, RenderedMessage } from './message/renderCache';
 import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
@@ -74,6 +75,8 @@ export class MessagePanelManager extends Disposable {
    * without a modal dialog or a browser tab in the way.
    */
   linkActions: LinkActions = vscodeLinkActions;
+  /** The messages opened last, parsed and sanitized: opening one again draws from here. */
+  readonly rendered = new RenderCache();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
@@ -86,7 +89,7 @@ export class MessagePanelManager extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions);
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions, this.rendered);
     this.panels.set(key, panel);
     this.lastActive = panel;
     panel.onDidBecomeActive(() => (this.lastActive = panel));
@@ -148,6 +151,7 @@ export class MessagePanel extends Disposable {
     private readonly reportRendered: (report: RenderedReport) => void,
     private readonly reportLink: (report: LinkReport) => void = () => undefined,
     private readonly linkActions: () => LinkActions = () => vscodeLinkActions,
+    private readonly cache: RenderCache = new RenderCache(),
   ) {
     super();
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
@@ -267,20 +271,19 @@ export class MessagePanel extends Disposable {
       return;
     }
     this.post({ type: 'loading', subject: displayText(this.node.item.subject) });
+    if (forceReload) this.cache.delete(this.cacheKey());
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
   }
 
   private async load(): Promise<void> {
-    const { account, item } = this.node;
-    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
     try {
-      // The source is parsed as a stream and dropped: the panel keeps the view model only.
-      const parsed = await loadEngine().parseMessageStream(await this.sources.load(this.node));
-      this.body = parsed.html !== undefined ? loadEngine().sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
-      const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
-      const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
-      this.loaded = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
+      // Parsed and sanitized before (the render cache), or now: the source is parsed as a stream
+      // and dropped, the panel keeps the view model only.
+      const { model, body, fromAddress } = this.cache.get(this.cacheKey()) ?? (await this.render());
+      this.body = body;
+      const remoteAllowed = this.shellRemote || (body !== undefined && senderAllowed(fromAddress, allowedSenders()));
+      this.loaded = remoteAllowed ? withRemoteAllowed(model, body, true) : model;
       this.failure = undefined;
       if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
       else this.post({ type: 'show', message: this.loaded });
@@ -291,6 +294,24 @@ export class MessagePanel extends Disposable {
       this.failure = { type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' };
       this.post(this.failure);
     }
+  }
+
+  /** Reads, parses and sanitizes the message (remote content blocked in the model) and keeps the result in the render cache. */
+  private async render(): Promise<RenderedMessage> {
+    const { account, item } = this.node;
+    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
+    const engine = loadEngine();
+    const parsed = await engine.parseMessageStream(await this.sources.load(this.node));
+    const body = parsed.html !== undefined ? engine.sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
+    const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
+    const rendered: RenderedMessage = { model: buildViewModel(parsed, body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed: false }), body, fromAddress };
+    this.cache.set(this.cacheKey(), rendered);
+    return rendered;
+  }
+
+  /** The message (its id never names other bytes) as shown from this account under its current name. */
+  private cacheKey(): string {
+    return `${this.node.id}\n${accountLabel(this.node.account)}`;
   }
 
   /** What the page should show: the message, or why it could not be loaded; undefined while the first load runs. */
