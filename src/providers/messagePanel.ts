@@ -342,6 +342,8 @@ export class MessagePanel extends Disposable {
       title: 'Message',
       placeholder: 'Loading…',
       imgSrc: 'webview',
+      // The shell's policy already allows inline styles (the message's own); the script keeps its nonce.
+      inline: true,
       csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
     });
   }

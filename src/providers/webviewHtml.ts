@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { lazyNode } from '../util/lazyNode';
 import * as vscode from 'vscode';
 
@@ -15,6 +16,12 @@ export interface WebviewPage {
   imgSrc: 'webview' | 'none';
   /** Replaces the default policy (the message panel's, see message/csp.ts); gets the page's nonce. */
   csp?: (nonce: string) => string;
+  /**
+   * Puts the script (with the page's nonce) and the stylesheet into the page itself instead of
+   * linking them, so the page draws without fetching two resources first: the message panel, which
+   * opens often. The policy must already allow inline styles; scripts still need the nonce.
+   */
+  inline?: boolean;
 }
 
 /**
@@ -36,18 +43,40 @@ export function webviewHtml(page: WebviewPage): string {
     "base-uri 'none'",
     "frame-src 'none'",
   ].join('; ');
+  const inlineScript = page.inline ? inlineText(vscode.Uri.joinPath(page.extensionUri, 'dist', 'webviews', page.script).fsPath, 'script') : undefined;
+  const inlineStyle = page.inline ? inlineText(vscode.Uri.joinPath(page.extensionUri, 'media', ...page.style).fsPath, 'style') : undefined;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp.replace(/"/g, '&quot;')}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
+${inlineStyle !== undefined ? `<style>${inlineStyle}</style>` : `<link rel="stylesheet" href="${style.toString()}">`}
 <title>${page.title}</title>
 </head>
 <body>
 <main id="root" aria-live="polite"><p class="status">${page.placeholder}</p></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
+${inlineScript !== undefined ? `<script nonce="${nonce}">${inlineScript}</script>` : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
 </body>
 </html>`;
+}
+
+/** Files already read for inlining (the extension's own, unchanged while it runs). */
+const inlined = new Map<string, string | undefined>();
+
+/**
+ * A script or stylesheet of the extension as text to put inside its element; undefined (so the
+ * page links it instead) when it cannot be read or contains its own closing tag.
+ */
+function inlineText(file: string, tag: 'script' | 'style'): string | undefined {
+  if (!inlined.has(file)) {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8').replace(/\n\/[/*]# sourceMappingURL=[^\n]*\s*$/, '\n');
+    } catch {
+      text = undefined;
+    }
+    inlined.set(file, text !== undefined && !text.toLowerCase().includes(`</${tag}`) ? text : undefined);
+  }
+  return inlined.get(file);
 }
