@@ -173,6 +173,14 @@ export class MessagePanel extends Disposable {
     this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromWebview(raw))));
     // An allowed sender's page gets the remote-content policy from the start (the tree already knows From).
     this.shellRemote = senderAllowed(node.item.from?.address ?? '', allowedSenders());
+    const cached = this.cache.get(this.cacheKey());
+    if (cached && !this.needsRemotePage(cached)) {
+      // Opened before: the page draws the message from its first paint, with no round trip.
+      this.show(cached);
+      this.panel.webview.html = this.html();
+      this.sources.shown?.(this.node);
+      return;
+    }
     this.panel.webview.html = this.html();
     // Fetch and parse while the webview boots: the two take about as long, and the result waits for 'ready'.
     this.loading = this.load().finally(() => (this.loading = undefined));
@@ -231,6 +239,8 @@ export class MessagePanel extends Disposable {
     }
     switch (message.type) {
       case 'ready':
+        // A page with an initial state has drawn it already; it ignores this repeat of it (and draws
+        // it now if its own copy could not be read).
         this.pageReady = true;
         void this.showMessage(false);
         break;
@@ -280,13 +290,10 @@ export class MessagePanel extends Disposable {
     try {
       // Parsed and sanitized before (the render cache), or now: the source is parsed as a stream
       // and dropped, the panel keeps the view model only.
-      const { model, body, fromAddress } = this.cache.get(this.cacheKey()) ?? (await this.render());
-      this.body = body;
-      const remoteAllowed = this.shellRemote || (body !== undefined && senderAllowed(fromAddress, allowedSenders()));
-      this.loaded = remoteAllowed ? withRemoteAllowed(model, body, true) : model;
-      this.failure = undefined;
+      const rendered = this.cache.get(this.cacheKey()) ?? (await this.render());
+      const remoteAllowed = this.show(rendered);
       if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
-      else this.post({ type: 'show', message: this.loaded });
+      else this.post({ type: 'show', message: this.loaded! });
       this.sources.shown?.(this.node);
     } catch (err) {
       const error = MailError.is(err) ? err : new MailError('Unknown', `The message could not be shown: ${err instanceof Error ? err.message : String(err)}`);
@@ -294,6 +301,20 @@ export class MessagePanel extends Disposable {
       this.failure = { type: 'error', message: error.message, canRetry: error.code !== 'MessageNotFound' };
       this.post(this.failure);
     }
+  }
+
+  /** Takes a parsed message as the one shown; returns whether its remote content is allowed. */
+  private show({ model, body, fromAddress }: RenderedMessage): boolean {
+    this.body = body;
+    const remoteAllowed = this.shellRemote || (body !== undefined && senderAllowed(fromAddress, allowedSenders()));
+    this.loaded = remoteAllowed ? withRemoteAllowed(model, body, true) : model;
+    this.failure = undefined;
+    return remoteAllowed;
+  }
+
+  /** Whether showing this message needs a page whose policy allows remote content, which this one lacks. */
+  private needsRemotePage({ body, fromAddress }: RenderedMessage): boolean {
+    return !this.shellRemote && body !== undefined && senderAllowed(fromAddress, allowedSenders());
   }
 
   /** Reads, parses and sanitizes the message (remote content blocked in the model) and keeps the result in the render cache. */
@@ -331,8 +352,10 @@ export class MessagePanel extends Disposable {
     this.panel.webview.html = this.html();
   }
 
+  /** A new page; it carries what to show when that is known already (a message from the render cache). */
   private html(): string {
     const webview = this.panel.webview;
+    const initialState = this.outcome();
     // webviewHtml makes a fresh nonce per page, also when the page is replaced for remote content.
     return webviewHtml({
       webview,
@@ -344,6 +367,7 @@ export class MessagePanel extends Disposable {
       imgSrc: 'webview',
       // The shell's policy already allows inline styles (the message's own); the script keeps its nonce.
       inline: true,
+      ...(initialState ? { initialState } : {}),
       csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
     });
   }

@@ -22,6 +22,12 @@ export interface WebviewPage {
    * opens often. The policy must already allow inline styles; scripts still need the nonce.
    */
   inline?: boolean;
+  /**
+   * State the page draws at once, without asking the host first: JSON in a non-executed
+   * `<script type="application/json" id="initial-state">` (every `<` escaped, so no text in it
+   * can close the element), validated by the page like any message from the host.
+   */
+  initialState?: unknown;
 }
 
 /**
@@ -56,7 +62,7 @@ ${inlineStyle !== undefined ? `<style>${inlineStyle}</style>` : `<link rel="styl
 </head>
 <body>
 <main id="root" aria-live="polite"><p class="status">${page.placeholder}</p></main>
-${inlineScript !== undefined ? `<script nonce="${nonce}">${inlineScript}</script>` : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
+${page.initialState !== undefined ? `<script type="application/json" id="initial-state">${JSON.stringify(page.initialState).replace(/</g, '\\u003c')}</script>\n` : ''}${inlineScript !== undefined ? `<script nonce="${nonce}">${inlineScript}</script>` : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
 </body>
 </html>`;
 }
