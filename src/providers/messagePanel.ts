@@ -409,7 +409,10 @@ export class MessagePanel extends Disposable {
   /** A new page; it carries what to show when that is known already (a message from the render cache). */
   private html(): string {
     const webview = this.panel.webview;
-    const initialState = this.outcome();
+    // Only a page with remote content blocked draws its message at first paint: a page that loads
+    // remote content drew it twice (the in-host stalled-image link test clicked a detached frame),
+    // so that page asks for the message on 'ready' as before.
+    const initialState = this.shellRemote ? undefined : this.outcome();
     // webviewHtml makes a fresh nonce per page, also when the page is replaced for remote content.
     return webviewHtml({
       webview,
