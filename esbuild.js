@@ -42,6 +42,22 @@ const lazyLibsPlugin = {
   },
 };
 
+/**
+ * Keeps src/engine.ts (sync, stores, POP3, the prober, discovery, OAuth, compose) out of the host
+ * bundle: the host requires ./engine.js at run time through src/loadEngine.ts, on first use, so
+ * activation parses only the wiring. The engine bundle carries its own copy of what both share
+ * (errors.ts: MailError identity is structural for this reason).
+ * @type {import('esbuild').Plugin}
+ */
+const lazyEnginePlugin = {
+  name: 'mailroom-lazy-engine',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/engine$/ }, (args) =>
+      args.importer.endsWith('loadEngine.ts') ? { path: './engine.js', external: true } : undefined,
+    );
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
@@ -60,6 +76,17 @@ const builds = [
     platform: 'node',
     target: 'node20',
     outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [...common.plugins, lazyLibsPlugin, lazyEnginePlugin],
+  },
+  {
+    // Loaded by the host on first use (src/loadEngine.ts); itself loads dist/libs.js on first use.
+    ...common,
+    entryPoints: ['src/engine.ts'],
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: 'dist/engine.js',
     external: ['vscode'],
     plugins: [...common.plugins, lazyLibsPlugin],
   },
@@ -118,7 +145,7 @@ async function main() {
   }
 }
 
-module.exports = { builds, common, lazyLibsPlugin };
+module.exports = { builds, common, lazyLibsPlugin, lazyEnginePlugin };
 
 if (require.main === module) {
   main().catch((e) => {

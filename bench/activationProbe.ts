@@ -1,5 +1,8 @@
 // Child process: loads one extension bundle against the fake vscode module, activates it, and
-// prints {requireMs, activateMs, sockets} as JSON. Run fresh for each sample so the require is cold.
+// prints {requireMs, activateMs, cpuMs, sockets, lazyLoaded} as JSON (cpuMs: this process's CPU time
+// for require + activate, steadier than wall time on a busy machine; lazyLoaded: the lazily loaded
+// bundles, engine.js and libs.js, that activation loaded anyway, which should be none). Run fresh
+// for each sample so the require is cold.
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
@@ -8,7 +11,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createFakeVscode } from './fakeVscode';
 
-const bundle = process.argv[2];
+const bundle = path.resolve(process.argv[2] ?? '');
 const fake = createFakeVscode();
 const moduleWithLoad = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
 const originalLoad = moduleWithLoad._load;
@@ -24,6 +27,7 @@ net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
 } as typeof net.Socket.prototype.connect;
 
 async function main(): Promise<void> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const extension = require(bundle) as { activate(context: unknown): unknown };
@@ -40,9 +44,13 @@ async function main(): Promise<void> {
   };
   await extension.activate(context);
   const t2 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   await new Promise((resolve) => setTimeout(resolve, 200)); // let fire-and-forget work start
   fs.rmSync(storage, { recursive: true, force: true });
-  process.stdout.write(JSON.stringify({ requireMs: t1 - t0, activateMs: t2 - t1, sockets }) + '\n');
+  const lazyLoaded = Object.keys(require.cache)
+    .filter((file) => path.dirname(file) === path.dirname(bundle) && /^(engine|libs)\.js$/.test(path.basename(file)))
+    .map((file) => path.basename(file));
+  process.stdout.write(JSON.stringify({ requireMs: t1 - t0, activateMs: t2 - t1, cpuMs: (cpu.user + cpu.system) / 1000, sockets, lazyLoaded }) + '\n');
 }
 
 void main();

@@ -9,6 +9,8 @@ export function createFakeVscode(): unknown {
         if (prop === Symbol.toPrimitive) return () => '';
         if (prop === 'event') return () => ({ dispose() {} });
         if (prop === 'get') return (_key: string, fallback?: unknown) => fallback;
+        // Lists VS Code has at startup (open documents, editors, tabs): empty, as in a fresh window.
+        if (prop === 'textDocuments' || prop === 'visibleTextEditors' || prop === 'all') return [];
         return make();
       },
       set: () => true,

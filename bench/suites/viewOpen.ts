@@ -1,7 +1,7 @@
 // view.openHtml50k: time from `mailroom.openMessage` to the panel's render report for a 50 KB HTML
-// mail whose body is already cached (so it measures the view: MIME parse, sanitize, webview draw),
-// against mailparser's own simpleParser on the same bytes, both measured in the same extension host
-// run (median of MAILROOM_BENCH_SAMPLES, default 10). The view needs the real workbench, so this
+// mail opened before (body cached; parsed and sanitized in the panel's render cache, so it measures
+// the view: panel, page, draw), against a bare webview panel that only says ready, both measured in
+// the same extension host run (median of MAILROOM_BENCH_SAMPLES, default 10). The view needs the real workbench, so this
 // suite runs the code-server runner with only the in-host test test/vscode/suite/viewOpen.test.ts
 // selected; that test writes its samples to the file named by MAILROOM_BENCH_OUT.
 import { spawn } from 'node:child_process';
@@ -33,7 +33,9 @@ export const run: BenchSuite = async ({ root, tmp, emit, fail }) => {
     return;
   }
   const samples = JSON.parse(fs.readFileSync(out, 'utf8')) as ViewOpenSamples;
-  emit('view.openHtml50k', median(samples.openMs), 'ms', median(samples.parseMs), { bytes: samples.bytes, samples: samples.openMs.length, bareWebviewMs: Math.round(median(samples.blankMs ?? [NaN]) * 10) / 10 });
+  // Against a bare webview panel opened in the same host (issue 14's measure, goal ≤ 1.5×); mailparser's
+  // simpleParser on the same bytes stays as context.
+  emit('view.openHtml50k', median(samples.openMs), 'ms', median(samples.blankMs), { bytes: samples.bytes, samples: samples.openMs.length, simpleParserMs: Math.round(median(samples.parseMs) * 10) / 10 });
 };
 
 function runRunner(runner: string, cwd: string, env: Record<string, string>): Promise<number | null> {

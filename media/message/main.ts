@@ -21,11 +21,34 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
 let frameObserver: ResizeObserver | undefined;
 
+/** The initial state drawn (as JSON), until the host's first message: that one repeats it, and is not drawn twice. */
+let drawnInitial: string | undefined;
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parseToWebview(event.data);
-  if (message) render(message);
+  const repeat = drawnInitial !== undefined && JSON.stringify(event.data) === drawnInitial;
+  drawnInitial = undefined;
+  if (message && !repeat) render(message);
+});
+// A message opened before comes with the page (no round trip); validated like any posted one. Drawn
+// once this whole script has run (its later constants exist then), before any posted message.
+queueMicrotask(() => {
+  const initial = initialState();
+  if (!initial) return;
+  render(initial);
+  drawnInitial = JSON.stringify(initial);
 });
 vscode.postMessage({ type: 'ready' });
+
+function initialState(): ToWebview | undefined {
+  const text = document.getElementById('initial-state')?.textContent;
+  if (!text) return undefined;
+  try {
+    return parseToWebview(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
 
 function render(message: ToWebview): void {
   frameObserver?.disconnect();
@@ -85,12 +108,20 @@ function watchFrame(frame: HTMLIFrameElement, m: MessageViewModel): void {
     if (doc && doc !== wired && doc.URL === 'about:srcdoc') {
       wired = doc;
       catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
+      // Parsed: draw at once rather than at the next poll.
+      doc.addEventListener('DOMContentLoaded', () => ready(doc), { once: true });
     }
     if (wired && wired.readyState !== 'loading') {
-      onFrameReady(frame, wired, m);
+      ready(wired);
       return;
     }
-    if (Date.now() - started < FRAME_WATCH_MS) setTimeout(tick, 10);
+    if (!done && Date.now() - started < FRAME_WATCH_MS) setTimeout(tick, 10);
+  };
+  let done = false;
+  const ready = (doc: Document): void => {
+    if (done || !frame.isConnected || frame.contentDocument !== doc) return;
+    done = true;
+    onFrameReady(frame, doc, m);
   };
   tick();
 }

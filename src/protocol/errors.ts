@@ -78,6 +78,14 @@ export interface MailErrorOptions {
   localized?: boolean;
 }
 
+/**
+ * The mark every MailError carries, whichever bundle built its class. The host (dist/extension.js)
+ * and the lazily loaded engine (dist/engine.js) each hold their own copy of this module, so a
+ * MailError thrown in one is not an `instanceof` the other's class: identity is this registered
+ * symbol (the same in every copy) plus a string code, never the class object.
+ */
+const MAIL_ERROR_BRAND = Symbol.for('mailroom.MailError');
+
 export class MailError extends Error {
   override readonly name = 'MailError';
   readonly detail: string | undefined;
@@ -98,9 +106,29 @@ export class MailError extends Error {
     return MailError.is(value) ? value : new MailError('Unknown', value instanceof Error ? value.message : String(value), { cause: value });
   }
 
+  /** Whether `value` is a MailError (from any bundle), with `code` when given. */
   static is(value: unknown, code?: MailErrorCode): value is MailError {
-    return value instanceof MailError && (code === undefined || value.code === code);
+    return isBranded(value) && (code === undefined || value.code === code);
   }
+
+  /**
+   * `e instanceof MailError` means the same as MailError.is(e), across bundles. Subclasses keep
+   * the ordinary prototype check (`e instanceof CorruptFileError`), which only their own bundle throws.
+   */
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    return (this as unknown) === MailError ? isBranded(value) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+Object.defineProperty(MailError.prototype, MAIL_ERROR_BRAND, { value: true });
+
+function isBranded(value: unknown): value is MailError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [MAIL_ERROR_BRAND]?: unknown })[MAIL_ERROR_BRAND] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
 }
 
 /** Node/OpenSSL verification failures that mean "the certificate is not one we can trust". */

@@ -1,14 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AccountConfig, accountLabel } from '../protocol/account';
-import { ImapAccount } from '../protocol/imap/imapAccount';
-import { ImapSupervisor } from '../protocol/imap/supervisor';
+import type { ImapAccount } from '../protocol/imap/imapAccount';
 import { ProtocolLog, taggedLog } from '../protocol/log';
-import { BodyCache } from '../store/bodyCache';
-import { ConnectionLeases } from '../store/connectionLeases';
-import { FolderListCache } from '../store/folderListCache';
-import { HeaderCache } from '../store/headerCache';
-import { dropOfflineQueue, OfflineQueue } from '../store/offlineQueue';
+import type { BodyCache } from '../store/bodyCache';
+import type { ConnectionLeases } from '../store/connectionLeases';
+import type { FolderListCache } from '../store/folderListCache';
+import type { HeaderCache } from '../store/headerCache';
+import { loadEngine } from '../loadEngine';
 import { Emitter } from '../util/event';
 import type { AccountRepository } from './accounts';
 import { mailroomSettings } from './settings';
@@ -25,25 +24,56 @@ export interface ImapAccountRegistryOptions {
  * One ImapAccount per configured IMAP account, created on first use (activation connects
  * nowhere), replaced when the account's settings change, closed when it goes. The stores are
  * shared by all accounts and live in global storage, so every VS Code window sees the same cache.
+ * The sync engine and the stores come from the engine bundle, loaded on first use, not at activation.
  */
 export class ImapAccountRegistry implements vscode.Disposable {
   private readonly accounts = new Map<string, { key: string; account: ImapAccount }>();
   private readonly _onDidCreate = new Emitter<ImapAccount>();
   /** Fires for each new ImapAccount, so views can subscribe to its events. */
   readonly onDidCreate = this._onDidCreate.event;
-  readonly headers: HeaderCache;
-  readonly bodies: BodyCache;
-  readonly folderList: FolderListCache;
+  private readonly _onDidChangeCache = new Emitter<{ accountId: string; path?: string }>();
+  /**
+   * Fires when the header or the body cache changes. Subscribing opens nothing: the caches are
+   * made on first use (engine bundle) and forwarded from then on; before that nothing can change.
+   */
+  readonly onDidChangeCache = this._onDidChangeCache.event;
   private readonly queueDir: string;
-  private readonly leases: ConnectionLeases;
+  private stores: { headers: HeaderCache; bodies: BodyCache; folderList: FolderListCache; leases: ConnectionLeases } | undefined;
 
   constructor(private readonly options: ImapAccountRegistryOptions) {
-    const dir = path.join(options.storageDir, 'imap');
-    this.headers = new HeaderCache({ dir: path.join(dir, 'headers'), log: options.log });
-    this.bodies = new BodyCache({ dir: path.join(dir, 'bodies'), maxBytes: mailroomSettings().bodyCacheBytes });
-    this.folderList = new FolderListCache(path.join(dir, 'folders'), options.log);
-    this.queueDir = path.join(dir, 'queue');
-    this.leases = new ConnectionLeases({ dir: path.join(options.storageDir, 'leases') });
+    this.queueDir = path.join(options.storageDir, 'imap', 'queue');
+  }
+
+  get headers(): HeaderCache {
+    return this.openStores().headers;
+  }
+
+  get bodies(): BodyCache {
+    return this.openStores().bodies;
+  }
+
+  get folderList(): FolderListCache {
+    return this.openStores().folderList;
+  }
+
+  private get leases(): ConnectionLeases {
+    return this.openStores().leases;
+  }
+
+  /** The shared stores, made on first use (they live in the engine bundle). */
+  private openStores(): NonNullable<ImapAccountRegistry['stores']> {
+    if (this.stores) return this.stores;
+    const { HeaderCache, BodyCache, FolderListCache, ConnectionLeases } = loadEngine();
+    const dir = path.join(this.options.storageDir, 'imap');
+    this.stores = {
+      headers: new HeaderCache({ dir: path.join(dir, 'headers'), log: this.options.log }),
+      bodies: new BodyCache({ dir: path.join(dir, 'bodies'), maxBytes: mailroomSettings().bodyCacheBytes }),
+      folderList: new FolderListCache(path.join(dir, 'folders'), this.options.log),
+      leases: new ConnectionLeases({ dir: path.join(this.options.storageDir, 'leases') }),
+    };
+    this.stores.headers.onDidChange((c) => this._onDidChangeCache.fire(c));
+    this.stores.bodies.onDidChange((c) => this._onDidChangeCache.fire(c));
+    return this.stores;
   }
 
   get(config: AccountConfig): ImapAccount {
@@ -80,6 +110,7 @@ export class ImapAccountRegistry implements vscode.Disposable {
   }
 
   private async forget(accountId: string): Promise<void> {
+    const { dropOfflineQueue } = loadEngine();
     await Promise.all([
       this.headers.dropAccount(accountId),
       this.bodies.dropAccount(accountId),
@@ -89,6 +120,7 @@ export class ImapAccountRegistry implements vscode.Disposable {
   }
 
   private create(config: AccountConfig): ImapAccount {
+    const { ImapAccount, ImapSupervisor, OfflineQueue } = loadEngine();
     const settings = mailroomSettings();
     const log = taggedLog(this.options.log, `imap ${accountLabel(config)}`);
     const supervisor = new ImapSupervisor({
@@ -118,9 +150,11 @@ export class ImapAccountRegistry implements vscode.Disposable {
     for (const { account } of this.accounts.values()) void account.close();
     this.accounts.clear();
     this._onDidCreate.dispose();
-    void this.headers.flushAll().catch(() => undefined);
-    void this.bodies.flush().catch(() => undefined);
+    this._onDidChangeCache.dispose();
+    if (!this.stores) return; // never used in this window
+    void this.stores.headers.flushAll().catch(() => undefined);
+    void this.stores.bodies.flush().catch(() => undefined);
     // Stops the lease heartbeats and frees this window's connection slots for other windows.
-    this.leases.dispose();
+    this.stores.leases.dispose();
   }
 }

@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../protocol/account';
 import { MailError } from '../protocol/errors';
-import { parseMessageStream } from '../protocol/mime/parseMessageStream';
-import { sanitizeMessageHtml } from '../protocol/mime/sanitizeHtml';
 import type { ProtocolLog } from '../protocol/log';
 import type { CalendarPart } from '../protocol/mime/types';
 import type { InvitationView } from '../shared/invitationView';
@@ -15,9 +13,11 @@ import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
 import { senderAllowed } from './message/remoteContent';
 import { invitationProblemView } from './message/invitationView';
+import { RenderCache, RenderedMessage } from './message/renderCache';
 import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
+import { loadEngine } from '../loadEngine';
 
 /** Where panels get a message's bytes, and what happens when one is shown (mark read). */
 export interface MessageSourceProvider {
@@ -86,6 +86,8 @@ export class MessagePanelManager extends Disposable {
   linkActions: LinkActions = vscodeLinkActions;
   /** Draws invitations; set by the composition root once the feature exists (no card without it). */
   invitations: InvitationCards | undefined;
+  /** The messages opened last, parsed and sanitized: opening one again draws from here. */
+  readonly rendered = new RenderCache();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
@@ -98,7 +100,7 @@ export class MessagePanelManager extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions, () => this.invitations);
+    const panel = new MessagePanel(key, node, this.extensionUri, this.sources, this.log, (report) => this._onDidRender.fire(report), (report) => this._onDidOpenLink.fire(report), () => this.linkActions, () => this.invitations, this.rendered);
     this.panels.set(key, panel);
     this.lastActive = panel;
     panel.onDidBecomeActive(() => (this.lastActive = panel));
@@ -161,6 +163,7 @@ export class MessagePanel extends Disposable {
     private readonly reportLink: (report: LinkReport) => void = () => undefined,
     private readonly linkActions: () => LinkActions = () => vscodeLinkActions,
     private readonly invitations: () => InvitationCards | undefined = () => undefined,
+    private readonly cache: RenderCache = new RenderCache(),
   ) {
     super();
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
@@ -182,6 +185,15 @@ export class MessagePanel extends Disposable {
     this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromWebview(raw))));
     // An allowed sender's page gets the remote-content policy from the start (the tree already knows From).
     this.shellRemote = senderAllowed(node.item.from?.address ?? '', allowedSenders());
+    const cached = this.cache.get(this.cacheKey());
+    if (cached && !this.needsRemotePage(cached)) {
+      // Opened before: the page draws the message from its first paint, with no round trip.
+      this.show(cached);
+      this.panel.webview.html = this.html();
+      this.sources.shown?.(this.node);
+      if (cached.calendar) void this.refreshInvitation(cached).catch((err: unknown) => this.log.warn(`invitation of ${node.id} not redrawn: ${String(err)}`));
+      return;
+    }
     this.panel.webview.html = this.html();
     // Fetch and parse while the webview boots: the two take about as long, and the result waits for 'ready'.
     this.loading = this.load().finally(() => (this.loading = undefined));
@@ -231,6 +243,8 @@ export class MessagePanel extends Disposable {
   showInvitation(view: InvitationView): void {
     if (!this.loaded || this.isDisposed) return;
     this.loaded = { ...this.loaded, invitation: view };
+    const cached = this.cache.get(this.cacheKey());
+    if (cached) cached.invitation = view;
     this.post({ type: 'show', message: this.loaded });
   }
 
@@ -247,6 +261,8 @@ export class MessagePanel extends Disposable {
     }
     switch (message.type) {
       case 'ready':
+        // A page with an initial state has drawn it already; it ignores this repeat of it (and draws
+        // it now if its own copy could not be read).
         this.pageReady = true;
         void this.showMessage(false);
         break;
@@ -290,32 +306,20 @@ export class MessagePanel extends Disposable {
       return;
     }
     this.post({ type: 'loading', subject: displayText(this.node.item.subject) });
+    if (forceReload) this.cache.delete(this.cacheKey());
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
   }
 
   private async load(): Promise<void> {
-    const { account, item } = this.node;
-    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
     try {
-      // The source is parsed as a stream and dropped: the panel keeps the view model only.
-      const parsed = await parseMessageStream(await this.sources.load(this.node));
-      this.body = parsed.html !== undefined ? sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
-      const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
-      const remoteAllowed = this.shellRemote || (this.body !== undefined && senderAllowed(fromAddress, allowedSenders()));
-      const model = buildViewModel(parsed, this.body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed });
-      const cards = parsed.calendar ? this.invitations() : undefined;
-      if (cards && parsed.calendar) {
-        // A calendar part that cannot be read gets a card saying so; the message is shown all the same.
-        model.invitation = await cards.view(this.node, parsed.calendar).catch((err: unknown) => {
-          this.log.warn(`invitation of ${this.node.id} not shown: ${String(err)}`);
-          return invitationProblemView(MailError.is(err) ? err.message : 'This invitation cannot be shown.');
-        });
-      }
-      this.loaded = model;
-      this.failure = undefined;
+      // Parsed and sanitized before (the render cache), or now: the source is parsed as a stream
+      // and dropped, the panel keeps the view model only. The invitation card is derived each time.
+      const rendered = this.cache.get(this.cacheKey()) ?? (await this.render());
+      await this.deriveInvitation(rendered);
+      const remoteAllowed = this.show(rendered);
       if (remoteAllowed && !this.shellRemote) this.setHtml(true); // the new page asks for the message again
-      else this.post({ type: 'show', message: this.loaded });
+      else this.post({ type: 'show', message: this.loaded! });
       this.sources.shown?.(this.node);
     } catch (err) {
       const error = MailError.is(err) ? err : new MailError('Unknown', vscode.l10n.t('The message could not be shown: {0}', err instanceof Error ? err.message : String(err)), { localized: true });
@@ -323,6 +327,66 @@ export class MessagePanel extends Disposable {
       this.failure = { type: 'error', message: localizedErrorMessage(error), canRetry: error.code !== 'MessageNotFound' };
       this.post(this.failure);
     }
+  }
+
+  /** Takes a parsed message as the one shown; returns whether its remote content is allowed. */
+  private show({ model: parsedModel, body, fromAddress, invitation }: RenderedMessage): boolean {
+    this.body = body;
+    const remoteAllowed = this.shellRemote || (body !== undefined && senderAllowed(fromAddress, allowedSenders()));
+    const model = invitation ? { ...parsedModel, invitation } : parsedModel;
+    this.loaded = remoteAllowed ? withRemoteAllowed(model, body, true) : model;
+    this.failure = undefined;
+    return remoteAllowed;
+  }
+
+  /**
+   * The invitation card of a message with a calendar part, derived again on every load (the answer
+   * and the calendar may have changed since) and kept with the cached render for the next first
+   * paint. A calendar part that cannot be read gets a card saying so; the message is shown all the same.
+   */
+  private async deriveInvitation(rendered: RenderedMessage): Promise<void> {
+    const cards = rendered.calendar ? this.invitations() : undefined;
+    if (!cards || !rendered.calendar) return;
+    rendered.invitation = await cards.view(this.node, rendered.calendar).catch((err: unknown) => {
+      this.log.warn(`invitation of ${this.node.id} not shown: ${String(err)}`);
+      return invitationProblemView(MailError.is(err) ? err.message : 'This invitation cannot be shown.');
+    });
+  }
+
+  /** A message drawn from the render cache at first paint: its invitation card is derived again, then redrawn. */
+  private async refreshInvitation(rendered: RenderedMessage): Promise<void> {
+    await this.deriveInvitation(rendered);
+    if (!rendered.invitation || !this.loaded || this.isDisposed) return;
+    this.loaded = { ...this.loaded, invitation: rendered.invitation };
+    this.post({ type: 'show', message: this.loaded });
+  }
+
+  /** Whether showing this message needs a page whose policy allows remote content, which this one lacks. */
+  private needsRemotePage({ body, fromAddress }: RenderedMessage): boolean {
+    return !this.shellRemote && body !== undefined && senderAllowed(fromAddress, allowedSenders());
+  }
+
+  /** Reads, parses and sanitizes the message (remote content blocked in the model) and keeps the result in the render cache. */
+  private async render(): Promise<RenderedMessage> {
+    const { account, item } = this.node;
+    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
+    const engine = loadEngine();
+    const parsed = await engine.parseMessageStream(await this.sources.load(this.node));
+    const body = parsed.html !== undefined ? engine.sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
+    const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
+    const rendered: RenderedMessage = {
+      model: buildViewModel(parsed, body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed: false }),
+      body,
+      fromAddress,
+      ...(parsed.calendar ? { calendar: parsed.calendar } : {}),
+    };
+    this.cache.set(this.cacheKey(), rendered);
+    return rendered;
+  }
+
+  /** The message (its id never names other bytes) as shown from this account under its current name. */
+  private cacheKey(): string {
+    return `${this.node.id}\n${accountLabel(this.node.account)}`;
   }
 
   /** What the page should show: the message, or why it could not be loaded; undefined while the first load runs. */
@@ -342,8 +406,13 @@ export class MessagePanel extends Disposable {
     this.panel.webview.html = this.html();
   }
 
+  /** A new page; it carries what to show when that is known already (a message from the render cache). */
   private html(): string {
     const webview = this.panel.webview;
+    // Only a page with remote content blocked draws its message at first paint: a page that loads
+    // remote content drew it twice (the in-host stalled-image link test clicked a detached frame),
+    // so that page asks for the message on 'ready' as before.
+    const initialState = this.shellRemote ? undefined : this.outcome();
     // webviewHtml makes a fresh nonce per page, also when the page is replaced for remote content.
     return webviewHtml({
       webview,
@@ -353,6 +422,9 @@ export class MessagePanel extends Disposable {
       title: vscode.l10n.t('Message'),
       placeholder: vscode.l10n.t('Loading…'),
       imgSrc: 'webview',
+      // The shell's policy already allows inline styles (the message's own); the script keeps its nonce.
+      inline: true,
+      ...(initialState ? { initialState } : {}),
       csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
     });
   }

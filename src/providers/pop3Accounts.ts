@@ -3,12 +3,13 @@ import * as vscode from 'vscode';
 import { AccountConfig, accountLabel } from '../protocol/account';
 import { MailError } from '../protocol/errors';
 import { ProtocolLog, taggedLog } from '../protocol/log';
-import { checkMail, fetchFullBody, Pop3Cache } from '../store/pop3';
+import type { Pop3Cache } from '../store/pop3';
 import type { CheckReport, LocalFlags, Pop3Policy } from '../store/pop3';
 import { Emitter } from '../util/event';
 import type { AccountRepository } from './accounts';
 import { mailroomSettings } from './settings';
 import type { Pop3CheckStatus } from './tree/pop3Placeholder';
+import { loadEngine } from '../loadEngine';
 
 export interface Pop3AccountRegistryOptions {
   repository: AccountRepository;
@@ -64,7 +65,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
   cache(account: AccountConfig): Promise<Pop3Cache> {
     let cache = this.caches.get(account.id);
     if (!cache) {
-      cache = Pop3Cache.open(this.root, account.id, { log: this.log(account) });
+      cache = loadEngine().Pop3Cache.open(this.root, account.id, { log: this.log(account) });
       cache.catch(() => this.caches.delete(account.id));
       this.caches.set(account.id, cache);
     }
@@ -119,7 +120,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
     const entry = cache.get(uidl);
     if (!entry) throw new MailError('MessageNotFound', vscode.l10n.t('This message is no longer in the local POP3 cache.'), { localized: true });
     if (!entry.partial) return cache.readSource(uidl);
-    const bytes = await fetchFullBody({ account, credentials: this.options.repository.credentials(account), log: this.log(account), timeoutMs: mailroomSettings().connectionTimeoutMs, lockDir: this.lockDir, cache, uidl });
+    const bytes = await loadEngine().fetchFullBody({ account, credentials: this.options.repository.credentials(account), log: this.log(account), timeoutMs: mailroomSettings().connectionTimeoutMs, lockDir: this.lockDir, cache, uidl });
     this._onDidChange.fire(account.id);
     return bytes;
   }
@@ -157,7 +158,7 @@ export class Pop3AccountRegistry implements vscode.Disposable {
     const log = this.log(account);
     try {
       const cache = await this.cache(account);
-      const report = await checkMail({
+      const report = await loadEngine().checkMail({
         account,
         credentials: this.options.repository.credentials(account),
         log,

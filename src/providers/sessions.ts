@@ -1,6 +1,7 @@
 import { AccountConfig, accountLabel } from '../protocol/account';
 import type { CredentialSource } from '../protocol/credentials';
-import { ImapAccountSession } from '../protocol/imap/session';
+import type { ImapAccountSession } from '../protocol/imap/session';
+import { loadEngine } from '../loadEngine';
 import { ProtocolLog, taggedLog } from '../protocol/log';
 import { mailroomSettings } from './settings';
 
@@ -17,6 +18,7 @@ export class LoginSessions {
   constructor(private readonly options: LoginSessionsOptions) {}
 
   create(account: AccountConfig, credentials: CredentialSource): ImapAccountSession {
+    const { ImapAccountSession } = loadEngine();
     return new ImapAccountSession({
       account,
       credentials,

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { lazyNode } from '../util/lazyNode';
 import * as vscode from 'vscode';
 
 export interface WebviewPage {
@@ -15,6 +16,18 @@ export interface WebviewPage {
   imgSrc: 'webview' | 'none';
   /** Replaces the default policy (the message panel's, see message/csp.ts); gets the page's nonce. */
   csp?: (nonce: string) => string;
+  /**
+   * Puts the script (with the page's nonce) and the stylesheet into the page itself instead of
+   * linking them, so the page draws without fetching two resources first: the message panel, which
+   * opens often. The policy must already allow inline styles; scripts still need the nonce.
+   */
+  inline?: boolean;
+  /**
+   * State the page draws at once, without asking the host first: JSON in a non-executed
+   * `<script type="application/json" id="initial-state">` (every `<` escaped, so no text in it
+   * can close the element), validated by the page like any message from the host.
+   */
+  initialState?: unknown;
 }
 
 /**
@@ -25,7 +38,7 @@ export interface WebviewPage {
  */
 export function webviewHtml(page: WebviewPage): string {
   const { webview } = page;
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = lazyNode.crypto().randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'dist', 'webviews', page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(page.extensionUri, 'media', ...page.style));
   const csp = page.csp?.(nonce) ?? [
@@ -38,18 +51,20 @@ export function webviewHtml(page: WebviewPage): string {
     "base-uri 'none'",
     "frame-src 'none'",
   ].join('; ');
+  const inlineScript = page.inline ? inlineText(vscode.Uri.joinPath(page.extensionUri, 'dist', 'webviews', page.script).fsPath, 'script') : undefined;
+  const inlineStyle = page.inline ? inlineText(vscode.Uri.joinPath(page.extensionUri, 'media', ...page.style).fsPath, 'style') : undefined;
   return `<!DOCTYPE html>
 <html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp.replace(/"/g, '&quot;')}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
+${inlineStyle !== undefined ? `<style>${inlineStyle}</style>` : `<link rel="stylesheet" href="${style.toString()}">`}
 <title>${page.title}</title>
 </head>
 <body${l10nAttribute()}>
 <main id="root" aria-live="polite"><p class="status">${page.placeholder}</p></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
+${page.initialState !== undefined ? `<script type="application/json" id="initial-state">${JSON.stringify(page.initialState).replace(/</g, '\\u003c')}</script>\n` : ''}${inlineScript !== undefined ? `<script nonce="${nonce}">${inlineScript}</script>` : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
 </body>
 </html>`;
 }
@@ -61,4 +76,24 @@ function l10nAttribute(): string {
 
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Files already read for inlining (the extension's own, unchanged while it runs). */
+const inlined = new Map<string, string | undefined>();
+
+/**
+ * A script or stylesheet of the extension as text to put inside its element; undefined (so the
+ * page links it instead) when it cannot be read or contains its own closing tag.
+ */
+function inlineText(file: string, tag: 'script' | 'style'): string | undefined {
+  if (!inlined.has(file)) {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8').replace(/\n\/[/*]# sourceMappingURL=[^\n]*\s*$/, '\n');
+    } catch {
+      text = undefined;
+    }
+    inlined.set(file, text !== undefined && !text.toLowerCase().includes(`</${tag}`) ? text : undefined);
+  }
+  return inlined.get(file);
 }

@@ -38,6 +38,6 @@ describe('The shipped extension (src/, without the mailroom-check CLI)', () => {
       .map((f) => path.relative(SRC, f));
     assert.deepEqual(readers.sort(), ['cli/mailroomCheck.ts', 'providers/commands/discoveryRun.ts']);
     const run = fs.readFileSync(path.join(SRC, 'providers', 'commands', 'discoveryRun.ts'), 'utf8');
-    assert.match(run, /export async function runDiscovery\([^)]*\)[^{]*\{[^{}]*\{\s*overrides = discoveryOverridesFromEnv\(process\.env\);/, 'read at the start of runDiscovery');
+    assert.match(run, /export async function runDiscovery\([^)]*\)[^{]*\{[^{}]*\{\s*overrides = loadEngine\(\)\.discoveryOverridesFromEnv\(process\.env\);/, 'read at the start of runDiscovery');
   });
 });

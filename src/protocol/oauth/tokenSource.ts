@@ -100,7 +100,7 @@ export class OAuthTokenSource {
 }
 
 function signInRequired(why: string, cause?: unknown): MailError {
-  return new MailError('SignInRequired', `${why} Sign in again to keep using this account.`, { cause, detail: cause instanceof MailError ? cause.detail : undefined });
+  return new MailError('SignInRequired', `${why} Sign in again to keep using this account.`, { cause, detail: MailError.is(cause) ? cause.detail : undefined });
 }
 
 /** A TokenStore in memory (the CLI, tests). */

@@ -8,9 +8,10 @@ import type * as vscode from 'vscode';
 import { AccountConfig, accountLabel, OAuth2Settings, usesOAuth2 } from '../../protocol/account';
 import { CredentialSource, passwordCredentials, tokenCredentials } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
-import { discoverEndpoints, GOOGLE_ENDPOINTS, MailService, microsoftEndpoints, OAuthEndpoints, OAuthProviderPreset, PRESETS, scopesFor } from '../../protocol/oauth/provider';
-import { OAuthTokenSource } from '../../protocol/oauth/tokenSource';
+import type { MailService, OAuthEndpoints, OAuthProviderPreset } from '../../protocol/oauth/provider';
+import type { OAuthTokenSource } from '../../protocol/oauth/tokenSource';
 import type { OAuthClient } from '../../protocol/oauth/tokens';
+import { loadEngine } from '../../loadEngine';
 import { SecretTokenStore, tokenSecretKey } from './secretTokenStore';
 
 export interface OAuthClientInfo {
@@ -27,15 +28,15 @@ const discovered = new Map<string, Promise<OAuthEndpoints>>();
 function endpointsFor(settings: OAuth2Settings): Promise<OAuthEndpoints> {
   switch (settings.provider) {
     case 'microsoft':
-      return Promise.resolve(microsoftEndpoints(settings.tenant));
+      return Promise.resolve(loadEngine().microsoftEndpoints(settings.tenant));
     case 'google':
-      return Promise.resolve(GOOGLE_ENDPOINTS);
+      return Promise.resolve(loadEngine().GOOGLE_ENDPOINTS);
     case 'custom': {
       const issuer = settings.issuer;
       if (!issuer) return Promise.reject(new MailError('InvalidAccount', 'Invalid account setting: oauth2.issuer is needed with provider "custom".'));
       let pending = discovered.get(issuer);
       if (!pending) {
-        pending = discoverEndpoints(issuer);
+        pending = loadEngine().discoverEndpoints(issuer);
         discovered.set(issuer, pending);
         pending.catch(() => discovered.delete(issuer));
       }
@@ -55,6 +56,7 @@ export async function oauthClientFor(account: AccountConfig): Promise<OAuthClien
     throw new MailError('InvalidAccount', `${accountLabel(account)} signs in with a password, not OAuth2.`);
   }
   const settings = account.oauth2;
+  const { PRESETS, scopesFor } = loadEngine();
   const preset = settings.provider === 'custom' ? undefined : PRESETS[settings.provider];
   const extra = preset ? [] : ['offline_access', ...(settings.scope?.split(/\s+/).filter(Boolean) ?? [])];
   const client: OAuthClient = {
@@ -100,7 +102,7 @@ export class AccountCredentials {
     const cached = this.tokenSources.get(account.id);
     if (cached?.key === key) return cached.source;
     const source = oauthClientFor(account).then(
-      ({ client, scope }) => new OAuthTokenSource({ client, scope, store: new SecretTokenStore(this.secrets, account.id) }),
+      ({ client, scope }) => new (loadEngine().OAuthTokenSource)({ client, scope, store: new SecretTokenStore(this.secrets, account.id) }),
     );
     this.tokenSources.set(account.id, { key, source });
     // A failed discovery is not kept: the next login reads the issuer again.

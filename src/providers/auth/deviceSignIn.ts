@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { openSignInPage } from './signInPage';
-import { pollDeviceToken, startDeviceAuthorization, type DeviceAuthorization, type OAuthClient, type TokenSet } from '../../protocol/oauth/tokens';
+import type { DeviceAuthorization, OAuthClient, TokenSet } from '../../protocol/oauth/tokens';
+import { loadEngine } from '../../loadEngine';
 
 export interface DeviceSignInOptions {
   client: OAuthClient;
@@ -20,6 +21,7 @@ const COPY_CODE = (): string => vscode.l10n.t('Copy Code');
 
 /** The tokens, or undefined when the user cancelled; errors (expired code, declined) are thrown. */
 export async function signInWithDeviceCode(options: DeviceSignInOptions): Promise<TokenSet | undefined> {
+  const { pollDeviceToken, startDeviceAuthorization } = loadEngine();
   const device = await startDeviceAuthorization(options.client, options.scope);
   await copyCode(device.userCode);
   const done = new AbortController();

@@ -1,5 +1,5 @@
 import type { AccountConfig } from '../../protocol/account';
-import { PRESETS, scopesFor } from '../../protocol/oauth/provider';
+import { loadEngine } from '../../loadEngine';
 import { servicesOf } from './accountCredentials';
 
 /**
@@ -11,6 +11,7 @@ import { servicesOf } from './accountCredentials';
 export function microsoftSessionScopes(account: AccountConfig): string[] {
   const settings = account.oauth2;
   if (!settings) return [];
+  const { PRESETS, scopesFor } = loadEngine();
   const mail = scopesFor(PRESETS.microsoft, servicesOf(account)).split(' ').filter(Boolean);
   return [...mail, `VSCODE_CLIENT_ID:${settings.clientId}`, `VSCODE_TENANT:${settings.tenant ?? 'common'}`];
 }

@@ -8,9 +8,8 @@ import * as vscode from 'vscode';
 import { accountLabel, type AccountConfig } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { signInWithBrowser } from '../../protocol/oauth/browserSignIn';
-import { PRESETS } from '../../protocol/oauth/provider';
 import type { TokenSet } from '../../protocol/oauth/tokens';
+import { loadEngine } from '../../loadEngine';
 import { survivesOpenExternal } from './authorizationLink';
 import { signInWithDeviceCode } from './deviceSignIn';
 import { signInWithVSCodeMicrosoft, usesVSCodeMicrosoftSignIn } from './microsoftSession';
@@ -86,7 +85,7 @@ async function browserSignIn(account: AccountConfig, oauth: OAuthClientInfo, nam
       replaced.addEventListener('abort', onReplaced, { once: true });
       let opened = true;
       try {
-        return await signInWithBrowser({
+        return await loadEngine().signInWithBrowser({
           client: oauth.client,
           scope: oauth.scope,
           extraParams: account.oauth2?.provider === 'google' ? GOOGLE_OFFLINE : undefined,
@@ -119,6 +118,6 @@ function withHelp(account: AccountConfig, err: unknown): unknown {
   const registration = /invalid_client|unauthorized_client|invalid_scope|redirect_uri/.test(`${err.detail ?? ''}`);
   if (!registration) return err;
   const provider = account.oauth2?.provider;
-  const steps = provider && provider !== 'custom' ? ` ${PRESETS[provider].registrationHelp}` : '';
+  const steps = provider && provider !== 'custom' ? ` ${loadEngine().PRESETS[provider].registrationHelp}` : '';
   return new MailError(err.code, `${err.message}${steps} ${vscode.l10n.t('See "{0}" in Mailroom\'s README.', OAUTH_README_SECTION)}`, { detail: err.detail, cause: err });
 }

@@ -3,12 +3,11 @@ import { AccountConfig, accountLabel, normalizeFingerprint, parseAccountConfig }
 import { CredentialSource, givenPassword } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import { ProtocolLog, taggedLog } from '../../protocol/log';
-import { connectPop3 } from '../../protocol/pop3';
-import { fetchPeerCertificate } from '../../protocol/tls/certificate';
 import type { AccountRepository } from '../accounts';
 import { localizedErrorMessage } from '../errorText';
 import { errorSummary, reportError } from '../errors';
 import type { LoginSessions } from '../sessions';
+import { loadEngine } from '../../loadEngine';
 import { mailroomSettings } from '../settings';
 import type { AccountNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
@@ -125,7 +124,7 @@ async function trustSmtpCertificate(deps: AccountCommandDeps, account: AccountCo
   let peer;
   try {
     peer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the certificate of {0}…', smtp.host) }, () =>
-      fetchPeerCertificate({ protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, mailroomSettings().connectionTimeoutMs),
+      loadEngine().fetchPeerCertificate({ protocol: 'smtp', host: smtp.host, port: smtp.port, security: smtp.security }, mailroomSettings().connectionTimeoutMs),
     );
   } catch (err) {
     // Unreachable now: sending will say why, and the account can still read mail.
@@ -199,8 +198,8 @@ export async function testLogin(deps: Pick<AccountCommandDeps, 'sessions' | 'log
       const timeoutMs = mailroomSettings().connectionTimeoutMs;
       const session = await credentials.login((secret) =>
         secret.kind === 'token'
-          ? connectPop3({ account, password: secret.accessToken, auth: 'oauth2', log, timeoutMs })
-          : connectPop3({ account, password: secret.password, log, timeoutMs }),
+          ? loadEngine().connectPop3({ account, password: secret.accessToken, auth: 'oauth2', log, timeoutMs })
+          : loadEngine().connectPop3({ account, password: secret.password, log, timeoutMs }),
       );
       try {
         if (account.leaveOnServer !== false && session.capabilities.uidl === false) {
@@ -251,7 +250,7 @@ async function trustCertificate(deps: AccountCommandDeps, target: AccountNode | 
     if (!fingerprint) {
       const peer = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the certificate of {0}…', account.host) },
-        () => fetchPeerCertificate(account, 20_000),
+        () => loadEngine().fetchPeerCertificate(account, 20_000),
       );
       if (peer.authorized) {
         void vscode.window.showInformationMessage(vscode.l10n.t('The certificate of {0} verifies; there is nothing to trust by hand.', account.host));

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { discoverServers, discoveryOverridesFromEnv } from '../../protocol/discovery';
-import type { DiscoveryResult } from '../../protocol/discovery';
-import { discoveryOutcome, DiscoveryOutcome } from '../../protocol/discovery/setupPlan';
+import type { DiscoverOptions, DiscoveryResult } from '../../protocol/discovery';
+import type { DiscoveryOutcome } from '../../protocol/discovery/setupPlan';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
+import { loadEngine } from '../../loadEngine';
 
 export type DiscoveryRun =
   | { kind: 'found'; result: DiscoveryResult; connectTo: (host: string, port: number) => { host: string; port: number } | undefined }
@@ -20,7 +20,7 @@ export async function runDiscovery(address: string, domain: string, log: Protoco
   // The developer override (DEVELOPERS.md): read when a discovery runs, never at activation.
   let overrides;
   try {
-    overrides = discoveryOverridesFromEnv(process.env);
+    overrides = loadEngine().discoveryOverridesFromEnv(process.env);
   } catch (err) {
     void vscode.window.showErrorMessage(MailError.from(err).message);
     return { kind: 'stopped' };
@@ -31,11 +31,11 @@ export async function runDiscovery(address: string, domain: string, log: Protoco
   for (let attempt = 0; attempt < 3; attempt++) {
     let run = await discoverWithProgress(address, domain, { ...base, allowPlainHttp: false }, log);
     if (run === 'cancelled') return cancelled();
-    let outcome = discoveryOutcome(run);
+    let outcome = loadEngine().discoveryOutcome(run);
     if (outcome.kind === 'nothing' && (await consentToPlainHttp(domain))) {
       run = await discoverWithProgress(address, domain, { ...base, allowPlainHttp: true }, log);
       if (run === 'cancelled') return cancelled();
-      outcome = discoveryOutcome(run);
+      outcome = loadEngine().discoveryOutcome(run);
     }
     if (outcome.kind === 'found') return { kind: 'found', result: run, connectTo: overrides.connectTo };
     const next = await reportNothing(domain, outcome);
@@ -44,12 +44,12 @@ export async function runDiscovery(address: string, domain: string, log: Protoco
   return { kind: 'stopped' };
 }
 
-async function discoverWithProgress(address: string, domain: string, options: Parameters<typeof discoverServers>[1], log: ProtocolLog): Promise<DiscoveryResult | 'cancelled'> {
+async function discoverWithProgress(address: string, domain: string, options: DiscoverOptions, log: ProtocolLog): Promise<DiscoveryResult | 'cancelled'> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: options?.allowPlainHttp ? vscode.l10n.t('Looking up the mail servers of {0} (also over http)', domain) : vscode.l10n.t('Looking up the mail servers of {0}', domain), cancellable: true },
     async (progress, token) => {
       let done = 0;
-      const discovery = discoverServers(address, {
+      const discovery = loadEngine().discoverServers(address, {
         ...options,
         onLookup: (r) => {
           done++;

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { relativeFolderPaths } from '../../protocol/imap/folders';
 import type { WriteOutcome } from '../../protocol/imap/imapAccount';
 import type { ProtocolLog } from '../../protocol/log';
 import { displayText } from '../../shared/displayText';
+import { loadEngine } from '../../loadEngine';
 import { reportError } from '../errors';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import type { Pop3AccountRegistry } from '../pop3Accounts';
@@ -158,7 +158,7 @@ async function pickFolder(deps: MessageCommandDeps, group: Group, kind: 'move' |
   const accountNode = deps.model.findAccount(group.account.id);
   if (!accountNode) return undefined;
   // Labelled as the tree shows them (Projects.Mailroom, not INBOX.Projects.Mailroom); the full path is what moves.
-  const folders = [...relativeFolderPaths(await deps.model.listFolders(accountNode))].filter(([, f]) => f.selectable && f.path !== group.path);
+  const folders = [...loadEngine().relativeFolderPaths(await deps.model.listFolders(accountNode))].filter(([, f]) => f.selectable && f.path !== group.path);
   const pick = await vscode.window.showQuickPick(
     folders.map(([label, f]) => ({ label: displayText(label), description: f.specialUse?.slice(1) ?? '', path: f.path })),
     { title: transferTitle(kind, group.uids.length), placeHolder: vscode.l10n.t('Folder') },

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
-import { relativeFolderPaths } from '../../protocol/imap/folders';
 import type { ProtocolLog } from '../../protocol/log';
 import { displayText } from '../../shared/displayText';
+import { loadEngine } from '../../loadEngine';
 import { reportError } from '../errors';
 import { pickedNodes } from './messageCommands';
 import type { ImapAccountRegistry } from '../imapAccounts';
@@ -99,7 +99,7 @@ async function pickImapFolder(deps: Pop3CommandDeps, kind: 'copy' | 'move', coun
   for (const accountNode of accounts) {
     items.push({ label: accountLabel(accountNode.account), kind: vscode.QuickPickItemKind.Separator });
     try {
-      for (const [label, f] of relativeFolderPaths(await deps.model.listFolders(accountNode))) {
+      for (const [label, f] of loadEngine().relativeFolderPaths(await deps.model.listFolders(accountNode))) {
         if (f.selectable) items.push({ label: displayText(label), description: accountLabel(accountNode.account), target: { accountId: accountNode.account.id, path: f.path } });
       }
     } catch (err) {

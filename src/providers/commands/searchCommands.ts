@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { flattenFolders } from '../../protocol/imap/folders';
 import type { SearchCriteria } from '../../protocol/imap/operations/search';
 import type { ProtocolLog } from '../../protocol/log';
 import { parseMailQuery, QUERY_HELP } from '../../protocol/searchQuery';
+import { loadEngine } from '../../loadEngine';
 import { reportError } from '../errors';
 import type { AccountNode, FolderNode, MailNode, SearchNode } from '../tree/nodes';
 import type { MailTreeModel } from '../tree/treeModel';
@@ -63,7 +63,7 @@ export function registerSearchCommands(deps: SearchCommandDeps): vscode.Disposab
           ? [request.path]
           : scope.kind === 'folder'
             ? [scope.folder.path]
-            : flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable).map((f) => f.path);
+            : loadEngine().flattenFolders(await deps.model.listFolders(accountNode)).filter((f) => f.selectable).map((f) => f.path);
       const paths = folder === undefined ? all : all.filter((p) => p.toLowerCase().includes(folder));
       try {
         const result = await vscode.window.withProgress(

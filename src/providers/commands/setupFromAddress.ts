@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
 import type { AccountConfig } from '../../protocol/account';
-import { parseEmailAddress } from '../../protocol/discovery';
 import type { DiscoveryResult, ServerCandidate } from '../../protocol/discovery';
-import { accountFromDiscovery, describeEndpoint, describeSource, KnownOAuthProvider, offeredCandidates, refusedConfigs, signInPlan, SignInPlan } from '../../protocol/discovery/setupPlan';
+import type { KnownOAuthProvider, SignInPlan } from '../../protocol/discovery/setupPlan';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { PRESETS } from '../../protocol/oauth/provider';
+import { loadEngine } from '../../loadEngine';
 import { AccountDraft, promptForAccount } from './addAccountInput';
 import { runDiscovery } from './discoveryRun';
 
@@ -40,7 +39,7 @@ export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<Setu
     validateInput: (v) => {
       if (!v.trim()) return undefined;
       try {
-        parseEmailAddress(v);
+        loadEngine().parseEmailAddress(v);
         return undefined;
       } catch (err) {
         return MailError.from(err).message;
@@ -49,6 +48,7 @@ export async function setupFromAddress(deps: SetupFromAddressDeps): Promise<Setu
   });
   if (address === undefined) return undefined;
   if (!address.trim()) return { kind: 'manual' };
+  const { parseEmailAddress, accountFromDiscovery, signInPlan } = loadEngine();
   const parts = parseEmailAddress(address);
 
   const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Mail Account: your name (optional)'), prompt: vscode.l10n.t('Shown to recipients in From. Press Enter to leave it out.'), ignoreFocusOut: true });
@@ -101,6 +101,7 @@ interface FoundItem extends vscode.QuickPickItem {
 
 /** The found settings as a pick: accept (IMAP preferred), another incoming server instead, edit, or manual. */
 async function pickFoundSettings(result: DiscoveryResult): Promise<{ incoming: ServerCandidate; outgoing?: ServerCandidate; edit: boolean } | 'manual' | undefined> {
+  const { offeredCandidates, describeSource, describeEndpoint, refusedConfigs } = loadEngine();
   const offered = offeredCandidates(result.incoming);
   const preferred = offered.find((c) => c.protocol === 'imap') ?? offered[0] ?? result.best.incoming!;
   const outgoing = result.best.outgoing;
@@ -147,6 +148,7 @@ async function pickFoundSettings(result: DiscoveryResult): Promise<{ incoming: S
  * later, with the test login.
  */
 async function confirmServers(domain: string, candidates: Array<ServerCandidate | undefined>): Promise<boolean> {
+  const { describeEndpoint, describeSource } = loadEngine();
   const list = candidates.filter((c): c is ServerCandidate => c !== undefined);
   const elsewhere = list.filter((c) => c.flags.passwordGoesToOtherDomain);
   if (elsewhere.length) {
@@ -184,6 +186,7 @@ async function clientIdFor(deps: SetupFromAddressDeps, provider: KnownOAuthProvi
   const remembered = deps.globalState.get<string>(clientIdKey(provider));
   if (remembered) return remembered;
   const box = vscode.window.createInputBox();
+  const { PRESETS } = loadEngine();
   box.title = vscode.l10n.t('Add Mail Account: {0} signs in with OAuth2', PRESETS[provider].label);
   box.prompt = vscode.l10n.t('No password: you sign in in the browser through your own app registration. Enter its client ID (the ? button opens the README section “Signing in with OAuth2”). {0}', PRESETS[provider].registrationHelp);
   box.placeholder = vscode.l10n.t('Application (client) ID');

@@ -2,10 +2,9 @@ import * as vscode from 'vscode';
 import { AccountConfig, ownAddresses } from '../../protocol/account';
 import type { CachedEnvelope } from '../../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../../protocol/log';
-import { formatAddress as formatMailAddress } from '../../protocol/smtp/address';
-import { addressFieldAt, parseComposeDocument } from '../../protocol/smtp/composeDocument';
 import { accountIdentities, Identity } from '../../protocol/smtp/identities';
 import { findSignatureBlock, signatureBlock } from '../../protocol/smtp/signature';
+import { loadEngine } from '../../loadEngine';
 import { displayText } from '../../shared/displayText';
 import type { ComposeStore } from '../../store/composeStore';
 import { Disposable } from '../../util/dispose';
@@ -63,7 +62,7 @@ export class AddressCompletionProvider extends Disposable implements vscode.Comp
     }
     const current = lines[position.line] ?? '';
     const isFrom = /^from:/i.test(current);
-    const field = isFrom ? undefined : addressFieldAt(lines, position.line, position.character);
+    const field = isFrom ? undefined : loadEngine().addressFieldAt(lines, position.line, position.character);
     if (!isFrom && !field) return undefined;
     const account = await this.deps.accountOf(document);
     if (!account) return undefined;
@@ -127,7 +126,7 @@ export class AddressCompletionProvider extends Disposable implements vscode.Comp
  */
 function fromItems(document: vscode.TextDocument, account: AccountConfig, line: number, current: string): vscode.CompletionItem[] {
   const all = accountIdentities(account);
-  const parsed = parseComposeDocument(document.getText());
+  const parsed = loadEngine().parseComposeDocument(document.getText());
   let now: Identity | undefined;
   try {
     now = resolveIdentity(account, parsed.from).identity;
@@ -137,7 +136,7 @@ function fromItems(document: vscode.TextDocument, account: AccountConfig, line: 
   const block = now ? findSignatureBlock(parsed.body, now.signature) : undefined;
   const range = new vscode.Range(line, 5, line, current.length);
   return all.map((identity, i) => {
-    const text = formatMailAddress(fromOf(identity));
+    const text = loadEngine().formatAddress(fromOf(identity));
     const item = new vscode.CompletionItem(text, vscode.CompletionItemKind.User);
     item.insertText = ` ${text}`;
     item.filterText = current.slice(5);

@@ -3,7 +3,7 @@
  * than people who wrote to the user, and recent contact counts more than old. Pure (no vscode), so
  * the ranking is unit-tested in plain Node.
  */
-import { formatAddress } from '../../protocol/smtp/address';
+import { loadEngine } from '../../loadEngine';
 
 export interface Sighting {
   name: string;
@@ -63,7 +63,7 @@ export function rankAddresses(
   for (const [address, { name, score }] of byAddress) {
     if (prefix && !matches(prefix, name, address)) continue;
     // Names come from headers: unfolded, but a stray line break must not reach the To line.
-    ranked.push({ name, address, text: formatAddress({ name: name.replace(/[\r\n]+/g, ' '), address }), score });
+    ranked.push({ name, address, text: loadEngine().formatAddress({ name: name.replace(/[\r\n]+/g, ' '), address }), score });
   }
   ranked.sort((a, b) => b.score - a.score || a.address.localeCompare(b.address));
   return ranked.slice(0, MAX_SUGGESTIONS);

@@ -1,18 +1,16 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AccountConfig } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
-import { streamAttachment } from '../../protocol/mime/attachments';
 import type { MailAddress } from '../../protocol/mime/types';
-import { formatAddress, formatAddressList } from '../../protocol/smtp/address';
 import type { BuiltMessage } from '../../protocol/smtp/buildMessage';
 import type { DeliveryOutcome } from '../../protocol/smtp/deliver';
-import { parseComposeDocument, parseMailto, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
 import { displayText } from '../../shared/displayText';
-import { ComposeMeta, ComposeMode, ComposeStore, digest } from '../../store/composeStore';
-import { Outbox, OutboxEntry } from '../../store/outbox';
+import type { ComposeMeta, ComposeMode, ComposeStore } from '../../store/composeStore';
+import type { Outbox, OutboxEntry } from '../../store/outbox';
+import { loadEngine } from '../../loadEngine';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
 import { localizedErrorMessage } from '../errorText';
@@ -63,8 +61,9 @@ export interface ComposeArgs {
  * node's Retry / Edit / Delete. What `registerComposeCommands` returns (and the API exposes for tests).
  */
 export class ComposeFeature extends Disposable {
-  readonly outbox: Outbox;
-  private storePromise: Promise<ComposeStore>;
+  private outboxValue: Outbox | undefined;
+  private storePromise: Promise<ComposeStore> | undefined;
+  private started: Promise<void> | undefined;
   private editorsValue: ComposeEditors | undefined;
   private completion: AddressCompletionProvider | undefined;
   /** Sessions between Send and the outbox. */
@@ -76,23 +75,36 @@ export class ComposeFeature extends Disposable {
   /** Fires when a compose tab has been opened for a session. */
   readonly onDidOpen = this._onDidOpen.event;
 
+  private readonly _onDidChangeOutbox = this._register(new vscode.EventEmitter<void>());
+
   constructor(private readonly deps: ComposeDeps) {
     super();
-    this.outbox = new Outbox(path.join(deps.storageDir, 'outbox'));
-    this._register({ dispose: () => this.outbox.dispose() });
-    this.storePromise = ComposeStore.open(path.join(deps.storageDir, 'compose'), deps.log);
-    this.storePromise.catch((err: unknown) => deps.log.error(`compose folder unavailable: ${MailError.from(err).message}`));
-    this._register(deps.model.attachOutbox(this.outbox));
+    // The tree lists the outbox when it shows its roots; the outbox itself (engine bundle) is made then.
+    this._register(deps.model.attachOutbox({ list: () => this.outbox.list(), onDidChange: this._onDidChangeOutbox.event }));
+    this._register({ dispose: () => this.outboxValue?.dispose() });
+  }
+
+  /** The durable outbox (src/store/outbox.ts), made on first use. */
+  get outbox(): Outbox {
+    if (!this.outboxValue) {
+      this.outboxValue = new (loadEngine().Outbox)(path.join(this.deps.storageDir, 'outbox'));
+      this._register(this.outboxValue.onDidChange(() => this._onDidChangeOutbox.fire()));
+    }
+    return this.outboxValue;
   }
 
   /** The compose store (sessions on disk), once its folder exists. */
   store(): Promise<ComposeStore> {
+    if (!this.storePromise) {
+      this.storePromise = loadEngine().ComposeStore.open(this.composeDir(), this.deps.log);
+      this.storePromise.catch((err: unknown) => this.deps.log.error(`compose folder unavailable: ${MailError.from(err).message}`));
+    }
     return this.storePromise;
   }
 
   /** Editor-side machinery, created on first use (after the store is ready). */
   async editors(): Promise<ComposeEditors> {
-    const store = await this.storePromise;
+    const store = await this.store();
     if (!this.editorsValue) {
       this.editorsValue = this._register(new ComposeEditors(store, this.deps.log));
       this._register(this.editorsValue.onDidCloseUnsent(({ meta, text }) => void this.offerDraft(meta, text)));
@@ -100,10 +112,48 @@ export class ComposeFeature extends Disposable {
     return this.editorsValue;
   }
 
-  /** Registers the completion provider and the editors' listeners (compose files may be restored at startup). */
-  async start(): Promise<void> {
-    const store = await this.storePromise;
-    await this.editors();
+  /**
+   * Compose wakes up (and loads the engine) only when there is compose work: a compose file open or
+   * opening (a restored tab, a command), or sessions left on disk, looked at once restored tabs have
+   * reopened. Activation itself reads nothing and loads nothing.
+   */
+  startWhenNeeded(): void {
+    const isCompose = (doc: vscode.TextDocument): boolean => doc.uri.scheme === 'file' && doc.uri.fsPath.startsWith(this.composeDir() + path.sep);
+    const start = (): void => void this.start().catch((err: unknown) => this.deps.log.error(`compose: ${MailError.from(err).message}`));
+    if (vscode.workspace.textDocuments.some(isCompose)) {
+      start();
+    } else {
+      const opened = this._register(
+        vscode.workspace.onDidOpenTextDocument((doc) => {
+          if (!isCompose(doc)) return;
+          opened.dispose();
+          start();
+        }),
+      );
+    }
+    const timer = setTimeout(
+      () =>
+        void hasEntries(this.composeDir())
+          .then(async (any) => {
+            if (!any || this.isDisposed) return;
+            await this.start();
+            await this.tidySessions();
+          })
+          .catch((err: unknown) => this.deps.log.warn(`compose: ${String(err)}`)),
+      TIDY_DELAY_MS,
+    );
+    this._register({ dispose: () => clearTimeout(timer) });
+  }
+
+  /** Registers the completion provider and the editors' listeners; once. */
+  start(): Promise<void> {
+    this.started ??= this.startOnce();
+    return this.started;
+  }
+
+  private async startOnce(): Promise<void> {
+    const store = await this.store();
+    (await this.editors()).adoptOpenDocuments();
     this.completion = this._register(
       AddressCompletionProvider.register({
         store,
@@ -114,9 +164,10 @@ export class ComposeFeature extends Disposable {
       }),
     );
     this._register(TemplateCompletionProvider.register({ storageDir: this.deps.storageDir, log: this.deps.log, accountOf: (document) => this.accountOfDocument(store, document) }));
-    // After restored tabs have reopened their compose files: point out the ones that did not.
-    const timer = setTimeout(() => void this.tidySessions().catch((err: unknown) => this.deps.log.warn(`compose: ${String(err)}`)), TIDY_DELAY_MS);
-    this._register({ dispose: () => clearTimeout(timer) });
+  }
+
+  private composeDir(): string {
+    return path.join(this.deps.storageDir, 'compose');
   }
 
   /**
@@ -124,7 +175,7 @@ export class ComposeFeature extends Disposable {
    * tab shows are offered for reopening (never deleted without the user).
    */
   async tidySessions(): Promise<ComposeMeta[]> {
-    const store = await this.storePromise;
+    const store = await this.store();
     const editors = await this.editors();
     const inOutbox = new Set((await this.outbox.list()).map((e) => e.id));
     const unsent: ComposeMeta[] = [];
@@ -186,8 +237,8 @@ export class ComposeFeature extends Disposable {
     const args: ComposeArgs = isComposeArgs(arg) ? arg : {};
     const account = await accountForNewMessage(this.deps.repository, this.deps.treeView, args.accountId ?? accountIdOfNode(arg));
     if (!account) return undefined;
-    const store = await this.storePromise;
-    const meta = await startNewMessage(store, account, args.to ? parseMailto(args.to) : {});
+    const store = await this.store();
+    const meta = await startNewMessage(store, account, args.to ? loadEngine().parseMailto(args.to) : {});
     await this.show(meta, 'to');
     return meta;
   }
@@ -201,7 +252,7 @@ export class ComposeFeature extends Disposable {
     if (!file) return undefined;
     const account = await accountForNewMessage(this.deps.repository, this.deps.treeView, args.accountId);
     if (!account) return undefined;
-    const started = await startFromTemplate(await this.storePromise, account, file, args, selection);
+    const started = await startFromTemplate(await this.store(), account, file, args, selection);
     await this.show(started.meta, started.cursor ?? 'body');
     reportTemplateProblems(this.deps.log, file, started.expanded);
     return started;
@@ -214,7 +265,7 @@ export class ComposeFeature extends Disposable {
       return undefined;
     }
     const account = this.deps.repository.get(node.account.id) ?? node.account;
-    const store = await this.storePromise;
+    const store = await this.store();
     const meta = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: MODE_PROGRESS()[mode] }, async () => {
       const source = await this.deps.sources.load(node);
       return startFromMessage(store, account, node, source, mode, { signaturePlacement: mailroomSettings().signaturePlacement });
@@ -260,7 +311,7 @@ export class ComposeFeature extends Disposable {
    */
   async sendBuilt(account: AccountConfig, built: BuiltMessage, subject: string, recipients: MailAddress[]): Promise<DeliveryReport> {
     assertCanSend(account);
-    const entry = await this.outbox.add({ accountId: account.id, subject, recipients: recipients.map(formatAddress), envelope: built.envelope }, built);
+    const entry = await this.outbox.add({ accountId: account.id, subject, recipients: recipients.map(loadEngine().formatAddress), envelope: built.envelope }, built);
     return this.deliverWithProgress(entry, account);
   }
 
@@ -281,7 +332,7 @@ export class ComposeFeature extends Disposable {
     const names: string[] = [];
     for (const file of picked) names.push((await store.attachFile(meta.id, file.fsPath)).name);
     // New Attach: lines go at the end of the header block (before the empty line).
-    const parsed = parseComposeDocument(document.getText());
+    const parsed = loadEngine().parseComposeDocument(document.getText());
     const line = Math.max(0, parsed.bodyLine - 1);
     const edit = new vscode.WorkspaceEdit();
     edit.insert(document.uri, new vscode.Position(line, 0), names.map((n) => `Attach: ${n}\n`).join(''));
@@ -314,7 +365,7 @@ export class ComposeFeature extends Disposable {
       );
       return undefined;
     }
-    const store = await this.storePromise;
+    const store = await this.store();
     let meta = entry.composeId ? await store.get(entry.composeId).catch(() => undefined) : undefined;
     if (meta) meta = await store.update(meta.id, { sent: false, outboxId: undefined });
     else meta = await this.sessionFromOutbox(store, entry);
@@ -338,7 +389,7 @@ export class ComposeFeature extends Disposable {
       if (choice !== deleteLabel) return false;
     }
     await this.outbox.remove(entry.id);
-    if (entry.composeId) await (await this.storePromise).remove(entry.composeId);
+    if (entry.composeId) await (await this.store()).remove(entry.composeId);
     return true;
   }
 
@@ -369,7 +420,7 @@ export class ComposeFeature extends Disposable {
   }
 
   private async deliverWithProgress(entry: OutboxEntry, account: AccountConfig): Promise<DeliveryReport> {
-    const store = await this.storePromise;
+    const store = await this.store();
     const subject = entry.subject || vscode.l10n.t('(no subject)');
     const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Sending “{0}”…', shownSubject(entry.subject)) }, () =>
       deliverEntry(this.sendingDeps(store), entry.id, account).catch((err: unknown): DeliveryOutcome => ({ status: 'failed', error: MailError.from(err) })),
@@ -417,14 +468,14 @@ export class ComposeFeature extends Disposable {
 
   private async saveDraftText(store: ComposeStore, meta: ComposeMeta, account: AccountConfig, text: string): Promise<void> {
     const folder = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Mailroom: saving draft') }, () => saveDraft(this.sendingDeps(store), meta, account, text));
-    await store.update(meta.id, { draftDigest: digest(text), draftSavedAt: new Date().toISOString() });
+    await store.update(meta.id, { draftDigest: loadEngine().digest(text), draftSavedAt: new Date().toISOString() });
     vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Draft saved to {0}', folder), 5000);
   }
 
   /** A compose tab closed with unsent changes: offer to keep it as a draft (non-modal). */
   private async offerDraft(meta: ComposeMeta, text: string): Promise<void> {
-    const store = await this.storePromise;
-    const subject = shownSubject(parseComposeDocument(text).subject);
+    const store = await this.store();
+    const subject = shownSubject(loadEngine().parseComposeDocument(text).subject);
     const account = this.deps.repository.get(meta.accountId);
     const canDraft = account?.protocol === 'imap';
     const choice = await vscode.window.showInformationMessage(
@@ -448,7 +499,7 @@ export class ComposeFeature extends Disposable {
   }
 
   private async activeSession(uri?: vscode.Uri): Promise<{ document: vscode.TextDocument; meta: ComposeMeta; account: AccountConfig; store: ComposeStore } | undefined> {
-    const store = await this.storePromise;
+    const store = await this.store();
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     const id = target?.scheme === 'file' ? store.sessionIdOf(target.fsPath) : undefined;
     if (!target || !id) {
@@ -476,6 +527,7 @@ export class ComposeFeature extends Disposable {
 
   /** An outbox entry without its compose session (another window, or lost): rebuild one from its bytes. */
   private async sessionFromOutbox(store: ComposeStore, entry: OutboxEntry): Promise<ComposeMeta> {
+    const { parseMessageStream, formatAddressList, serializeComposeDocument, streamAttachment } = loadEngine();
     const { sentCopy } = await this.outbox.read(entry.id);
     const parsed = await parseMessageStream(sentCopy);
     const fields = { from: formatAddressList(parsed.from), to: formatAddressList(parsed.to), cc: formatAddressList(parsed.cc), bcc: formatAddressList(parsed.bcc), subject: parsed.subject, body: parsed.text };
@@ -494,7 +546,7 @@ export class ComposeFeature extends Disposable {
     }
     const text = serializeComposeDocument({ ...fields, attach: names });
     await store.writeDocument(meta, text);
-    return store.update(meta.id, { initialDigest: digest(text) });
+    return store.update(meta.id, { initialDigest: loadEngine().digest(text) });
   }
 }
 
@@ -546,8 +598,18 @@ function outboxIdOf(value: unknown): string | undefined {
 export function registerComposeCommands(deps: ComposeDeps): ComposeFeature {
   const feature = new ComposeFeature(deps);
   feature.registerCommands();
-  void feature.start().catch((err: unknown) => deps.log.error(`compose: ${MailError.from(err).message}`));
+  feature.startWhenNeeded();
   return feature;
+}
+
+/** Whether a folder holds anything (false when it does not exist). */
+async function hasEntries(dir: string): Promise<boolean> {
+  try {
+    const entries = await fs.readdir(dir);
+    return entries.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** A subject in a notification: it may quote a hostile message (`Re: …`), so its controls are shown, not obeyed. */

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { ProtocolLog } from '../../protocol/log';
-import { headerLineOf, parseComposeDocument } from '../../protocol/smtp/composeDocument';
-import { leftoverPlaceholders } from '../../protocol/smtp/template';
-import { ComposeMeta, ComposeStore, digest } from '../../store/composeStore';
+import type { ComposeMeta, ComposeStore } from '../../store/composeStore';
+import { loadEngine } from '../../loadEngine';
 import { Disposable } from '../../util/dispose';
 import { COMPOSE_LANGUAGE } from './addressCompletion';
 
@@ -55,9 +54,9 @@ export class ComposeEditors extends Disposable {
     if (typeof cursor === 'object') {
       position = document.validatePosition(new vscode.Position(cursor.line, cursor.character));
     } else if (cursor === 'body') {
-      position = new vscode.Position(Math.min(parseComposeDocument(text).bodyLine, document.lineCount - 1), 0);
+      position = new vscode.Position(Math.min(loadEngine().parseComposeDocument(text).bodyLine, document.lineCount - 1), 0);
     } else {
-      const line = headerLineOf(text, 'to') ?? 0;
+      const line = loadEngine().headerLineOf(text, 'to') ?? 0;
       position = document.lineAt(line).range.end;
     }
     editor.selection = new vscode.Selection(position, position);
@@ -101,6 +100,11 @@ export class ComposeEditors extends Disposable {
     return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri));
   }
 
+  /** Gives compose files opened before these listeners existed (restored tabs) their language. */
+  adoptOpenDocuments(): void {
+    for (const document of vscode.workspace.textDocuments) void this.adopt(document);
+  }
+
   private async adopt(document: vscode.TextDocument): Promise<void> {
     // A compose file reopened from history or a restored window: give it its language back.
     if (!this.sessionId(document) || document.languageId === COMPOSE_LANGUAGE) return;
@@ -129,9 +133,9 @@ export class ComposeEditors extends Disposable {
 
   private validate(document: vscode.TextDocument): void {
     const text = document.getText();
-    const parsed = parseComposeDocument(text);
+    const parsed = loadEngine().parseComposeDocument(text);
     // A template's placeholder that had no value would otherwise go out as "Hi ${to.name},".
-    const leftovers = leftoverPlaceholders(text).map((l) => ({ line: l.line, severity: 'warning' as const, message: `${l.placeholder} is a template placeholder that was not filled in; replace it before sending.` }));
+    const leftovers = loadEngine().leftoverPlaceholders(text).map((l) => ({ line: l.line, severity: 'warning' as const, message: `${l.placeholder} is a template placeholder that was not filled in; replace it before sending.` }));
     this.diagnostics.set(
       document.uri,
       [...parsed.problems, ...leftovers].map((p) => {
@@ -162,7 +166,7 @@ export class ComposeEditors extends Disposable {
         const meta = await this.store.get(id);
         if (!meta || meta.sent) continue;
         const text = await this.store.readDocument(meta);
-        const now = digest(text);
+        const now = loadEngine().digest(text);
         if (now === meta.initialDigest || now === meta.draftDigest) {
           // Nothing typed since it opened (or since the last draft): nothing to lose.
           await this.store.remove(id);

@@ -5,8 +5,8 @@
 import { AccountConfig, accountLabel, ownAddresses } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { MailAddress } from '../../protocol/mime/types';
-import { formatAddress, parseAddressList } from '../../protocol/smtp/address';
 import { accountIdentities, Identity, identityByAddress } from '../../protocol/smtp/identities';
+import { loadEngine } from '../../loadEngine';
 
 /** The account's identities for the From line: its address (with name), its identities, its aliases. */
 export function identities(account: AccountConfig): MailAddress[] {
@@ -19,7 +19,7 @@ export function fromOf(identity: Identity): MailAddress {
 
 export function defaultFrom(account: AccountConfig): string {
   const first = identities(account)[0];
-  return first ? formatAddress(first) : '';
+  return first ? loadEngine().formatAddress(first) : '';
 }
 
 /**
@@ -38,7 +38,7 @@ export function resolveIdentity(account: AccountConfig, text: string): { from: M
     throw new MailError('InvalidAddress', `${accountLabel(account)} has no address to send from: set "email" for this account in the mailroom.accounts setting.`);
   }
   if (!text.trim()) return { from: fromOf(all[0]!), identity: all[0]! };
-  const list = parseAddressList(text);
+  const list = loadEngine().parseAddressList(text);
   if (list.length !== 1) throw new MailError('InvalidAddress', 'From must name exactly one address.');
   const from = list[0]!;
   const identity = identityByAddress(all, from.address);

@@ -11,14 +11,12 @@ import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import type { MailAddress } from '../../protocol/mime/types';
-import { formatAddress, parseAddressList } from '../../protocol/smtp/address';
-import { BuiltMessage, buildMimeMessage, OutgoingAttachment } from '../../protocol/smtp/buildMessage';
-import { parseComposeDocument, ParsedComposeDocument } from '../../protocol/smtp/composeDocument';
-import { deliver, DeliveryOutcome, MailboxSide } from '../../protocol/smtp/deliver';
-import { imapMailboxSide } from '../../protocol/smtp/imapMailbox';
+import type { BuiltMessage, OutgoingAttachment } from '../../protocol/smtp/buildMessage';
+import type { ParsedComposeDocument } from '../../protocol/smtp/composeDocument';
+import type { DeliveryOutcome, MailboxSide } from '../../protocol/smtp/deliver';
+import { loadEngine } from '../../loadEngine';
 import type { Identity } from '../../protocol/smtp/identities';
 import { accountIdentities, identityByAddress } from '../../protocol/smtp/identities';
-import { sendWithCredentials, smtpConfigOf } from '../../protocol/smtp/send';
 import type { ComposeMeta, ComposeStore } from '../../store/composeStore';
 import type { OriginalRef, Outbox, OutboxEntry } from '../../store/outbox';
 import type { ImapAccountRegistry } from '../imapAccounts';
@@ -57,13 +55,13 @@ export interface ReadyMessage {
  * least one recipient, valid addresses, attachments present. Throws a MailError naming what to fix.
  */
 export async function prepareMessage(store: ComposeStore, meta: ComposeMeta, account: AccountConfig, text: string, purpose: 'send' | 'draft'): Promise<ReadyMessage> {
-  const parsed = parseComposeDocument(text);
+  const parsed = loadEngine().parseComposeDocument(text);
   const blocking = parsed.problems.find((p) => p.severity === 'error');
   if (blocking) throw new MailError('InvalidAddress', `Line ${blocking.line + 1}: ${blocking.message}`);
   const { from, identity } = resolveIdentity(account, parsed.from);
   const list = (field: 'to' | 'cc' | 'bcc'): MailAddress[] => {
     try {
-      return parseAddressList(parsed[field]);
+      return loadEngine().parseAddressList(parsed[field]);
     } catch (err) {
       const e = MailError.from(err);
       throw new MailError(e.code, `${field === 'to' ? 'To' : field === 'cc' ? 'Cc' : 'Bcc'}: ${e.message}`, { cause: err });
@@ -88,7 +86,7 @@ export async function prepareMessage(store: ComposeStore, meta: ComposeMeta, acc
 }
 
 export function buildFrom(meta: ComposeMeta, ready: ReadyMessage, draft: boolean): Promise<BuiltMessage> {
-  return buildMimeMessage({
+  return loadEngine().buildMimeMessage({
     from: ready.from,
     to: ready.to,
     cc: ready.cc,
@@ -112,7 +110,7 @@ export async function enqueue(deps: SendingDeps, meta: ComposeMeta, ready: Ready
     {
       accountId: meta.accountId,
       subject: ready.parsed.subject,
-      recipients: [...ready.to, ...ready.cc, ...ready.bcc].map(formatAddress),
+      recipients: [...ready.to, ...ready.cc, ...ready.bcc].map(loadEngine().formatAddress),
       envelope: built.envelope,
       ...(original && flag && meta.original?.accountId === meta.accountId ? { original, originalFlag: flag } : {}),
       ...(meta.draftSavedAt ? { draftId: meta.draftId } : {}),
@@ -133,6 +131,7 @@ const noSentFolderLogged = new Set<string>();
  * account's server (an outbox entry keeps its envelope, so a retry goes the same way).
  */
 export async function deliverEntry(deps: SendingDeps, entryId: string, account: AccountConfig): Promise<DeliveryOutcome> {
+  const { deliver, sendWithCredentials } = loadEngine();
   return deliver(entryId, {
     outbox: deps.outbox,
     log: deps.log,
@@ -169,7 +168,7 @@ function mailboxSide(deps: SendingDeps, account: AccountConfig): MailboxSide {
     };
   }
   const imapAccount = deps.imap.get(account);
-  const side = imapMailboxSide(imapAccount, { saveToSent: account.saveToSent !== false });
+  const side = loadEngine().imapMailboxSide(imapAccount, { saveToSent: account.saveToSent !== false });
   const save = side.saveSent;
   if (save) {
     side.saveSent = async (bytes: Buffer): Promise<void> => {
@@ -204,7 +203,7 @@ export async function saveDraft(deps: SendingDeps, meta: ComposeMeta, account: A
 /** Fails early (before the outbox) when the account (or the identity's own server) cannot send at all. */
 export function assertCanSend(account: AccountConfig, identity?: Identity): void {
   if (identity?.smtp) return;
-  smtpConfigOf(account);
+  loadEngine().smtpConfigOf(account);
 }
 
 function originalRef(original: NonNullable<ComposeMeta['original']>): OriginalRef {

@@ -4,15 +4,13 @@
  */
 import type { AccountConfig } from '../../protocol/account';
 import { ownAddresses } from '../../protocol/account';
-import { streamAttachment } from '../../protocol/mime/attachments';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import type { ParsedMessage } from '../../protocol/mime/types';
-import { formatAddress, formatAddressList } from '../../protocol/smtp/address';
-import { NewMessageInit, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
 import { accountIdentities, replyIdentity } from '../../protocol/smtp/identities';
-import { buildForward, buildReply, DraftContent } from '../../protocol/smtp/reply';
 import { newMessageBody, SignaturePlacement } from '../../protocol/smtp/signature';
-import { ComposeMeta, ComposeMode, ComposeOriginal, ComposeStore, digest, safeFileName } from '../../store/composeStore';
+import type { NewMessageInit } from '../../protocol/smtp/composeDocument';
+import type { DraftContent } from '../../protocol/smtp/reply';
+import type { ComposeMeta, ComposeMode, ComposeOriginal, ComposeStore } from '../../store/composeStore';
+import { loadEngine } from '../../loadEngine';
 import type { MessageNode } from '../tree/nodes';
 import { fromOf } from './identity';
 
@@ -23,6 +21,7 @@ export interface StartOptions {
 
 /** A new message from the account's first identity, with its signature under the text. */
 export async function startNewMessage(store: ComposeStore, account: AccountConfig, init: NewMessageInit = {}): Promise<ComposeMeta> {
+  const { formatAddress, serializeComposeDocument } = loadEngine();
   const identity = accountIdentities(account)[0];
   const body = identity?.signature ? newMessageBody(identity.signature, init.body ?? '') : (init.body ?? '\n');
   const text = serializeComposeDocument({ from: identity ? formatAddress(fromOf(identity)) : '', to: init.to ?? '', cc: init.cc ?? '', bcc: init.bcc ?? '', subject: init.subject ?? '', body });
@@ -41,6 +40,7 @@ export async function startFromMessage(
   mode: Exclude<ComposeMode, 'new'>,
   options: StartOptions = { signaturePlacement: 'aboveQuote' },
 ): Promise<ComposeMeta> {
+  const { parseMessageStream, buildReply, buildForward, formatAddress, formatAddressList, serializeComposeDocument, digest } = loadEngine();
   const original = await parseMessageStream(source);
   const all = accountIdentities(account);
   const isReply = mode === 'reply' || mode === 'replyAll';
@@ -80,7 +80,7 @@ export async function startFromMessage(
 /** The original's attachments (or the original itself, as .eml) copied into the session. */
 async function forwardAttachments(store: ComposeStore, meta: ComposeMeta, original: ParsedMessage, source: Buffer, how: 'parts' | 'message'): Promise<string[]> {
   if (how === 'message') {
-    const attached = await store.attachData(meta.id, `${safeFileName(original.subject, 'message', 60)}.eml`, source, 'message/rfc822');
+    const attached = await store.attachData(meta.id, `${loadEngine().safeFileName(original.subject, 'message', 60)}.eml`, source, 'message/rfc822');
     return [attached.name];
   }
   const names: string[] = [];
@@ -90,7 +90,7 @@ async function forwardAttachments(store: ComposeStore, meta: ComposeMeta, origin
       meta.id,
       info.filename || `attachment-${info.index + 1}`,
       async (sink) => {
-        await streamAttachment(source, info.index, sink);
+        await loadEngine().streamAttachment(source, info.index, sink);
       },
       info.contentType,
     );

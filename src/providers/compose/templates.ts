@@ -12,16 +12,16 @@ import type { AccountConfig } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import type { MailAddress } from '../../protocol/mime/types';
-import { formatAddress, parseAddressList } from '../../protocol/smtp/address';
-import { parseComposeDocument, parseMailto, serializeComposeDocument } from '../../protocol/smtp/composeDocument';
+import type { ParsedComposeDocument } from '../../protocol/smtp/composeDocument';
 import { accountIdentities, Identity, identityByAddress } from '../../protocol/smtp/identities';
 import { containsSignature, newMessageBody } from '../../protocol/smtp/signature';
-import { expandTemplate, ExpandedTemplate, TemplateContext } from '../../protocol/smtp/template';
+import type { ExpandedTemplate, TemplateContext } from '../../protocol/smtp/template';
 import type { ComposeMeta, ComposeStore } from '../../store/composeStore';
-import { listTemplates, readTemplate, TemplateFile, TemplateFolder } from '../../store/templates';
+import type { TemplateFile, TemplateFolder } from '../../store/templates';
 import { Disposable } from '../../util/dispose';
 import { COMPOSE_LANGUAGE } from './addressCompletion';
 import { fromOf, resolveIdentity } from './identity';
+import { loadEngine } from '../../loadEngine';
 
 export interface TemplateDeps {
   /** `context.globalStorageUri.fsPath`: templates in `templates/`. */
@@ -62,7 +62,7 @@ export interface TemplateStart {
 /** Picks a template (or takes the one named) and returns its file, or undefined when cancelled. */
 export async function pickTemplate(deps: TemplateDeps, wanted?: string): Promise<TemplateFile | undefined> {
   const folders = templateFolders(deps.storageDir);
-  const templates = await listTemplates(folders);
+  const templates = await loadEngine().listTemplates(folders);
   if (wanted) {
     const found = templates.find((t) => t.name === wanted || t.path === wanted);
     if (!found) throw new MailError('StorageFailed', `There is no template “${wanted}” in ${folders.map((f) => f.dir).join(' or ')}.`);
@@ -110,26 +110,26 @@ async function createExampleTemplate(dir: string): Promise<void> {
 
 /** Expands a template for a new message of `account` and creates its compose session. */
 export async function startFromTemplate(store: ComposeStore, account: AccountConfig, file: TemplateFile, args: TemplateArgs, selection: string | undefined): Promise<TemplateStart> {
-  const text = await readTemplate(file.path);
+  const text = await loadEngine().readTemplate(file.path);
   const identities = accountIdentities(account);
   // The template's own From picks the identity when it names one; else the account's first.
-  const templateFrom = firstAddress(parseComposeDocument(text).from);
+  const templateFrom = firstAddress(loadEngine().parseComposeDocument(text).from);
   const identity = (templateFrom && identityByAddress(identities, templateFrom.address)) || identities[0];
-  const init = args.to ? parseMailto(args.to) : {};
-  const to = firstAddress(init.to ?? '') ?? firstAddress(parseComposeDocument(text).to);
-  const expanded = expandTemplate(text, contextFor(identity, to, selection));
+  const init = args.to ? loadEngine().parseMailto(args.to) : {};
+  const to = firstAddress(init.to ?? '') ?? firstAddress(loadEngine().parseComposeDocument(text).to);
+  const expanded = loadEngine().expandTemplate(text, contextFor(identity, to, selection));
   const draft = expanded.draft;
   const usesSignature = /\$\{\s*signature\s*\}/.test(text);
   const body = !usesSignature && identity?.signature && !containsSignature(draft.body, identity.signature) ? newMessageBody(identity.signature, draft.body) : draft.body;
   const fields = {
-    from: identity ? formatAddress(fromOf(identity)) : '',
+    from: identity ? loadEngine().formatAddress(fromOf(identity)) : '',
     to: init.to ?? draft.to,
     cc: init.cc ?? draft.cc,
     bcc: init.bcc ?? draft.bcc,
     subject: init.subject ?? draft.subject,
     body,
   };
-  const document = serializeComposeDocument(fields);
+  const document = loadEngine().serializeComposeDocument(fields);
   const meta = await store.create({ accountId: account.id, mode: 'new', subject: fields.subject, text: document });
   const result: TemplateStart = { meta, expanded };
   if (expanded.cursor !== undefined) {
@@ -167,7 +167,7 @@ function contextFor(identity: Identity | undefined, to: MailAddress | undefined,
 function firstAddress(text: string): MailAddress | undefined {
   if (!text.trim() || text.includes('${')) return undefined;
   try {
-    return parseAddressList(text)[0];
+    return loadEngine().parseAddressList(text)[0];
   } catch {
     return undefined;
   }
@@ -197,7 +197,7 @@ export class TemplateCompletionProvider extends Disposable implements vscode.Com
 
   async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position, _token: vscode.CancellationToken, context: vscode.CompletionContext): Promise<vscode.CompletionItem[] | undefined> {
     const text = document.getText();
-    const parsed = parseComposeDocument(text);
+    const parsed = loadEngine().parseComposeDocument(text);
     if (position.line < parsed.bodyLine) return undefined;
     const before = document.lineAt(position.line).text.slice(0, position.character);
     const slash = /^\s*\/([\w.-]*)$/.exec(before);
@@ -205,7 +205,7 @@ export class TemplateCompletionProvider extends Disposable implements vscode.Com
     if (!slash && context.triggerKind !== vscode.CompletionTriggerKind.Invoke) return undefined;
     const account = await this.deps.accountOf(document);
     if (!account) return undefined;
-    const templates = await listTemplates(templateFolders(this.deps.storageDir));
+    const templates = await loadEngine().listTemplates(templateFolders(this.deps.storageDir));
     if (templates.length === 0) return undefined;
     let identity: Identity | undefined;
     try {
@@ -219,7 +219,7 @@ export class TemplateCompletionProvider extends Disposable implements vscode.Com
     for (const [i, template] of templates.entries()) {
       let expanded: ExpandedTemplate;
       try {
-        expanded = expandTemplate(await readTemplate(template.path), context2);
+        expanded = loadEngine().expandTemplate(await loadEngine().readTemplate(template.path), context2);
       } catch (err) {
         this.deps.log.warn(`template ${template.name}: ${String(err)}`);
         continue;
@@ -251,7 +251,7 @@ function snippetOf(expanded: ExpandedTemplate): vscode.SnippetString {
 }
 
 /** Edits that set the tab's empty To/Cc/Bcc/Subject lines to the template's values. */
-function headerEdits(document: vscode.TextDocument, parsed: ReturnType<typeof parseComposeDocument>, expanded: ExpandedTemplate): vscode.TextEdit[] {
+function headerEdits(document: vscode.TextDocument, parsed: ParsedComposeDocument, expanded: ExpandedTemplate): vscode.TextEdit[] {
   const edits: vscode.TextEdit[] = [];
   const names = { to: 'To', cc: 'Cc', bcc: 'Bcc', subject: 'Subject' } as const;
   for (const field of ['to', 'cc', 'bcc', 'subject'] as const) {

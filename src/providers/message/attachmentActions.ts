@@ -1,16 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
-import { streamAttachment } from '../../protocol/mime/attachments';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
-import { safeFilename } from '../../protocol/mime/safeFilename';
 import type { AttachmentInfo } from '../../protocol/mime/types';
 import type { MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
 import { openKind } from './attachmentPolicy';
+import { loadEngine } from '../../loadEngine';
+import { lazyNode } from '../../util/lazyNode';
 
 /** A patch attachment is read into memory to open or apply it: bigger than this is not a patch to review here. */
 export const MAX_PATCH_BYTES = 20 * 1024 * 1024;
@@ -27,7 +24,7 @@ export class AttachmentActions implements vscode.Disposable {
 
   /** The attachment's metadata (filename as the message names it, type, size). */
   async describe(node: MessageNode, index: number): Promise<AttachmentInfo> {
-    const parsed = await parseMessageStream(await this.sources.load(node));
+    const parsed = await loadEngine().parseMessageStream(await this.sources.load(node));
     const info = parsed.attachments.find((a) => a.index === index);
     if (!info) throw new MailError('MessageNotFound', vscode.l10n.t('The message has no attachment number {0}.', index + 1), { localized: true });
     return info;
@@ -39,7 +36,7 @@ export class AttachmentActions implements vscode.Disposable {
    */
   async save(node: MessageNode, index: number, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const info = await this.describe(node, index);
-    const name = safeFilename(info.filename, `attachment-${index + 1}`);
+    const name = loadEngine().safeFilename(info.filename, `attachment-${index + 1}`);
     let file = target;
     if (file && (await isDirectory(file))) file = vscode.Uri.joinPath(file, name);
     file ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(defaultFolder(), name), saveLabel: vscode.l10n.t('Save Attachment'), title: vscode.l10n.t('Save “{0}”', name) });
@@ -58,7 +55,7 @@ export class AttachmentActions implements vscode.Disposable {
   async open(node: MessageNode, index: number): Promise<vscode.Uri | undefined> {
     const info = await this.describe(node, index);
     const kind = openKind(info.contentType, info.filename);
-    const name = safeFilename(info.filename, `attachment-${index + 1}`);
+    const name = loadEngine().safeFilename(info.filename, `attachment-${index + 1}`);
     if (kind === 'none') {
       const saveAs = vscode.l10n.t('Save As…');
       const choice = await vscode.window.showInformationMessage(vscode.l10n.t('“{0}” ({1}) cannot be opened inside VS Code.', name, info.contentType), saveAs);
@@ -77,7 +74,7 @@ export class AttachmentActions implements vscode.Disposable {
   async bytes(node: MessageNode, index: number, limit = MAX_PATCH_BYTES): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
-    const sink = new Writable({
+    const sink = new (lazyNode.stream().Writable)({
       write(chunk: Buffer, _encoding, callback) {
         size += chunk.length;
         if (size > limit) return callback(new MailError('LimitExceeded', vscode.l10n.t('The attachment is larger than {0} MB.', Math.round(limit / 1024 / 1024)), { localized: true }));
@@ -96,12 +93,12 @@ export class AttachmentActions implements vscode.Disposable {
 
   private async stream(node: MessageNode, index: number, sink: NodeJS.WritableStream): Promise<void> {
     const source = await this.sources.load(node);
-    await streamAttachment(source, index, sink);
+    await loadEngine().streamAttachment(source, index, sink);
   }
 
   /** A folder only this user can read (mkdtemp creates it 0700), removed when the extension stops. */
   private async privateRoot(): Promise<string> {
-    this.tempRoot ??= await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mailroom-attachments-'));
+    this.tempRoot ??= await fs.promises.mkdtemp(path.join(lazyNode.os().tmpdir(), 'mailroom-attachments-'));
     await fs.promises.chmod(this.tempRoot, 0o700);
     return this.tempRoot;
   }
@@ -131,5 +128,5 @@ async function isDirectory(uri: vscode.Uri): Promise<boolean> {
 }
 
 function defaultFolder(): vscode.Uri {
-  return vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  return vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(lazyNode.os().homedir());
 }

@@ -2,8 +2,6 @@ import * as vscode from 'vscode';
 import { accountLabel } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
-import { sanitizeMessageHtml } from '../../protocol/mime/sanitizeHtml';
 import { ConversationEntry, FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
 import { displayText } from '../../shared/displayText';
 import { Disposable } from '../../util/dispose';
@@ -14,6 +12,7 @@ import { webviewHtml } from '../webviewHtml';
 import { messageShellCsp } from './csp';
 import { vscodeLinkActions, openMessageLink } from './openLink';
 import { buildViewModel } from './viewModel';
+import { loadEngine } from '../../loadEngine';
 
 /** What the webview reported it drew: how many messages, how many expanded. */
 export interface ConversationRendered {
@@ -147,8 +146,8 @@ export class ConversationPanel extends Disposable {
       // Unread ones and the newest are open; read ones start as a header line.
       const collapsed = item.seen && index !== last;
       try {
-        const parsed = await parseMessageStream(await this.sources.load(node));
-        const body = parsed.html !== undefined ? sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
+        const parsed = await loadEngine().parseMessageStream(await this.sources.load(node));
+        const body = parsed.html !== undefined ? loadEngine().sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
         const message = buildViewModel(parsed, body, { accountLabel: accountLabel(node.account), folder, fallbackDate: item.date, remoteAllowed: false });
         entries.push({ index, collapsed, folder, message });
         if (!collapsed) this.sources.shown?.(node);

@@ -1,25 +1,24 @@
 // ParsedMessage headers → the header inspector's model (pure, unit-tested). Every text taken from
 // the headers goes through displayText: a bidi override is shown, not obeyed.
-import { parseAuthenticationResults } from '../../protocol/mime/authResults';
-import { parseReceivedChain } from '../../protocol/mime/receivedChain';
 import type { ParsedMessage } from '../../protocol/mime/types';
 import { displayText } from '../../shared/displayText';
 import type { AuthRow, AuthSummary, HeadersViewModel, HopRow } from '../../shared/headersView';
 import { formatAddresses } from './viewModel';
+import { loadEngine } from '../../loadEngine';
 
 /** A message with more Received fields than this is looping or hostile; the table shows the first ones. */
 export const MAX_HOPS = 100;
 export const MAX_AUTH_ROWS = 100;
 
 export function buildHeadersModel(parsed: Pick<ParsedMessage, 'headers' | 'subject' | 'from' | 'date'>): HeadersViewModel {
-  const hops: HopRow[] = parseReceivedChain(parsed.headers)
+  const hops: HopRow[] = loadEngine().parseReceivedChain(parsed.headers)
     .slice(0, MAX_HOPS)
     .map((h, i) => {
       const row: HopRow = { hop: i + 1, from: displayText(h.from ?? ''), by: displayText(h.by ?? ''), with: displayText(h.with ?? ''), date: h.date ?? '' };
       if (h.delaySeconds !== undefined) row.delaySeconds = h.delaySeconds;
       return row;
     });
-  const auth: AuthRow[] = parseAuthenticationResults(parsed.headers)
+  const auth: AuthRow[] = loadEngine().parseAuthenticationResults(parsed.headers)
     .slice(0, MAX_AUTH_ROWS)
     .map((r) => ({
       authservId: displayText(r.authservId),

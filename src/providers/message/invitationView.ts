@@ -1,13 +1,12 @@
 // A calendar part → the invitation card of the message view. No vscode (unit-tested): times are
 // formatted with Intl in the user's zone and, when it differs, as the organiser wrote them.
 import type { CalendarParty, EventTime, Invitation } from '../../protocol/calendar/invitation';
-import { parseInvitation } from '../../protocol/calendar/invitation';
 import { MAX_CALENDAR_PART_BYTES } from '../../protocol/calendar/limits';
-import { cannotAnswer } from '../../protocol/calendar/reply';
 import { MailError } from '../../protocol/errors';
 import type { CalendarPart } from '../../protocol/mime/types';
 import { displayText } from '../../shared/displayText';
 import type { InvitationAnswer, InvitationAttendeeView, InvitationView } from '../../shared/invitationView';
+import { loadEngine } from '../../loadEngine';
 
 export interface StoredAnswer {
   answer: InvitationAnswer;
@@ -39,7 +38,7 @@ export function readInvitation(part: CalendarPart, timeZone?: string): { invitat
     return { problem: `This invitation cannot be shown: its calendar data is ${Math.ceil(part.size / 1024)} KB, more than the ${MAX_CALENDAR_PART_BYTES / 1024} KB Mailroom reads. Save the attachment to open it in a calendar.` };
   }
   try {
-    return { invitation: parseInvitation(part.text, timeZone ? { timeZone } : {}) };
+    return { invitation: loadEngine().parseInvitation(part.text, timeZone ? { timeZone } : {}) };
   } catch (err) {
     return { problem: MailError.is(err) ? err.message : `This invitation cannot be shown: ${String(err)}` };
   }
@@ -93,7 +92,7 @@ export function buildInvitationView(inv: Invitation, ctx: InvitationContext): In
   if (organizerWhen && stripZone(organizerWhen) !== stripZone(view.when)) view.whenOrganizer = organizerWhen;
   if (inv.recurrence) view.recurrence = displayText(inv.recurrence.words);
   if (kind === 'request' || kind === 'updated') {
-    const why = cannotAnswer(inv) ?? (own.size === 0 ? 'This account has no address to answer from: set "email" for it in the mailroom.accounts setting.' : undefined);
+    const why = loadEngine().cannotAnswer(inv) ?? (own.size === 0 ? 'This account has no address to answer from: set "email" for it in the mailroom.accounts setting.' : undefined);
     if (why) view.cannotAnswer = why;
     else view.canAnswer = true;
   }

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import { accountAddress, ownAddresses } from '../../protocol/account';
 import type { Invitation } from '../../protocol/calendar/invitation';
-import { buildReplyMessage, cannotAnswer, ReplyAnswer } from '../../protocol/calendar/reply';
+import type { ReplyAnswer } from '../../protocol/calendar/reply';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import type { CalendarPart, MailAddress } from '../../protocol/mime/types';
 import { INVITATION_ANSWERS, InvitationAnswer, InvitationView } from '../../shared/invitationView';
 import { InvitationAnswers } from '../../store/invitationAnswers';
@@ -13,6 +12,7 @@ import { reportError } from '../errors';
 import type { MessagePanelManager, MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
 import { buildInvitationView, invitationProblemView, ownAttendee, readInvitation } from './invitationView';
+import { loadEngine } from '../../loadEngine';
 
 export interface InvitationDeps {
   storageDir: string;
@@ -77,11 +77,11 @@ export class InvitationFeature implements vscode.Disposable {
   }
 
   private async answer(node: MessageNode, answer: ReplyAnswer, comment: string): Promise<InvitationAnswerReport> {
-    const parsed = await parseMessageStream(await this.deps.sources.load(node));
+    const parsed = await loadEngine().parseMessageStream(await this.deps.sources.load(node));
     if (!parsed.calendar) throw new MailError('MessageNotFound', 'This message holds no invitation.');
     const { invitation, problem } = readInvitation(parsed.calendar);
     if (!invitation) throw new MailError('CalendarInvalid', problem ?? 'This invitation cannot be read.');
-    const why = cannotAnswer(invitation);
+    const why = loadEngine().cannotAnswer(invitation);
     if (why) throw new MailError('Unsupported', why);
     const account = node.account;
     // The attendee is the address the invitation lists for the user; else the account's (RFC 5546 lets an uninvited attendee answer).
@@ -89,7 +89,7 @@ export class InvitationFeature implements vscode.Disposable {
     const address = listed?.address ?? accountAddress(account);
     if (!address) throw new MailError('InvalidAddress', 'This account has no address to answer from: set "email" for it in the mailroom.accounts setting.');
     const attendee: MailAddress = { name: account.name ?? listed?.name ?? '', address };
-    const { built, subject, calendar } = await buildReplyMessage({ invitation, attendee, answer, comment, ...(parsed.messageId ? { inReplyTo: parsed.messageId } : {}) });
+    const { built, subject, calendar } = await loadEngine().buildReplyMessage({ invitation, attendee, answer, comment, ...(parsed.messageId ? { inReplyTo: parsed.messageId } : {}) });
     const organizer: MailAddress = { name: invitation.organizer!.name, address: invitation.organizer!.address };
     this.deps.log.info(`answering invitation ${invitation.uid} (sequence ${invitation.sequence}) with ${answer} to ${organizer.address}`);
     const delivery = await this.deps.compose.sendBuilt(account, built, subject, [organizer]);

@@ -1,6 +1,6 @@
 // What clicking a link in a message does, decided without VS Code (unit-tested): only http(s) and
 // mailto; a link whose visible text names another host than its real destination is shown first.
-import { domainToASCII } from 'node:url';
+import { lazyNode } from '../../util/lazyNode';
 
 export type LinkDecision =
   /** Open in the browser straight away. */
@@ -85,7 +85,7 @@ export function hostsNamedIn(text: string): string[] {
 export function normalizeHost(host: string): string {
   let h = host.trim().replace(/\.$/, '');
   if (h.startsWith('[') || /^[\d.]+$/.test(h)) return h.toLowerCase();
-  h = domainToASCII(h.toLowerCase()) || h.toLowerCase();
+  h = lazyNode.url().domainToASCII(h.toLowerCase()) || h.toLowerCase();
   return h.replace(/^www\./, '');
 }
 

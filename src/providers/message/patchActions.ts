@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
-import { findPatch, isMailboxPatch } from '../../protocol/mime/patch';
-import { applyPatch, PatchOutcome, repositoryRoot } from '../../patch/gitAm';
+import type { PatchOutcome } from '../../patch/gitAm';
 import { displayText } from '../../shared/displayText';
 import type { MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
 import type { AttachmentActions } from './attachmentActions';
+import { loadEngine } from '../../loadEngine';
 
 /** Where a message's patch is: its body (the message itself is the mailbox for git am) or an attachment. */
 export interface FoundPatch {
@@ -29,14 +28,14 @@ export interface ApplyPatchOptions {
 
 export async function findMessagePatch(node: MessageNode, sources: MessageSourceProvider, attachments: AttachmentActions): Promise<FoundPatch> {
   const source = await sources.load(node);
-  const parsed = await parseMessageStream(source);
-  const inBody = parsed.containsPatch ? findPatch(parsed.text) : undefined;
+  const parsed = await loadEngine().parseMessageStream(source);
+  const inBody = parsed.containsPatch ? loadEngine().findPatch(parsed.text) : undefined;
   if (inBody !== undefined) return { text: inBody, input: source, kind: 'mailbox', subject: parsed.subject };
   const attachment = parsed.attachments.find((a) => a.isPatch);
   if (!attachment) throw new MailError('MessageNotFound', vscode.l10n.t('This message contains no patch.'), { localized: true });
   const bytes = await attachments.bytes(node, attachment.index);
   // A `git format-patch` file is a mailbox with its own author and subject; a bare diff is not.
-  return { text: bytes.toString('utf8'), input: bytes, kind: isMailboxPatch(bytes) ? 'mailbox' : 'diff', subject: parsed.subject, attachmentIndex: attachment.index };
+  return { text: bytes.toString('utf8'), input: bytes, kind: loadEngine().isMailboxPatch(bytes) ? 'mailbox' : 'diff', subject: parsed.subject, attachmentIndex: attachment.index };
 }
 
 export async function openPatchDocument(patch: FoundPatch): Promise<vscode.TextDocument> {
@@ -50,7 +49,7 @@ export async function applyMessagePatch(patch: FoundPatch, options: ApplyPatchOp
   const folder = options.folder ?? (await pickFolder());
   if (!folder) return undefined;
   if (folder.scheme !== 'file') throw new MailError('Unsupported', vscode.l10n.t('Patches can only be applied to a repository on this machine.'), { localized: true });
-  const repo = await repositoryRoot(folder.fsPath);
+  const repo = await loadEngine().repositoryRoot(folder.fsPath);
   if (!repo) throw new MailError('Unsupported', vscode.l10n.t('{0} is not inside a git repository.', folder.fsPath), { localized: true });
   const how = patch.kind === 'mailbox' ? 'git am --3way' : vscode.l10n.t('git apply --index (a bare diff: the change is staged, not committed)');
   if (!options.confirmed) {
@@ -63,7 +62,7 @@ export async function applyMessagePatch(patch: FoundPatch, options: ApplyPatchOp
     if (choice !== apply) return undefined;
   }
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying patch with {0}…', patch.kind === 'mailbox' ? 'git am' : 'git apply') }, () =>
-    applyPatch({ cwd: repo, patch: patch.input, kind: patch.kind }),
+    loadEngine().applyPatch({ cwd: repo, patch: patch.input, kind: patch.kind }),
   );
   if (outcome.ok) {
     void vscode.window.showInformationMessage(patch.kind === 'mailbox' ? vscode.l10n.t('Applied “{0}” with git am.', displayText(patch.subject)) : vscode.l10n.t('The diff was applied with git apply --index and staged (it had no mail headers, so nothing was committed).'));

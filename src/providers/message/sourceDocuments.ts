@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
-import { safeFilename } from '../../protocol/mime/safeFilename';
 import type { MessageSourceProvider } from '../messagePanel';
 import type { MessageNode } from '../tree/nodes';
+import { loadEngine } from '../../loadEngine';
 
 export const SOURCE_SCHEME = 'mailroom';
 
@@ -30,7 +30,7 @@ export class MessageSourceFileSystem implements vscode.FileSystemProvider {
   /** The document URI for a message (registers the node so the URI can be read). */
   uriFor(key: string, node: MessageNode): vscode.Uri {
     this.nodes.set(key, node);
-    const name = `${safeFilename(node.item.subject, 'message').slice(0, 80) || 'message'}.eml`;
+    const name = `${loadEngine().safeFilename(node.item.subject, 'message').slice(0, 80) || 'message'}.eml`;
     return vscode.Uri.from({ scheme: SOURCE_SCHEME, path: `/source/${encodeURIComponent(key)}/${name}` });
   }
 

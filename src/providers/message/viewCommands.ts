@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseMessageStream } from '../../protocol/mime/parseMessageStream';
 import type { HeadersViewModel } from '../../shared/headersView';
 import { reportError } from '../errors';
 import { ALLOWED_SENDERS_SETTING, allowedSenders, MessagePanel, MessagePanelManager, MessageSourceProvider, RenderedReport } from '../messagePanel';
@@ -12,6 +11,7 @@ import { HeadersPanel, HeadersRenderedReport } from './headersPanel';
 import { applyMessagePatch, ApplyPatchOptions, findMessagePatch, openPatchDocument } from './patchActions';
 import { withAllowedSender } from './remoteContent';
 import { MessageSourceFileSystem } from './sourceDocuments';
+import { loadEngine } from '../../loadEngine';
 
 export interface MessageViewCommandDeps {
   panels: MessagePanelManager;
@@ -74,7 +74,7 @@ export function registerMessageViewCommands(deps: MessageViewCommandDeps): vscod
     { dispose: () => headersPanel?.dispose() },
     command('mailroom.loadRemoteContent', 'Loading remote content', loadRemote),
     command('mailroom.alwaysLoadRemoteContentFromSender', 'Allowing remote content', async (t) => {
-      const address = t.panel?.model?.fromAddress || (await parseMessageStream(await deps.sources.load(t.node))).from.find((a) => a.address)?.address || '';
+      const address = t.panel?.model?.fromAddress || (await loadEngine().parseMessageStream(await deps.sources.load(t.node))).from.find((a) => a.address)?.address || '';
       if (!address) throw new MailError('InvalidAddress', 'This message has no sender address to remember.');
       const next = withAllowedSender(allowedSenders(), address);
       await vscode.workspace.getConfiguration('mailroom').update(ALLOWED_SENDERS_SETTING, next, vscode.ConfigurationTarget.Global);
@@ -88,7 +88,7 @@ export function registerMessageViewCommands(deps: MessageViewCommandDeps): vscod
       return uri;
     }),
     command('mailroom.inspectHeaders', 'Inspecting headers', async (t): Promise<{ model: HeadersViewModel; rendered: HeadersRenderedReport }> => {
-      const model = buildHeadersModel(await parseMessageStream(await deps.sources.load(t.node)));
+      const model = buildHeadersModel(await loadEngine().parseMessageStream(await deps.sources.load(t.node)));
       if (headersPanel) return { model, rendered: await headersPanel.show(model) };
       const panel = new HeadersPanel(model, deps.extensionUri, deps.log);
       headersPanel = panel;

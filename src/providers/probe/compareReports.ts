@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProtocolLog } from '../../protocol/log';
-import { diffReports, ReportDiff } from '../../protocol/probe/diff';
-import { renderDiff } from '../../protocol/probe/diffRender';
+import type { ReportDiff } from '../../protocol/probe/diff';
+import { loadEngine } from '../../loadEngine';
 import { Disposable } from '../../util/dispose';
 import { errorSummary, reportError } from '../errors';
 import { pickReportFile, readReportsAt } from './reportUri';
@@ -40,10 +40,10 @@ export class CompareReportsCommand extends Disposable {
       const second = after ?? (await pick(vscode.l10n.t('the later report (after)'), first));
       if (!second) return undefined;
       const [a, b] = await Promise.all([readReportsAt(first), readReportsAt(second)]);
-      const diff = diffReports(a, b);
+      const diff = loadEngine().diffReports(a, b);
       const names = { before: path.basename(first.path), after: path.basename(second.path) };
       const uri = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${names.before} → ${names.after}.txt`, query: String(++this.counter) });
-      this.texts.set(uri.toString(), renderDiff(diff, { before: first.fsPath || first.toString(), after: second.fsPath || second.toString() }));
+      this.texts.set(uri.toString(), loadEngine().renderDiff(diff, { before: first.fsPath || first.toString(), after: second.fsPath || second.toString() }));
       this.changed.fire(uri);
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc, { preview: false });

@@ -4,14 +4,10 @@ import { AccountConfig, accountLabel } from '../../protocol/account';
 import type { CredentialSource } from '../../protocol/credentials';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { parseProbeUrl, probeEndpoint, ProbeOptions, probeWithCredentials, ProbeTarget, scanTargets, targetFromAccount } from '../../protocol/probe';
+import type { ProbeOptions, ProbeTarget } from '../../protocol/probe';
 import { hostGates } from '../../protocol/probe/connectionGate';
 import { TLS_DEEP_LIMITS } from '../../protocol/probe/tlsDeep/limits';
-import { checkDomain, createDomainResolver, domainReportToJson, normalizeDomain, renderDomainMarkdown } from '../../protocol/probe/domain';
-import { domainSummaryView } from '../../protocol/probe/domain/render';
 import type { DomainReport } from '../../protocol/probe/domain/types';
-import { runBehaviour } from '../../protocol/probe/behaviour';
-import { formatTranscript } from '../../protocol/probe/transcript';
 import type { ProbeReport, ProbeScheme } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
@@ -21,6 +17,7 @@ import type { AccountNode } from '../tree/nodes';
 import { CompareReportsCommand } from './compareReports';
 import { ProbePanel, ProbeRenderedReport } from './probePanel';
 import { pickReportFile, readReportsAt } from './reportUri';
+import { loadEngine } from '../../loadEngine';
 
 export interface ProbeCommandDeps {
   log: vscode.LogOutputChannel;
@@ -134,7 +131,7 @@ export class ProbeFeature extends Disposable {
   }
 
   private async pickAccount(): Promise<AccountConfig | undefined> {
-    const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a }));
+    const picks = this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: loadEngine().targetFromAccount(a).url, account: a }));
     const pick = await vscode.window.showQuickPick(picks, { title: vscode.l10n.t('Mailroom: Check Server Behaviour'), placeHolder: vscode.l10n.t('The account to check (use a test account)') });
     return pick?.account;
   }
@@ -152,7 +149,7 @@ export class ProbeFeature extends Disposable {
           });
     if (!name) return undefined;
     const bare = name.trim().replace(/^\[(.*)\]$/, '$1');
-    const jobs = scanTargets(bare, request?.ports).map((target) => ({ title: target.url, subject: target.url, target }));
+    const jobs = loadEngine().scanTargets(bare, request?.ports).map((target) => ({ title: target.url, subject: target.url, target }));
     return this.run(vscode.l10n.t('Scan: {0}', bare), jobs);
   }
 
@@ -160,7 +157,7 @@ export class ProbeFeature extends Disposable {
   private async checkDomain(input: string | undefined, request: CheckDomainRequest | undefined): Promise<DomainReport | undefined> {
     const valid = (v: string): string | undefined => {
       try {
-        normalizeDomain(v);
+        loadEngine().normalizeDomain(v);
         return undefined;
       } catch (err) {
         return MailError.is(err) ? err.message : String(err);
@@ -178,19 +175,19 @@ export class ProbeFeature extends Disposable {
           });
     if (!name) return undefined;
     try {
-      const domain = normalizeDomain(name);
+      const domain = loadEngine().normalizeDomain(name);
       const panel = this.newPanel(vscode.l10n.t('Domain: {0}', domain), 1);
       const timeoutMs = mailroomSettings().connectionTimeoutMs;
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}…', domain) }, () =>
-        checkDomain(domain, {
+        loadEngine().checkDomain(domain, {
           probeTimeoutMs: timeoutMs,
-          ...(request?.dnsServer ? { resolver: createDomainResolver({ servers: [request.dnsServer] }) } : {}),
+          ...(request?.dnsServer ? { resolver: loadEngine().createDomainResolver({ servers: [request.dnsServer] }) } : {}),
         }),
       );
       const ports = report.mx.flatMap((h) => h.ports);
       for (const p of ports) this.logReport(p);
       this.deps.log.info(`[domain ${domain}] ${report.findings.map((f) => `${f.level} ${f.code}`).join(', ') || 'no findings'}`);
-      panel.showDomain(domainSummaryView(report), ports, { markdown: renderDomainMarkdown(report), json: domainReportToJson(report) });
+      panel.showDomain(loadEngine().domainSummaryView(report), ports, { markdown: loadEngine().renderDomainMarkdown(report), json: loadEngine().domainReportToJson(report) });
       return report;
     } catch (err) {
       await reportError(this.protocolLog(), vscode.l10n.t('Checking the mail domain'), err);
@@ -199,12 +196,12 @@ export class ProbeFeature extends Disposable {
   }
 
   private async resolveJob(arg: AccountNode | string | undefined): Promise<Job | undefined> {
-    if (typeof arg === 'string') return { title: vscode.l10n.t('Check: {0}', arg), subject: arg, target: parseProbeUrl(arg) };
+    if (typeof arg === 'string') return { title: vscode.l10n.t('Check: {0}', arg), subject: arg, target: loadEngine().parseProbeUrl(arg) };
     if (arg?.kind === 'account') return this.accountJob(arg.account);
     const picks: Array<vscode.QuickPickItem & { account?: AccountConfig; behaviour?: true }> = [
       { label: vscode.l10n.t('$(globe) Enter a URL…'), description: 'imaps://, pop3s://, submission:// …' },
       { label: vscode.l10n.t('$(beaker) Run behaviour checks on a test account…'), description: vscode.l10n.t('APPEND/FETCH, UIDs, CONDSTORE, MOVE, IDLE… in scratch folders'), behaviour: true },
-      ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: targetFromAccount(a).url, account: a })),
+      ...this.deps.accounts.list().map((a) => ({ label: accountLabel(a), description: loadEngine().targetFromAccount(a).url, account: a })),
     ];
     const pick = await vscode.window.showQuickPick(picks, { title: vscode.l10n.t('Mailroom: Check Server Capabilities'), placeHolder: vscode.l10n.t('Check a configured account, or enter a server URL') });
     if (!pick) return undefined;
@@ -220,14 +217,14 @@ export class ProbeFeature extends Disposable {
       placeHolder: 'imaps://mail.example.com',
       validateInput: (v) => {
         try {
-          parseProbeUrl(v);
+          loadEngine().parseProbeUrl(v);
           return undefined;
         } catch (err) {
           return MailError.is(err) ? err.message : String(err);
         }
       },
     });
-    return url ? { title: vscode.l10n.t('Check: {0}', url.trim()), subject: url.trim(), target: parseProbeUrl(url) } : undefined;
+    return url ? { title: vscode.l10n.t('Check: {0}', url.trim()), subject: url.trim(), target: loadEngine().parseProbeUrl(url) } : undefined;
   }
 
   /**
@@ -259,7 +256,7 @@ export class ProbeFeature extends Disposable {
 
   private async accountJob(account: AccountConfig): Promise<Job> {
     const current = this.deps.accounts.get(account.id) ?? account;
-    return { title: vscode.l10n.t('Check: {0}', accountLabel(current)), subject: accountLabel(current), target: targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
+    return { title: vscode.l10n.t('Check: {0}', accountLabel(current)), subject: accountLabel(current), target: loadEngine().targetFromAccount(current), account: current, credentials: this.deps.accounts.credentials(current) };
   }
 
   private async run(title: string, jobs: Job[], extra: Pick<ProbeOptions, 'deep' | 'tlsDeep'> = {}): Promise<ProbeReport[]> {
@@ -273,11 +270,11 @@ export class ProbeFeature extends Disposable {
         jobs.map(async (job, i) => {
           const input = job.account ?? job.target;
           const options = extra.tlsDeep ? { ...shared, connectionGate: gateFor(job.target.host) } : shared;
-          const report = job.credentials ? await probeWithCredentials(input, options, job.credentials) : await probeEndpoint(input, options);
+          const report = job.credentials ? await loadEngine().probeWithCredentials(input, options, job.credentials) : await loadEngine().probeEndpoint(input, options);
           if (job.behaviour && job.credentials && report.auth.login.ok) {
             // The login just worked: the same secret (a token as refreshed by that login) logs the checks in.
             const secret = await job.credentials.login(async (s) => s);
-            report.behaviour = await runBehaviour(job.target, {
+            report.behaviour = await loadEngine().runBehaviour(job.target, {
               credentials: secret.kind === 'token' ? { password: secret.accessToken, bearer: true } : { password: secret.password },
               ...options,
               insecure: job.account?.allowPlaintextPassword === true,
@@ -304,7 +301,7 @@ export class ProbeFeature extends Disposable {
   /** The whole transcript at info level, so it is visible without raising the log level. */
   private logReport(report: ProbeReport): void {
     const verdict = report.failedPhase ? `failed at ${report.failedPhase}: ${report.error?.message ?? ''}` : `${report.warnings.length} warning(s)`;
-    this.deps.log.info(`[probe ${report.url}] ${verdict}\n${formatTranscript(report.transcript ?? [])}`);
+    this.deps.log.info(`[probe ${report.url}] ${verdict}\n${loadEngine().formatTranscript(report.transcript ?? [])}`);
   }
 
   private protocolLog(): ProtocolLog {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { webviewHtml } from '../webviewHtml';
 import type { ProtocolLog } from '../../protocol/log';
-import { renderMarkdown, reportsToJson } from '../../protocol/probe/render';
 import { DomainSummaryView, FromProbeWebview, parseFromProbeWebview, ProbeReport, ProbeViewModel, ToProbeWebview } from '../../shared/probeReport';
 import { Disposable } from '../../util/dispose';
+import { loadEngine } from '../../loadEngine';
 
 export interface ProbeRenderedReport {
   title: string;
@@ -85,7 +85,7 @@ export class ProbePanel extends Disposable {
       case 'copy': {
         const text = this.domainCopy
           ? this.domainCopy[message.format === 'json' ? 'json' : 'markdown']
-          : message.format === 'json' ? reportsToJson(this.view.reports) : renderMarkdown(this.view.reports);
+          : message.format === 'json' ? loadEngine().reportsToJson(this.view.reports) : loadEngine().renderMarkdown(this.view.reports);
         await vscode.env.clipboard.writeText(text);
         void vscode.window.showInformationMessage(vscode.l10n.t('Copied the report as {0}.', message.format === 'json' ? 'JSON' : 'Markdown'));
         break;

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
-import { checkSize, parseReportText } from '../../protocol/probe/reportFile';
+import { loadEngine } from '../../loadEngine';
 import type { ProbeReport } from '../../shared/probeReport';
 
 /**
@@ -20,9 +20,9 @@ export async function readReportsAt(uri: vscode.Uri): Promise<ProbeReport[]> {
     if (MailError.is(err)) throw err;
     throw new MailError('ReportInvalid', `Cannot read ${name}: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
   }
-  checkSize(size, name);
+  loadEngine().checkSize(size, name);
   const bytes = await vscode.workspace.fs.readFile(uri);
-  return parseReportText(new TextDecoder('utf-8').decode(bytes), name);
+  return loadEngine().parseReportText(new TextDecoder('utf-8').decode(bytes), name);
 }
 
 /** The file picker for reports; `title` names the command (and is what a test waits for). */

@@ -11,6 +11,7 @@ import type { ProtocolLog } from '../../protocol/log';
 import type { MailQuery } from '../../protocol/searchQuery';
 import type { CachedPop3Message } from '../../store/pop3';
 import type { LocalSearchIndex, SearchHit } from '../../store/search/localIndex';
+import { loadEngine } from '../../loadEngine';
 import { Disposable } from '../../util/dispose';
 import type { AccountRepository } from '../accounts';
 import type { ImapAccountRegistry } from '../imapAccounts';
@@ -52,8 +53,7 @@ export class LocalSearchService extends Disposable {
     super();
     this.dir = path.join(options.storageDir, 'search');
     // Subscriptions only: nothing is read or built until a search, or until the caches change.
-    this._register(options.imap.headers.onDidChange((c) => this.changed(c.accountId, c.path)));
-    this._register(options.imap.bodies.onDidChange((c) => this.changed(c.accountId, c.path)));
+    this._register(options.imap.onDidChangeCache((c) => this.changed(c.accountId, c.path)));
     this._register(options.pop3.onDidChange((id) => this.changed(id)));
     this._register(options.repository.onDidChange(() => this.schedule(0)));
   }
@@ -108,11 +108,8 @@ export class LocalSearchService extends Disposable {
   }
 
   private create(): Promise<LocalSearchIndex> {
-    // Required here, not imported at the top: the engine's module runs on the first search.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LocalSearchIndex } = require('../../store/search/localIndex') as typeof import('../../store/search/localIndex');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { cacheSources } = require('../../store/search/cacheSources') as typeof import('../../store/search/cacheSources');
+    // From the engine bundle, loaded on first use: the index is made on the first search.
+    const { LocalSearchIndex, cacheSources } = loadEngine();
     const { repository, imap, pop3, log } = this.options;
     const sources = cacheSources({
       accounts: () => repository.list().map((a) => ({ id: a.id, protocol: a.protocol })),

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { AccountConfig } from '../../protocol/account';
 import type { ProtocolLog } from '../../protocol/log';
-import { FolderThreads } from '../../protocol/threads/folderThreads';
+import type { FolderThreads } from '../../protocol/threads/folderThreads';
 import { Disposable } from '../../util/dispose';
 import type { ImapAccountRegistry } from '../imapAccounts';
 import { mailroomSettings } from '../settings';
+import { loadEngine } from '../../loadEngine';
 
 interface Entry {
   /** The ImapAccount the threads were built on: a new one (settings changed) means a new build. */
@@ -32,7 +33,7 @@ export class ConversationIndexes extends Disposable {
     const existing = this.entries.get(key);
     if (existing?.owner === owner) return existing.threads;
     if (existing) void existing.threads.then((t) => t.dispose(), () => undefined);
-    const threads = FolderThreads.build(owner, path, { mergeSubjects: mailroomSettings().threadsMergeSubjects, log: this.log });
+    const threads = loadEngine().FolderThreads.build(owner, path, { mergeSubjects: mailroomSettings().threadsMergeSubjects, log: this.log });
     const entry: Entry = { owner, threads };
     this.entries.set(key, entry);
     // The account closed (removed, or its settings changed): its indexes go with it.

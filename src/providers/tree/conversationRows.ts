@@ -3,10 +3,11 @@
  * a thread of one message is shown as that message. Rows are built only for the threads shown.
  */
 import type { FolderCache } from '../../protocol/imap/cacheContract';
-import { parseMessageKey, type FolderThreads } from '../../protocol/threads/folderThreads';
+import type { FolderThreads } from '../../protocol/threads/folderThreads';
 import type { Thread } from '../../protocol/threads/jwz';
 import { FolderNode, LoadMoreNode, MailNode, MessageItem, MessageNode, nodeIds, ThreadNode } from './nodes';
 import { imapItem } from './treeModel';
+import { loadEngine } from '../../loadEngine';
 
 export function conversationRows(node: FolderNode, threads: FolderThreads, limit: number): MailNode[] {
   const all = threads.threads();
@@ -28,7 +29,7 @@ export function conversationRows(node: FolderNode, threads: FolderThreads, limit
 export function threadItems(threads: FolderThreads, thread: Thread): MessageItem[] {
   const items: MessageItem[] = [];
   for (const key of thread.keys) {
-    const { path, uid } = parseMessageKey(key);
+    const { path, uid } = loadEngine().parseMessageKey(key);
     const cache: FolderCache | undefined = threads.cache(path);
     const envelope = cache?.get(uid);
     const uidValidity = cache?.state()?.uidValidity;

@@ -272,7 +272,7 @@ async function storage<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    if (e instanceof MailError) throw e;
+    if (MailError.is(e)) throw e;
     throw new MailError('StorageFailed', `Mailroom could not ${what}.`, {
       detail: e instanceof Error ? e.message : String(e),
       cause: e,
