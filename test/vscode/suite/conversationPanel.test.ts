@@ -28,6 +28,7 @@ import {
   waitFor,
   webviewLandmarks,
   webviewTexts,
+  workbenchTexts,
 } from './harness';
 
 const USER: MailUser = { user: 'convpanel', password: 'convpanel-secret-11' };
@@ -233,6 +234,14 @@ describe('Conversation panel (in the extension host)', function () {
       if (!vscode.env.language.toLowerCase().startsWith('de') || !hasBrowserService()) this.skip(); // the vscode-de tier only
       const node = await thread('INBOX', 4);
       assert.match(String(api.treeProvider.getTreeItem(node).description), /^4 · 2 ungelesen · /);
+      assert.match((api.treeProvider.getTreeItem(node).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /4 Nachrichten, 2 ungelesen\n[^]*Neueste: /);
+      await api.treeView.reveal(node.parent, { expand: true, focus: false, select: false });
+      await api.treeView.reveal(node, { expand: false, focus: true, select: true });
+      const row = await waitFor(async () => {
+        const rows = await workbenchTexts('.monaco-list-row');
+        return rows === undefined ? [] : rows.find((t) => t.includes(SUBJECT) && t.includes('ungelesen'));
+      }, 'the German conversation row on screen');
+      log(`tree row: ${String(row)}`);
       await openConversation(node, () => true);
       const page = await waitFor(async () => (await webviewLandmarks()).find((p) => p.lang === 'de' && p.focusable.some((f) => f.startsWith('Externe Inhalte laden'))), 'the German conversation panel');
       assert.equal(page.unnamedButtons, 0);
