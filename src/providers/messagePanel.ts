@@ -14,10 +14,10 @@ import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openL
 import { isAllowedSender } from './message/remoteSenders';
 import { invitationProblemView } from './message/invitationView';
 import { RenderCache, RenderedMessage } from './message/renderCache';
-import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
+import { renderMessage } from './message/renderMessage';
+import { SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
-import { loadEngine } from '../loadEngine';
 
 /** Where panels get a message's bytes, and what happens when one is shown (mark read). */
 export interface MessageSourceProvider {
@@ -360,18 +360,7 @@ export class MessagePanel extends Disposable {
 
   /** Reads, parses and sanitizes the message (remote content blocked in the model) and keeps the result in the render cache. */
   private async render(): Promise<RenderedMessage> {
-    const { account, item } = this.node;
-    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
-    const engine = loadEngine();
-    const parsed = await engine.parseMessageStream(await this.sources.load(this.node));
-    const body = parsed.html !== undefined ? engine.sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
-    const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
-    const rendered: RenderedMessage = {
-      model: buildViewModel(parsed, body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed: false }),
-      body,
-      fromAddress,
-      ...(parsed.calendar ? { calendar: parsed.calendar } : {}),
-    };
+    const rendered = await renderMessage(this.node, this.sources);
     this.cache.set(this.cacheKey(), rendered);
     return rendered;
   }

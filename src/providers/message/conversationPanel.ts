@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { accountLabel } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import { ConversationEntry, FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
@@ -15,8 +14,8 @@ import { messageShellCsp } from './csp';
 import { vscodeLinkActions, openMessageLink } from './openLink';
 import { senderAllowed } from './remoteContent';
 import { isAllowedSender, rememberAllowedSender } from './remoteSenders';
-import { buildViewModel, SanitizedBody, withRemoteAllowed } from './viewModel';
-import { loadEngine } from '../../loadEngine';
+import { messageFolder, renderMessage } from './renderMessage';
+import { SanitizedBody, withRemoteAllowed } from './viewModel';
 
 /** What the webview reported it drew: how many messages, how many expanded, whose remote content is loaded. */
 export interface ConversationRendered {
@@ -177,17 +176,12 @@ export class ConversationPanel extends Disposable {
     const loaded: LoadedEntry[] = [];
     const last = this.messages.length - 1;
     for (const [index, node] of this.messages.entries()) {
-      const { item } = node;
-      const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
+      const folder = messageFolder(node);
       // Unread ones and the newest are open; read ones start as a header line.
-      const collapsed = item.seen && index !== last;
+      const collapsed = node.item.seen && index !== last;
       try {
-        const engine = loadEngine();
-        const parsed = await engine.parseMessageStream(await this.sources.load(node));
-        const body = parsed.html !== undefined ? engine.sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
-        const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
-        const remoteAllowed = body !== undefined && isAllowedSender(fromAddress);
-        const message = buildViewModel(parsed, body, { accountLabel: accountLabel(node.account), folder, fallbackDate: item.date, remoteAllowed });
+        const { model, body, fromAddress } = await renderMessage(node, this.sources);
+        const message = body !== undefined && isAllowedSender(fromAddress) ? withRemoteAllowed(model, body, true) : model;
         loaded.push({ entry: { index, collapsed, folder, message }, body, fromAddress });
         if (!collapsed) this.sources.shown?.(node);
       } catch (err) {
