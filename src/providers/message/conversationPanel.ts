@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { ConversationEntry, FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
+import { FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
 import { displayText } from '../../shared/displayText';
 import { Disposable } from '../../util/dispose';
 import type { MessageSourceProvider } from '../messagePanel';
@@ -12,10 +12,10 @@ import { reportError } from '../errors';
 import { webviewHtml } from '../webviewHtml';
 import { messageShellCsp } from './csp';
 import { vscodeLinkActions, openMessageLink } from './openLink';
-import { senderAllowed } from './remoteContent';
+import { allowRemote, LoadedEntry } from './conversationRemote';
 import { isAllowedSender, rememberAllowedSender } from './remoteSenders';
 import { messageFolder, renderMessage } from './renderMessage';
-import { SanitizedBody, withRemoteAllowed } from './viewModel';
+import { withRemoteAllowed } from './viewModel';
 
 /** What the webview reported it drew: how many messages, how many expanded, whose remote content is loaded. */
 export interface ConversationRendered {
@@ -152,23 +152,14 @@ export class ConversationPanel extends Disposable {
    */
   private async loadRemoteContent(index: number, always: boolean, expanded: readonly number[]): Promise<void> {
     const target = this.loaded?.[index];
-    if (!this.loaded || !target?.entry.message || !target.body) return;
-    const allowed = always ? await rememberAllowedSender(target.fromAddress) : [];
-    if (this.isDisposed) return;
-    const changed = this.loaded.filter((l) => l === target || (always && senderAllowed(l.fromAddress, allowed)));
-    for (const l of changed) {
-      if (!l.entry.message || !l.body || l.entry.message.remoteAllowed) continue;
-      l.entry = { ...l.entry, message: withRemoteAllowed(l.entry.message, l.body, true) };
-    }
-    target.entry = { ...target.entry, collapsed: false };
+    if (!target?.entry.message || !target.body) return;
+    const allowed = always ? await rememberAllowedSender(target.fromAddress) : undefined;
+    if (this.isDisposed || !this.loaded) return;
+    const pageReplaced = !this.shellRemote;
+    const changed = allowRemote(this.loaded, { index, expanded, pageReplaced, ...(allowed ? { allowed } : {}) });
     this.log.info(`conversation ${this.node.threadId}: remote content loaded for ${changed.length} message(s)`);
-    if (!this.shellRemote) {
-      const open = new Set(expanded);
-      for (const l of this.loaded) if (l !== target) l.entry = { ...l.entry, collapsed: !open.has(l.entry.index) };
-      this.setHtml(true); // the new page asks for the entries on 'ready'
-      return;
-    }
-    for (const l of changed) this.post({ type: 'entry', entry: l.entry });
+    if (pageReplaced) this.setHtml(true); // the new page asks for the entries on 'ready'
+    else for (const l of changed) this.post({ type: 'entry', entry: l.entry });
   }
 
   /** Loads, parses and sanitizes every message in turn (one at a time: a thread can be long). */
@@ -227,12 +218,4 @@ export class ConversationPanel extends Disposable {
       csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
     });
   }
-}
-
-interface LoadedEntry {
-  entry: ConversationEntry;
-  /** The sanitized HTML body (never the raw source); absent for plain-text mail and failures. */
-  body?: SanitizedBody;
-  /** The first From address as sent ('' when none): what "Always Load from" remembers. */
-  fromAddress: string;
 }
