@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { AccountRepository } from './providers/accounts';
+import type { StartupInfo } from './bootstrap';
 import type { MailroomApi } from './providers/api';
 import { SecretTokenStore } from './providers/auth/secretTokenStore';
 import { signInToAccount } from './providers/auth/signIn';
@@ -34,12 +35,13 @@ import { ConversationFeature } from './providers/threads/conversationCommands';
 import { MailTreeProvider } from './providers/tree/treeProvider';
 
 /** Composition root: builds the long-lived objects and registers them. Connects nowhere. */
-export function activate(context: vscode.ExtensionContext): MailroomApi {
+export function activate(context: vscode.ExtensionContext, startup?: StartupInfo): MailroomApi {
   // Modules that also run without VS Code (unit tests) translate through @vscode/l10n: give it VS Code's bundle.
   if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const logChannel = vscode.window.createOutputChannel('Mailroom', { log: true });
   const log = createOutputLog(logChannel);
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
+  log.info(`Mailroom ${version} started; code cache: ${startup?.codeCache ?? 'not used'}`);
 
   const repository = new AccountRepository(context.secrets, log);
   const sessions = new LoginSessions({ log, clientVersion: version });
@@ -147,6 +149,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     probe,
     compose,
     conversations,
+    startup,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
     signInStatus: async (accountId) => {
       const account = repository.get(accountId);

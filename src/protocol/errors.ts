@@ -79,7 +79,7 @@ export interface MailErrorOptions {
 }
 
 /**
- * The mark every MailError carries, whichever bundle built its class. The host (dist/extension.js)
+ * The mark every MailError carries, whichever bundle built its class. The host (dist/host.js)
  * and the lazily loaded engine (dist/engine.js) each hold their own copy of this module, so a
  * MailError thrown in one is not an `instanceof` the other's class: identity is this registered
  * symbol (the same in every copy) plus a string code, never the class object.

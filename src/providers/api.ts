@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { StartupInfo } from '../bootstrap';
 import type { SignInStatus } from './auth/signInState';
 import type { ComposeFeature } from './compose/composeCommands';
 import type { ImapAccountRegistry } from './imapAccounts';
@@ -34,6 +35,8 @@ export interface MailroomApi {
   readonly conversations: ConversationFeature;
   /** The tree's drag-and-drop controller (tests drive drops through it, as the workbench does). */
   readonly dragAndDrop: MailDragAndDropController;
+  /** How dist/extension.js loaded the host (its code cache); undefined when loaded without it. */
+  readonly startup: StartupInfo | undefined;
   /** Whether SecretStorage holds a password for the account (never the password itself). */
   hasPassword(accountId: string): Promise<boolean>;
   /** Whether an OAuth2 account holds a sign-in, and until when its access token lasts (never the token). */

@@ -7,6 +7,10 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
+function manifestMain(): string {
+  return path.posix.normalize((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string }).main);
+}
+
 describe('the packaged extension', function () {
   this.timeout(60_000);
 
@@ -23,7 +27,9 @@ describe('the packaged extension', function () {
       'README.md',
       'dist/calendar.js',
       'dist/cli/mailroom-check.js',
+      'dist/engine.js',
       'dist/extension.js',
+      'dist/host.js',
       'dist/libs.js',
       'dist/webviews/conversation.js',
       'dist/webviews/headers.js',
@@ -69,5 +75,25 @@ describe('the packaged extension', function () {
     ]) {
       assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);
     }
+  });
+
+  it('every bundle the packaged code loads at run time is in the package', () => {
+    const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
+    const packaged = new Set(execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' }).split('\n').map((line) => line.trim()).filter(Boolean));
+    // The lazily loaded bundles are required by relative path (./engine.js, ./libs.js, ./host.js…), so
+    // vsce cannot know of them: a missing one only shows when a user's first use of it fails.
+    const loaded: string[] = [];
+    for (const file of [...packaged].filter((f) => f.startsWith('dist/') && f.endsWith('.js'))) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      // src/bootstrap.ts reads host.js by path. (libs.js names pino's worker.js the same way, for log
+      // transports imapflow never configures.)
+      const pattern = file === manifestMain() ? /__dirname, ?["']([^"']+\.js)["']\)|require\(["'](\.{1,2}\/[^"']+)["']\)/g : /()require\(["'](\.{1,2}\/[^"']+)["']\)/g;
+      for (const match of text.matchAll(pattern)) {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1] || match[2]));
+        loaded.push(target.endsWith('.js') ? target : `${target}.js`);
+      }
+    }
+    assert.ok(loaded.includes('dist/engine.js') && loaded.includes('dist/libs.js') && loaded.includes('dist/host.js'), `found the lazy loads: ${loaded.join(', ')}`);
+    assert.deepEqual(loaded.filter((target) => !packaged.has(target)), [], 'loaded at run time but not packaged');
   });
 });

@@ -137,16 +137,12 @@ export class ProbeFeature extends Disposable {
   }
 
   private async scanHost(host: string | undefined, request: ScanHostRequest | undefined): Promise<ProbeReport[] | undefined> {
-    const name =
-      typeof host === 'string' && host.trim()
-        ? host.trim()
-        : await vscode.window.showInputBox({
-            title: vscode.l10n.t('Mailroom: Scan Host'),
-            prompt: vscode.l10n.t('Checks IMAP 143/993, POP3 110/995 and SMTP 25/465/587 at the same time.'),
-            // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
-            placeHolder: 'mail.example.com',
-            validateInput: (v) => (/^[^\s/:]+$|^\[[0-9a-f:.]+\]$/i.test(v.trim()) ? undefined : vscode.l10n.t('A host name or IP address, without scheme or port.')),
-          });
+    const name = await argumentOrAsk(host, {
+      title: vscode.l10n.t('Mailroom: Scan Host'),
+      prompt: vscode.l10n.t('Checks IMAP 143/993, POP3 110/995 and SMTP 25/465/587 at the same time.'),
+      placeHolder: 'mail.example.com',
+      validateInput: (v) => (/^[^\s/:]+$|^\[[0-9a-f:.]+\]$/i.test(v.trim()) ? undefined : vscode.l10n.t('A host name or IP address, without scheme or port.')),
+    });
     if (!name) return undefined;
     const bare = name.trim().replace(/^\[(.*)\]$/, '$1');
     const jobs = loadEngine().scanTargets(bare, request?.ports).map((target) => ({ title: target.url, subject: target.url, target }));
@@ -163,16 +159,12 @@ export class ProbeFeature extends Disposable {
         return MailError.is(err) ? err.message : String(err);
       }
     };
-    const name =
-      typeof input === 'string' && input.trim()
-        ? input.trim()
-        : await vscode.window.showInputBox({
-            title: vscode.l10n.t('Mailroom: Check a Mail Domain'),
-            prompt: vscode.l10n.t('MX hosts and their ports 25/465/587, SPF, DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS and client setup records.'),
-            // eslint-disable-next-line no-restricted-syntax -- an example value, the same in every language
-            placeHolder: 'example.com',
-            validateInput: valid,
-          });
+    const name = await argumentOrAsk(input, {
+      title: vscode.l10n.t('Mailroom: Check a Mail Domain'),
+      prompt: vscode.l10n.t('MX hosts and their ports 25/465/587, SPF, DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS and client setup records.'),
+      placeHolder: 'example.com',
+      validateInput: valid,
+    });
     if (!name) return undefined;
     try {
       const domain = loadEngine().normalizeDomain(name);
@@ -312,4 +304,9 @@ export class ProbeFeature extends Disposable {
 
 export function registerProbeCommands(deps: ProbeCommandDeps): ProbeFeature {
   return new ProbeFeature(deps);
+}
+
+/** The command's argument when it gave one (scripts, tests), else what the user types into the box. */
+async function argumentOrAsk(argument: unknown, box: vscode.InputBoxOptions): Promise<string | undefined> {
+  return typeof argument === 'string' && argument.trim() ? argument.trim() : vscode.window.showInputBox(box);
 }

@@ -149,12 +149,7 @@ class Reader {
     this.p++;
     const items = new Map<string, ImapValue>();
     for (;;) {
-      while (this.p < this.end && b[this.p] === SP) this.p++;
-      if (this.p >= this.end) throw this.error('unterminated list');
-      if (b[this.p] === CLOSE) {
-        this.p++;
-        return items;
-      }
+      if (this.closesList()) return items;
       const c = b[this.p];
       const name = c === OPEN || c === QUOTE || c === CURLY_OPEN ? undefined : this.atom();
       if (typeof name !== 'string') throw this.error('FETCH item name is not an atom');
@@ -165,18 +160,22 @@ class Reader {
     }
   }
 
+  /** Steps over spaces inside a list; at its `)`, steps over that too and says the list ended. */
+  private closesList(): boolean {
+    const b = this.b;
+    while (this.p < this.end && b[this.p] === SP) this.p++;
+    if (this.p >= this.end) throw this.error('unterminated list');
+    if (b[this.p] !== CLOSE) return false;
+    this.p++;
+    return true;
+  }
+
   /** An ENVELOPE list, with the fields in ENVELOPE_SKIPPED stepped over (NIL in their place). */
   private envelope(): ImapValue[] {
-    const b = this.b;
     this.p++; // (
     const out: ImapValue[] = [];
     for (;;) {
-      while (this.p < this.end && b[this.p] === SP) this.p++;
-      if (this.p >= this.end) throw this.error('unterminated list');
-      if (b[this.p] === CLOSE) {
-        this.p++;
-        return out;
-      }
+      if (this.closesList()) return out;
       if (ENVELOPE_SKIPPED[out.length]) {
         this.skip(2);
         out.push(null);
@@ -214,12 +213,7 @@ class Reader {
     if (depth + 1 > FETCH_LIMITS.maxDepth) throw limitError(`lists nested more than ${FETCH_LIMITS.maxDepth} deep`, 'The server sent a response nested deeper than Mailroom accepts.');
     this.p++;
     for (;;) {
-      while (this.p < this.end && b[this.p] === SP) this.p++;
-      if (this.p >= this.end) throw this.error('unterminated list');
-      if (b[this.p] === CLOSE) {
-        this.p++;
-        return;
-      }
+      if (this.closesList()) return;
       this.skip(depth + 1);
     }
   }
@@ -237,16 +231,10 @@ class Reader {
 
   private list(depth: number): ImapValue[] {
     if (depth > FETCH_LIMITS.maxDepth) throw limitError(`lists nested more than ${FETCH_LIMITS.maxDepth} deep`, 'The server sent a response nested deeper than Mailroom accepts.');
-    const b = this.b;
     this.p++; // (
     const out: ImapValue[] = [];
     for (;;) {
-      while (this.p < this.end && b[this.p] === SP) this.p++;
-      if (this.p >= this.end) throw this.error('unterminated list');
-      if (b[this.p] === CLOSE) {
-        this.p++;
-        return out;
-      }
+      if (this.closesList()) return out;
       out.push(this.value(depth));
     }
   }
