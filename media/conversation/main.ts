@@ -5,8 +5,11 @@ import { ConversationEntry, FromConversation, parseToConversation, ToConversatio
 import type { MessageViewModel } from '../../src/shared/messageView';
 import { catchLinks } from '../message/frameLinks';
 import { textWithLinks } from '../message/linkedText';
+import { remoteRow } from '../message/remoteRow';
 import { quoteBlocks, TextBlock } from '../message/textBlocks';
 import { el } from '../shared/dom';
+import * as l10n from '@vscode/l10n';
+import { locale } from '../shared/l10n';
 
 interface VsCodeApi {
   postMessage(message: FromConversation): void;
@@ -24,15 +27,36 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 vscode.postMessage({ type: 'ready' });
 
+/** The list items drawn, by message index: a redrawn message replaces its own. */
+const items = new Map<number, HTMLElement>();
+
 function render(message: ToConversation): void {
   if (message.type === 'loading') {
-    root.replaceChildren(el('p', { className: 'status' }, `Loading ${message.count} messages of “${message.subject || '(no subject)'}”…`));
+    root.replaceChildren(el('p', { className: 'status' }, l10n.t('Loading {0} messages of “{1}”…', message.count, message.subject || l10n.t('(no subject)'))));
     return;
   }
-  const list = el('ol', { className: 'conversation' });
-  for (const entry of message.entries) list.append(entryView(entry));
-  root.replaceChildren(el('h1', { className: 'subject' }, message.subject || '(no subject)'), list);
-  vscode.postMessage({ type: 'rendered', count: message.entries.length, expanded: message.entries.filter((e) => !e.collapsed).length });
+  if (message.type === 'entry') {
+    const old = items.get(message.entry.index);
+    if (!old) return;
+    const item = entryView(message.entry);
+    items.set(message.entry.index, item);
+    old.replaceWith(item);
+  } else {
+    items.clear();
+    const list = el('ol', { className: 'conversation' });
+    for (const entry of message.entries) {
+      const item = entryView(entry);
+      items.set(entry.index, item);
+      list.append(item);
+    }
+    root.replaceChildren(el('h1', { className: 'subject' }, message.subject || l10n.t('(no subject)')), list);
+  }
+  vscode.postMessage({ type: 'rendered', count: items.size, expanded: expandedIndices().length });
+}
+
+/** The messages open now (not collapsed to their header line). */
+function expandedIndices(): number[] {
+  return [...items].filter(([, item]) => !item.classList.contains('collapsed')).map(([index]) => index);
 }
 
 function entryView(entry: ConversationEntry): HTMLElement {
@@ -41,8 +65,8 @@ function entryView(entry: ConversationEntry): HTMLElement {
   const head = el('button', { className: 'entry-head', type: 'button' });
   head.setAttribute('aria-expanded', String(!entry.collapsed));
   head.append(
-    el('span', { className: 'from' }, m?.from || '(unknown sender)'),
-    el('span', { className: 'date' }, m?.date ? new Date(m.date).toLocaleString() : ''),
+    el('span', { className: 'from' }, m?.from || l10n.t('(unknown sender)')),
+    el('span', { className: 'date' }, m?.date ? new Date(m.date).toLocaleString(locale) : ''),
   );
   if (entry.folder !== m?.folder || (m && /sent/i.test(entry.folder))) head.append(el('span', { className: 'folder' }, entry.folder));
   const preview = el('span', { className: 'preview' }, (m?.text ?? entry.error ?? '').replace(/\s+/g, ' ').slice(0, 140));
@@ -70,13 +94,18 @@ function entryView(entry: ConversationEntry): HTMLElement {
 function drawBody(body: HTMLElement, entry: ConversationEntry): void {
   const m = entry.message;
   if (!m) {
-    body.append(el('p', { className: 'status error' }, entry.error ?? 'This message could not be shown.'));
+    body.append(el('p', { className: 'status error' }, entry.error ?? l10n.t('This message could not be shown.')));
     return;
   }
   body.append(fieldsView(m));
-  if (m.remoteBlocked > 0) body.append(el('p', { className: 'bar remote', role: 'status' }, `${m.remoteAtLeast ? 'At least ' : ''}${m.remoteBlocked} remote resource${m.remoteBlocked === 1 ? '' : 's'} blocked. Open the message on its own to load them.`));
+  const remote = remoteRow(m, {
+    load: () => vscode.postMessage({ type: 'remote', index: entry.index, always: false, expanded: expandedIndices() }),
+    always: () => vscode.postMessage({ type: 'remote', index: entry.index, always: true, expanded: expandedIndices() }),
+    which: l10n.t('message from {0}', m.from || l10n.t('(unknown sender)')),
+  });
+  if (remote) body.append(remote);
   if (m.frame !== undefined) {
-    const frame = el('iframe', { className: 'paper', title: `Message from ${m.from}` });
+    const frame = el('iframe', { className: 'paper', title: l10n.t('Message from {0}', m.from) });
     frame.setAttribute('sandbox', 'allow-same-origin');
     frame.setAttribute('referrerpolicy', 'no-referrer');
     frame.srcdoc = m.frame;
@@ -85,25 +114,25 @@ function drawBody(body: HTMLElement, entry: ConversationEntry): void {
   } else {
     const text = el('div', { className: 'body text' });
     if (m.text) appendBlocks(text, quoteBlocks(m.text));
-    else text.textContent = '(this message has no text)';
+    else text.textContent = l10n.t('(this message has no text)');
     body.append(text);
   }
   const actions = el('div', { className: 'actions' });
-  actions.append(button('Reply', () => vscode.postMessage({ type: 'reply', index: entry.index, all: false })));
-  actions.append(button('Reply All', () => vscode.postMessage({ type: 'reply', index: entry.index, all: true }), true));
-  actions.append(button('Open', () => vscode.postMessage({ type: 'openMessage', index: entry.index }), true));
+  actions.append(button(l10n.t('Reply'), () => vscode.postMessage({ type: 'reply', index: entry.index, all: false })));
+  actions.append(button(l10n.t('Reply All'), () => vscode.postMessage({ type: 'reply', index: entry.index, all: true }), true));
+  actions.append(button(l10n.t('Open'), () => vscode.postMessage({ type: 'openMessage', index: entry.index }), true));
   body.append(actions);
 }
 
 function fieldsView(m: MessageViewModel): HTMLElement {
   const table = el('dl', { className: 'fields' });
   for (const [name, value] of [
-    ['To', m.to],
+    [l10n.t('To'), m.to],
     ['Cc', m.cc],
   ] as const) {
     if (value) table.append(el('dt', {}, name), el('dd', {}, value));
   }
-  if (m.attachments.length) table.append(el('dt', {}, 'Attachments'), el('dd', {}, m.attachments.map((a) => a.filename).join(', ')));
+  if (m.attachments.length) table.append(el('dt', {}, l10n.t('Attachments')), el('dd', {}, m.attachments.map((a) => a.filename).join(', ')));
   return table;
 }
 
@@ -143,7 +172,7 @@ function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
       continue;
     }
     const details = el('details', { className: 'quote', open: !block.collapsed });
-    details.append(el('summary', {}, block.collapsed ? `Quoted text (${block.lineCount} lines)` : 'Quoted text'));
+    details.append(el('summary', {}, block.collapsed ? l10n.t('Quoted text ({0} lines)', block.lineCount) : l10n.t('Quoted text')));
     const inner = el('div', { className: 'quote-body' });
     appendBlocks(inner, block.blocks);
     details.append(inner);

@@ -2,9 +2,8 @@
 // (already sanitized on the host) goes into an iframe with sandbox="allow-same-origin" and no
 // allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
-import { displayText } from '../../src/shared/displayText';
 import { invitationView } from './invitation';
-import { remoteBlockedLabel } from './remoteBar';
+import { remoteRow } from './remoteRow';
 import { catchLinks } from './frameLinks';
 import { textWithLinks } from './linkedText';
 import { quoteBlocks, TextBlock } from './textBlocks';
@@ -183,14 +182,8 @@ function headerView(m: MessageViewModel): HTMLElement {
 
 function barView(m: MessageViewModel): HTMLElement | undefined {
   const rows: HTMLElement[] = [];
-  if (m.remoteBlocked > 0 && !m.remoteAllowed) {
-    const row = el('div', { className: 'bar remote', role: 'status' });
-    row.append(el('span', {}, remoteBlockedLabel(m)));
-    row.append(actionButton(l10n.t('Load Remote Content'), 'loadRemoteContent'));
-    // fromAddress is the address as sent (the allow list needs it exact): shown through displayText like every header text.
-    if (m.fromAddress) row.append(actionButton(l10n.t('Always Load from {0}', displayText(m.fromAddress)), 'alwaysLoadFromSender', true));
-    rows.push(row);
-  }
+  const remote = remoteRow(m, { load: () => vscode.postMessage({ type: 'action', action: 'loadRemoteContent' }), always: () => vscode.postMessage({ type: 'action', action: 'alwaysLoadFromSender' }) });
+  if (remote) rows.push(remote);
   if (m.hasPatch) {
     const row = el('div', { className: 'bar patch' });
     row.append(el('span', {}, l10n.t('This message contains a patch.')), actionButton(l10n.t('Open Patch'), 'openPatch'), actionButton(l10n.t('Apply with git am'), 'applyPatch', true));

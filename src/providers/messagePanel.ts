@@ -11,13 +11,13 @@ import { messageShellCsp } from './message/csp';
 import { localizedErrorMessage } from './errorText';
 import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
-import { senderAllowed } from './message/remoteContent';
+import { isAllowedSender } from './message/remoteSenders';
 import { invitationProblemView } from './message/invitationView';
 import { RenderCache, RenderedMessage } from './message/renderCache';
-import { buildViewModel, SanitizedBody, withRemoteAllowed } from './message/viewModel';
+import { renderMessage } from './message/renderMessage';
+import { SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
 import { webviewHtml } from './webviewHtml';
-import { loadEngine } from '../loadEngine';
 
 /** Where panels get a message's bytes, and what happens when one is shown (mark read). */
 export interface MessageSourceProvider {
@@ -43,14 +43,6 @@ export interface LinkReport {
   decision: LinkDecision['kind'];
   /** The whole decision: for 'confirm', the real destination and host shown to the user. */
   detail: LinkDecision;
-}
-
-/** The setting holding addresses / `@domains` whose messages open with remote content loaded. */
-export const ALLOWED_SENDERS_SETTING = 'remoteContent.allowedSenders';
-
-export function allowedSenders(): unknown[] {
-  const value = vscode.workspace.getConfiguration('mailroom').get<unknown>(ALLOWED_SENDERS_SETTING, []);
-  return Array.isArray(value) ? value : [];
 }
 
 /** The invitation card of a message with a calendar part (message/invitations.ts). */
@@ -184,7 +176,7 @@ export class MessagePanel extends Disposable {
     );
     this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromWebview(raw))));
     // An allowed sender's page gets the remote-content policy from the start (the tree already knows From).
-    this.shellRemote = senderAllowed(node.item.from?.address ?? '', allowedSenders());
+    this.shellRemote = isAllowedSender(node.item.from?.address ?? '');
     const cached = this.cache.get(this.cacheKey());
     if (cached && !this.needsRemotePage(cached)) {
       // Opened before: the page draws the message from its first paint, with no round trip.
@@ -332,7 +324,7 @@ export class MessagePanel extends Disposable {
   /** Takes a parsed message as the one shown; returns whether its remote content is allowed. */
   private show({ model: parsedModel, body, fromAddress, invitation }: RenderedMessage): boolean {
     this.body = body;
-    const remoteAllowed = this.shellRemote || (body !== undefined && senderAllowed(fromAddress, allowedSenders()));
+    const remoteAllowed = this.shellRemote || (body !== undefined && isAllowedSender(fromAddress));
     const model = invitation ? { ...parsedModel, invitation } : parsedModel;
     this.loaded = remoteAllowed ? withRemoteAllowed(model, body, true) : model;
     this.failure = undefined;
@@ -363,23 +355,12 @@ export class MessagePanel extends Disposable {
 
   /** Whether showing this message needs a page whose policy allows remote content, which this one lacks. */
   private needsRemotePage({ body, fromAddress }: RenderedMessage): boolean {
-    return !this.shellRemote && body !== undefined && senderAllowed(fromAddress, allowedSenders());
+    return !this.shellRemote && body !== undefined && isAllowedSender(fromAddress);
   }
 
   /** Reads, parses and sanitizes the message (remote content blocked in the model) and keeps the result in the render cache. */
   private async render(): Promise<RenderedMessage> {
-    const { account, item } = this.node;
-    const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
-    const engine = loadEngine();
-    const parsed = await engine.parseMessageStream(await this.sources.load(this.node));
-    const body = parsed.html !== undefined ? engine.sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
-    const fromAddress = parsed.from.find((a) => a.address)?.address ?? '';
-    const rendered: RenderedMessage = {
-      model: buildViewModel(parsed, body, { accountLabel: accountLabel(account), folder, fallbackDate: item.date, remoteAllowed: false }),
-      body,
-      fromAddress,
-      ...(parsed.calendar ? { calendar: parsed.calendar } : {}),
-    };
+    const rendered = await renderMessage(this.node, this.sources);
     this.cache.set(this.cacheKey(), rendered);
     return rendered;
   }

@@ -18,14 +18,24 @@ export interface ConversationEntry {
 
 export type ToConversation =
   | { type: 'loading'; subject: string; count: number }
-  | { type: 'show'; subject: string; entries: ConversationEntry[] };
+  | { type: 'show'; subject: string; entries: ConversationEntry[] }
+  /** One message drawn again in place (its remote content loaded); the others stay as they are. */
+  | { type: 'entry'; entry: ConversationEntry };
 
 export type FromConversation =
   | { type: 'ready' }
   | { type: 'rendered'; count: number; expanded: number }
   | { type: 'openLink'; href: string; text: string; shown?: string }
   | { type: 'reply'; index: number; all: boolean }
-  | { type: 'openMessage'; index: number };
+  | { type: 'openMessage'; index: number }
+  /**
+   * "Load Remote Content" (`always`: "Always Load from <sender>") on message `index`. `expanded`
+   * lists the messages open now, kept open if the host has to replace the page.
+   */
+  | { type: 'remote'; index: number; always: boolean; expanded: number[] };
+
+/** At most this many indices in a 'remote' request's `expanded`: the page is untrusted, the host walks the list. */
+export const MAX_CONVERSATION_ENTRIES = 10_000;
 
 /** Messages from the webview are untrusted input: check the shape before acting on one. */
 export function parseFromConversation(value: unknown): FromConversation | undefined {
@@ -46,6 +56,9 @@ export function parseFromConversation(value: unknown): FromConversation | undefi
       return index(v.index) ? { type: 'reply', index: v.index, all: v.all === true } : undefined;
     case 'openMessage':
       return index(v.index) ? { type: 'openMessage', index: v.index } : undefined;
+    case 'remote':
+      if (!index(v.index) || !Array.isArray(v.expanded) || v.expanded.length > MAX_CONVERSATION_ENTRIES || !v.expanded.every(index)) return undefined;
+      return { type: 'remote', index: v.index, always: v.always === true, expanded: v.expanded };
     default:
       return undefined;
   }
@@ -56,5 +69,6 @@ export function parseToConversation(value: unknown): ToConversation | undefined 
   const v = value as Record<string, unknown>;
   if (v.type === 'loading' && typeof v.subject === 'string' && typeof v.count === 'number') return { type: 'loading', subject: v.subject, count: v.count };
   if (v.type === 'show' && typeof v.subject === 'string' && Array.isArray(v.entries)) return { type: 'show', subject: v.subject, entries: v.entries as ConversationEntry[] };
+  if (v.type === 'entry' && typeof v.entry === 'object' && v.entry !== null && Number.isSafeInteger((v.entry as { index?: unknown }).index)) return { type: 'entry', entry: v.entry as ConversationEntry };
   return undefined;
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { serverThreadAlgorithm, threadGroups } from '../../src/protocol/imap/operations/thread';
-import { parseFromConversation, parseToConversation } from '../../src/shared/conversationView';
+import { MAX_CONVERSATION_ENTRIES, parseFromConversation, parseToConversation } from '../../src/shared/conversationView';
 
 const atom = (value: string): { type: string; value: string } => ({ type: 'ATOM', value });
 
@@ -48,5 +48,19 @@ describe('conversation webview protocol', () => {
     assert.deepEqual(parseToConversation({ type: 'loading', subject: 's', count: 2 }), { type: 'loading', subject: 's', count: 2 });
     assert.equal(parseToConversation({ type: 'show', subject: 's' }), undefined);
     assert.equal(parseToConversation({ type: 'show', subject: 's', entries: [] })?.type, 'show');
+    const entry = { index: 2, collapsed: false, folder: 'INBOX' };
+    assert.deepEqual(parseToConversation({ type: 'entry', entry }), { type: 'entry', entry });
+    assert.equal(parseToConversation({ type: 'entry', entry: { index: 'x' } }), undefined);
+    assert.equal(parseToConversation({ type: 'entry' }), undefined);
+  });
+
+  it('accepts a request for remote content only with a message index and the open messages as indices', () => {
+    assert.deepEqual(parseFromConversation({ type: 'remote', index: 3, expanded: [1, 3] }), { type: 'remote', index: 3, always: false, expanded: [1, 3] });
+    assert.deepEqual(parseFromConversation({ type: 'remote', index: 0, always: true, expanded: [] }), { type: 'remote', index: 0, always: true, expanded: [] });
+    assert.deepEqual(parseFromConversation({ type: 'remote', index: 0, always: 'yes', expanded: [] }), { type: 'remote', index: 0, always: false, expanded: [] }, 'only true means always');
+    assert.equal(parseFromConversation({ type: 'remote', index: -1, expanded: [] }), undefined);
+    assert.equal(parseFromConversation({ type: 'remote', index: 1 }), undefined, 'expanded is required');
+    assert.equal(parseFromConversation({ type: 'remote', index: 1, expanded: [0, 'x'] }), undefined);
+    assert.equal(parseFromConversation({ type: 'remote', index: 1, expanded: Array.from({ length: MAX_CONVERSATION_ENTRIES + 1 }, (_, i) => i) }), undefined, 'a bounded list');
   });
 });

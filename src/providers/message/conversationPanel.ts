@@ -1,31 +1,38 @@
 import * as vscode from 'vscode';
-import { accountLabel } from '../../protocol/account';
 import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
-import { ConversationEntry, FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
+import { FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
 import { displayText } from '../../shared/displayText';
 import { Disposable } from '../../util/dispose';
 import type { MessageSourceProvider } from '../messagePanel';
 import { threadMessageRows } from '../tree/conversationRows';
 import type { MessageNode, ThreadNode } from '../tree/nodes';
+import { localizedErrorMessage } from '../errorText';
+import { reportError } from '../errors';
 import { webviewHtml } from '../webviewHtml';
 import { messageShellCsp } from './csp';
 import { vscodeLinkActions, openMessageLink } from './openLink';
-import { buildViewModel } from './viewModel';
-import { loadEngine } from '../../loadEngine';
+import { allowRemote, LoadedEntry } from './conversationRemote';
+import { isAllowedSender, rememberAllowedSender } from './remoteSenders';
+import { messageFolder, renderMessage } from './renderMessage';
+import { withRemoteAllowed } from './viewModel';
 
-/** What the webview reported it drew: how many messages, how many expanded. */
+/** What the webview reported it drew: how many messages, how many expanded, whose remote content is loaded. */
 export interface ConversationRendered {
   threadId: string;
   count: number;
   expanded: number;
+  /** Indices of the messages shown with remote content allowed (their frame's policy and the page's). */
+  remoteLoaded: number[];
 }
 
 /**
  * All messages of a conversation in one tab, oldest first; read ones collapsed. Each message goes
  * through the message panel's pipeline (stream parse, sanitizer, frame document with its CSP) and
- * the shell has the message panel's CSP with remote content blocked: "Open" on a message shows it
- * in its own panel, where remote content can be loaded. Links go through the same link policy.
+ * remote content is handled as there: blocked, with a notice per message ("Load Remote Content",
+ * "Always Load from <sender>"), and loaded at once for the allowed senders. Each message's frame
+ * carries its own policy, so loading one message's remote content loads no other's. Links go
+ * through the same link policy.
  */
 export class ConversationPanels extends Disposable {
   private readonly panels = new Map<string, ConversationPanel>();
@@ -57,13 +64,19 @@ export class ConversationPanels extends Disposable {
 export class ConversationPanel extends Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly messages: MessageNode[];
-  private entries: ConversationEntry[] | undefined;
+  /** Each message as shown, with its sanitized body kept to rebuild its frame when remote content is allowed. */
+  private loaded: LoadedEntry[] | undefined;
   private pageReady = false;
+  /**
+   * Whether the page's policy allows remote content: once any message's remote content is loaded.
+   * A srcdoc frame is held to the page's policy and to its own, so the others stay blocked by theirs.
+   */
+  private shellRemote: boolean;
   readonly onDidDispose: vscode.Event<void>;
 
   constructor(
     readonly node: ThreadNode,
-    extensionUri: vscode.Uri,
+    private readonly extensionUri: vscode.Uri,
     private readonly sources: MessageSourceProvider,
     private readonly log: ProtocolLog,
     private readonly reportRendered: (report: ConversationRendered) => void,
@@ -71,7 +84,7 @@ export class ConversationPanel extends Disposable {
     super();
     this.messages = threadMessageRows(node);
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
-    const subject = displayText(node.subject).trim() || '(no subject)';
+    const subject = displayText(node.subject).trim() || vscode.l10n.t('(no subject)');
     this.panel = vscode.window.createWebviewPanel('mailroom.conversation', subject.length > 60 ? `${subject.slice(0, 57)}…` : subject, vscode.ViewColumn.Active, {
       enableScripts: true,
       enableCommandUris: false,
@@ -82,17 +95,9 @@ export class ConversationPanel extends Disposable {
     this.onDidDispose = this.panel.onDidDispose;
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseFromConversation(raw))));
-    const webview = this.panel.webview;
-    webview.html = webviewHtml({
-      webview,
-      extensionUri,
-      script: 'conversation.js',
-      style: ['conversation', 'conversation.css'],
-      title: 'Conversation',
-      placeholder: 'Loading…',
-      imgSrc: 'webview',
-      csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: false }),
-    });
+    // An allowed sender in the thread: the page gets the remote-content policy from the start (the tree knows From).
+    this.shellRemote = this.messages.some((m) => isAllowedSender(m.item.from?.address ?? ''));
+    this.panel.webview.html = this.html();
     void this.load();
   }
 
@@ -114,11 +119,11 @@ export class ConversationPanel extends Disposable {
     switch (message.type) {
       case 'ready':
         this.pageReady = true;
-        if (this.entries) this.post({ type: 'show', subject: this.node.subject, entries: this.entries });
+        if (this.loaded) this.post({ type: 'show', subject: this.node.subject, entries: this.loaded.map((l) => l.entry) });
         else this.post({ type: 'loading', subject: displayText(this.node.subject), count: this.messages.length });
         break;
       case 'rendered':
-        this.reportRendered({ threadId: this.node.threadId, count: message.count, expanded: message.expanded });
+        this.reportRendered({ threadId: this.node.threadId, count: message.count, expanded: message.expanded, remoteLoaded: this.remoteLoaded() });
         break;
       case 'openLink':
         void openMessageLink(message, this.log, vscodeLinkActions).catch((err: unknown) => this.log.error(`opening a link failed: ${String(err)}`));
@@ -133,36 +138,84 @@ export class ConversationPanel extends Disposable {
         if (target) void vscode.commands.executeCommand('mailroom.openMessage', target);
         break;
       }
+      case 'remote':
+        void this.loadRemoteContent(message.index, message.always, message.expanded).catch((err: unknown) => reportError(this.log, vscode.l10n.t('Loading remote content'), err));
+        break;
     }
+  }
+
+  /**
+   * Shows message `index` again with its remote content (and, for "Always Load from <sender>", every
+   * message of that sender here, after adding the sender to the setting). The first time, the page
+   * is replaced by one whose policy allows remote content, as the message view does; the messages
+   * open now stay open.
+   */
+  private async loadRemoteContent(index: number, always: boolean, expanded: readonly number[]): Promise<void> {
+    const target = this.loaded?.[index];
+    if (!target?.entry.message || !target.body) return;
+    const allowed = always ? await rememberAllowedSender(target.fromAddress) : undefined;
+    if (this.isDisposed || !this.loaded) return;
+    const pageReplaced = !this.shellRemote;
+    const changed = allowRemote(this.loaded, { index, expanded, pageReplaced, ...(allowed ? { allowed } : {}) });
+    this.log.info(`conversation ${this.node.threadId}: remote content loaded for ${changed.length} message(s)`);
+    if (pageReplaced) this.setHtml(true); // the new page asks for the entries on 'ready'
+    else for (const l of changed) this.post({ type: 'entry', entry: l.entry });
   }
 
   /** Loads, parses and sanitizes every message in turn (one at a time: a thread can be long). */
   private async load(): Promise<void> {
-    const entries: ConversationEntry[] = [];
+    const loaded: LoadedEntry[] = [];
     const last = this.messages.length - 1;
     for (const [index, node] of this.messages.entries()) {
-      const { item } = node;
-      const folder = item.location.protocol === 'imap' ? item.location.path : 'Inbox';
+      const folder = messageFolder(node);
       // Unread ones and the newest are open; read ones start as a header line.
-      const collapsed = item.seen && index !== last;
+      const collapsed = node.item.seen && index !== last;
       try {
-        const parsed = await loadEngine().parseMessageStream(await this.sources.load(node));
-        const body = parsed.html !== undefined ? loadEngine().sanitizeMessageHtml(parsed.html, { inlineImages: parsed.inlineImages }) : undefined;
-        const message = buildViewModel(parsed, body, { accountLabel: accountLabel(node.account), folder, fallbackDate: item.date, remoteAllowed: false });
-        entries.push({ index, collapsed, folder, message });
+        const { model, body, fromAddress } = await renderMessage(node, this.sources);
+        const message = body !== undefined && isAllowedSender(fromAddress) ? withRemoteAllowed(model, body, true) : model;
+        loaded.push({ entry: { index, collapsed, folder, message }, body, fromAddress });
         if (!collapsed) this.sources.shown?.(node);
       } catch (err) {
         const error = MailError.from(err);
         this.log.warn(`conversation: message ${node.id} not shown: ${error.message}`);
-        entries.push({ index, collapsed: false, folder, error: error.message });
+        loaded.push({ entry: { index, collapsed: false, folder, error: localizedErrorMessage(error) }, fromAddress: '' });
       }
       if (this.isDisposed) return;
     }
-    this.entries = entries;
-    this.post({ type: 'show', subject: this.node.subject, entries });
+    this.loaded = loaded;
+    if (!this.shellRemote && loaded.some((l) => l.entry.message?.remoteAllowed)) this.setHtml(true);
+    else this.post({ type: 'show', subject: this.node.subject, entries: loaded.map((l) => l.entry) });
+  }
+
+  /** The messages shown with remote content: allowed by their frame's policy and by the page's. */
+  private remoteLoaded(): number[] {
+    if (!this.shellRemote || !this.loaded) return [];
+    return this.loaded.filter((l) => l.entry.message?.remoteAllowed).map((l) => l.entry.index);
   }
 
   private post(message: ToConversation): void {
     if (!this.isDisposed && this.pageReady) void this.panel.webview.postMessage(message);
+  }
+
+  private setHtml(remoteAllowed: boolean): void {
+    if (this.isDisposed) return;
+    this.pageReady = false;
+    this.shellRemote = remoteAllowed;
+    this.panel.webview.html = this.html();
+  }
+
+  /** A new page (webviewHtml makes a fresh nonce for each), with the policy remote content needs once one message loads it. */
+  private html(): string {
+    const webview = this.panel.webview;
+    return webviewHtml({
+      webview,
+      extensionUri: this.extensionUri,
+      script: 'conversation.js',
+      style: ['conversation', 'conversation.css'],
+      title: vscode.l10n.t('Conversation'),
+      placeholder: vscode.l10n.t('Loading…'),
+      imgSrc: 'webview',
+      csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
+    });
   }
 }

@@ -3,13 +3,13 @@ import { MailError } from '../../protocol/errors';
 import type { ProtocolLog } from '../../protocol/log';
 import type { HeadersViewModel } from '../../shared/headersView';
 import { reportError } from '../errors';
-import { ALLOWED_SENDERS_SETTING, allowedSenders, MessagePanel, MessagePanelManager, MessageSourceProvider, RenderedReport } from '../messagePanel';
+import { MessagePanel, MessagePanelManager, MessageSourceProvider, RenderedReport } from '../messagePanel';
 import type { MailNode, MessageNode } from '../tree/nodes';
 import { AttachmentActions } from './attachmentActions';
 import { buildHeadersModel } from './headersModel';
 import { HeadersPanel, HeadersRenderedReport } from './headersPanel';
 import { applyMessagePatch, ApplyPatchOptions, findMessagePatch, openPatchDocument } from './patchActions';
-import { withAllowedSender } from './remoteContent';
+import { rememberAllowedSender } from './remoteSenders';
 import { MessageSourceFileSystem } from './sourceDocuments';
 import { loadEngine } from '../../loadEngine';
 
@@ -75,9 +75,7 @@ export function registerMessageViewCommands(deps: MessageViewCommandDeps): vscod
     command('mailroom.loadRemoteContent', 'Loading remote content', loadRemote),
     command('mailroom.alwaysLoadRemoteContentFromSender', 'Allowing remote content', async (t) => {
       const address = t.panel?.model?.fromAddress || (await loadEngine().parseMessageStream(await deps.sources.load(t.node))).from.find((a) => a.address)?.address || '';
-      if (!address) throw new MailError('InvalidAddress', 'This message has no sender address to remember.');
-      const next = withAllowedSender(allowedSenders(), address);
-      await vscode.workspace.getConfiguration('mailroom').update(ALLOWED_SENDERS_SETTING, next, vscode.ConfigurationTarget.Global);
+      const next = await rememberAllowedSender(address);
       if (t.panel) await loadRemote(t);
       return next;
     }),

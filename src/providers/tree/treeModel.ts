@@ -388,7 +388,7 @@ export class MailTreeModel extends Disposable {
     const children: MailNode[] = shown.map(({ account, item }) => ({ kind: 'message', id: nodeIds.message(node.id, account.id, item.location), parent: node, account, item }));
     if (total > shown.length) children.push({ kind: 'loadMore', id: nodeIds.loadMore(node.id), parent: node, remaining: total - shown.length });
     if (problems.length) children.push(status(node, 'error', problems.join('; ')));
-    if (children.length === 0) children.push(status(node, 'info', 'No messages'));
+    if (children.length === 0) children.push(status(node, 'info', vscode.l10n.t('No messages')));
     return children;
   }
 
@@ -412,7 +412,7 @@ export class MailTreeModel extends Disposable {
     }
     const children: MailNode[] = [];
     if (result.value.offline) {
-      children.push(status(node, 'offline', `Offline: showing cached mail (${result.value.error?.message ?? 'server unreachable'})`, result.value.error));
+      children.push(status(node, 'offline', vscode.l10n.t('Offline: showing cached mail ({0})', result.value.error?.message ?? vscode.l10n.t('server unreachable')), result.value.error));
     }
     children.push(...this.folderNodesFor(node, result.value.folders));
     children.push(...(this.searches.get(node.account.id) ?? []));
@@ -465,14 +465,14 @@ export class MailTreeModel extends Disposable {
       const more: LoadMoreNode = { kind: 'loadMore', id: nodeIds.loadMore(node.id), parent: node, remaining };
       messages.push(more);
     }
-    if (cache.count() === 0) messages.push(status(node, 'info', 'No messages'));
+    if (cache.count() === 0) messages.push(status(node, 'info', vscode.l10n.t('No messages')));
     return [...subfolders, ...messages];
   }
 
   private searchChildren(node: SearchNode): MailNode[] {
     const rows: MailNode[] = node.items.map((item) => messageNode(node, item));
-    if (node.capped) rows.push(status(node, 'info', 'More results than shown: narrow the search'));
-    if (rows.length === 0) rows.push(status(node, 'info', 'No messages match'));
+    if (node.capped) rows.push(status(node, 'info', vscode.l10n.t('More results than shown: narrow the search')));
+    if (rows.length === 0) rows.push(status(node, 'info', vscode.l10n.t('No messages match')));
     return rows;
   }
 }

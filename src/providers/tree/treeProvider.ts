@@ -162,25 +162,31 @@ export function threadContextValue(node: ThreadNode): string {
 }
 
 function threadItem(node: ThreadNode): vscode.TreeItem {
-  const subject = displayText(node.subject) || '(no subject)';
+  const subject = displayText(node.subject) || vscode.l10n.t('(no subject)');
   const people = [...new Set(node.items.map((m) => displayText(m.from ? m.from.name || m.from.address : '')).filter(Boolean))];
   const count = node.items.length;
+  const latest = formatDate(node.latest);
   const tooltip = new vscode.MarkdownString(undefined, false);
   tooltip.appendText(`${subject}
 
-${count} messages, ${node.unread} unread
+${threadCounts(count, node.unread)}
 ${people.join(', ')}
-Latest: ${node.latest ? new Date(node.latest).toLocaleString() : 'unknown'}`);
+${vscode.l10n.t('Latest: {0}', node.latest ? new Date(node.latest).toLocaleString(vscode.env.language) : vscode.l10n.t('unknown'))}`);
   return item(node.id, subject, vscode.TreeItemCollapsibleState.Collapsed, {
-    description: `${count}${node.unread ? ` · ${node.unread} unread` : ''} · ${people.slice(0, 3).join(', ')} · ${formatDate(node.latest)}`,
+    description: `${count}${node.unread ? ` · ${vscode.l10n.t('{0} unread', node.unread)}` : ''} · ${people.slice(0, 3).join(', ')} · ${latest}`,
     tooltip,
     iconPath: node.flagged
       ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
       : new vscode.ThemeIcon('comment-discussion', node.unread ? new vscode.ThemeColor('charts.blue') : undefined),
     contextValue: threadContextValue(node),
-    command: { command: 'mailroom.openConversation', title: 'Open Conversation', arguments: [node] },
-    accessibilityInformation: { label: `Conversation: ${subject}, ${count} messages, ${node.unread} unread, latest ${formatDate(node.latest)}` },
+    command: { command: 'mailroom.openConversation', title: vscode.l10n.t('Open Conversation'), arguments: [node] },
+    accessibilityInformation: { label: vscode.l10n.t('Conversation: {0}, {1}, latest {2}', subject, threadCounts(count, node.unread), latest) },
   });
+}
+
+/** "5 messages, 1 unread" (a thread has at least two messages). */
+function threadCounts(count: number, unread: number): string {
+  return unread === 1 ? vscode.l10n.t('{0} messages, 1 unread', count) : vscode.l10n.t('{0} messages, {1} unread', count, unread);
 }
 
 export function messageContextValue(node: MessageNode): string {

@@ -103,7 +103,7 @@ describe('Conversations (in the extension host)', function () {
     await vscode.commands.executeCommand('mailroom.openConversation', release);
     const report = await rendered;
     // Only the unread newest message is open; the four read ones are header lines.
-    assert.deepEqual(report, { threadId: release.threadId, count: 5, expanded: 1 });
+    assert.deepEqual(report, { threadId: release.threadId, count: 5, expanded: 1, remoteLoaded: [] });
     const texts = await webviewTexts();
     if (texts) {
       const page = texts.map((t) => t.text).join('\n');

@@ -89,8 +89,8 @@ export function imapsAccount(fixture: FixtureInfo, user: MailUser, id: string, l
   };
 }
 
-/** A plain imapflow client for a fixture user: "another device" that checks the server's state. */
-export async function otherImapClient(fixture: FixtureInfo, user: MailUser): Promise<ImapFlow> {
+/** A plain imapflow client for a fixture user: "another device" that checks the server's state (the shared fixture, or a suite's own Dovecot). */
+export async function otherImapClient(fixture: Pick<FixtureInfo, 'host'> & { ports: { imaps: number } }, user: MailUser): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: fixture.host,
     port: fixture.ports.imaps,
