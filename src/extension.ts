@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
   const log = createOutputLog(logChannel);
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
 
-  const repository = new AccountRepository(context.secrets, log);
+  const repository = new AccountRepository(context.secrets, log, context.globalState);
   const sessions = new LoginSessions({ log, clientVersion: version });
   const imap = new ImapAccountRegistry({ repository, log, clientVersion: version, storageDir: context.globalStorageUri.fsPath });
   const pop3 = new Pop3AccountRegistry({ repository, log, storageDir: context.globalStorageUri.fsPath });
@@ -148,6 +148,10 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
     compose,
     conversations,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
+    hasIdentityPassword: async (accountId, address) => {
+      await repository.identitySweep;
+      return (await repository.getIdentityPassword(accountId, address)) !== undefined;
+    },
     signInStatus: async (accountId) => {
       const account = repository.get(accountId);
       return account ? signInStates.status(account) : { signedIn: false };
