@@ -11,6 +11,7 @@ import { registerFolderCommands } from './providers/commands/folderCommands';
 import { registerMailCommands } from './providers/commands/mailCommands';
 import { registerMessageCommands } from './providers/commands/messageCommands';
 import { registerComposeCommands } from './providers/compose/composeCommands';
+import { registerDemoCommand } from './providers/commands/demoCommand';
 import { InvitationFeature } from './providers/message/invitations';
 import { registerMessageViewCommands } from './providers/message/viewCommands';
 import { registerSearchCommands } from './providers/commands/searchCommands';
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): MailroomApi {
       onSignedIn: (account) => treeModel.refresh(treeModel.findAccount(account.id)),
     }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
+    registerDemoCommand(context.extensionUri, log),
     registerMessageCommands({ model: treeModel, imap, pop3, log, treeView }),
     registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),
     registerFolderCommands({ model: treeModel, imap, log, treeView }),
