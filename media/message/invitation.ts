@@ -49,7 +49,7 @@ export function invitationView(v: InvitationView, post: (message: FromWebview) =
   if (v.comment) fields.append(el('dt', {}, 'Comment'), el('dd', {}, v.comment));
   card.append(fields);
   if (v.answered) {
-    const when = new Date(v.answered.at).toLocaleString();
+    const when = new Date(v.answered.at).toLocaleString(locale);
     card.append(el('p', { className: 'invitation-answered', role: 'status' }, `You ${ANSWERED[v.answered.answer]} ${v.answered.outdated ? `an earlier version (sequence ${v.answered.sequence})` : 'this invitation'} on ${when}.`));
   }
   if (v.canAnswer) card.append(answerForm(post, v.answered !== undefined && !v.answered.outdated));

@@ -50,7 +50,9 @@ export class AccountRepository extends Disposable {
   }
 
   private sweepIdentitySecrets(): Promise<unknown> {
-    return this.identitySecrets.sweep(this.rawList()).catch((err: unknown) => this.log.warn(`identity passwords not swept: ${String(err)}`));
+    // Only what the user's settings say: not set at all (or unreadable) is not "every identity removed".
+    const set = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(ACCOUNTS_KEY)?.globalValue !== undefined;
+    return this.identitySecrets.sweep(set ? this.rawList() : undefined).catch((err: unknown) => this.log.warn(`identity passwords not swept: ${String(err)}`));
   }
 
   list(): AccountConfig[] {

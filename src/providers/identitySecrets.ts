@@ -76,8 +76,13 @@ export class IdentitySecrets {
     private readonly onDeleted: (ref: IdentityRef) => void = () => undefined,
   ) {}
 
-  /** Deletes the secrets of identities no longer in `rawAccounts`; one sweep at a time. Resolves with those deleted. */
-  sweep(rawAccounts: readonly unknown[]): Promise<IdentityRef[]> {
+  /**
+   * Deletes the secrets of identities no longer in `rawAccounts`; one sweep at a time. Resolves with
+   * those deleted. `undefined` (the user's settings do not set `mailroom.accounts` at all, as when
+   * settings.json cannot be read) sweeps nothing: there is nothing to compare with.
+   */
+  sweep(rawAccounts: readonly unknown[] | undefined): Promise<IdentityRef[]> {
+    if (rawAccounts === undefined) return Promise.resolve([]);
     const run = this.queue.then(async () => {
       const { gone, remember } = identitySweepPlan(this.remembered(), identitySnapshot(rawAccounts));
       for (const ref of gone) {

@@ -91,6 +91,17 @@ describe('identity SMTP passwords: deleted when the identity leaves the settings
     assert.equal(secrets.values.size, 0);
   });
 
+  it('sweeps nothing when the settings do not set the accounts at all (settings.json unreadable)', async () => {
+    const secrets = new MemorySecrets();
+    const memento = new MemoryMemento();
+    const store = new IdentitySecrets(secrets, memento);
+    await store.sweep([account('a', [work])]);
+    await secrets.store(identitySecretKey('a', work.address), 'pw');
+    assert.deepEqual(await store.sweep(undefined), []);
+    assert.equal(await secrets.get(identitySecretKey('a', work.address)), 'pw');
+    assert.deepEqual(memento.get(IDENTITY_SECRET_INDEX), [{ accountId: 'a', address: 'me@work.test' }], 'still remembered for the next sweep');
+  });
+
   it('ignores a corrupt index instead of failing', async () => {
     const memento = new MemoryMemento();
     memento.values.set(IDENTITY_SECRET_INDEX, [{ accountId: 1 }, 'x', null]);
