@@ -12,6 +12,7 @@ import { registerFolderCommands } from './providers/commands/folderCommands';
 import { registerMailCommands } from './providers/commands/mailCommands';
 import { registerMessageCommands } from './providers/commands/messageCommands';
 import { registerComposeCommands } from './providers/compose/composeCommands';
+import { registerDemoCommand } from './providers/commands/demoCommand';
 import { InvitationFeature } from './providers/message/invitations';
 import { registerMessageViewCommands } from './providers/message/viewCommands';
 import { registerSearchCommands } from './providers/commands/searchCommands';
@@ -43,7 +44,7 @@ export function activate(context: vscode.ExtensionContext, startup?: StartupInfo
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
   log.info(`Mailroom ${version} started; code cache: ${startup?.codeCache ?? 'not used'}`);
 
-  const repository = new AccountRepository(context.secrets, log);
+  const repository = new AccountRepository(context.secrets, log, context.globalState);
   const sessions = new LoginSessions({ log, clientVersion: version });
   const imap = new ImapAccountRegistry({ repository, log, clientVersion: version, storageDir: context.globalStorageUri.fsPath });
   const pop3 = new Pop3AccountRegistry({ repository, log, storageDir: context.globalStorageUri.fsPath });
@@ -116,6 +117,7 @@ export function activate(context: vscode.ExtensionContext, startup?: StartupInfo
       onSignedIn: (account) => treeModel.refresh(treeModel.findAccount(account.id)),
     }),
     registerMailCommands({ model: treeModel, panels, log, logChannel }),
+    registerDemoCommand(context.extensionUri, log),
     registerMessageCommands({ model: treeModel, imap, pop3, log, treeView }),
     registerPop3Commands({ model: treeModel, imap, pop3, log, treeView }),
     registerFolderCommands({ model: treeModel, imap, log, treeView }),
@@ -151,6 +153,10 @@ export function activate(context: vscode.ExtensionContext, startup?: StartupInfo
     conversations,
     startup,
     hasPassword: async (accountId) => (await repository.getPassword(accountId)) !== undefined,
+    hasIdentityPassword: async (accountId, address) => {
+      await repository.identitySweep;
+      return (await repository.getIdentityPassword(accountId, address)) !== undefined;
+    },
     signInStatus: async (accountId) => {
       const account = repository.get(accountId);
       return account ? signInStates.status(account) : { signedIn: false };

@@ -2,8 +2,11 @@
 // The buttons belong to this page (never to the sanitized mail in the frame) and send one typed
 // message; the host validates it and sends the REPLY.
 import type { FromWebview } from '../../src/shared/messageView';
+import { formatInvitationTimes, FormattedTimes } from '../../src/shared/invitationTime';
 import { InvitationAnswer, InvitationView, MAX_INVITATION_COMMENT } from '../../src/shared/invitationView';
 import { el } from '../shared/dom';
+import * as l10n from '@vscode/l10n';
+import { locale } from '../shared/l10n';
 
 const BUTTONS: ReadonlyArray<[InvitationAnswer, string]> = [
   ['ACCEPTED', 'Accept'],
@@ -22,9 +25,10 @@ export function invitationView(v: InvitationView, post: (message: FromWebview) =
   }
   card.append(el('p', { className: 'invitation-title' }, v.title));
   const fields = el('dl', { className: 'fields' });
+  const times = when(v);
   const rows: Array<[string, string | undefined]> = [
-    ['When', v.when],
-    ['Organiser’s time', v.whenOrganizer],
+    ['When', times.when],
+    ['Organiser’s time', times.whenOrganizer],
     ['Repeats', v.recurrence],
     ['Where', v.location],
     ['Organiser', v.organizer],
@@ -45,12 +49,21 @@ export function invitationView(v: InvitationView, post: (message: FromWebview) =
   if (v.comment) fields.append(el('dt', {}, 'Comment'), el('dd', {}, v.comment));
   card.append(fields);
   if (v.answered) {
-    const when = new Date(v.answered.at).toLocaleString();
+    const when = new Date(v.answered.at).toLocaleString(locale);
     card.append(el('p', { className: 'invitation-answered', role: 'status' }, `You ${ANSWERED[v.answered.answer]} ${v.answered.outdated ? `an earlier version (sequence ${v.answered.sequence})` : 'this invitation'} on ${when}.`));
   }
   if (v.canAnswer) card.append(answerForm(post, v.answered !== undefined && !v.answered.outdated));
   else if (v.cannotAnswer) card.append(el('p', { className: 'status' }, v.cannotAnswer));
   return card;
+}
+
+/**
+ * The event's time in this page's zone, which is the user's (in a remote window the extension host
+ * is elsewhere), in VS Code's display language; and the organiser's, when it reads differently.
+ */
+function when(v: InvitationView): FormattedTimes {
+  if (!v.time) return { when: l10n.t('(no time given)') };
+  return formatInvitationTimes(v.time, { zone: Intl.DateTimeFormat().resolvedOptions().timeZone, locale, allDay: l10n.t('all day') });
 }
 
 function answerForm(post: (message: FromWebview) => void, again: boolean): HTMLElement {

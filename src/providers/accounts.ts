@@ -7,12 +7,11 @@ import type { ProtocolLog } from '../protocol/log';
 import { Disposable } from '../util/dispose';
 import { AccountCredentials } from './auth/accountCredentials';
 import { usesVSCodeMicrosoftSignIn, vscodeMicrosoftCredentials } from './auth/microsoftSession';
+import { identitySecretKey, IdentitySecrets } from './identitySecrets';
 
 const SECTION = 'mailroom';
 const ACCOUNTS_KEY = 'accounts';
 const secretKey = (accountId: string): string => `mailroom.password.${accountId}`;
-/** An identity's own SMTP password (identities with their own server); never the account's. */
-const identitySecretKey = (accountId: string, address: string): string => `mailroom.identityPassword.${accountId}.${address.toLowerCase()}`;
 
 /**
  * Accounts live in the `mailroom.accounts` setting (application scope, user settings), their
@@ -28,15 +27,32 @@ export class AccountRepository extends Disposable {
   private readonly reported = new Set<string>();
   /** What each account's logins use: its password, or its OAuth2 tokens (see auth/accountCredentials.ts). */
   readonly credentialSources: AccountCredentials;
+  /** Identities' SMTP passwords, deleted when their identity leaves the settings (identitySecrets.ts). */
+  private readonly identitySecrets: IdentitySecrets;
+  /** The sweep of identity passwords running now (start-up or the last settings change); tests wait for it. */
+  identitySweep: Promise<unknown>;
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: ProtocolLog) {
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: ProtocolLog, globalState: vscode.Memento) {
     super();
     this.credentialSources = new AccountCredentials(secrets, this);
+    this.identitySecrets = new IdentitySecrets(secrets, globalState, (ref) =>
+      log.info(`Deleted the stored SMTP password of ${ref.address} (account ${ref.accountId}): the identity is no longer in the settings.`),
+    );
+    // Settings may have changed while VS Code was closed: sweep once at start-up.
+    this.identitySweep = this.sweepIdentitySecrets();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.${ACCOUNTS_KEY}`)) this._onDidChange.fire();
+        if (!e.affectsConfiguration(`${SECTION}.${ACCOUNTS_KEY}`)) return;
+        this.identitySweep = this.sweepIdentitySecrets();
+        this._onDidChange.fire();
       }),
     );
+  }
+
+  private sweepIdentitySecrets(): Promise<unknown> {
+    // Only what the user's settings say: not set at all (or unreadable) is not "every identity removed".
+    const set = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(ACCOUNTS_KEY)?.globalValue !== undefined;
+    return this.identitySecrets.sweep(set ? this.rawList() : undefined).catch((err: unknown) => this.log.warn(`identity passwords not swept: ${String(err)}`));
   }
 
   list(): AccountConfig[] {
@@ -80,8 +96,12 @@ export class AccountRepository extends Disposable {
 
   /** Stores (or with undefined deletes) the SMTP password of an identity with its own server. */
   async setIdentityPassword(accountId: string, address: string, password: string | undefined): Promise<void> {
-    if (password === undefined) await this.secrets.delete(identitySecretKey(accountId, address));
-    else await this.secrets.store(identitySecretKey(accountId, address), password);
+    if (password === undefined) {
+      await this.secrets.delete(identitySecretKey(accountId, address));
+      return;
+    }
+    await this.identitySecrets.remember({ accountId, address });
+    await this.secrets.store(identitySecretKey(accountId, address), password);
   }
 
   /** The login of an identity with its own SMTP server: its own password, never the account's. */

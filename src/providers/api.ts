@@ -39,6 +39,8 @@ export interface MailroomApi {
   readonly startup: StartupInfo | undefined;
   /** Whether SecretStorage holds a password for the account (never the password itself). */
   hasPassword(accountId: string): Promise<boolean>;
+  /** Whether SecretStorage holds an identity's own SMTP password, once the running sweep of removed identities is done. */
+  hasIdentityPassword(accountId: string, address: string): Promise<boolean>;
   /** Whether an OAuth2 account holds a sign-in, and until when its access token lasts (never the token). */
   signInStatus(accountId: string): Promise<SignInStatus>;
 }

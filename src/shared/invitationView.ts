@@ -3,6 +3,8 @@
  * and the answer the webview's buttons send. Types and a validator only (no vscode, no DOM).
  */
 
+import type { InvitationTimes } from './invitationTime';
+
 export type InvitationAnswer = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
 export const INVITATION_ANSWERS: readonly InvitationAnswer[] = ['ACCEPTED', 'TENTATIVE', 'DECLINED'];
 
@@ -32,10 +34,11 @@ export interface InvitationView {
   heading: string;
   problem?: string;
   title: string;
-  /** In the user's zone, e.g. "Mon 6 Jul 2026, 10:00–11:00 (Europe/Berlin)". */
-  when: string;
-  /** In the organiser's zone when it differs from the user's. */
-  whenOrganizer?: string;
+  /**
+   * When: instants and the organiser's zone and wall times; absent when the event names no time.
+   * The webview formats them in the user's zone (invitationTime.ts), not the extension host's.
+   */
+  time?: InvitationTimes;
   recurrence?: string;
   location: string;
   organizer: string;

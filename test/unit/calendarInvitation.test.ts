@@ -6,7 +6,8 @@ import { parseInvitation } from '../../src/protocol/calendar/invitation';
 import { MAX_CALENDAR_LINES, MAX_CALENDAR_PART_BYTES } from '../../src/protocol/calendar/limits';
 import { MailError } from '../../src/protocol/errors';
 import { parseMessageStream } from '../../src/protocol/mime/parseMessageStream';
-import { buildInvitationView, formatWhen, readInvitation } from '../../src/providers/message/invitationView';
+import { buildInvitationView, readInvitation } from '../../src/providers/message/invitationView';
+import { formatInvitationTimes, InvitationTimes, TimeFormatOptions } from '../../src/shared/invitationTime';
 import { parseFromWebview } from '../../src/shared/messageView';
 import { ERIN_ADDRESS, ERIN_INVITATIONS, invitationCalendar, invitationMessage, ORGANIZER } from '../fixtures/invitations';
 
@@ -27,6 +28,17 @@ function calendarError(fn: () => unknown): MailError {
 function ics(...lines: string[]): string {
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
 }
+/**
+ * The card's time as the webview formats it: in `zone` (the UI's), English as the en-GB display
+ * language writes it; ICU's thin and narrow no-break spaces (they vary by ICU version) as spaces.
+ */
+const shown = (time: InvitationTimes | undefined, zone: string, locale = 'en-GB'): ReturnType<typeof formatInvitationTimes> => {
+  assert.ok(time, 'the card has a time');
+  const options: TimeFormatOptions = { zone, locale, allDay: 'all day' };
+  const plain = (text: string): string => text.replace(/[\u2009\u202f\u00a0]/g, ' ');
+  const { when, whenOrganizer } = formatInvitationTimes(time, options);
+  return whenOrganizer === undefined ? { when: plain(when) } : { when: plain(when), whenOrganizer: plain(whenOrganizer) };
+};
 const EVENT = (...lines: string[]): string[] => ['BEGIN:VEVENT', 'UID:u1@example.test', 'DTSTAMP:20260101T000000Z', ...lines, 'END:VEVENT'];
 
 describe('Calendar invitations: parsing (ical.js)', () => {
@@ -89,7 +101,11 @@ describe('Calendar invitations: parsing (ical.js)', () => {
     assert.deepEqual([utc.start?.utc, utc.start?.zone, utc.end?.utc], ['2026-03-01T09:00:00.000Z', 'UTC', '2026-03-01T09:30:00.000Z']);
     const day = parseInvitation(ics(...EVENT('DTSTART;VALUE=DATE:20260301', 'DTEND;VALUE=DATE:20260303')));
     assert.equal(day.start?.allDay, true);
-    assert.equal(formatWhen(day.start!, day.end, 'Asia/Tokyo'), 'Sun 1 Mar 2026 – Mon 2 Mar 2026 (all day)');
+    const dayTimes = buildInvitationView(day, { ownAddresses: [] }).time;
+    assert.equal(shown(dayTimes, 'Asia/Tokyo').when, 'Sun, 1 Mar – Mon, 2 Mar 2026 (all day)');
+    assert.equal(shown(dayTimes, 'America/Los_Angeles').when, 'Sun, 1 Mar – Mon, 2 Mar 2026 (all day)', 'dates are the same dates in every zone');
+    const floatingTimes = buildInvitationView(floating, { ownAddresses: [] }).time;
+    assert.deepEqual(shown(floatingTimes, 'Asia/Tokyo'), { when: 'Sun, 1 Mar 2026, 09:00 (Asia/Tokyo)' }, 'a floating time is the same wall time in the user’s zone, whatever the host read it in');
   });
 
   it('keeps the RECURRENCE-ID of an occurrence, in UTC', () => {
@@ -104,11 +120,11 @@ describe('Calendar invitations: the card', () => {
   const own = [ERIN_ADDRESS];
 
   it('shows the time in the user’s zone and, when it differs, as the organiser wrote it', () => {
-    const view = buildInvitationView(parseInvitation(invitationCalendar(SERIES), { timeZone: 'America/New_York' }), { ownAddresses: own, timeZone: 'America/New_York' });
+    const view = buildInvitationView(parseInvitation(invitationCalendar(SERIES), { timeZone: 'America/New_York' }), { ownAddresses: own });
     assert.equal(view.kind, 'request');
     assert.equal(view.heading, 'Invitation');
-    assert.equal(view.when, 'Mon 6 Jul 2026, 04:00–04:45 (America/New_York)');
-    assert.equal(view.whenOrganizer, 'Mon 6 Jul 2026, 10:00–10:45 (Europe/Berlin)');
+    assert.deepEqual(view.time, { start: '2026-07-06T08:00:00.000Z', end: '2026-07-06T08:45:00.000Z', allDay: false, startWritten: '2026-07-06T10:00:00', endWritten: '2026-07-06T10:45:00', zone: 'Europe/Berlin' });
+    assert.deepEqual(shown(view.time, 'America/New_York'), { when: 'Mon, 6 Jul 2026, 04:00–04:45 (America/New_York)', whenOrganizer: 'Mon, 6 Jul 2026, 10:00–10:45 (Europe/Berlin)' });
     assert.equal(view.recurrence, 'every week on Monday until 2027-03-01');
     assert.equal(view.organizer, `${ORGANIZER.name} <${ORGANIZER.address}>`);
     assert.deepEqual(
@@ -121,9 +137,31 @@ describe('Calendar invitations: the card', () => {
       ],
     );
     assert.equal(view.canAnswer, true);
-    const berlin = buildInvitationView(parseInvitation(invitationCalendar(SERIES)), { ownAddresses: own, timeZone: 'Europe/Berlin' });
-    assert.equal(berlin.when, 'Mon 6 Jul 2026, 10:00–10:45 (Europe/Berlin)');
-    assert.equal(berlin.whenOrganizer, undefined, 'no second line when the zones agree');
+    assert.deepEqual(shown(view.time, 'Europe/Berlin'), { when: 'Mon, 6 Jul 2026, 10:00–10:45 (Europe/Berlin)' }, 'no second line when the zones agree');
+    assert.deepEqual(shown(view.time, 'Europe/Berlin', 'de'), { when: 'Mo., 6. Juli 2026, 10:00–10:45 Uhr (Europe/Berlin)' }, 'in VS Code’s display language');
+  });
+
+  it('leaves the user’s zone to the UI: an extension host in another zone (a remote window) changes nothing on the card', () => {
+    const hostZone = process.env.TZ;
+    try {
+      // The remote machine runs in Auckland; the user (and the webview) are in New York.
+      process.env.TZ = 'Pacific/Auckland';
+      assert.equal(Intl.DateTimeFormat().resolvedOptions().timeZone, 'Pacific/Auckland', 'the host’s zone is Auckland');
+      const view = buildInvitationView(parseInvitation(invitationCalendar(SERIES)), { ownAddresses: own });
+      assert.ok(!JSON.stringify(view).includes('Auckland'), 'nothing on the card was formatted in the host’s zone');
+      assert.deepEqual(shown(view.time, 'America/New_York'), { when: 'Mon, 6 Jul 2026, 04:00–04:45 (America/New_York)', whenOrganizer: 'Mon, 6 Jul 2026, 10:00–10:45 (Europe/Berlin)' });
+    } finally {
+      if (hostZone === undefined) delete process.env.TZ;
+      else process.env.TZ = hostZone;
+    }
+  });
+
+  it('shows a zone only its VTIMEZONE names (Outlook) as the organiser wrote it, and an event across midnight with both dates', () => {
+    const outlook: InvitationTimes = { start: '2026-07-06T08:00:00.000Z', end: '2026-07-06T09:00:00.000Z', allDay: false, startWritten: '2026-07-06T10:00:00', endWritten: '2026-07-06T11:00:00', zone: 'W. Europe Standard Time' };
+    assert.deepEqual(shown(outlook, 'Asia/Tokyo'), { when: 'Mon, 6 Jul 2026, 17:00–18:00 (Asia/Tokyo)', whenOrganizer: 'Mon, 6 Jul 2026, 10:00–11:00 (W. Europe Standard Time)' });
+    const late: InvitationTimes = { start: '2026-07-06T20:00:00.000Z', end: '2026-07-06T23:30:00.000Z', allDay: false, startWritten: '2026-07-06T22:00:00', zone: 'Europe/Berlin' };
+    assert.equal(shown(late, 'Asia/Tokyo').when, 'Tue, 7 Jul 2026, 05:00–08:30 (Asia/Tokyo)');
+    assert.equal(shown(late, 'Europe/Berlin').when, 'Mon, 6 Jul 2026, 22:00 – Tue, 7 Jul 2026, 01:30 (Europe/Berlin)');
   });
 
   it('says an event was cancelled and offers no answer; an updated SEQUENCE is an updated invitation', () => {

@@ -23,9 +23,9 @@ describe('manifest conventions', () => {
     assert.deepEqual(manifest.extensionKind, ['workspace']);
   });
 
-  it('the walkthrough adds an account, reads and replies, and checks a server, each step with media and alt text', () => {
+  it('the walkthrough adds an account (or shows how to try the demo), reads and replies, and checks a server, each step with media and alt text', () => {
     const [walkthrough] = manifest.contributes.walkthroughs;
-    assert.deepEqual(walkthrough.steps.map((s) => s.id), ['addAccount', 'readAndReply', 'checkServer']);
+    assert.deepEqual(walkthrough.steps.map((s) => s.id), ['addAccount', 'tryDemo', 'readAndReply', 'checkServer']);
     const commands = new Set([...manifest.contributes.commands.map((c) => c.command), 'workbench.view.extension.mailroom']);
     for (const step of walkthrough.steps) {
       const links = [...text(step.description).matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);

@@ -1,10 +1,12 @@
-// A calendar part → the invitation card of the message view. No vscode (unit-tested): times are
-// formatted with Intl in the user's zone and, when it differs, as the organiser wrote them.
+// A calendar part → the invitation card of the message view. No vscode (unit-tested). Times go to
+// the webview as instants and wall times (shared/invitationTime.ts): the user's zone is the UI's,
+// which in a remote window is not the extension host's.
 import type { CalendarParty, EventTime, Invitation } from '../../protocol/calendar/invitation';
 import { MAX_CALENDAR_PART_BYTES } from '../../protocol/calendar/limits';
 import { MailError } from '../../protocol/errors';
 import type { CalendarPart } from '../../protocol/mime/types';
 import { displayText } from '../../shared/displayText';
+import type { InvitationTimes } from '../../shared/invitationTime';
 import type { InvitationAnswer, InvitationAttendeeView, InvitationView } from '../../shared/invitationView';
 import { loadEngine } from '../../loadEngine';
 
@@ -18,8 +20,6 @@ export interface StoredAnswer {
 export interface InvitationContext {
   /** The account's own addresses, lower-cased (ownAddresses). */
   ownAddresses: string[];
-  /** The user's zone (default the system's). */
-  timeZone?: string;
   /** What this account answered to this event before, if anything. */
   answered?: StoredAnswer;
 }
@@ -45,11 +45,10 @@ export function readInvitation(part: CalendarPart, timeZone?: string): { invitat
 }
 
 export function invitationProblemView(problem: string): InvitationView {
-  return { kind: 'invalid', heading: 'Calendar data', problem: displayText(problem), title: '', when: '', location: '', organizer: '', attendees: [], attendeesOmitted: 0, description: '', comment: '', sequence: 0, canAnswer: false };
+  return { kind: 'invalid', heading: 'Calendar data', problem: displayText(problem), title: '', location: '', organizer: '', attendees: [], attendeesOmitted: 0, description: '', comment: '', sequence: 0, canAnswer: false };
 }
 
 export function buildInvitationView(inv: Invitation, ctx: InvitationContext): InvitationView {
-  const zone = ctx.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const own = new Set(ctx.ownAddresses.map((a) => a.toLowerCase()));
   const cancelled = inv.method === 'CANCEL' || inv.status === 'CANCELLED';
   const outdated = !!ctx.answered && ctx.answered.sequence < inv.sequence;
@@ -73,7 +72,6 @@ export function buildInvitationView(inv: Invitation, ctx: InvitationContext): In
     kind,
     heading: displayText(heading),
     title: displayText(inv.summary) || '(no title)',
-    when: inv.start ? formatWhen(inv.start, inv.end, zone) : '(no time given)',
     location: displayText(inv.location),
     organizer: inv.organizer ? displayText(partyLabel(inv.organizer)) : '',
     attendees: inv.attendees.map((a): InvitationAttendeeView => {
@@ -88,8 +86,7 @@ export function buildInvitationView(inv: Invitation, ctx: InvitationContext): In
     sequence: inv.sequence,
     canAnswer: false,
   };
-  const organizerWhen = inv.start ? formatAsWritten(inv.start, inv.end) : undefined;
-  if (organizerWhen && stripZone(organizerWhen) !== stripZone(view.when)) view.whenOrganizer = organizerWhen;
+  if (inv.start) view.time = invitationTimes(inv.start, inv.end);
   if (inv.recurrence) view.recurrence = displayText(inv.recurrence.words);
   if (kind === 'request' || kind === 'updated') {
     const why = loadEngine().cannotAnswer(inv) ?? (own.size === 0 ? 'This account has no address to answer from: set "email" for it in the mailroom.accounts setting.' : undefined);
@@ -111,43 +108,11 @@ function partyLabel(p: CalendarParty): string {
   return p.address || p.name || '(unknown)';
 }
 
-const DATE: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
-const TIME: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-
-/** "Mon 6 Jul 2026, 10:00–11:00 (Europe/Berlin)" in `zone`; all-day dates as dates. */
-export function formatWhen(start: EventTime, end: EventTime | undefined, zone: string): string {
-  if (start.allDay) return allDay(start, end);
-  return span(Date.parse(start.utc), end ? Date.parse(end.utc) : undefined, zone, zone);
-}
-
-/** The wall times as the organiser wrote them, with their zone's name; undefined for floating or UTC-in-UTC times. */
-function formatAsWritten(start: EventTime, end: EventTime | undefined): string | undefined {
-  if (start.allDay || !start.zone) return undefined;
-  const wall = (t: EventTime): number | undefined => (t.written ? Date.parse(`${t.written}Z`) : undefined);
-  const s = wall(start);
-  if (s === undefined || Number.isNaN(s)) return undefined;
-  const e = end && end.zone === start.zone ? wall(end) : undefined;
-  return span(s, e !== undefined && !Number.isNaN(e) ? e : undefined, 'UTC', displayText(start.zone));
-}
-
-function span(startMs: number, endMs: number | undefined, zone: string, zoneLabel: string): string {
-  const date = new Intl.DateTimeFormat('en-GB', { ...DATE, timeZone: zone });
-  const time = new Intl.DateTimeFormat('en-GB', { ...TIME, timeZone: zone });
-  const d = (ms: number): string => date.format(ms).replace(/,/g, '');
-  let text = `${d(startMs)}, ${time.format(startMs)}`;
-  if (endMs !== undefined && endMs > startMs) text += d(endMs) === d(startMs) ? `–${time.format(endMs)}` : ` – ${d(endMs)}, ${time.format(endMs)}`;
-  return `${text} (${zoneLabel})`;
-}
-
-function allDay(start: EventTime, end: EventTime | undefined): string {
-  const date = new Intl.DateTimeFormat('en-GB', { ...DATE, timeZone: 'UTC' });
-  const d = (iso: string): string => date.format(Date.parse(iso)).replace(/,/g, '');
-  // DTEND of a date is exclusive: a one-day event ends the next day.
-  const last = end?.allDay ? Date.parse(end.utc) - 86_400_000 : undefined;
-  if (last === undefined || last <= Date.parse(start.utc)) return `${d(start.utc)} (all day)`;
-  return `${d(start.utc)} – ${d(new Date(last).toISOString())} (all day)`;
-}
-
-function stripZone(text: string): string {
-  return text.replace(/ \([^)]*\)$/, '');
+/** What the webview needs to show the event's time in the user's zone and the organiser's. */
+export function invitationTimes(start: EventTime, end: EventTime | undefined): InvitationTimes {
+  const times: InvitationTimes = { start: start.utc, allDay: start.allDay, startWritten: start.written };
+  if (end) times.end = end.utc;
+  if (start.zone) times.zone = displayText(start.zone);
+  if (end?.written && end.zone === start.zone) times.endWritten = end.written;
+  return times;
 }

@@ -179,7 +179,10 @@ export async function openWorkbench(options: OpenOptions): Promise<WorkbenchSess
     handleSIGHUP: false,
   });
   onCleanup('chromium', () => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // MAILROOM_BROWSER_TIMEZONE puts the browser (the UI, webviews included) in another zone than the
+  // extension host (TZ): what a remote window looks like when the remote machine's zone is not the user's.
+  const timezoneId = process.env.MAILROOM_BROWSER_TIMEZONE;
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...(timezoneId ? { timezoneId } : {}) });
   await routeDialogSwitch(context);
   const page = await context.newPage();
   const network = new NetworkLog();

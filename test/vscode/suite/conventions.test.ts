@@ -13,7 +13,7 @@ import type { ProbeRenderedReport } from '../../../src/providers/probe/probePane
 import type { AccountNode, FolderNode, MessageNode } from '../../../src/providers/tree/nodes';
 import type { HeadersViewModel } from '../../../src/shared/headersView';
 import { buildMessage } from '../../fixtures/messages';
-import { activateMailroom, fixtureInfo, FixtureInfo, hasBrowserService, imapsAccount, otherImapClient, takeScreenshot, waitFor, webviewLandmarks, webviewTexts } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, hasBrowserService, imapsAccount, otherImapClient, takeScreenshot, waitFor, webviewLandmarks, webviewTexts, workbenchTexts } from './harness';
 
 const ACCOUNT_ID = 'bob-conventions';
 const FOLDER = 'ConventionsTest';
@@ -211,6 +211,18 @@ describe('Conventions: German display language (manifest, host strings, webviews
     const text = await waitFor(async () => (await webviewTexts())?.find((t) => t.text.includes('Received-Kette') && t.visible)?.text, 'the header inspector in German');
     assert.match(text, /Zugestellt in .* über 2 Stationen/);
     await takeScreenshot('german-header-inspector');
+  });
+
+  it('shows the walkthrough’s demo step in German', async function () {
+    if (!hasBrowserService()) this.skip();
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', { category: 'mailroom.mailroom#mailroom.gettingStarted', step: 'tryDemo' }, false);
+    const shown = await waitFor(async () => {
+      const text = (await workbenchTexts('.part.editor'))?.join('\n') ?? '';
+      return text.includes('Oder die Demo ausprobieren') && text.includes('Demo-Anleitung anzeigen') ? text : undefined;
+    }, 'the German walkthrough with its demo step opened', 30_000);
+    assert.ok(shown.includes('Ein E-Mail-Konto hinzufügen'), shown.slice(0, 400));
+    await takeScreenshot('german-walkthrough-demo');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
 

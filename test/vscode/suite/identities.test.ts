@@ -17,7 +17,7 @@ import type { FolderNode, MessageNode } from '../../../src/providers/tree/nodes'
 import type { ComposeMeta } from '../../../src/store/composeStore';
 import { ALICE, ALICE_SEED } from '../../fixtures/seed';
 import { SmtpSink, startSmtpSink } from '../../fixtures/smtpSink';
-import { activateMailroom, fixtureInfo, FixtureInfo, imapsAccount, otherImapClient, takeScreenshot, undoReplies, waitFor } from './harness';
+import { activateMailroom, fixtureInfo, FixtureInfo, imapsAccount, otherImapClient, takeScreenshot, undoReplies, waitFor, workbenchTexts, hasBrowserService } from './harness';
 import { canDriveInput, pressKey, typeText, waitForNotification, waitForQuickInput } from './input';
 
 const ACCOUNT_ID = 'identities-test-alice';
@@ -213,5 +213,29 @@ describe('Mailroom identities, signatures and templates (in the extension host)'
     await pressKey('Enter');
     await waitFor(() => tab.document.getText().split('Hi Bob Builder,').length === 3, 'the template inserted a second time');
     assert.doesNotMatch(tab.document.getText(), /^\/status/m, 'the typed "/…" was replaced');
+  });
+  it('removing the identity from the settings deletes its stored SMTP password; removing the account deletes the one stored again', async () => {
+    assert.equal(await api.hasIdentityPassword(ACCOUNT_ID, ALICE.address), true, 'stored by the first test');
+    const settings = vscode.workspace.getConfiguration('mailroom');
+    const entries = (): Array<Record<string, unknown>> => settings.get<Array<Record<string, unknown>>>('accounts') ?? [];
+    const withIdentities = (identities: unknown): Array<Record<string, unknown>> => entries().map((e) => (e.id === ACCOUNT_ID ? { ...e, identities } : e));
+    const before = entries().find((e) => e.id === ACCOUNT_ID)?.identities;
+    assert.ok(Array.isArray(before) && before.length === 1, 'the work identity is in the settings');
+
+    // As a person would in settings.json: the identity's entry deleted.
+    await settings.update('accounts', withIdentities([]), vscode.ConfigurationTarget.Global);
+    await waitFor(async () => ((await api.hasIdentityPassword(ACCOUNT_ID, ALICE.address)) ? undefined : true), 'the identity password deleted');
+    await vscode.commands.executeCommand('mailroom.showLog');
+    const logLine = `Deleted the stored SMTP password of ${ALICE.address.toLowerCase()}`;
+    if (hasBrowserService()) await waitFor(async () => ((await workbenchTexts('.part.panel .view-lines'))?.join('\n').replace(/\u00a0/g, ' ').includes(logLine) ? true : undefined), 'the log line in the Mailroom output');
+    await takeScreenshot('identity-password-deleted-log');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+
+    // Put back, stored again: removing the account takes it too.
+    await settings.update('accounts', withIdentities(before), vscode.ConfigurationTarget.Global);
+    assert.equal(await vscode.commands.executeCommand<boolean>('mailroom.setIdentityPassword', { accountId: ACCOUNT_ID, address: ALICE.address, password: WORK_PASSWORD }), true);
+    assert.equal(await api.hasIdentityPassword(ACCOUNT_ID, ALICE.address), true, 'stored again');
+    assert.equal(await vscode.commands.executeCommand<boolean>('mailroom.removeAccount', ACCOUNT_ID), true);
+    await waitFor(async () => ((await api.hasIdentityPassword(ACCOUNT_ID, ALICE.address)) ? undefined : true), 'the identity password deleted with the account');
   });
 });
