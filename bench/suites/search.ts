@@ -105,28 +105,42 @@ interface HeapResult {
   reopened: number;
 }
 
-/** Heap used plus ArrayBuffer memory after a full GC (the child runs with --expose-gc). */
-function retained(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+/**
+ * Heap used plus ArrayBuffer memory after full GCs (the child runs with --expose-gc). Freed
+ * ArrayBuffers are released after the GC, off the main thread: GC again until two readings agree.
+ */
+async function retained(): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const read = (): number => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  let last = read();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = read();
+    if (Math.abs(now - last) < 64 * 1024) return now;
+    last = now;
+  }
+  return last;
 }
 
 /** In the child: what the header cache keeps, then what the index keeps beside it, built and reopened. */
 async function heapChild(headersDir: string, searchDir: string): Promise<void> {
-  const start = retained();
+  const start = await retained();
   const headers = new HeaderCache({ dir: headersDir, log: silentLog });
   const folder = await headers.folder('bench', 'INBOX');
-  const withCache = retained();
+  const withCache = await retained();
   let index: LocalSearchIndex | undefined = new LocalSearchIndex({ dir: searchDir, sources: benchSources(headers), log: silentLog });
   await index.refresh();
-  const built = retained() - withCache;
+  const built = (await retained()) - withCache;
   await index.flush();
   index = undefined;
-  const before = retained();
+  const before = await retained();
   index = new LocalSearchIndex({ dir: searchDir, sources: benchSources(headers), log: silentLog });
   await index.refresh();
-  const reopened = retained() - before;
+  const reopened = (await retained()) - before;
   const result: HeapResult = { cache: withCache - start, built, reopened };
   process.stdout.write(`${JSON.stringify({ ...result, docs: index.size, messages: folder.count() })}\n`);
 }
