@@ -13,7 +13,8 @@ import type { ProtocolLog } from '../../protocol/log';
 import type { MailQuery } from '../../protocol/searchQuery';
 import type { CachedPop3Message } from '../pop3/types';
 import { DocTable, NO_SLOT, Slot } from './docTable';
-import { readIndexFile, removeIndexFile, storedAccounts, StoredAccount, StoredImapDoc, StoredPop3Doc, writeIndexFile } from './indexFile';
+import { readIndexFile, removeIndexFile, storedAccounts, StoredAccount, writeIndexFile } from './indexFile';
+import { AccountSlots, loadStored, storedAccount } from './persist';
 import { topK } from './rank';
 import { Field, fieldTerms, FIELDS, TermGroup, TextIndex, tokenize } from './textIndex';
 
@@ -58,12 +59,7 @@ export type SearchHit =
   | { accountId: string; protocol: 'imap'; path: string; uidValidity: string; uid: number; score: number; date?: number }
   | { accountId: string; protocol: 'pop3'; uidl: string; score: number; date?: number };
 
-interface AccountDocs {
-  id: string;
-  /** Folder path -> its slot in the doc table. */
-  folders: Map<string, number>;
-  /** The POP3 mailbox's slot. */
-  pop3: number | undefined;
+interface AccountDocs extends AccountSlots {
   /** Folder paths to compare with the caches; '*' = all. */
   dirty: Set<string>;
   changed: boolean;
@@ -414,20 +410,7 @@ export class LocalSearchIndex {
       return account;
     }
     if (!stored || this.accounts.get(accountId) !== account) return account;
-    const global = Int32Array.from(stored.terms, (t) => this.text.termId(t));
-    const add = (ids: number[], slot: number, key: number | string, date: number | null, flags: number): void => {
-      const doc = this.text.addIds(ids.map((i) => global[i]));
-      this.docs.set(doc, slot, key, date ?? NaN, flags);
-    };
-    for (const sf of stored.folders) {
-      const slot = this.docs.addSlot({ accountId, path: sf.path, uidValidity: sf.uidValidity });
-      account.folders.set(sf.path, slot);
-      for (const [uid, date, flags, ids] of sf.docs) add(ids, slot, uid, date, flags);
-    }
-    if (stored.pop3.length) {
-      account.pop3 = this.docs.addSlot({ accountId, path: undefined, uidValidity: '' });
-      for (const [uidl, date, flags, ids] of stored.pop3) add(ids, account.pop3, uidl, date, flags);
-    }
+    loadStored(stored, account, this.text, this.docs);
     return account;
   }
 
@@ -436,39 +419,12 @@ export class LocalSearchIndex {
       if (!account.changed) continue;
       account.changed = false;
       try {
-        await writeIndexFile(this.options.dir, this.stored(account));
+        await writeIndexFile(this.options.dir, storedAccount(account, this.text, this.docs));
       } catch (err) {
         account.changed = true;
         throw err;
       }
     }
-  }
-
-  /** The account as its file stores it: its own term table, each doc's terms as numbers in it. */
-  private stored(account: AccountDocs): StoredAccount {
-    const slots = new Set(account.folders.values());
-    if (account.pop3 !== undefined) slots.add(account.pop3);
-    const bySlot = this.docs.docsBySlot(slots, this.text.capacity);
-    const all: number[] = [];
-    for (const docs of bySlot.values()) all.push(...docs.values());
-    const termIds = this.text.termIdsOfDocs(all);
-    const termsOf = new Map(all.map((doc, i) => [doc, termIds[i]]));
-    const terms: string[] = [];
-    const numbers = new Map<number, number>();
-    const encode = (doc: number): number[] =>
-      (termsOf.get(doc) ?? []).map((id) => {
-        let n = numbers.get(id);
-        if (n === undefined) numbers.set(id, (n = terms.push(this.text.termAt(id)) - 1));
-        return n;
-      });
-    const dateOf = (doc: number): number | null => (Number.isNaN(this.docs.date(doc)) ? null : this.docs.date(doc));
-    const folders = [...account.folders].map(([path, slot]) => ({
-      path,
-      uidValidity: this.docs.slot(slot).uidValidity,
-      docs: [...(bySlot.get(slot) ?? [])].map(([uid, doc]): StoredImapDoc => [uid as number, dateOf(doc), this.docs.flags(doc), encode(doc)]),
-    }));
-    const pop3 = [...(account.pop3 === undefined ? [] : (bySlot.get(account.pop3) ?? []))].map(([uidl, doc]): StoredPop3Doc => [uidl as string, dateOf(doc), this.docs.flags(doc), encode(doc)]);
-    return { v: 1, accountId: account.id, terms, folders, pop3 };
   }
 }
 
