@@ -69,6 +69,22 @@ describe('search postings (varint deltas in one arena)', () => {
     p.append(1, next + 10);
     assert.deepEqual(listOf(p, 1), [...renumbered(2), next + 10]);
   });
+
+  it('leaves an eighth of each list free after a rewrite, so appends stay in place until it is used', () => {
+    const p = new Postings();
+    for (let doc = 0; doc < 8000; doc++) p.append(0, doc);
+    assert.equal(p.usedBytes, 8000);
+    assert.ok(p.wasteBytes > 0);
+    p.rewrite(undefined);
+    assert.equal(p.garbageBytes, 0);
+    for (let doc = 8000; doc < 9000; doc++) p.append(0, doc);
+    assert.equal(p.garbageBytes, 0, 'the 1,000 bytes of room took 1,000 one-byte deltas');
+    p.append(1, 0); // another list behind it: the first one has to move now
+    p.append(0, 9000);
+    assert.equal(p.garbageBytes, 9000);
+    assert.equal(p.usedBytes, 9002);
+    assert.deepEqual(listOf(p, 0).slice(-3), [8998, 8999, 9000]);
+  });
 });
 
 describe('search term dictionary (UTF-8 bytes, ids sorted by bytes)', () => {

@@ -3,8 +3,9 @@
  * first delta from -1), so a doc id costs one byte where docs are close and rarely more than three.
  * Per term four numbers in typed arrays (start, bytes used, bytes reserved, last doc); no object
  * per term or per posting. A list that outgrows its room moves to the arena's end with twice the
- * room, leaving its old bytes as garbage; `rewrite` packs the arena (and renumbers docs, drops
- * terms) when garbage piles up. Doc ids must be appended ascending per term: the index hands them
+ * room, leaving its old bytes as garbage; `rewrite` packs the arena, an eighth of each list's size
+ * left free behind it (so small syncs append in place), and renumbers docs and drops terms, when
+ * the arena has grown to more than twice the bytes in use (TextIndex.wantsCompaction). Doc ids must be appended ascending per term: the index hands them
  * out in increasing order and renumbers only in order (see TextIndex.compact).
  */
 
@@ -17,6 +18,8 @@ export class Postings {
   /** Arena bytes handed out (lists and the garbage between them). */
   private top = 0;
   private garbage = 0;
+  /** Bytes holding doc ids. */
+  private inUse = 0;
   private start = new Uint32Array(64);
   private used = new Uint32Array(64);
   private room = new Uint32Array(64);
@@ -29,14 +32,19 @@ export class Postings {
     return this.terms;
   }
 
-  /** Bytes in lists. */
-  get liveBytes(): number {
-    return this.top - this.garbage;
+  /** Bytes holding doc ids. */
+  get usedBytes(): number {
+    return this.inUse;
   }
 
   /** Bytes lost to moved lists (rewrite packs them). */
   get garbageBytes(): number {
     return this.garbage;
+  }
+
+  /** The arena's bytes not holding doc ids: garbage, room reserved behind lists, room at the end. */
+  get wasteBytes(): number {
+    return this.bytes.length - this.inUse;
   }
 
   /** Docs in the term's list (removed docs included until the next rewrite). */
@@ -61,6 +69,7 @@ export class Postings {
     }
     bytes[p++] = delta;
     this.used[term] = p - this.start[term];
+    this.inUse += need;
     this.last[term] = doc;
     this.count[term]++;
   }
@@ -86,9 +95,10 @@ export class Postings {
     const old = { bytes: this.bytes, start: this.start, used: this.used };
     const scratch = new Int32Array(Math.max(1, this.longest()));
     const oldTerms = this.terms;
-    this.bytes = new Uint8Array(Math.max(1024, this.liveBytes + (this.liveBytes >>> 3)));
+    this.bytes = new Uint8Array(Math.max(1024, this.inUse + (this.inUse >>> 3) + 4 * this.terms));
     this.top = 0;
     this.garbage = 0;
+    this.inUse = 0;
     this.terms = 0;
     this.start = new Uint32Array(Math.max(64, newTermCount));
     this.used = new Uint32Array(this.start.length);
@@ -109,14 +119,15 @@ export class Postings {
     }
   }
 
-  /** Writes a whole list for an empty term, in exactly the room it needs. */
+  /** Writes a whole list for an empty term, with an eighth of its size free behind it. */
   private place(term: number, docs: Int32Array, n: number): void {
     let size = 0;
     for (let i = 0, prev = NO_DOC; i < n; prev = docs[i++]) size += varintSize(docs[i] - prev);
-    this.reserve(size);
+    const room = size + (size >>> 3);
+    this.reserve(room);
     this.start[term] = this.top;
-    this.room[term] = size;
-    this.top += size;
+    this.room[term] = room;
+    this.top += room;
     for (let i = 0; i < n; i++) this.append(term, docs[i]);
   }
 

@@ -117,9 +117,10 @@ export class TextIndex {
     return doc < this.next && this.alive[doc] === 1;
   }
 
-  /** Enough removed docs or moved postings piled up for compact() to pay. */
+  /** Enough removed docs, or postings bytes not in use (moved lists, room), for compact() to pay. */
   get wantsCompaction(): boolean {
-    return (this.dead > 1000 && this.dead > this.live / 8) || (this.postings.garbageBytes > 65536 && this.postings.garbageBytes > this.postings.liveBytes);
+    const waste = this.postings.wasteBytes;
+    return (this.dead > 1000 && this.dead > this.live / 8) || (waste > 65536 && waste > this.postings.usedBytes);
   }
 
   /**
