@@ -254,6 +254,42 @@ describe('local search index', () => {
     assert.equal(fs.existsSync(indexFileOf(searchDir, 'a')), false);
   });
 
+  it('follows sync after a restart and through a compaction that renumbers the documents', async () => {
+    const bulk = Array.from({ length: 3000 }, (_, i) => env(100 + i, `Bulk ${i % 2 ? 'odd' : 'even'} item${i}`, 'Zed|zed@example.test'));
+    await seed('a', 'Bulk', '3', bulk);
+    const first = open();
+    await first.refresh();
+    await first.flush();
+    assert.equal(first.size, 3005);
+
+    headers = new HeaderCache({ dir: path.join(dir, 'headers'), log });
+    const second = open();
+    await second.refresh();
+    assert.equal(second.size, 3005);
+    const cache = await headers.folder('a', 'Bulk');
+    // 2,000 expunged: enough tombstones for a compaction; new mail and a flag change beside them.
+    cache.remove(bulk.filter((_, i) => i < 2000).map((e) => e.uid));
+    cache.upsert([env(9000, 'Bulk newcomer', 'Zed|zed@example.test', { flags: [] })]);
+    cache.setFlags(2100, ['\\Seen', '\\Flagged']);
+    await cache.flush();
+    await second.refresh();
+    const check = (index: LocalSearchIndex): void => {
+      assert.equal(index.size, 1006);
+      assert.deepEqual(subjects(index.search(q('item1999'))), []);
+      assert.deepEqual(subjects(index.search(q('item2999'))), [3099]);
+      assert.deepEqual(subjects(index.search(q('newcomer is:unread'))), [9000]);
+      assert.deepEqual(subjects(index.search(q('is:flagged folder:bulk'))), [2100]);
+      assert.equal(index.search(q('bulk odd'), 1000).length, 500);
+      assert.deepEqual(subjects(index.search(q('report'))), [3, 1, 4]);
+      assert.deepEqual(subjects(index.search(q('from:alice subject:plan'))), [10]);
+    };
+    check(second);
+    await second.flush();
+    const third = open();
+    await third.refresh();
+    check(third);
+  });
+
   it('indexes POP3 messages with their bodies, and a headers-only copy by its headers', async () => {
     accounts = [{ id: 'p', protocol: 'pop3' }];
     const message = (uidl: string, subject: string, partial: boolean): CachedPop3Message => ({

@@ -5,12 +5,17 @@
  * cached or evicted, a new UIDVALIDITY) and changes only the difference, so a damaged or missing
  * index file costs a rebuild, never mail. The caches say what changed through `markDirty` (their
  * change events, wired by the provider). One file per account (indexFile.ts), dropped with it.
+ * Per document the index keeps columns (docTable.ts), no objects: memory stays near the header
+ * cache's own (bench `search.indexHeap100k`).
  */
 import type { CachedEnvelope, FolderCache } from '../../protocol/imap/cacheContract';
 import type { ProtocolLog } from '../../protocol/log';
 import type { MailQuery } from '../../protocol/searchQuery';
 import type { CachedPop3Message } from '../pop3/types';
-import { readIndexFile, removeIndexFile, storedAccounts, StoredAccount, StoredImapDoc, StoredPop3Doc, writeIndexFile } from './indexFile';
+import { DocTable, NO_SLOT, Slot } from './docTable';
+import { readIndexFile, removeIndexFile, storedAccounts, StoredAccount, writeIndexFile } from './indexFile';
+import { AccountSlots, loadStored, storedAccount } from './persist';
+import { topK } from './rank';
 import { Field, fieldTerms, FIELDS, TermGroup, TextIndex, tokenize } from './textIndex';
 
 /** Flag bits kept per document (for filters without touching the caches). */
@@ -54,28 +59,10 @@ export type SearchHit =
   | { accountId: string; protocol: 'imap'; path: string; uidValidity: string; uid: number; score: number; date?: number }
   | { accountId: string; protocol: 'pop3'; uidl: string; score: number; date?: number };
 
-interface FolderDocs {
-  path: string;
-  uidValidity: string;
-  docs: Map<number, number>;
-}
-
-interface AccountDocs {
-  id: string;
-  folders: Map<string, FolderDocs>;
-  pop3: Map<string, number>;
+interface AccountDocs extends AccountSlots {
   /** Folder paths to compare with the caches; '*' = all. */
   dirty: Set<string>;
   changed: boolean;
-}
-
-interface DocMeta {
-  account: AccountDocs;
-  folder: FolderDocs | undefined;
-  uid: number;
-  uidl: string | undefined;
-  date: number;
-  flags: number;
 }
 
 const ALL = '*';
@@ -92,7 +79,7 @@ export interface LocalIndexOptions {
 
 export class LocalSearchIndex {
   private readonly text = new TextIndex();
-  private readonly meta: Array<DocMeta | undefined> = [];
+  private readonly docs = new DocTable();
   private readonly accounts = new Map<string, AccountDocs>();
   private refreshing: Promise<void> | undefined;
   private again = false;
@@ -146,28 +133,39 @@ export class LocalSearchIndex {
     const before = query.before?.getTime();
     const folder = query.folder?.toLowerCase();
     const filtered = since !== undefined || before !== undefined || query.unread !== undefined || query.flagged !== undefined || !!query.hasAttachment || folder !== undefined;
+    const docs = this.docs;
+    const slotMatches = new Map<number, boolean>();
+    const folderMatches = (slot: number): boolean => {
+      let ok = slotMatches.get(slot);
+      if (ok === undefined) slotMatches.set(slot, (ok = (docs.slot(slot).path?.toLowerCase() ?? POP3_FOLDER).includes(folder as string)));
+      return ok;
+    };
     const allowed = (doc: number): boolean => {
-      const m = this.meta[doc];
-      if (!m) return false;
-      if (since !== undefined && !(m.date >= since)) return false;
-      if (before !== undefined && !(m.date < before)) return false;
-      if (query.unread !== undefined && query.unread !== ((m.flags & UNSEEN) !== 0)) return false;
-      if (query.flagged !== undefined && query.flagged !== ((m.flags & FLAGGED) !== 0)) return false;
-      if (query.hasAttachment && !(m.flags & ATTACHMENT)) return false;
-      if (folder !== undefined && !(m.folder ? m.folder.path.toLowerCase() : POP3_FOLDER).includes(folder)) return false;
+      const slot = docs.slotIdOf(doc);
+      if (slot === NO_SLOT) return false;
+      const date = docs.date(doc);
+      if (since !== undefined && !(date >= since)) return false;
+      if (before !== undefined && !(date < before)) return false;
+      const flags = docs.flags(doc);
+      if (query.unread !== undefined && query.unread !== ((flags & UNSEEN) !== 0)) return false;
+      if (query.flagged !== undefined && query.flagged !== ((flags & FLAGGED) !== 0)) return false;
+      if (query.hasAttachment && !(flags & ATTACHMENT)) return false;
+      if (folder !== undefined && !folderMatches(slot)) return false;
       return true;
     };
-    const { docs, scores } = this.text.match(groups, filtered ? allowed : undefined);
-    return topK(docs, scores, this.meta, limit).map((doc) => this.hit(doc, scores[doc]));
+    const { docs: matched, scores } = this.text.match(groups, filtered ? allowed : undefined);
+    return topK(matched, scores, (doc) => docs.date(doc), limit).map((doc) => this.hit(doc, scores[doc]));
   }
 
   /** Removes an account's documents and its file. */
   async dropAccount(accountId: string): Promise<void> {
     const account = this.accounts.get(accountId);
     if (account) {
-      for (const f of account.folders.values()) for (const doc of f.docs.values()) this.removeDoc(doc);
-      for (const doc of account.pop3.values()) this.removeDoc(doc);
+      const slots = new Set(account.folders.values());
+      if (account.pop3 !== undefined) slots.add(account.pop3);
+      this.dropSlots(slots);
       this.accounts.delete(accountId);
+      if (!this.refreshing) this.compactIfWorthIt(); // a refresh compacts when it ends
     }
     await this.saving;
     await removeIndexFile(this.options.dir, accountId);
@@ -202,8 +200,17 @@ export class LocalSearchIndex {
         this.options.log.warn(`search index: account ${id} not brought up to date (${err instanceof Error ? err.message : String(err)})`);
       }
     }
+    // Doc ids change here only, with no refresh step holding one (they map UIDs to doc ids).
+    this.compactIfWorthIt();
     this.text.prepare();
     this.scheduleSave();
+  }
+
+  private compactIfWorthIt(): void {
+    if (this.text.wantsCompaction) {
+      const map = this.text.compact();
+      this.docs.renumber(map, this.text.capacity);
+    }
   }
 
   private scheduleSave(): void {
@@ -218,90 +225,93 @@ export class LocalSearchIndex {
   private async refreshImap(account: AccountDocs, dirty: Set<string>): Promise<void> {
     const { sources } = this.options;
     const known = new Set(await sources.knownFolders(account.id));
-    for (const [path, f] of account.folders) if (!known.has(path)) this.dropFolder(account, f);
+    for (const path of [...account.folders.keys()]) if (!known.has(path)) this.dropFolder(account, path);
     const bodies = new Map<string, Map<number, string>>();
     for (const b of await sources.cachedBodies(account.id)) {
       let m = bodies.get(b.path);
       if (!m) bodies.set(b.path, (m = new Map()));
       m.set(b.uid, b.uidValidity);
     }
-    for (const path of known) {
-      if (!dirty.has(ALL) && !dirty.has(path)) continue;
+    const paths = [...known].filter((path) => dirty.has(ALL) || dirty.has(path));
+    // The indexed docs of those folders, by UID, in one pass over the doc table.
+    const slots = new Set(paths.flatMap((path) => account.folders.get(path) ?? []));
+    const indexed = this.docs.docsBySlot(slots, this.text.capacity);
+    for (const path of paths) {
       const cache = await sources.folder(account.id, path);
-      await this.refreshFolder(account, cache, bodies.get(path));
+      if (this.accounts.get(account.id) !== account) return; // dropped meanwhile
+      const slot = account.folders.get(path);
+      await this.refreshFolder(account, cache, bodies.get(path), (slot !== undefined && indexed.get(slot)) || new Map());
     }
   }
 
-  private async refreshFolder(account: AccountDocs, cache: FolderCache, bodies: Map<number, string> | undefined): Promise<void> {
+  /** `indexed`: the folder's docs by UID (emptied and refilled as the folder changes). */
+  private async refreshFolder(account: AccountDocs, cache: FolderCache, bodies: Map<number, string> | undefined, indexed: Map<number | string, number>): Promise<void> {
     const path = cache.path;
     const state = cache.state();
-    let f = account.folders.get(path);
-    if (f && (!state || f.uidValidity !== state.uidValidity)) {
-      this.dropFolder(account, f); // UIDVALIDITY changed (or the cache was reset): every UID means another message
-      f = undefined;
+    let slotId = account.folders.get(path);
+    if (slotId !== undefined && (!state || this.docs.slot(slotId).uidValidity !== state.uidValidity)) {
+      this.dropFolder(account, path); // UIDVALIDITY changed (or the cache was reset): every UID means another message
+      slotId = undefined;
+      indexed.clear();
     }
     if (!state) return;
-    if (!f) account.folders.set(path, (f = { path, uidValidity: state.uidValidity, docs: new Map() }));
+    if (slotId === undefined) account.folders.set(path, (slotId = this.docs.addSlot({ accountId: account.id, path, uidValidity: state.uidValidity })));
+    const slot = this.docs.slot(slotId);
     const uids = cache.uids();
     const present = new Set(uids);
-    for (const [uid, doc] of f.docs) {
-      if (present.has(uid)) continue;
+    for (const [uid, doc] of indexed) {
+      if (present.has(uid as number)) continue;
       this.removeDoc(doc);
-      f.docs.delete(uid);
+      indexed.delete(uid);
       account.changed = true;
     }
     for (const uid of uids) {
       const e = cache.get(uid);
       if (!e) continue;
-      const wantBody = bodies?.get(uid) === f.uidValidity;
-      const doc = f.docs.get(uid);
+      const wantBody = bodies?.get(uid) === slot.uidValidity;
+      const doc = indexed.get(uid);
       const flags = imapFlagBits(e.flags);
       const date = e.date ? Date.parse(e.date) : NaN;
       if (doc !== undefined) {
-        const m = this.meta[doc] as DocMeta;
-        if (((m.flags & BODY) !== 0) === wantBody) {
-          const next = (m.flags & (ATTACHMENT | BODY)) | flags;
-          if (next !== m.flags || !sameDate(m.date, date)) account.changed = true;
-          m.flags = next;
-          m.date = date;
-          continue;
-        }
+        if (this.updateDoc(doc, wantBody, flags, date)) account.changed = true;
+        if (((this.docs.flags(doc) & BODY) !== 0) === wantBody) continue;
         this.removeDoc(doc);
       }
       const terms = envelopeTerms(e);
       let bits = flags;
       if (wantBody) {
-        const bytes = await this.options.sources.readBody(account.id, path, f.uidValidity, uid).catch(() => undefined);
+        const bytes = await this.options.sources.readBody(account.id, path, slot.uidValidity, uid).catch(() => undefined);
         if (bytes) bits |= await this.bodyTerms(bytes, terms);
+        if (!this.holds(slotId, slot)) return; // the folder or account was dropped meanwhile
       }
-      f.docs.set(uid, this.addDoc(terms, { account, folder: f, uid, uidl: undefined, date, flags: bits }));
+      this.addDoc(terms, slotId, uid, date, bits);
       account.changed = true;
     }
   }
 
   private async refreshPop3(account: AccountDocs): Promise<void> {
     const messages = await this.options.sources.pop3Messages(account.id);
+    if (this.accounts.get(account.id) !== account) return; // dropped meanwhile
+    if (account.pop3 === undefined) account.pop3 = this.docs.addSlot({ accountId: account.id, path: undefined, uidValidity: '' });
+    const slotId = account.pop3;
+    const slot = this.docs.slot(slotId);
+    const indexed = this.docs.docsBySlot(new Set([slotId]), this.text.capacity).get(slotId) as Map<number | string, number>;
     const present = new Set(messages.map((m) => m.uidl));
-    for (const [uidl, doc] of account.pop3) {
-      if (present.has(uidl)) continue;
+    for (const [uidl, doc] of indexed) {
+      if (present.has(uidl as string)) continue;
       this.removeDoc(doc);
-      account.pop3.delete(uidl);
       account.changed = true;
     }
     for (const m of messages) {
       const flags = (m.flags.seen ? 0 : UNSEEN) | (m.flags.flagged ? FLAGGED : 0);
       const date = Date.parse(m.date ?? m.receivedAt);
-      const doc = account.pop3.get(m.uidl);
+      const doc = indexed.get(m.uidl);
       // A headers-only copy completed later is indexed again with its body.
       const wantBody = !m.partial;
       if (doc !== undefined) {
-        const meta = this.meta[doc] as DocMeta;
-        if (((meta.flags & BODY) !== 0) === wantBody) {
-          const next = (meta.flags & (ATTACHMENT | BODY)) | flags;
-          if (next !== meta.flags) account.changed = true;
-          meta.flags = next;
-          continue;
-        }
+        // The date is the message's own: it does not change (and is not compared, as before).
+        if (this.updateDoc(doc, wantBody, flags, this.docs.date(doc))) account.changed = true;
+        if (((this.docs.flags(doc) & BODY) !== 0) === wantBody) continue;
         this.removeDoc(doc);
       }
       const terms = new Set<string>();
@@ -313,9 +323,24 @@ export class LocalSearchIndex {
         const b = await this.bodyTerms(bytes, terms, wantBody);
         bits |= wantBody ? b : 0;
       }
-      account.pop3.set(m.uidl, this.addDoc(terms, { account, folder: undefined, uid: 0, uidl: m.uidl, date, flags: bits }));
+      if (!this.holds(slotId, slot)) return;
+      this.addDoc(terms, slotId, m.uidl, date, bits);
       account.changed = true;
     }
+  }
+
+  /**
+   * Takes new flags and date into an indexed doc whose body state is still what is wanted;
+   * returns whether anything changed. A doc whose body came or went is left for re-indexing.
+   */
+  private updateDoc(doc: number, wantBody: boolean, flags: number, date: number): boolean {
+    const old = this.docs.flags(doc);
+    if (((old & BODY) !== 0) !== wantBody) return false;
+    const next = (old & (ATTACHMENT | BODY)) | flags;
+    const changed = next !== old || !sameDate(this.docs.date(doc), date);
+    this.docs.setFlags(doc, next);
+    this.docs.setDate(doc, date);
+    return changed;
   }
 
   /** Adds the body's terms (and To/Cc); returns BODY, plus ATTACHMENT when it has one. */
@@ -333,34 +358,47 @@ export class LocalSearchIndex {
 
   // ---- documents -----------------------------------------------------------------------------
 
-  private addDoc(terms: Iterable<string>, meta: DocMeta): number {
+  private addDoc(terms: Iterable<string>, slot: number, key: number | string, date: number, flags: number): number {
     const doc = this.text.add(terms);
-    this.meta[doc] = meta;
+    this.docs.set(doc, slot, key, date, flags);
     return doc;
   }
 
   private removeDoc(doc: number): void {
     this.text.remove(doc);
-    this.meta[doc] = undefined;
+    this.docs.remove(doc);
   }
 
-  private dropFolder(account: AccountDocs, f: FolderDocs): void {
-    for (const doc of f.docs.values()) this.removeDoc(doc);
-    account.folders.delete(f.path);
+  /** The slot still stands for the folder it stood for when a refresh step began. */
+  private holds(slotId: number, slot: Slot): boolean {
+    return this.docs.slot(slotId) === slot;
+  }
+
+  private dropFolder(account: AccountDocs, path: string): void {
+    const slot = account.folders.get(path);
+    if (slot === undefined) return;
+    this.dropSlots(new Set([slot]));
+    account.folders.delete(path);
     account.changed = true;
   }
 
+  private dropSlots(slots: Set<number>): void {
+    for (const docs of this.docs.docsBySlot(slots, this.text.capacity).values()) for (const doc of docs.values()) this.removeDoc(doc);
+    for (const slot of slots) this.docs.freeSlot(slot);
+  }
+
   private hit(doc: number, score: number): SearchHit {
-    const m = this.meta[doc] as DocMeta;
-    const date = Number.isNaN(m.date) ? {} : { date: m.date };
-    if (m.folder) return { accountId: m.account.id, protocol: 'imap', path: m.folder.path, uidValidity: m.folder.uidValidity, uid: m.uid, score, ...date };
-    return { accountId: m.account.id, protocol: 'pop3', uidl: m.uidl as string, score, ...date };
+    const slot = this.docs.slot(this.docs.slotIdOf(doc));
+    const d = this.docs.date(doc);
+    const date = Number.isNaN(d) ? {} : { date: d };
+    if (slot.path !== undefined) return { accountId: slot.accountId, protocol: 'imap', path: slot.path, uidValidity: slot.uidValidity, uid: this.docs.uid(doc), score, ...date };
+    return { accountId: slot.accountId, protocol: 'pop3', uidl: this.docs.uidl(doc) as string, score, ...date };
   }
 
   // ---- files ---------------------------------------------------------------------------------
 
   private async load(accountId: string): Promise<AccountDocs> {
-    const account: AccountDocs = { id: accountId, folders: new Map(), pop3: new Map(), dirty: new Set([ALL]), changed: false };
+    const account: AccountDocs = { id: accountId, folders: new Map(), pop3: undefined, dirty: new Set([ALL]), changed: false };
     this.accounts.set(accountId, account);
     let stored: StoredAccount | undefined;
     try {
@@ -371,19 +409,8 @@ export class LocalSearchIndex {
       account.changed = true;
       return account;
     }
-    if (!stored) return account;
-    const global = Uint32Array.from(stored.terms, (t) => this.text.termId(t));
-    const add = (ids: number[], meta: DocMeta): number => {
-      const doc = this.text.addIds(ids.map((i) => global[i]));
-      this.meta[doc] = meta;
-      return doc;
-    };
-    for (const sf of stored.folders) {
-      const f: FolderDocs = { path: sf.path, uidValidity: sf.uidValidity, docs: new Map() };
-      account.folders.set(sf.path, f);
-      for (const [uid, date, flags, ids] of sf.docs) f.docs.set(uid, add(ids, { account, folder: f, uid, uidl: undefined, date: date ?? NaN, flags }));
-    }
-    for (const [uidl, date, flags, ids] of stored.pop3) account.pop3.set(uidl, add(ids, { account, folder: undefined, uid: 0, uidl, date: date ?? NaN, flags }));
+    if (!stored || this.accounts.get(accountId) !== account) return account;
+    loadStored(stored, account, this.text, this.docs);
     return account;
   }
 
@@ -392,36 +419,12 @@ export class LocalSearchIndex {
       if (!account.changed) continue;
       account.changed = false;
       try {
-        await writeIndexFile(this.options.dir, this.stored(account));
+        await writeIndexFile(this.options.dir, storedAccount(account, this.text, this.docs));
       } catch (err) {
         account.changed = true;
         throw err;
       }
     }
-  }
-
-  private stored(account: AccountDocs): StoredAccount {
-    const terms: string[] = [];
-    const numbers = new Map<number, number>();
-    const encode = (doc: number): number[] =>
-      Array.from(this.text.termIdsOf(doc) ?? [], (id) => {
-        let n = numbers.get(id);
-        if (n === undefined) numbers.set(id, (n = terms.push(this.text.termAt(id)) - 1));
-        return n;
-      });
-    const folders = [...account.folders.values()].map((f) => ({
-      path: f.path,
-      uidValidity: f.uidValidity,
-      docs: [...f.docs].map(([uid, doc]): StoredImapDoc => {
-        const m = this.meta[doc] as DocMeta;
-        return [uid, Number.isNaN(m.date) ? null : m.date, m.flags, encode(doc)];
-      }),
-    }));
-    const pop3 = [...account.pop3].map(([uidl, doc]): StoredPop3Doc => {
-      const m = this.meta[doc] as DocMeta;
-      return [uidl, Number.isNaN(m.date) ? null : m.date, m.flags, encode(doc)];
-    });
-    return { v: 1, accountId: account.id, terms, folders, pop3 };
   }
 }
 
@@ -439,61 +442,4 @@ function envelopeTerms(e: CachedEnvelope): Set<string> {
   if (e.from) fieldTerms('f', `${e.from.name} ${e.from.address}`, terms);
   for (const a of e.to ?? []) fieldTerms('t', `${a.name} ${a.address}`, terms);
   return terms;
-}
-
-/**
- * The `limit` best docs by score, then newest, without sorting them all: one number per doc
- * (score in quarters above the date; scores are sums of weights in quarters), the limit-th
- * largest found by selection, then only those sorted.
- */
-function topK(docs: number[], scores: Float32Array, meta: Array<DocMeta | undefined>, limit: number): number[] {
-  const n = docs.length;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = Math.min(1000, Math.round(scores[docs[i]] * 4)) * DATE_SPAN + dateKey(meta, docs[i]);
-  let order: number[];
-  if (n > limit) {
-    const threshold = kthLargest(keys.slice(), limit);
-    order = [];
-    for (let i = 0; i < n; i++) if (keys[i] > threshold) order.push(i);
-    for (let i = 0; i < n && order.length < limit; i++) if (keys[i] === threshold) order.push(i);
-  } else {
-    order = Array.from(keys.keys());
-  }
-  return order.sort((a, b) => keys[b] - keys[a]).map((i) => docs[i]);
-}
-
-/** Dates (ms since 1970, shifted to be positive) fit below this; a missing date sorts last. */
-const DATE_SPAN = 2 ** 43;
-const DATE_SHIFT = 2 ** 42;
-
-function dateKey(meta: Array<DocMeta | undefined>, doc: number): number {
-  const d = meta[doc]?.date ?? NaN;
-  return Number.isNaN(d) ? 0 : Math.min(DATE_SPAN - 1, Math.max(1, d + DATE_SHIFT));
-}
-
-/** The k-th largest value (1-based), by quickselect; reorders `a`. */
-function kthLargest(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] > pivot) i++;
-      while (a[j] < pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return a[target];
-  }
-  return a[target];
 }

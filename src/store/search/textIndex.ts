@@ -1,10 +1,14 @@
 /**
- * The inverted index behind local search: a term dictionary kept sorted for prefix lookups (as
- * you type, every word is a prefix), postings as doc-id arrays, one term space per field (the
- * field's letter leads the term: `s` subject, `f` from, `t` to/cc, `b` body). Removing a document
- * leaves a tombstone that queries skip; compaction sweeps the postings once enough have piled up,
- * and only then are doc ids handed out again. No I/O: localIndex.ts persists and feeds it.
+ * The inverted index behind local search: a term dictionary sorted for prefix lookups (as you
+ * type, every word is a prefix; termDictionary.ts), postings as varint deltas in one byte arena
+ * (postings.ts), one term space per field (the field's letter leads the term: `s` subject, `f`
+ * from, `t` to/cc, `b` body). Doc ids are handed out ascending; removing a document leaves a
+ * tombstone that queries skip, and compact() sweeps them out, renumbering the live docs densely
+ * (the caller moves its per-doc columns along). No I/O: localIndex.ts persists and feeds it.
  */
+import { Postings } from './postings';
+import { TermDictionary } from './termDictionary';
+
 
 export const FIELDS = ['s', 'f', 't', 'b'] as const;
 export type Field = (typeof FIELDS)[number];
@@ -49,21 +53,18 @@ export interface TermGroup {
 }
 
 export class TextIndex {
-  private readonly termIds = new Map<string, number>();
-  private readonly terms: string[] = [];
-  private readonly postings: number[][] = [];
-  /** Term ids in term order; undefined when terms were added since. */
-  private sorted: Int32Array | undefined;
-  /** Plain arrays, not typed ones: 100,000 small typed arrays cost twice the memory in V8. */
-  private readonly docTerms: Array<number[] | undefined> = [];
-  private readonly free: number[] = [];
-  /** Removed docs whose ids still sit in postings. */
-  private tombstones = new Set<number>();
+  private readonly dictionary = new TermDictionary();
+  private readonly postings = new Postings();
+  private alive = new Uint8Array(1024);
+  /** Doc ids handed out (ascending, so postings append in order). */
+  private next = 0;
   private live = 0;
+  private dead = 0;
+  private scratch = new Int32Array(1024);
 
   /** Highest doc id + 1 (the size of per-doc arrays). */
   get capacity(): number {
-    return this.docTerms.length;
+    return this.next;
   }
 
   get size(): number {
@@ -71,82 +72,98 @@ export class TextIndex {
   }
 
   get termCount(): number {
-    return this.terms.length;
+    return this.dictionary.size;
   }
 
   /** The term's id, added to the dictionary when new (for addIds). */
   termId(term: string): number {
-    let id = this.termIds.get(term);
-    if (id === undefined) {
-      id = this.terms.push(term) - 1;
-      this.termIds.set(term, id);
-      this.postings.push([]);
-      this.sorted = undefined;
-    }
-    return id;
+    return this.dictionary.id(term);
+  }
+
+  termAt(id: number): string {
+    return this.dictionary.text(id);
   }
 
   /** Indexes a document's terms (already field-qualified); returns its id. */
   add(terms: Iterable<string>): number {
     const ids: number[] = [];
-    for (const t of terms) ids.push(this.termId(t));
+    for (const t of terms) ids.push(this.dictionary.id(t));
     return this.addIds(ids);
   }
 
-  /** Indexes a document by term ids from termId(); returns its id. */
-  addIds(termIds: number[]): number {
-    const doc = this.free.length ? (this.free.pop() as number) : this.docTerms.length;
-    this.docTerms[doc] = termIds;
-    for (const id of termIds) this.postings[id].push(doc);
+  /** Indexes a document by term ids from termId(); returns its id, above every id before. */
+  addIds(termIds: ArrayLike<number>): number {
+    const doc = this.next++;
+    if (doc >= this.alive.length) {
+      const alive = new Uint8Array(this.alive.length * 2);
+      alive.set(this.alive);
+      this.alive = alive;
+    }
+    this.alive[doc] = 1;
     this.live++;
+    for (let i = 0; i < termIds.length; i++) this.postings.append(termIds[i], doc);
     return doc;
   }
 
+  /** Marks the doc removed: queries skip it, compact() sweeps it out. */
   remove(doc: number): void {
-    if (!this.docTerms[doc]) return;
-    this.docTerms[doc] = undefined;
-    this.tombstones.add(doc);
+    if (!this.alive[doc]) return;
+    this.alive[doc] = 0;
     this.live--;
-    if (this.tombstones.size > 1000 && this.tombstones.size > this.live / 8) this.compact();
+    this.dead++;
   }
 
   has(doc: number): boolean {
-    return this.docTerms[doc] !== undefined;
+    return doc < this.next && this.alive[doc] === 1;
   }
 
-  termsOf(doc: number): string[] {
-    const ids = this.docTerms[doc];
-    return ids ? Array.from(ids, (id) => this.terms[id]) : [];
+  /** Enough removed docs, or postings bytes not in use (moved lists, room), for compact() to pay. */
+  get wantsCompaction(): boolean {
+    const waste = this.postings.wasteBytes;
+    return (this.dead > 1000 && this.dead > this.live / 8) || (waste > 65536 && waste > this.postings.usedBytes);
   }
 
-  /** The document's term ids (shared: do not change). */
-  termIdsOf(doc: number): readonly number[] | undefined {
-    return this.docTerms[doc];
+  /**
+   * Sweeps removed docs out of the postings and drops terms no live doc has. The live docs are
+   * renumbered 0..size-1 in their order: returns old id -> new id (-1 for removed ones).
+   */
+  compact(): Int32Array {
+    this.dictionary.prepare();
+    const map = new Int32Array(this.next).fill(-1);
+    let n = 0;
+    for (let doc = 0; doc < this.next; doc++) if (this.alive[doc]) map[doc] = n++;
+    const keep = (term: number): boolean => {
+      const count = this.read(term);
+      for (let i = 0; i < count; i++) if (this.alive[this.scratch[i]]) return true;
+      return false;
+    };
+    const terms = this.dictionary.retain(keep);
+    this.postings.rewrite(map, terms.map, terms.size);
+    this.alive = new Uint8Array(Math.max(1024, n + (n >>> 3)));
+    this.alive.fill(1, 0, n);
+    this.next = n;
+    this.dead = 0;
+    return map;
   }
 
-  termAt(id: number): string {
-    return this.terms[id];
-  }
-
-  /** Sweeps removed docs out of the postings; their ids are reused afterwards. */
-  compact(): void {
-    if (!this.tombstones.size) return;
-    const dead = this.tombstones;
-    for (let i = 0; i < this.postings.length; i++) {
-      const list = this.postings[i];
-      if (list.some((d) => dead.has(d))) this.postings[i] = list.filter((d) => !dead.has(d));
+  /** Term ids of each of `docs` (live, ascending by term id): the postings read inverted. */
+  termIdsOfDocs(docs: readonly number[]): number[][] {
+    const at = new Int32Array(this.next).fill(-1);
+    docs.forEach((doc, i) => (at[doc] = i));
+    const out = docs.map((): number[] => []);
+    for (let term = 0; term < this.dictionary.size; term++) {
+      const count = this.read(term);
+      for (let i = 0; i < count; i++) {
+        const k = at[this.scratch[i]];
+        if (k >= 0) out[k].push(term);
+      }
     }
-    this.free.push(...dead);
-    this.tombstones = new Set();
+    return out;
   }
 
   /** Sorts the dictionary now (else the next query does). */
   prepare(): void {
-    if (this.sorted) return;
-    const ids = Int32Array.from(this.terms.keys());
-    const terms = this.terms;
-    ids.sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0));
-    this.sorted = ids;
+    this.dictionary.prepare();
   }
 
   /**
@@ -155,14 +172,14 @@ export class TextIndex {
    * With no groups, every live doc scores 0.
    */
   match(groups: readonly TermGroup[], allowed?: (doc: number) => boolean): { docs: number[]; scores: Float32Array } {
-    const n = this.docTerms.length;
+    const n = this.next;
+    const alive = this.alive;
     const scores = new Float32Array(n);
     if (!groups.length) {
       const docs: number[] = [];
-      for (let d = 0; d < n; d++) if (this.docTerms[d] && (!allowed || allowed(d))) docs.push(d);
+      for (let d = 0; d < n; d++) if (alive[d] && (!allowed || allowed(d))) docs.push(d);
       return { docs, scores };
     }
-    this.prepare();
     const hits = new Uint16Array(n);
     const best = new Float32Array(n);
     let touched: number[] = [];
@@ -170,16 +187,18 @@ export class TextIndex {
       touched = [];
       const { token, fields, exact } = groups[g];
       for (const field of fields) {
-        const key = field + token;
-        const [from, end] = this.prefixRange(key);
-        const to = !exact ? end : from < end && this.terms[(this.sorted as Int32Array)[from]] === key ? from + 1 : from;
+        const [from, end, keyLength] = this.dictionary.prefixRange(field + token);
+        const to = !exact ? end : from < end && this.dictionary.byteLength(this.dictionary.at(from)) === keyLength ? from + 1 : from;
         for (let i = from; i < to; i++) {
-          const termId = (this.sorted as Int32Array)[i];
-          const weight = FIELD_WEIGHT[field] * (this.terms[termId].length === key.length ? 1.5 : 1);
-          for (const doc of this.postings[termId]) {
+          const termId = this.dictionary.at(i);
+          const weight = FIELD_WEIGHT[field] * (this.dictionary.byteLength(termId) === keyLength ? 1.5 : 1);
+          const count = this.read(termId);
+          const list = this.scratch;
+          for (let k = 0; k < count; k++) {
+            const doc = list[k];
             if (hits[doc] !== g) continue;
             if (best[doc] === 0) {
-              if (g === 0 && (!this.docTerms[doc] || (allowed && !allowed(doc)))) continue;
+              if (g === 0 && (!alive[doc] || (allowed && !allowed(doc)))) continue;
               touched.push(doc);
             }
             if (weight > best[doc]) best[doc] = weight;
@@ -196,19 +215,10 @@ export class TextIndex {
     return { docs: touched, scores };
   }
 
-  /** [from, to) in the sorted dictionary of the terms starting with `prefix`. */
-  private prefixRange(prefix: string): [number, number] {
-    const sorted = this.sorted as Int32Array;
-    const terms = this.terms;
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (terms[sorted[mid]] < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    let end = lo;
-    while (end < sorted.length && terms[sorted[end]].startsWith(prefix)) end++;
-    return [lo, end];
+  /** The term's doc ids into this.scratch; returns how many. */
+  private read(term: number): number {
+    const length = this.postings.length(term);
+    if (length > this.scratch.length) this.scratch = new Int32Array(Math.max(length, this.scratch.length * 2));
+    return this.postings.read(term, this.scratch);
   }
 }
