@@ -7,7 +7,7 @@ import type { InvitationView } from '../shared/invitationView';
 import { displayText } from '../shared/displayText';
 import { FromWebview, MessageAction, MessageViewModel, parseFromWebview, ToWebview } from '../shared/messageView';
 import { Disposable } from '../util/dispose';
-import { messageShellCsp } from './message/csp';
+import { MailPage } from './message/mailPage';
 import { localizedErrorMessage } from './errorText';
 import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
@@ -17,7 +17,6 @@ import { RenderCache, RenderedMessage } from './message/renderCache';
 import { renderMessage } from './message/renderMessage';
 import { SanitizedBody, withRemoteAllowed } from './message/viewModel';
 import type { MessageNode } from './tree/nodes';
-import { webviewHtml } from './webviewHtml';
 
 /** Where panels get a message's bytes, and what happens when one is shown (mark read). */
 export interface MessageSourceProvider {
@@ -128,17 +127,13 @@ export class MessagePanelManager extends Disposable {
   }
 }
 
-export class MessagePanel extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
+export class MessagePanel extends MailPage<ToWebview> {
+  protected readonly panel: vscode.WebviewPanel;
   private loaded: MessageViewModel | undefined;
   /** The sanitized HTML body, kept to rebuild the frame when remote content is allowed. Never the raw source. */
   private body: SanitizedBody | undefined;
   private loading: Promise<void> | undefined;
-  /** What the shell's CSP currently allows; a change needs a fresh webview.html. */
-  private shellRemote = false;
   private readonly renderWaiters: Array<(report: RenderedReport) => void> = [];
-  /** The page has said 'ready' and not been replaced since: posts reach it. */
-  private pageReady = false;
   /** Why the last load failed (cleared by a successful one); the page shows it once ready. */
   private failure: ToWebview | undefined;
   readonly onDidDispose: vscode.Event<void>;
@@ -148,7 +143,7 @@ export class MessagePanel extends Disposable {
   constructor(
     readonly key: string,
     readonly node: MessageNode,
-    private readonly extensionUri: vscode.Uri,
+    protected readonly extensionUri: vscode.Uri,
     private readonly sources: MessageSourceProvider,
     private readonly log: ProtocolLog,
     private readonly reportRendered: (report: RenderedReport) => void,
@@ -375,38 +370,19 @@ export class MessagePanel extends Disposable {
     return this.failure ?? (this.loaded ? { type: 'show', message: this.loaded } : undefined);
   }
 
-  /** Posts to the page once it is ready; before that, 'ready' picks up `outcome()`. */
-  private post(message: ToWebview): void {
-    if (!this.isDisposed && this.pageReady) void this.panel.webview.postMessage(message);
-  }
-
-  private setHtml(remoteAllowed: boolean): void {
-    if (this.isDisposed) return;
-    this.pageReady = false;
-    this.shellRemote = remoteAllowed;
-    this.panel.webview.html = this.html();
-  }
-
   /** A new page; it carries what to show when that is known already (a message from the render cache). */
-  private html(): string {
-    const webview = this.panel.webview;
+  protected html(): string {
     // Only a page with remote content blocked draws its message at first paint: a page that loads
     // remote content drew it twice (the in-host stalled-image link test clicked a detached frame),
     // so that page asks for the message on 'ready' as before.
     const initialState = this.shellRemote ? undefined : this.outcome();
-    // webviewHtml makes a fresh nonce per page, also when the page is replaced for remote content.
-    return webviewHtml({
-      webview,
-      extensionUri: this.extensionUri,
+    return this.shellPage({
       script: 'message.js',
       style: ['message', 'message.css'],
       title: vscode.l10n.t('Message'),
-      placeholder: vscode.l10n.t('Loading…'),
-      imgSrc: 'webview',
       // The shell's policy already allows inline styles (the message's own); the script keeps its nonce.
       inline: true,
       ...(initialState ? { initialState } : {}),
-      csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
     });
   }
 }

@@ -4,13 +4,12 @@ import type { ProtocolLog } from '../../protocol/log';
 import { FromConversation, parseFromConversation, ToConversation } from '../../shared/conversationView';
 import { displayText } from '../../shared/displayText';
 import { Disposable } from '../../util/dispose';
+import { MailPage } from './mailPage';
 import type { MessageSourceProvider } from '../messagePanel';
 import { threadMessageRows } from '../tree/conversationRows';
 import type { MessageNode, ThreadNode } from '../tree/nodes';
 import { localizedErrorMessage } from '../errorText';
 import { reportError } from '../errors';
-import { webviewHtml } from '../webviewHtml';
-import { messageShellCsp } from './csp';
 import { vscodeLinkActions, openMessageLink } from './openLink';
 import { allowRemote, LoadedEntry } from './conversationRemote';
 import { isAllowedSender, rememberAllowedSender } from './remoteSenders';
@@ -61,22 +60,16 @@ export class ConversationPanels extends Disposable {
   }
 }
 
-export class ConversationPanel extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
+export class ConversationPanel extends MailPage<ToConversation> {
+  protected readonly panel: vscode.WebviewPanel;
   private readonly messages: MessageNode[];
   /** Each message as shown, with its sanitized body kept to rebuild its frame when remote content is allowed. */
   private loaded: LoadedEntry[] | undefined;
-  private pageReady = false;
-  /**
-   * Whether the page's policy allows remote content: once any message's remote content is loaded.
-   * A srcdoc frame is held to the page's policy and to its own, so the others stay blocked by theirs.
-   */
-  private shellRemote: boolean;
   readonly onDidDispose: vscode.Event<void>;
 
   constructor(
     readonly node: ThreadNode,
-    private readonly extensionUri: vscode.Uri,
+    protected readonly extensionUri: vscode.Uri,
     private readonly sources: MessageSourceProvider,
     private readonly log: ProtocolLog,
     private readonly reportRendered: (report: ConversationRendered) => void,
@@ -193,29 +186,8 @@ export class ConversationPanel extends Disposable {
     return this.loaded.filter((l) => l.entry.message?.remoteAllowed).map((l) => l.entry.index);
   }
 
-  private post(message: ToConversation): void {
-    if (!this.isDisposed && this.pageReady) void this.panel.webview.postMessage(message);
-  }
-
-  private setHtml(remoteAllowed: boolean): void {
-    if (this.isDisposed) return;
-    this.pageReady = false;
-    this.shellRemote = remoteAllowed;
-    this.panel.webview.html = this.html();
-  }
-
-  /** A new page (webviewHtml makes a fresh nonce for each), with the policy remote content needs once one message loads it. */
-  private html(): string {
-    const webview = this.panel.webview;
-    return webviewHtml({
-      webview,
-      extensionUri: this.extensionUri,
-      script: 'conversation.js',
-      style: ['conversation', 'conversation.css'],
-      title: vscode.l10n.t('Conversation'),
-      placeholder: vscode.l10n.t('Loading…'),
-      imgSrc: 'webview',
-      csp: (nonce) => messageShellCsp({ cspSource: webview.cspSource, nonce, remoteAllowed: this.shellRemote }),
-    });
+  /** The page, with the policy remote content needs once one message loads it. */
+  protected html(): string {
+    return this.shellPage({ script: 'conversation.js', style: ['conversation', 'conversation.css'], title: vscode.l10n.t('Conversation') });
   }
 }
