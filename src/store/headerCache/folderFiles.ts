@@ -125,6 +125,7 @@ export class FolderFiles {
       return;
     }
     for (const ops of contents.batches) table.replay(ops);
+    if (contents.batches.some((ops) => ops.some((op) => op[0] === 'u'))) table.fitColumns();
     this.journalBytes = contents.validBytes;
     const damage = contents.damage;
     if (damage) {

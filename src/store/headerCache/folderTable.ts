@@ -249,6 +249,17 @@ export class FolderTable implements FolderCache {
     }
   }
 
+  /**
+   * Copies the row columns to arrays of their exact length. Rows appended to the columns of a
+   * parsed snapshot (new mail replayed from the journal) make V8 grow each one by half its size
+   * again: at 100,000 messages 5 MB held for nothing (bench `imap.cacheRss100k`).
+   */
+  fitColumns(): void {
+    const c = this.c;
+    Object.assign(c, { uid: c.uid.slice(), flags: c.flags.slice(), modseq: c.modseq.slice(), size: c.size.slice(), date: c.date.slice(), subject: c.subject.slice() });
+    Object.assign(c, { from: c.from.slice(), to: c.to.slice(), messageId: c.messageId.slice(), inReplyTo: c.inReplyTo.slice(), references: c.references.slice() });
+  }
+
   /** The table matches its files. */
   markClean(): void {
     this.dirty = false;
