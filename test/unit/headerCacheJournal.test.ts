@@ -278,6 +278,28 @@ describe('header cache journal', () => {
     assert.equal(JSON.parse(fs.readFileSync(snapshotFile, 'utf8')).v, FORMAT_VERSION);
   });
 
+  it('two windows on one folder: a flush that finds the files changed by the other writes its own snapshot, never a mix', async () => {
+    await synced(300);
+    const a = await open();
+    const b = await open();
+    a.setFlags(1, ['\\Flagged'], '301');
+    await a.flush();
+    b.setFlags(2, ['\\Answered'], '302');
+    await b.flush(); // b starts the journal over: what is on disk is what b holds
+    assert.deepEqual(view(await open()), view(b));
+    a.setFlags(3, ['$Again'], '303');
+    await a.flush(); // the journal is not as a left it: a writes what it holds, whole
+    assert.equal(file('.journal'), '');
+    const last = await open();
+    assert.deepEqual(view(last), view(a));
+    assert.deepEqual(last.get(1)?.flags, ['\\Flagged']);
+    assert.deepEqual(last.get(2)?.flags, envelope(2).flags, "b's change, which a never saw, is not mixed in");
+    b.setFlags(4, ['$B'], '304');
+    await b.flush(); // the snapshot is not the one b knows
+    assert.equal(file('.journal'), '');
+    assert.deepEqual(view(await open()), view(b));
+  });
+
   it('a failed append fails the flush with StorageFailed; the next flush writes a snapshot with everything', async () => {
     const { cache } = await synced(100);
     const journal = file('.json').replace(/\.json$/, '.journal');

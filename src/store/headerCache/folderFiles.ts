@@ -10,6 +10,11 @@
  * - the journal with this flush would pass JOURNAL_SHARE of the snapshot's size (compaction), or
  *   the last write failed.
  *
+ * Two windows may hold the same folder: before appending, the snapshot must still be the one this
+ * window read or wrote and the journal as long as it left it; otherwise the flush writes a
+ * snapshot of what this window holds, whole, as every flush did before the journal (the last
+ * writer wins, never a mix of both windows' records).
+ *
  * Loading reads the snapshot, then replays the journal's valid records in order. A journal whose
  * header names another snapshot (a compaction was cut off before the old journal was removed)
  * is ignored; a torn or damaged record ends the replay there: the cache is then as it was one or
@@ -39,6 +44,8 @@ export class FolderFiles {
   /** The journal id the snapshot on disk names; undefined when there is no version 3 snapshot. */
   private snapshotId: string | undefined;
   private snapshotBytes = 0;
+  /** Identity of the snapshot file as this window last saw it (inode, size, mtime). */
+  private snapshotStamp = '';
   /** Bytes of this snapshot's journal on disk; 0 when it has none yet. */
   private journalBytes = 0;
 
@@ -71,6 +78,7 @@ export class FolderFiles {
     this.snapshotBytes = bytes.length;
     this.snapshotId = decoded.journalId;
     this.journalBytes = 0;
+    this.snapshotStamp = await stamp(snapshot);
     if (decoded.older) table.needSnapshot();
     await this.replay(table, label, journal);
     return decoded.path;
@@ -90,7 +98,8 @@ export class FolderFiles {
       const fresh = before === 0;
       const records = fresh ? [encodeRecord(journalHeader(this.snapshotId)), record] : [record];
       const added = records.reduce((n, r) => n + r.length, 0);
-      if (before + added <= Math.max(MIN_JOURNAL_BYTES, this.snapshotBytes * JOURNAL_SHARE)) {
+      const fits = before + added <= Math.max(MIN_JOURNAL_BYTES, this.snapshotBytes * JOURNAL_SHARE);
+      if (fits && (await this.filesAsLeft(snapshot, journal, before))) {
         // Unknown until the append is done: after a failed one only a snapshot is written.
         this.journalBytes = -1;
         await appendRecords(journal, records, fresh);
@@ -101,6 +110,7 @@ export class FolderFiles {
     const id = randomBytes(8).toString('hex');
     const text = encodeSnapshot(table.path, table.columns(), id);
     await writeFileAtomic(snapshot, text);
+    this.snapshotStamp = await stamp(snapshot);
     this.snapshotId = id;
     this.snapshotBytes = Buffer.byteLength(text, 'utf8');
     this.journalBytes = 0;
@@ -112,6 +122,14 @@ export class FolderFiles {
   /** Sizes of what is on disk now (tests and the bench). */
   sizes(): { snapshot: number; journal: number } {
     return { snapshot: this.snapshotBytes, journal: Math.max(0, this.journalBytes) };
+  }
+
+  /** The snapshot is the one this window knows and the journal has `journalBytes` bytes (0: none). */
+  private async filesAsLeft(snapshot: string, journal: string, journalBytes: number): Promise<boolean> {
+    if ((await stamp(snapshot)) !== this.snapshotStamp) return false;
+    if (journalBytes === 0) return true;
+    const size = await fs.stat(journal).then((s) => s.size, () => -1);
+    return size === journalBytes;
   }
 
   private async replay(table: FolderTable, label: string, file: string): Promise<void> {
@@ -136,4 +154,12 @@ export class FolderFiles {
       table.needSnapshot();
     }
   }
+}
+
+/** Inode, size and modification time of a file, '' when it is missing. */
+async function stamp(file: string): Promise<string> {
+  return fs.stat(file, { bigint: true }).then(
+    (s) => `${s.ino}:${s.size}:${s.mtimeNs}`,
+    () => '',
+  );
 }
