@@ -86,8 +86,8 @@ export class FolderFiles {
 
   /**
    * Persists one flush of `table`: `changes` (journal operations as JSON) appended to the
-   * journal, or a new snapshot when `changes` is undefined or compaction is due. Everything is
-   * serialized before the first await, so the table may change while the write runs.
+   * journal, or a new snapshot when `changes` is undefined or compaction is due. Each is
+   * serialized in one synchronous step, so the table may change while the write runs.
    */
   async save(table: FolderTable, changes: string[] | undefined): Promise<SaveKind | undefined> {
     const { snapshot, journal } = this.paths();
@@ -108,7 +108,8 @@ export class FolderFiles {
       }
     }
     const id = randomBytes(8).toString('hex');
-    const text = encodeSnapshot(table.path, table.columns(), id);
+    // The checks above may have awaited: what changed meanwhile goes into this snapshot.
+    const text = encodeSnapshot(table.path, table.snapshotColumns(), id);
     await writeFileAtomic(snapshot, text);
     this.snapshotStamp = await stamp(snapshot);
     this.snapshotId = id;
@@ -117,11 +118,6 @@ export class FolderFiles {
     // The old journal names the old snapshot: harmless if this fails, the next append truncates it.
     await fs.rm(journal, { force: true }).catch(() => undefined);
     return 'snapshot';
-  }
-
-  /** Sizes of what is on disk now (tests and the bench). */
-  sizes(): { snapshot: number; journal: number } {
-    return { snapshot: this.snapshotBytes, journal: Math.max(0, this.journalBytes) };
   }
 
   /** The snapshot is the one this window knows and the journal has `journalBytes` bytes (0: none). */

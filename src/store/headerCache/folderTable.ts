@@ -218,8 +218,12 @@ export class FolderTable implements FolderCache {
 
   // --- persistence (folderFiles.ts) ---------------------------------------------------------
 
-  /** The columns as they are (not copies): serialize them before anything else runs. */
-  columns(): FolderColumns {
+  /**
+   * The columns for a snapshot being written now (not copies: serialize them before anything
+   * else runs). The changes noted so far are in it, so the next journal record starts after them.
+   */
+  snapshotColumns(): FolderColumns {
+    this.markClean();
     return this.c;
   }
 
