@@ -9,7 +9,11 @@
  *   cache must hand them out (flags, sender and recipients copied, so the caller cannot change it);
  * - imap.unifiedInbox5x100k: the Unified Inbox's first page over five accounts of 100k each,
  *   opened cold from their caches (what MailTreeModel.unifiedChildren does: each INBOX's newest
- *   page, merged by date), against the same from five plain-object JSON files.
+ *   page, merged by date), against the same from five plain-object JSON files;
+ * - imap.flagPersist1at100k: persisting one flag change (with its MODSEQ and the folder's new
+ *   HIGHESTMODSEQ) as a sync does, by flush(): a record appended to the folder's journal, against
+ *   the full rewrite every flush did before the journal (compact(): the snapshot written again
+ *   atomically), in the same run; `bytes` / `baselineBytes` are what each wrote.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +27,10 @@ const MESSAGES = 100_000;
 const PAGE = 50;
 const ACCOUNTS = 5;
 const OPEN_SAMPLES = 7;
+const PERSIST_SAMPLES = 9;
+/** A flag change must cost at most this share of a full rewrite (time), and of its bytes. */
+const PERSIST_TARGET = 0.2;
+const PERSIST_BYTES_TARGET = 0.001;
 
 async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
   const start = process.hrtime.bigint();
@@ -118,5 +126,52 @@ export const run: BenchSuite = (ctx) =>
         }
       }
       ctx.emit('imap.unifiedInbox5x100k', median(unified), 'ms', median(unifiedBase), { accounts: ACCOUNTS, messagesEach: MESSAGES });
+
+      // --- one flag change persisted: journal append against a full rewrite ---------------------
+      const table = await store.table('bench', 'INBOX');
+      const accountDir = path.join(dir, fs.readdirSync(dir)[0]);
+      const sizeOf = (ext: string): number => {
+        const name = fs.readdirSync(accountDir).find((f) => f.endsWith(ext) && f !== 'index.json');
+        return name === undefined ? 0 : fs.statSync(path.join(accountDir, name)).size;
+      };
+      const uids = table.uids();
+      let modseq = BigInt(table.state()?.highestModseq ?? '1');
+      const touched = new Set<number>();
+      const flip = (uid: number): void => {
+        touched.add(uid);
+        const flags = table.get(uid)?.flags ?? [];
+        modseq++;
+        table.setFlags(uid, flags.includes('\\Flagged') ? flags.filter((f) => f !== '\\Flagged') : [...flags, '\\Flagged'], String(modseq));
+        const state = table.state();
+        if (state) table.setState({ ...state, highestModseq: String(modseq) });
+      };
+      const persist: number[] = [];
+      const persistBase: number[] = [];
+      const persistBytes: number[] = [];
+      const rewriteBytes: number[] = [];
+      for (let i = 0; i <= PERSIST_SAMPLES; i++) {
+        const uid = uids[(i * 9973) % uids.length];
+        flip(uid);
+        const base = await timed(() => table.compact());
+        rewriteBytes.push(sizeOf('.json'));
+        // The first append after a compaction starts the journal; time the steady state after it.
+        flip(uids[(i * 7919 + 1) % uids.length]);
+        await table.flush();
+        flip(uid);
+        const before = sizeOf('.journal');
+        const mine = await timed(() => table.flush());
+        persistBytes.push(sizeOf('.journal') - before);
+        if (persistBytes[persistBytes.length - 1] <= 0) throw new Error('flag change: nothing appended to the journal');
+        if (i > 0) {
+          persist.push(mine.ms);
+          persistBase.push(base.ms);
+        }
+      }
+      const reread = await new HeaderCache({ dir, log: silentLog }).folder('bench', 'INBOX');
+      if (reread.state()?.highestModseq !== String(modseq) || [...touched].some((u) => JSON.stringify(reread.get(u)) !== JSON.stringify(table.get(u)))) throw new Error('flag change: the cache read back differs');
+      const [bytes, baselineBytes] = [median(persistBytes), median(rewriteBytes)];
+      ctx.emit('imap.flagPersist1at100k', median(persist), 'ms', median(persistBase), { bytes, baselineBytes });
+      if (median(persist) / median(persistBase) > PERSIST_TARGET) ctx.fail(`imap.flagPersist1at100k: ratio ${(median(persist) / median(persistBase)).toFixed(2)} over ${PERSIST_TARGET}`);
+      if (bytes / baselineBytes > PERSIST_BYTES_TARGET) ctx.fail(`imap.flagPersist1at100k: ${bytes} bytes against ${baselineBytes}, over ${PERSIST_BYTES_TARGET}`);
     },
   });

@@ -9,6 +9,7 @@ import { MailError } from '../../src/protocol/errors';
 import type { ProtocolLog } from '../../src/protocol/log';
 import { readJsonOrUndefined, writeFileAtomic } from '../../src/store/atomicFile';
 import { HeaderCache } from '../../src/store/headerCache';
+import { FORMAT_VERSION } from '../../src/store/headerCache/snapshot';
 
 function recordingLog(): ProtocolLog & { lines: string[] } {
   const lines: string[] = [];
@@ -127,7 +128,7 @@ describe('HeaderCache', () => {
 
   for (const [what, damage] of [
     ['truncated JSON', (text: string) => text.slice(0, text.length / 2)],
-    ['an unknown format version', (text: string) => text.replace('"v":2', '"v":99')],
+    ['an unknown format version', (text: string) => text.replace(`"v":${FORMAT_VERSION}`, '"v":99')],
     ['columns of different lengths', (text: string) => text.replace('"subject":["Subject 1",', '"subject":[')],
     ['a flag index out of range', (text: string) => text.replace(/"flags":\[\d/, '"flags":[42')],
   ] as const) {
@@ -137,7 +138,7 @@ describe('HeaderCache', () => {
       cache.upsert([1, 2].map((u) => envelope(u)));
       cache.setState({ uidValidity: '1' });
       await cache.flush();
-      const [file] = fs.readdirSync(fs.readdirSync(dir).map((d) => path.join(dir, d))[0]).filter((f) => f !== 'index.json');
+      const [file] = fs.readdirSync(fs.readdirSync(dir).map((d) => path.join(dir, d))[0]).filter((f) => f.endsWith('.json') && f !== 'index.json');
       const full = path.join(fs.readdirSync(dir).map((d) => path.join(dir, d))[0], file);
       fs.writeFileSync(full, damage(fs.readFileSync(full, 'utf8')));
 

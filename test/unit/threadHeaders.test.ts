@@ -6,6 +6,7 @@ import { messageIds, rowToEnvelope, threadHeaders, toFetchRow } from '../../src/
 import { parseFetch, type ImapValue } from '../../src/protocol/imap/sync/fetchParser';
 import type { ProtocolLog } from '../../src/protocol/log';
 import { HeaderCache } from '../../src/store/headerCache';
+import { FORMAT_VERSION } from '../../src/store/headerCache/snapshot';
 
 const log: ProtocolLog = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -66,10 +67,11 @@ describe('threading headers in the header cache', () => {
     await cache.flush();
     // Rewrite the file as Mailroom 0.x wrote it: version 1, no thread columns.
     const accountDir = path.join(dir, fs.readdirSync(dir)[0]);
-    const file = path.join(accountDir, fs.readdirSync(accountDir).find((f) => f !== 'index.json') as string);
-    const v2 = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    assert.equal(v2.v, 2);
-    const v1: Record<string, unknown> = { ...v2, v: 1 };
+    const file = path.join(accountDir, fs.readdirSync(accountDir).find((f) => f.endsWith('.json') && f !== 'index.json') as string);
+    const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    assert.equal(current.v, FORMAT_VERSION);
+    const v1: Record<string, unknown> = { ...current, v: 1 };
+    delete v1.journal;
     delete v1.inReplyTo;
     delete v1.references;
     fs.writeFileSync(file, JSON.stringify(v1));
@@ -81,7 +83,7 @@ describe('threading headers in the header cache', () => {
     assert.equal(upgraded.needsThreadHeaders(), true);
     await upgraded.flush();
     const written = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    assert.equal(written.v, 2);
+    assert.equal(written.v, FORMAT_VERSION);
     assert.equal(written.threadHeadersMissing, true, 'still missing until a sync fetched them');
 
     const reloaded = await new HeaderCache({ dir, log }).folder('acc', 'INBOX');

@@ -74,7 +74,10 @@ export interface FolderCache {
   /** Drops everything (UIDVALIDITY change) and starts over with this state. */
   reset(state: FolderSyncState): void;
   setState(state: FolderSyncState): void;
-  /** Atomic write (tmp + fsync + rename); a no-op when nothing changed since the last flush. */
+  /**
+   * Persists the changes since the last flush as one crash-safe step (a journal record appended
+   * and fsynced, or an atomic snapshot); a no-op when nothing changed since the last flush.
+   */
   flush(): Promise<void>;
 }
 
