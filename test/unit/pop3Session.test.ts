@@ -443,6 +443,29 @@ describe('POP3 session (scripted server)', function () {
       await session.quit();
     });
 
+    it('refills the window half a window at a time, so RETRs leave in a few writes, not one per message', async () => {
+      // Replies a little apart, so each arrives in a read of its own (the worst case for batching).
+      const server = await fake({ messages: many, pipelining: true, delayMs: (verb) => (verb === 'RETR' ? 2 : 0) });
+      const session = await connect(server, { limits: { pipelineDepth: 8 } });
+      let count = 0;
+      await session.retrMany(
+        many.map((_, i) => i + 1),
+        () => void count++,
+      );
+      assert.equal(count, many.length);
+      const retrs = server.commands.filter((c) => c.verb === 'RETR');
+      assert.deepEqual(
+        retrs.map((c) => Number(c.line.split(' ')[1])),
+        many.map((_, i) => i + 1),
+        'every message asked for once, in order',
+      );
+      // A refill is 4 commands (half of 8) in one write; TCP may merge writes, never split a line.
+      const reads = new Set(retrs.map((c) => c.read));
+      assert.ok(reads.size <= Math.ceil((many.length - 8) / 4) + 1, `${reads.size} reads carried the ${many.length} RETRs`);
+      assert.ok(retrs.every((c) => c.unanswered < 8), 'never more than the window in flight');
+      await session.quit();
+    });
+
     it('sends one command at a time to a server without PIPELINING', async () => {
       const server = await fake({ messages: many });
       const session = await connect(server);
