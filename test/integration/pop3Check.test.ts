@@ -528,6 +528,22 @@ describe('POP3 check against scripted servers', function () {
     assert.ok(covering.length > 0, 'cur/ was fsynced after the last rename into it');
     assert.equal(covering[0].delesAtEnd, 0, 'and that fsync ended before the first DELE arrived');
     assert.ok(events.filter((e) => e.kind === 'dirsync').length < count / 10, 'the directory fsyncs are batched, not one per message');
+    const deleCommands = server.commands.filter((c) => c.verb === 'DELE');
+    assert.ok(deleCommands.some((c) => c.unanswered > 0), 'the DELEs are pipelined, not one round trip each');
+  });
+
+  it('pipelined DELEs: one refused is a warning, the others are deleted and only they are marked so', async () => {
+    const server = await start({ messages: [1, 2, 3, 4, 5, 6].map((n) => raw(n)), pipelining: true, refuseDele: [3] });
+    const cache = await Pop3Cache.open(path.join(root, 'refuse'), 'refuse');
+    const report = await run(server, cache, { leaveOnServer: false });
+    assert.deepEqual([report.downloaded, report.deletedFromServer], [6, 5]);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0], /refused to delete message 3: .*locked/);
+    assert.deepEqual(server.maildrop().map((m) => m.uid), ['uid-3'], 'the refused message stays, QUIT committed the rest');
+    assert.deepEqual(cache.list().filter((m) => !m.deletedFromServer).map((m) => m.uidl), ['uid-3']);
+    const deles = server.commands.filter((c) => c.verb === 'DELE');
+    assert.deepEqual(deles.map((c) => c.line), ['DELE 1', 'DELE 2', 'DELE 3', 'DELE 4', 'DELE 5', 'DELE 6']);
+    assert.ok(deles.some((c) => c.unanswered > 0), 'sent without waiting for each answer');
   });
 
   it('without UIDL: leave-on-server and headers-only are refused in words and nothing is downloaded', async () => {
