@@ -473,7 +473,7 @@ describe('POP3 check against scripted servers', function () {
     // The module object itself (the `import * as fs` namespace only has getters).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeFs = require('node:fs') as typeof fs;
-    const original = { open: nodeFs.open, fdatasync: nodeFs.fdatasync, rename: nodeFs.promises.rename, promisesOpen: nodeFs.promises.open };
+    const original = { open: nodeFs.open, fdatasync: nodeFs.fdatasync, rename: nodeFs.rename, promisesRename: nodeFs.promises.rename, promisesOpen: nodeFs.promises.open };
     const probe = await fs.promises.open(__filename, 'r');
     const handleProto = Object.getPrototypeOf(probe) as { sync(this: fs.promises.FileHandle): Promise<void> };
     await probe.close();
@@ -492,9 +492,17 @@ describe('POP3 check against scripted servers', function () {
         cb(e);
       });
     };
+    // Renames by callback (the delivery's) and by promise (anything else) are both recorded.
+    (nodeFs as { rename: unknown }).rename = (from: fs.PathLike, to: fs.PathLike, cb: (e: NodeJS.ErrnoException | null) => void): void => {
+      const startSeq = ++seq;
+      original.rename(from, to, (e) => {
+        events.push({ kind: 'rename', path: String(to), delesAtEnd: deles(), seq: ++seq, startSeq });
+        cb(e);
+      });
+    };
     nodeFs.promises.rename = async (from: fs.PathLike, to: fs.PathLike): Promise<void> => {
       const startSeq = ++seq;
-      await original.rename(from, to);
+      await original.promisesRename(from, to);
       events.push({ kind: 'rename', path: String(to), delesAtEnd: deles(), seq: ++seq, startSeq });
     };
     nodeFs.promises.open = async (...args: Parameters<typeof fs.promises.open>): Promise<fs.promises.FileHandle> => {
@@ -512,8 +520,8 @@ describe('POP3 check against scripted servers', function () {
     try {
       report = await run(server, cache, { leaveOnServer: false });
     } finally {
-      Object.assign(nodeFs, { open: original.open, fdatasync: original.fdatasync });
-      nodeFs.promises.rename = original.rename;
+      Object.assign(nodeFs, { open: original.open, fdatasync: original.fdatasync, rename: original.rename });
+      nodeFs.promises.rename = original.promisesRename;
       nodeFs.promises.open = original.promisesOpen;
       handleProto.sync = originalSync;
     }
@@ -523,6 +531,11 @@ describe('POP3 check against scripted servers', function () {
     assert.equal(datasyncs.length, count, 'every message file was fdatasynced');
     assert.equal(renames.length, count, 'every message was renamed into cur/');
     assert.ok(datasyncs.every((e) => e.delesAtEnd === 0), 'no DELE reached the server before a file was on disk');
+    const syncedAt = new Map(datasyncs.map((e) => [path.basename(e.path), e.seq]));
+    assert.ok(
+      renames.every((r) => (syncedAt.get(path.basename(r.path).split(/[:;]2,/)[0]) ?? Infinity) < r.startSeq),
+      'each file was renamed into cur/ only after its fdatasync ended',
+    );
     const lastRename = Math.max(...renames.map((e) => e.seq));
     const covering = events.filter((e) => e.kind === 'dirsync' && e.startSeq > lastRename);
     assert.ok(covering.length > 0, 'cur/ was fsynced after the last rename into it');
