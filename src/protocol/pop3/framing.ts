@@ -266,9 +266,10 @@ function trimEol(line: Buffer): Buffer {
 /** The lines of a multi-line listing body (CAPA, UIDL, LIST), without CRLF, empty lines dropped. */
 export function bodyLines(body: Buffer | undefined): string[] {
   if (!body) return [];
-  return body
-    .toString('utf8')
-    .split('\n')
-    .map((l) => l.replace(/\r$/, ''))
-    .filter((l) => l.length > 0);
+  const lines: string[] = [];
+  for (const raw of body.toString('utf8').split('\n')) {
+    const line = raw.charCodeAt(raw.length - 1) === CR ? raw.slice(0, -1) : raw;
+    if (line.length > 0) lines.push(line);
+  }
+  return lines;
 }
