@@ -357,6 +357,22 @@ describe('POP3 session (scripted server)', function () {
       assert.equal(session.state, 'closed');
     });
 
+    it('a RETR dripped for longer than the inactivity timeout completes, and a command stalled behind it still times out', async () => {
+      // One timer serves the whole pipeline: progress on the RETR must keep it alive, and the
+      // next command's own silence must still end the session.
+      const server = await fake({ messages: [message(1, ' '.repeat(60))], pipelining: true, drip: { verbs: ['RETR'], intervalMs: 4 }, stallOn: ['DELE'] });
+      const session = await connect(server, { timeoutMs: 250 });
+      const retr = session.retr(1);
+      const dele = failure(session.dele(1));
+      const retrStarted = Date.now();
+      assert.ok((await retr).equals(message(1, ' '.repeat(60))), 'the dripped message arrives whole');
+      assert.ok(Date.now() - retrStarted > 250, 'it took longer than the inactivity timeout (so the timer was re-armed on progress)');
+      const err = await dele;
+      assert.equal(err.code, 'Timeout');
+      assert.match(err.message, /did not answer DELE/);
+      assert.equal(session.state, 'closed');
+    });
+
     it('times out a server that never greets', async () => {
       const server = await fake({ stallOn: ['(greeting)'] });
       const started = Date.now();
