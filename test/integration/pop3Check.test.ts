@@ -473,7 +473,7 @@ describe('POP3 check against scripted servers', function () {
     // The module object itself (the `import * as fs` namespace only has getters).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeFs = require('node:fs') as typeof fs;
-    const original = { open: nodeFs.open, fdatasync: nodeFs.fdatasync, rename: nodeFs.promises.rename, promisesOpen: nodeFs.promises.open };
+    const original = { open: nodeFs.open, fdatasync: nodeFs.fdatasync, rename: nodeFs.rename, promisesRename: nodeFs.promises.rename, promisesOpen: nodeFs.promises.open };
     const probe = await fs.promises.open(__filename, 'r');
     const handleProto = Object.getPrototypeOf(probe) as { sync(this: fs.promises.FileHandle): Promise<void> };
     await probe.close();
@@ -492,9 +492,17 @@ describe('POP3 check against scripted servers', function () {
         cb(e);
       });
     };
+    // Renames by callback (the delivery's) and by promise (anything else) are both recorded.
+    (nodeFs as { rename: unknown }).rename = (from: fs.PathLike, to: fs.PathLike, cb: (e: NodeJS.ErrnoException | null) => void): void => {
+      const startSeq = ++seq;
+      original.rename(from, to, (e) => {
+        events.push({ kind: 'rename', path: String(to), delesAtEnd: deles(), seq: ++seq, startSeq });
+        cb(e);
+      });
+    };
     nodeFs.promises.rename = async (from: fs.PathLike, to: fs.PathLike): Promise<void> => {
       const startSeq = ++seq;
-      await original.rename(from, to);
+      await original.promisesRename(from, to);
       events.push({ kind: 'rename', path: String(to), delesAtEnd: deles(), seq: ++seq, startSeq });
     };
     nodeFs.promises.open = async (...args: Parameters<typeof fs.promises.open>): Promise<fs.promises.FileHandle> => {
@@ -512,8 +520,8 @@ describe('POP3 check against scripted servers', function () {
     try {
       report = await run(server, cache, { leaveOnServer: false });
     } finally {
-      Object.assign(nodeFs, { open: original.open, fdatasync: original.fdatasync });
-      nodeFs.promises.rename = original.rename;
+      Object.assign(nodeFs, { open: original.open, fdatasync: original.fdatasync, rename: original.rename });
+      nodeFs.promises.rename = original.promisesRename;
       nodeFs.promises.open = original.promisesOpen;
       handleProto.sync = originalSync;
     }
@@ -523,11 +531,32 @@ describe('POP3 check against scripted servers', function () {
     assert.equal(datasyncs.length, count, 'every message file was fdatasynced');
     assert.equal(renames.length, count, 'every message was renamed into cur/');
     assert.ok(datasyncs.every((e) => e.delesAtEnd === 0), 'no DELE reached the server before a file was on disk');
+    const syncedAt = new Map(datasyncs.map((e) => [path.basename(e.path), e.seq]));
+    assert.ok(
+      renames.every((r) => (syncedAt.get(path.basename(r.path).split(/[:;]2,/)[0]) ?? Infinity) < r.startSeq),
+      'each file was renamed into cur/ only after its fdatasync ended',
+    );
     const lastRename = Math.max(...renames.map((e) => e.seq));
     const covering = events.filter((e) => e.kind === 'dirsync' && e.startSeq > lastRename);
     assert.ok(covering.length > 0, 'cur/ was fsynced after the last rename into it');
     assert.equal(covering[0].delesAtEnd, 0, 'and that fsync ended before the first DELE arrived');
     assert.ok(events.filter((e) => e.kind === 'dirsync').length < count / 10, 'the directory fsyncs are batched, not one per message');
+    const deleCommands = server.commands.filter((c) => c.verb === 'DELE');
+    assert.ok(deleCommands.some((c) => c.unanswered > 0), 'the DELEs are pipelined, not one round trip each');
+  });
+
+  it('pipelined DELEs: one refused is a warning, the others are deleted and only they are marked so', async () => {
+    const server = await start({ messages: [1, 2, 3, 4, 5, 6].map((n) => raw(n)), pipelining: true, refuseDele: [3] });
+    const cache = await Pop3Cache.open(path.join(root, 'refuse'), 'refuse');
+    const report = await run(server, cache, { leaveOnServer: false });
+    assert.deepEqual([report.downloaded, report.deletedFromServer], [6, 5]);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0], /refused to delete message 3: .*locked/);
+    assert.deepEqual(server.maildrop().map((m) => m.uid), ['uid-3'], 'the refused message stays, QUIT committed the rest');
+    assert.deepEqual(cache.list().filter((m) => !m.deletedFromServer).map((m) => m.uidl), ['uid-3']);
+    const deles = server.commands.filter((c) => c.verb === 'DELE');
+    assert.deepEqual(deles.map((c) => c.line), ['DELE 1', 'DELE 2', 'DELE 3', 'DELE 4', 'DELE 5', 'DELE 6']);
+    assert.ok(deles.some((c) => c.unanswered > 0), 'sent without waiting for each answer');
   });
 
   it('without UIDL: leave-on-server and headers-only are refused in words and nothing is downloaded', async () => {

@@ -156,6 +156,41 @@ describe('POP3 framing', () => {
     assert.ok(pushes > limits.maxLineBytes / chunk.length);
   });
 
+  it('takes a line of exactly the line limit (CRLF included), split anywhere, and refuses one byte more', () => {
+    const limits = { ...DEFAULT_POP3_LIMITS, maxLineBytes: 40 };
+    const line = (n: number): Buffer => b(`${'x'.repeat(n - 2)}\r\n`);
+    // short lines, the longest allowed line, a dot-stuffed one and short lines again, longer in all than the limit
+    const body = Buffer.concat([line(10), line(10), line(40), b('..'), line(38), line(3), line(40), line(20)]);
+    const unstuffed = Buffer.concat([line(10), line(10), line(40), b('.'), line(38), line(3), line(40), line(20)]);
+    const stream = Buffer.concat([b('+OK\r\n'), body, b('.\r\n')]);
+    for (let at = 1; at < stream.length; at++) {
+      for (const cuts of [[at], [at, at + 1], [at, at + 17]].filter((c) => c.every((x) => x < stream.length))) {
+        const { f, rec } = framer(['multi'], limits);
+        [0, ...cuts].forEach((from, i) => f.push(stream.subarray(from, [...cuts, stream.length][i])));
+        assert.deepEqual(rec.errors, [], `split at ${cuts.join(', ')}`);
+        assert.ok(rec.responses[0]?.body?.equals(unstuffed), `split at ${cuts.join(', ')}: body not byte-exact`);
+      }
+    }
+    for (let at = 1; at < 60; at++) {
+      const tooLong = Buffer.concat([b('+OK\r\n'), line(10), line(41), b('.\r\n')]);
+      const { f, rec } = framer(['multi'], limits);
+      f.push(tooLong.subarray(0, at));
+      f.push(tooLong.subarray(at));
+      assert.equal(rec.errors[0]?.code, 'LimitExceeded', `split at ${at}`);
+      assert.equal(rec.responses.length, 0);
+    }
+  });
+
+  it('reads a body of many short lines far longer than the line limit in one piece', () => {
+    const limits = { ...DEFAULT_POP3_LIMITS, maxLineBytes: 1024 };
+    const lines = Array.from({ length: 20_000 }, (_, i) => (i % 500 === 0 ? `.dot ${i}\r\n` : `line ${i} of a long body\r\n`));
+    const message = b(lines.join(''));
+    const { f, rec } = framer(['multi'], limits);
+    f.push(Buffer.concat([b('+OK\r\n'), dotStuff(message), b('.\r\n')]));
+    assert.deepEqual(rec.errors, []);
+    assert.ok(rec.responses[0]?.body?.equals(message));
+  });
+
   it('stops at a 10 MB status line without CRLF with LimitExceeded', () => {
     const { f, rec } = framer(['single']);
     const chunk = Buffer.alloc(256 * 1024, 0x2b);

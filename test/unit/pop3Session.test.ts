@@ -357,6 +357,22 @@ describe('POP3 session (scripted server)', function () {
       assert.equal(session.state, 'closed');
     });
 
+    it('a RETR dripped for longer than the inactivity timeout completes, and a command stalled behind it still times out', async () => {
+      // One timer serves the whole pipeline: progress on the RETR must keep it alive, and the
+      // next command's own silence must still end the session.
+      const server = await fake({ messages: [message(1, ' '.repeat(60))], pipelining: true, drip: { verbs: ['RETR'], intervalMs: 4 }, stallOn: ['DELE'] });
+      const session = await connect(server, { timeoutMs: 250 });
+      const retr = session.retr(1);
+      const dele = failure(session.dele(1));
+      const retrStarted = Date.now();
+      assert.ok((await retr).equals(message(1, ' '.repeat(60))), 'the dripped message arrives whole');
+      assert.ok(Date.now() - retrStarted > 250, 'it took longer than the inactivity timeout (so the timer was re-armed on progress)');
+      const err = await dele;
+      assert.equal(err.code, 'Timeout');
+      assert.match(err.message, /did not answer DELE/);
+      assert.equal(session.state, 'closed');
+    });
+
     it('times out a server that never greets', async () => {
       const server = await fake({ stallOn: ['(greeting)'] });
       const started = Date.now();
@@ -440,6 +456,29 @@ describe('POP3 session (scripted server)', function () {
       );
       assert.ok(server.maxUnanswered > 1, `pipelined (max ${server.maxUnanswered} unanswered)`);
       assert.ok(server.maxUnanswered <= 8, `bounded (max ${server.maxUnanswered} unanswered)`);
+      await session.quit();
+    });
+
+    it('refills the window half a window at a time, so RETRs leave in a few writes, not one per message', async () => {
+      // Replies a little apart, so each arrives in a read of its own (the worst case for batching).
+      const server = await fake({ messages: many, pipelining: true, delayMs: (verb) => (verb === 'RETR' ? 2 : 0) });
+      const session = await connect(server, { limits: { pipelineDepth: 8 } });
+      let count = 0;
+      await session.retrMany(
+        many.map((_, i) => i + 1),
+        () => void count++,
+      );
+      assert.equal(count, many.length);
+      const retrs = server.commands.filter((c) => c.verb === 'RETR');
+      assert.deepEqual(
+        retrs.map((c) => Number(c.line.split(' ')[1])),
+        many.map((_, i) => i + 1),
+        'every message asked for once, in order',
+      );
+      // A refill is 4 commands (half of 8) in one write; TCP may merge writes, never split a line.
+      const reads = new Set(retrs.map((c) => c.read));
+      assert.ok(reads.size <= Math.ceil((many.length - 8) / 4) + 1, `${reads.size} reads carried the ${many.length} RETRs`);
+      assert.ok(retrs.every((c) => c.unanswered < 8), 'never more than the window in flight');
       await session.quit();
     });
 

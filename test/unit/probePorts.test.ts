@@ -3,7 +3,7 @@ import { main } from '../../src/cli/mailroomCheck';
 import { MailError } from '../../src/protocol/errors';
 import { PROBE_LIMITS } from '../../src/protocol/probe/limits';
 import { parsePortList } from '../../src/protocol/probe/ports';
-import { scanTargets } from '../../src/protocol/probe/scan';
+import { scanTargets, startOrder } from '../../src/protocol/probe/scan';
 
 const refused = (text: string, pattern: RegExp): void => {
   assert.throws(
@@ -12,6 +12,27 @@ const refused = (text: string, pattern: RegExp): void => {
     `${text} should be refused with ${pattern}`,
   );
 };
+
+describe('the start order of a host scan', () => {
+  it('starts the SMTP endpoints first (their greeting is the one servers hold back), the others after, each in report order', () => {
+    const targets = scanTargets('mail.example.test');
+    assert.deepEqual(
+      targets.map((t) => t.scheme),
+      ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps', 'submission'],
+      'the report order is unchanged',
+    );
+    assert.deepEqual(
+      startOrder(targets).map((i) => targets[i].scheme),
+      ['smtp', 'smtps', 'submission', 'imap', 'imaps', 'pop3', 'pop3s'],
+    );
+    const given = scanTargets('h', undefined, parsePortList('993,587,143,465'));
+    assert.deepEqual(
+      startOrder(given).map((i) => given[i].port),
+      [587, 465, 993, 143],
+    );
+    assert.deepEqual(startOrder([]), []);
+  });
+});
 
 describe('--ports for a host scan', () => {
   it('maps the usual mail ports to their protocol, in the order given', () => {

@@ -31,6 +31,9 @@ interface Pending {
   reject(err: MailError): void;
 }
 
+/** Commands with nothing to mask (at most message numbers): logged as they are, without running the masks per RETR. */
+const NO_ARGUMENT_TO_HIDE = /^(?:RETR|DELE|TOP|LIST|UIDL|STAT|NOOP|RSET|QUIT|CAPA|STLS)(?: \d{1,12}){0,2}$/;
+
 /** "+OK 120 octets" (RFC 1939 RETR): the size announced, when the server says it. */
 const OCTETS = /^(\d{1,12}) octets\b/i;
 
@@ -43,6 +46,8 @@ export class Pop3Connection {
   private readonly inFlight: Pending[] = [];
   private failure: MailError | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (Date.now() time). */
+  private timerDue = 0;
   /** When the head response last received bytes (or started). */
   private lastProgressAt = 0;
   private pumpScheduled = false;
@@ -106,7 +111,7 @@ export class Pop3Connection {
     if (/[\r\n]/.test(line)) {
       return Promise.reject(new MailError('ProtocolError', 'A POP3 command may not contain a line break.'));
     }
-    return this.enqueue({ line, kind, logAs: options.logAs ?? redactSecrets(line), announcedBytes: options.announcedBytes });
+    return this.enqueue({ line, kind, logAs: options.logAs ?? (NO_ARGUMENT_TO_HIDE.test(line) ? line : redactSecrets(line)), announcedBytes: options.announcedBytes });
   }
 
   /**
@@ -262,15 +267,21 @@ export class Pop3Connection {
 
   /** Fails the session when the head response makes no progress for timeoutMs, or falls behind its pace. */
   private armTimer(): void {
-    this.clearTimer();
     const head = this.inFlight[0];
-    if (!head) return;
-    const now = Date.now();
-    const wait = Math.max(0, Math.min(this.lastProgressAt + this.timeoutMs, this.deadlineOf(head)) - now);
-    this.timer = setTimeout(() => this.onTimer(head), wait);
+    if (!head) return this.clearTimer();
+    const due = Math.min(this.lastProgressAt + this.timeoutMs, this.deadlineOf(head));
+    // A timer due no later stays armed: it checks whatever response is at the head when it fires
+    // and re-arms, so it is never late, and a chunk of data costs no timer of its own.
+    if (this.timer && this.timerDue <= due) return;
+    this.clearTimer();
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, due - Date.now()));
   }
 
-  private onTimer(head: Pending): void {
+  private onTimer(): void {
+    this.timer = undefined;
+    const head = this.inFlight[0];
+    if (!head) return;
     const what = head.line === undefined ? 'greeting' : `answer to ${head.logAs.split(' ')[0]}`;
     const now = Date.now();
     const elapsed = now - (head.startedAt ?? now);

@@ -24,6 +24,8 @@ import type { Pop3Limits } from './limits';
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
+/** A line end followed by a line that starts with a dot (stuffed, or the terminator). */
+const LF_DOT = Buffer.from('\n.', 'latin1');
 
 /** 'upgrade' is a single-line response after which the plaintext stream must end (STLS). */
 export type ResponseKind = 'single' | 'multi' | 'upgrade';
@@ -208,17 +210,22 @@ export class Pop3Framer {
         }
         this.atLineStart = false;
       }
-      const lf = buf.indexOf(LF, pos);
-      const end = lf < 0 ? buf.length : lf + 1;
-      this.lineLength += end - pos;
-      if (this.lineLength > this.limits.maxLineBytes) {
-        this.fail(this.tooLong('a message line', this.limits.maxLineBytes));
-        return buf.length;
-      }
-      pos = end;
-      if (lf >= 0) {
+      // Nothing happens inside a line, nor at the start of a line without a dot: jump to the next
+      // line that starts with one (or past the last line end), looking no further than the current
+      // line may still grow. One search per dot line instead of one per line.
+      const window = buf.subarray(pos, Math.min(buf.length, pos + this.limits.maxLineBytes - this.lineLength));
+      const dotLine = window.indexOf(LF_DOT);
+      const lastLf = dotLine >= 0 ? dotLine : window.lastIndexOf(LF);
+      if (lastLf >= 0) {
+        pos += lastLf + 1;
         this.lineLength = 0;
         this.atLineStart = true;
+      } else if (pos + window.length === buf.length) {
+        this.lineLength += window.length; // the line goes on in the next chunk
+        pos = buf.length;
+      } else {
+        this.fail(this.tooLong('a message line', this.limits.maxLineBytes));
+        return buf.length;
       }
     }
     this.append(buf, runStart, pos);
@@ -259,9 +266,10 @@ function trimEol(line: Buffer): Buffer {
 /** The lines of a multi-line listing body (CAPA, UIDL, LIST), without CRLF, empty lines dropped. */
 export function bodyLines(body: Buffer | undefined): string[] {
   if (!body) return [];
-  return body
-    .toString('utf8')
-    .split('\n')
-    .map((l) => l.replace(/\r$/, ''))
-    .filter((l) => l.length > 0);
+  const lines: string[] = [];
+  for (const raw of body.toString('utf8').split('\n')) {
+    const line = raw.charCodeAt(raw.length - 1) === CR ? raw.slice(0, -1) : raw;
+    if (line.length > 0) lines.push(line);
+  }
+  return lines;
 }

@@ -28,7 +28,8 @@ export interface Pop3Limits {
   /**
    * Commands in flight at once when the server offers PIPELINING (RFC 2449). Enough to hide the
    * round trip on a slow link; bounded because every answered-but-unconsumed RETR is held in
-   * memory until the caller takes it.
+   * memory until the caller takes it. retrMany refills the window half of it at a time, so the
+   * RETRs leave in one write per half window.
    */
   pipelineDepth: number;
 }

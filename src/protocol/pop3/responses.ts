@@ -25,14 +25,17 @@ export function parseList(response: Pop3Response): Array<{ msg: number; size: nu
   });
 }
 
-/** RFC 1939: a unique-id is 1 to 70 characters in the range 0x21 to 0x7E. */
-const UNIQUE_ID = /^[\x21-\x7e]{1,70}$/;
+/**
+ * A UIDL line: the message number and the unique-id, which RFC 1939 makes 1 to 70 characters in
+ * the range 0x21 to 0x7E (one pattern for both: a listing has a line per message).
+ */
+const UIDL_LINE = /^(\d+)\s+([\x21-\x7e]{1,70})\s*$/;
 
 export function parseUidl(response: Pop3Response): Array<{ msg: number; uid: string }> {
   const seen = new Set<string>();
   return bodyLines(response.body).map((line) => {
-    const m = /^(\d+)\s+(\S+)\s*$/.exec(line);
-    if (!m || !UNIQUE_ID.test(m[2])) throw malformed('UIDL', line);
+    const m = UIDL_LINE.exec(line);
+    if (!m) throw malformed('UIDL', line);
     if (seen.has(m[2])) throw new MailError('ProtocolError', 'The server listed the same unique id (UIDL) for two messages, so messages cannot be told apart.', { detail: line });
     seen.add(m[2]);
     return { msg: toInt(m[1], 'UIDL'), uid: m[2] };

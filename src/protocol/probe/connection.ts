@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { toMailError } from '../connectionErrors';
 import { MailError } from '../errors';
-import { contextWithExtraCa } from '../tls/trustContext';
+import { contextWithExtraCa, defaultClientContext } from '../tls/trustContext';
 import { PROBE_LIMITS } from './limits';
 import type { Transcript } from './transcript';
 
@@ -222,7 +222,9 @@ export class ProbeConnection {
         socket: plain,
         rejectUnauthorized: false,
         ...(options.servername ? { servername: options.servername } : {}),
-        ...(options.ca?.length ? { secureContext: contextWithExtraCa(options.ca) } : {}),
+        // A caller's own connect (the TLS deep check) sets versions and suites, which live in the
+        // context: it must build its own. The plain probe shares one default context.
+        ...(options.ca?.length ? { secureContext: contextWithExtraCa(options.ca) } : options.connect ? {} : { secureContext: defaultClientContext() }),
         ...(options.alpn?.length ? { ALPNProtocols: options.alpn } : {}),
       });
       const onError = (err: Error): void => {

@@ -19,3 +19,17 @@ export function contextWithExtraCa(extraCa: readonly string[]): tls.SecureContex
   }
   return context;
 }
+
+let defaultContext: tls.SecureContext | undefined;
+
+/**
+ * The client SecureContext tls.connect would otherwise build for each connection from default
+ * options (Node's roots, default versions and suites), built once. A context holds no client
+ * sessions to resume (Node resumes only a session passed in explicitly), so sharing it changes
+ * nothing a handshake shows; it saves the context set-up (~1 ms of main-thread CPU) per handshake
+ * when a scan starts several at once.
+ */
+export function defaultClientContext(): tls.SecureContext {
+  defaultContext ??= tls.createSecureContext();
+  return defaultContext;
+}

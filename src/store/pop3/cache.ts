@@ -184,7 +184,14 @@ export class Pop3Cache {
     const flags = options.flags ?? { seen: false, flagged: false, answered: false };
     const base = newBaseName(uidl, options.partialOfSize, options.now);
     const name = fileNameFor(base, flags);
-    await this.maildir.deliver(base, name, bytes, { syncDirectory: options.syncDirectory ?? true });
+    const delivered = this.maildir.deliver(base, name, bytes, { syncDirectory: options.syncDirectory ?? true });
+    // The header fields are read while the disk works; the entry is added once the file is there.
+    let fields: ReturnType<typeof parseHeaderFields>;
+    try {
+      fields = parseHeaderFields(bytes.subarray(0, Math.min(bytes.length, headerBlockLength(bytes), MAX_HEADER_BYTES)));
+    } finally {
+      await delivered;
+    }
     const entry: CachedPop3Message = {
       uidl,
       size: options.partialOfSize ?? bytes.length,
@@ -192,7 +199,7 @@ export class Pop3Cache {
       file: `cur/${name}`,
       partial: options.partialOfSize !== undefined,
       flags,
-      ...parseHeaderFields(bytes.subarray(0, Math.min(bytes.length, headerBlockLength(bytes), MAX_HEADER_BYTES))),
+      ...fields,
       deletedFromServer: false,
     };
     this.put(entry);

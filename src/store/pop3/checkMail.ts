@@ -283,19 +283,26 @@ class CheckRun {
     this.options.onProgress?.(++this.done, this.total);
   }
 
-  /** Makes every copy durable (one fsync of cur/), DELEs what may go, then QUITs; only QUIT's +OK commits the DELEs. */
+  /**
+   * Makes every copy durable (one fsync of cur/), DELEs what may go, then QUITs; only QUIT's +OK
+   * commits the DELEs. The DELEs are all issued at once: the session pipelines them when the
+   * server offers PIPELINING (one round trip for the lot instead of one per message) and sends
+   * them one after another otherwise.
+   */
   private async deleteAndQuit(): Promise<void> {
     await this.options.cache.maildir.syncCur();
     const deleted: string[] = [];
-    for (const { msg, uidl } of this.toDelete.sort((a, b) => a.msg - b.msg)) {
-      try {
-        await this.session.dele(msg);
-        deleted.push(uidl);
-      } catch (e) {
-        if (!MailError.is(e, 'CommandFailed')) throw e;
-        this.report.warnings.push(`The server refused to delete message ${msg}: ${e.detail ?? e.message}`);
+    const toDelete = this.toDelete.sort((a, b) => a.msg - b.msg);
+    const results = await Promise.allSettled(toDelete.map(({ msg }) => this.session.dele(msg)));
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !MailError.is(r.reason, 'CommandFailed'));
+    if (lost) throw lost.reason;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') deleted.push(toDelete[i].uidl);
+      else {
+        const e = r.reason as MailError;
+        this.report.warnings.push(`The server refused to delete message ${toDelete[i].msg}: ${e.detail ?? e.message}`);
       }
-    }
+    });
     try {
       await this.session.quit();
     } catch (e) {

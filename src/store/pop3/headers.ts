@@ -78,6 +78,7 @@ const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
  * character split across two words survives. Unknown charsets fall back to Latin-1.
  */
 export function decodeEncodedWords(text: string): string {
+  if (!text.includes('=?')) return text; // no encoded word: most subjects and names
   let out = '';
   let last = 0;
   let pending: { charset: string; bytes: Buffer[] } | undefined;
@@ -188,7 +189,7 @@ function cleanName(raw: string): string {
 function parseDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
   // Comments such as "(UTC)" or "(CET)" trip Date.parse; drop them.
-  const cleaned = value.replace(/\([^)]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  const cleaned = (value.includes('(') ? value.replace(/\([^)]*\)/g, ' ') : value).replace(/\s+/g, ' ').trim();
   const ms = Date.parse(cleaned);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

@@ -116,8 +116,7 @@ export class Maildir {
     const tmpFile = path.join(this.tmp, base);
     await storage('store a downloaded message', async () => {
       try {
-        await writeDurably(tmpFile, bytes);
-        await fs.rename(tmpFile, path.join(this.cur, name));
+        await writeDurably(tmpFile, bytes, path.join(this.cur, name));
       } catch (e) {
         await fs.rm(tmpFile, { force: true }).catch(() => undefined);
         throw e;
@@ -239,15 +238,17 @@ export class Maildir {
 }
 
 /**
- * Creates `file` (it must not exist), writes `bytes` and fdatasyncs it. Plain callbacks rather
- * than a FileHandle: one promise per message instead of four keeps the main thread free while a
- * thousand messages are written.
+ * Creates `file` (it must not exist), writes `bytes`, fdatasyncs it and, with `renameTo`, renames
+ * it there once closed (the rename only after the data is on disk). Plain callbacks rather than
+ * a FileHandle and fs.promises: one promise per message instead of five keeps the main thread
+ * free while a thousand messages are written.
  */
-export function writeDurably(file: string, bytes: Buffer): Promise<void> {
+export function writeDurably(file: string, bytes: Buffer, renameTo?: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    const done = (): void => (renameTo === undefined ? resolve() : fsCallbacks.rename(file, renameTo, (renameError) => (renameError ? reject(renameError) : resolve())));
     fsCallbacks.open(file, 'wx', 0o600, (openError, fd) => {
       if (openError) return reject(openError);
-      const finish = (error: Error | null): void => fsCallbacks.close(fd, (closeError) => (error ?? closeError ? reject(error ?? closeError) : resolve()));
+      const finish = (error: Error | null): void => fsCallbacks.close(fd, (closeError) => (error ?? closeError ? reject(error ?? closeError) : done()));
       const writeFrom = (offset: number): void => {
         if (offset >= bytes.length) return fsCallbacks.fdatasync(fd, finish);
         fsCallbacks.write(fd, bytes, offset, bytes.length - offset, null, (writeError, written) => (writeError ? finish(writeError) : writeFrom(offset + written)));
