@@ -5,13 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import type { FolderCache } from '../../src/protocol/imap/cacheContract';
-import { connectImap } from '../../src/protocol/imap/connect';
 import { syncFolder } from '../../src/protocol/imap/sync';
 import type { ProtocolLog } from '../../src/protocol/log';
 import { HeaderCache } from '../../src/store/headerCache';
 import { readJournal } from '../../src/store/headerCache/journal';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { buildMessage } from '../fixtures/messages';
+import { closeAliceClients, connectAliceClients } from './aliceClients';
 import { requireDovecot } from './requireDovecot';
 
 function recordingLog(): ProtocolLog & { lines: string[] } {
@@ -43,20 +43,10 @@ describe('header cache journal against Dovecot', function () {
     requireDovecot(this);
     dovecot = await startDovecot();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-journal-it-'));
-    mailroom = await connectImap({
-      account: { id: 'alice', protocol: 'imap', host: dovecot.host, port: dovecot.ports.imaps, security: 'tls', user: 'alice', trustedCertificateSha256: dovecot.certSha256 },
-      password: dovecot.users.alice.password,
-      log,
-      timeoutMs: 10_000,
-    });
-    other = new ImapFlow({ host: dovecot.host, port: dovecot.ports.imaps, secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice', pass: dovecot.users.alice.password }, logger: false, disableAutoIdle: true, disableCompression: true });
-    other.on('error', () => undefined);
-    await other.connect();
+    ({ mailroom, other } = await connectAliceClients(dovecot, log));
   });
   after(async () => {
-    await other?.logout().catch(() => undefined);
-    await mailroom?.logout().catch(() => undefined);
-    await dovecot?.stop();
+    await closeAliceClients({ mailroom, other }, dovecot);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
