@@ -77,6 +77,19 @@ const plainVscodeRequirePlugin = {
   },
 };
 
+/**
+ * '@vscode/l10n' is VS Code's own vscode.l10n in the host bundle (src/providers/hostL10n.ts):
+ * the modules written against @vscode/l10n (so they also run in plain Node) get VS Code's bundle
+ * without the library being loaded at activation. Webviews and the CLI keep the library.
+ * @type {import('esbuild').Plugin}
+ */
+const vscodeL10nInHostPlugin = {
+  name: 'mailroom-vscode-l10n-in-host',
+  setup(build) {
+    build.onResolve({ filter: /^@vscode\/l10n$/ }, () => ({ path: require('node:path').join(__dirname, 'src', 'providers', 'hostL10n.ts') }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
@@ -97,7 +110,7 @@ const builds = [
     target: 'node20',
     outfile: 'dist/host.js',
     external: ['vscode'],
-    plugins: [...common.plugins, lazyLibsPlugin, lazyEnginePlugin, plainVscodeRequirePlugin],
+    plugins: [...common.plugins, lazyLibsPlugin, lazyEnginePlugin, plainVscodeRequirePlugin, vscodeL10nInHostPlugin],
   },
   {
     // package.json "main": src/bootstrap.ts, which loads dist/host.js with its code cache.

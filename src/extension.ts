@@ -1,4 +1,3 @@
-import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { AccountRepository } from './providers/accounts';
 import type { StartupInfo } from './bootstrap';
@@ -37,8 +36,6 @@ import { MailTreeProvider } from './providers/tree/treeProvider';
 
 /** Composition root: builds the long-lived objects and registers them. Connects nowhere. */
 export function activate(context: vscode.ExtensionContext, startup?: StartupInfo): MailroomApi {
-  // Modules that also run without VS Code (unit tests) translate through @vscode/l10n: give it VS Code's bundle.
-  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const logChannel = vscode.window.createOutputChannel('Mailroom', { log: true });
   const log = createOutputLog(logChannel);
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');

@@ -3,15 +3,15 @@
  * target, fsync it, rename it over the target, fsync the directory. A reader therefore sees either
  * the old file or the new one, never half of the new one, even after a power cut.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MailError } from '../protocol/errors';
+import { lazyNode } from '../util/lazyNode';
 
 /** Atomically replaces `file` with `data`, creating parent directories as needed. */
 export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${lazyNode.crypto().randomBytes(4).toString('hex')}.tmp`);
   try {
     await fs.mkdir(dir, { recursive: true });
     const handle = await fs.open(tmp, 'w', 0o600);
