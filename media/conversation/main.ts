@@ -128,7 +128,7 @@ function fieldsView(m: MessageViewModel): HTMLElement {
   const table = el('dl', { className: 'fields' });
   for (const [name, value] of [
     [l10n.t('To'), m.to],
-    ['Cc', m.cc],
+    [l10n.t('Cc'), m.cc],
   ] as const) {
     if (value) table.append(el('dt', {}, name), el('dd', {}, value));
   }

@@ -162,7 +162,7 @@ function headerView(m: MessageViewModel): HTMLElement {
   for (const [name, value] of [
     [l10n.t('From'), m.from],
     [l10n.t('To'), m.to],
-    ['Cc', m.cc],
+    [l10n.t('Cc'), m.cc],
     [l10n.t('Date'), m.date ? new Date(m.date).toLocaleString(locale) : ''],
   ] as const) {
     if (!value) continue;
