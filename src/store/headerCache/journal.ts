@@ -12,6 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { CachedEnvelope, FolderSyncState } from '../../protocol/imap/cacheContract';
 import { MailError } from '../../protocol/errors';
 import { syncDirectory } from '../atomicFile';
@@ -33,21 +34,9 @@ export type JournalOp =
 
 // --- records ------------------------------------------------------------------------------
 
-let crcTable: Int32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as zip and PNG use it). */
+/** CRC-32 (IEEE 802.3, as zip and PNG use it): Node's own (node:zlib, since Node 20.15). */
 export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let crc = -1;
-  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
+  return zlibCrc32(bytes);
 }
 
 /** Frames one payload: length, checksum, bytes. */
