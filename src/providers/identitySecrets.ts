@@ -83,7 +83,7 @@ export class IdentitySecrets {
    */
   sweep(rawAccounts: readonly unknown[] | undefined): Promise<IdentityRef[]> {
     if (rawAccounts === undefined) return Promise.resolve([]);
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       const { gone, remember } = identitySweepPlan(this.remembered(), identitySnapshot(rawAccounts));
       for (const ref of gone) {
         await this.secrets.delete(identitySecretKey(ref.accountId, ref.address));
@@ -92,16 +92,19 @@ export class IdentitySecrets {
       await this.memento.update(IDENTITY_SECRET_INDEX, remember);
       return gone;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Remembers an identity whose password was just stored (a sweep before the next one then finds it). */
   remember(ref: IdentityRef): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       const all = unique([...this.remembered(), { accountId: ref.accountId, address: ref.address.toLowerCase() }]);
       await this.memento.update(IDENTITY_SECRET_INDEX, all);
     });
+  }
+
+  /** Runs `work` after every sweep and remember before it, so no two read and write the index at once. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
