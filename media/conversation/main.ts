@@ -7,7 +7,7 @@ import { catchLinks } from '../message/frameLinks';
 import { textWithLinks } from '../message/linkedText';
 import { remoteRow } from '../message/remoteRow';
 import { quoteBlocks, TextBlock } from '../message/textBlocks';
-import { el } from '../shared/dom';
+import { button, el } from '../shared/dom';
 import * as l10n from '@vscode/l10n';
 import { locale } from '../shared/l10n';
 
@@ -134,12 +134,6 @@ function fieldsView(m: MessageViewModel): HTMLElement {
   }
   if (m.attachments.length) table.append(el('dt', {}, l10n.t('Attachments')), el('dd', {}, m.attachments.map((a) => a.filename).join(', ')));
   return table;
-}
-
-function button(label: string, onClick: () => void, secondary = false): HTMLButtonElement {
-  const b = el('button', { type: 'button', className: secondary ? 'secondary' : '' }, label);
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 /** Wires link clicks (the host decides where a link goes) and sizes the frame to its content. */

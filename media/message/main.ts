@@ -7,7 +7,7 @@ import { remoteRow } from './remoteRow';
 import { catchLinks } from './frameLinks';
 import { textWithLinks } from './linkedText';
 import { quoteBlocks, TextBlock } from './textBlocks';
-import { el } from '../shared/dom';
+import { button, el } from '../shared/dom';
 import * as l10n from '@vscode/l10n';
 import { locale } from '../shared/l10n';
 
@@ -231,17 +231,13 @@ function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
 
 
 function actionButton(label: string, action: MessageAction, secondary = false): HTMLButtonElement {
-  const button = el('button', { className: secondary ? 'secondary' : '' }, label);
-  button.addEventListener('click', () => vscode.postMessage({ type: 'action', action }));
-  return button;
+  return button(label, () => vscode.postMessage({ type: 'action', action }), secondary);
 }
 
 function errorView(text: string, canRetry: boolean): HTMLElement {
   const box = el('div', { className: 'error', role: 'alert' }, text);
   if (canRetry) {
-    const button = el('button', {}, l10n.t('Try Again'));
-    button.addEventListener('click', () => vscode.postMessage({ type: 'retry' }));
-    box.append(el('br'), button);
+    box.append(el('br'), button(l10n.t('Try Again'), () => vscode.postMessage({ type: 'retry' })));
   }
   return box;
 }

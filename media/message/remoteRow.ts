@@ -3,12 +3,12 @@
 import * as l10n from '@vscode/l10n';
 import type { MessageViewModel } from '../../src/shared/messageView';
 import { displayText } from '../../src/shared/displayText';
-import { el } from '../shared/dom';
+import { button, el } from '../shared/dom';
 import { remoteBlockedLabel } from './remoteBar';
 
 export interface RemoteRowActions {
   load(): void;
-  /** Absent when the message has no sender address to remember. */
+  /** "Always Load from <sender>"; the button is left out when the message has no sender address. */
   always(): void;
   /**
    * Says which message the buttons act on when a page shows several (the conversation view): added
@@ -22,15 +22,13 @@ export function remoteRow(m: Pick<MessageViewModel, 'remoteBlocked' | 'remoteAtL
   if (m.remoteBlocked <= 0 || m.remoteAllowed) return undefined;
   const row = el('div', { className: 'bar remote', role: 'status' });
   row.append(el('span', {}, remoteBlockedLabel(m)));
-  row.append(button(l10n.t('Load Remote Content'), actions.load, false, actions.which));
+  const which = (label: string): string | undefined => (actions.which ? `${label} (${actions.which})` : undefined);
+  const load = l10n.t('Load Remote Content');
+  row.append(button(load, actions.load, false, which(load)));
   // fromAddress is the address as sent (the allow list needs it exact): shown through displayText like every header text.
-  if (m.fromAddress) row.append(button(l10n.t('Always Load from {0}', displayText(m.fromAddress)), actions.always, true, actions.which));
+  if (m.fromAddress) {
+    const always = l10n.t('Always Load from {0}', displayText(m.fromAddress));
+    row.append(button(always, actions.always, true, which(always)));
+  }
   return row;
-}
-
-function button(label: string, onClick: () => void, secondary: boolean, which: string | undefined): HTMLButtonElement {
-  const b = el('button', { type: 'button', className: secondary ? 'secondary' : '' }, label);
-  if (which) b.setAttribute('aria-label', `${label} (${which})`);
-  b.addEventListener('click', onClick);
-  return b;
 }
