@@ -168,7 +168,7 @@ export class MailTreeModel extends Disposable {
     } else {
       void this.imap.get(node.account).sync(node.folder.path).catch(() => undefined);
     }
-    this._onDidChangeData.fire(node);
+    this._onDidChangeData.fire(node && this.viewNode(node));
   }
 
   /** Lists everything again from what is cached (a view setting changed); fetches nothing. */
@@ -179,8 +179,18 @@ export class MailTreeModel extends Disposable {
   /** Shows the next page of a folder from the cache. */
   loadMore(folderNode: FolderNode | Pop3InboxNode | UnifiedInboxNode): Promise<void> {
     this.visible.set(folderNode.id, (this.visible.get(folderNode.id) ?? mailroomSettings().pageSize) + mailroomSettings().pageSize);
-    this._onDidChangeData.fire(folderNode);
+    this._onDidChangeData.fire(this.viewNode(folderNode));
     return Promise.resolve();
+  }
+
+  /**
+   * The node the tree view holds now in place of `node`: folder nodes are made anew each time their
+   * account's folders are listed again (it comes online, a folder is created), and the view
+   * ignores a change fired for a node it no longer holds (a row listed before that, e.g. Load more).
+   */
+  private viewNode<T extends MailNode>(node: T): T {
+    if (node.kind !== 'folder') return node;
+    return (this.findFolder(node.account.id, node.folder.path) as T | undefined) ?? node;
   }
 
   /** Whether the account's last login ended because the user must sign in again (OAuth2). */
