@@ -1,4 +1,5 @@
-// view.openHtml50k: time from `mailroom.openMessage` to the panel's render report for a 50 KB HTML
+// view.openHtml50k: time from `mailroom.openMessage` to the panel's render report (its first screen
+// drawn: the view writes the rest of the mail when the page is idle) for a 50 KB HTML
 // mail opened before (body cached; parsed and sanitized in the panel's render cache, so it measures
 // the view: panel, page, draw), against a bare webview panel that only says ready, both measured in
 // the same extension host run (median of MAILROOM_BENCH_SAMPLES, default 10). The view needs the real workbench, so this

@@ -1,4 +1,4 @@
-// The mail frame's links and forms, for every view that shows a sanitized mail in a srcdoc frame.
+// The mail frame's links and forms, for every view that shows a sanitized mail in a sandboxed frame.
 import { visibleText } from './visibleText';
 
 /** A link clicked in the mail: where it goes, its text, and the text a person sees on it. */

@@ -1,10 +1,12 @@
 // Message webview: the shell draws what the host sends with DOM APIs and textContent only. HTML mail
 // (already sanitized on the host) goes into an iframe with sandbox="allow-same-origin" and no
-// allow-scripts, through srcdoc: it inherits this page's CSP, and no script in it can run.
+// allow-scripts, written into its about:blank document (mailFrame.ts): it inherits this page's CSP,
+// and no script in it can run.
 import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWebview, ToWebview } from '../../src/shared/messageView';
 import { invitationView } from './invitation';
 import { remoteRow } from './remoteRow';
 import { catchLinks } from './frameLinks';
+import { writeMailFrame } from './mailFrame';
 import { textWithLinks } from './linkedText';
 import { quoteBlocks, TextBlock } from './textBlocks';
 import { button, el } from '../shared/dom';
@@ -71,70 +73,54 @@ function show(m: MessageViewModel): void {
   const bar = barView(m);
   if (bar) parts.push(bar);
   if (m.attachments.length) parts.push(attachmentsView(m.attachments));
-  if (m.frame !== undefined) {
-    const frame = el('iframe', { className: 'paper', title: l10n.t('Message body') });
-    // Same origin (so this script can catch link clicks and measure it), but no scripts, popups,
-    // forms or navigation for what is inside.
-    frame.setAttribute('sandbox', 'allow-same-origin');
-    frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.srcdoc = m.frame;
-    parts.push(frame);
-  } else {
-    if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, l10n.t('This message’s HTML is too large to display; its text is shown instead.')));
-    // A labelled region (landmark) that takes focus, so the keyboard can reach and scroll the text.
-    const body = el('div', { className: 'body text', tabIndex: 0, role: 'region', ariaLabel: l10n.t('Message body') });
-    if (m.text) appendBlocks(body, quoteBlocks(m.text));
-    else body.textContent = l10n.t('(this message has no text)');
-    parts.push(body);
-    if (m.textTruncated) parts.push(el('p', { className: 'status' }, l10n.t('The text was cut here because it is very long. View Source shows all of it.')));
+  if (m.frame === undefined) {
+    root.replaceChildren(...parts, ...textView(m));
+    reportText(m);
+    return;
   }
-  root.replaceChildren(...parts);
-  const frame = parts.find((p): p is HTMLIFrameElement => p instanceof HTMLIFrameElement);
-  if (frame) watchFrame(frame, m); // once attached: a detached frame has no document
-  if (m.frame === undefined) vscode.postMessage({ type: 'rendered', subject: m.subject, textLength: m.text.length, mode: 'text' });
+  const frame = el('iframe', { className: 'paper', title: l10n.t('Message body') });
+  // Same origin (so this script can write the mail in, catch link clicks and measure it), but no
+  // scripts, popups, forms or navigation for what is inside.
+  frame.setAttribute('sandbox', 'allow-same-origin');
+  frame.setAttribute('referrerpolicy', 'no-referrer');
+  root.replaceChildren(...parts, frame);
+  // Written once attached (a detached frame has no document), and before the view is laid out.
+  const written = writeMailFrame(frame, m.frame, { onFirstScreen: (doc) => onFirstScreen(frame, doc, m) });
+  if (!written) {
+    frame.replaceWith(...textView(m));
+    reportText(m);
+  }
 }
 
-/**
- * Links are caught as soon as the frame's document exists, not at its load event: a remote image
- * that never finishes would hold that back, and a click would then bypass the link check.
- */
-function watchFrame(frame: HTMLIFrameElement, m: MessageViewModel): void {
-  let wired: Document | undefined;
-  const started = Date.now();
-  const tick = (): void => {
-    if (!frame.isConnected) return;
-    const doc = frame.contentDocument;
-    if (doc && doc !== wired && doc.URL === 'about:srcdoc') {
-      wired = doc;
-      catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
-      // Parsed: draw at once rather than at the next poll.
-      doc.addEventListener('DOMContentLoaded', () => ready(doc), { once: true });
-    }
-    if (wired && wired.readyState !== 'loading') {
-      ready(wired);
-      return;
-    }
-    if (!done && Date.now() - started < FRAME_WATCH_MS) setTimeout(tick, 10);
-  };
-  let done = false;
-  const ready = (doc: Document): void => {
-    if (done || !frame.isConnected || frame.contentDocument !== doc) return;
-    done = true;
-    onFrameReady(frame, doc, m);
-  };
-  tick();
+/** The plain-text body (and the notes around it) for a message without HTML. */
+function textView(m: MessageViewModel): HTMLElement[] {
+  const parts: HTMLElement[] = [];
+  if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, l10n.t('This message’s HTML is too large to display; its text is shown instead.')));
+  // A labelled region (landmark) that takes focus, so the keyboard can reach and scroll the text.
+  const body = el('div', { className: 'body text', tabIndex: 0, role: 'region', ariaLabel: l10n.t('Message body') });
+  if (m.text) appendBlocks(body, quoteBlocks(m.text));
+  else body.textContent = l10n.t('(this message has no text)');
+  parts.push(body);
+  if (m.textTruncated) parts.push(el('p', { className: 'status' }, l10n.t('The text was cut here because it is very long. View Source shows all of it.')));
+  return parts;
 }
 
-/** How long watchFrame looks for the frame's document (it appears within milliseconds). */
-const FRAME_WATCH_MS = 30_000;
+function reportText(m: MessageViewModel): void {
+  vscode.postMessage({ type: 'rendered', subject: m.subject, textLength: m.text.length, mode: 'text' });
+}
+
 /**
  * The frame never grows past this: mail taller than that scrolls inside it. (Chromium cannot lay
  * out boxes of millions of pixels, and no message needs them.)
  */
 const MAX_FRAME_HEIGHT = 50_000;
 
-
-function onFrameReady(frame: HTMLIFrameElement, doc: Document, m: MessageViewModel): void {
+/**
+ * The first screen of the mail is in the frame: links are caught from now on, the frame takes the
+ * height of its content (again as the rest and the images arrive), and the view reports what it drew.
+ */
+function onFirstScreen(frame: HTMLIFrameElement, doc: Document, m: MessageViewModel): void {
+  catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
   // The height comes from a layout at height 0, which mail CSS cannot tie to the frame's own height
   // (100vh, height:100%): measuring at the current height would grow the frame on every resize.
   const fit = (): void => {

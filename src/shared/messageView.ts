@@ -41,7 +41,7 @@ export interface MessageViewModel {
   /** True when `text` was cut to the display limit. */
   textTruncated: boolean;
   /**
-   * The complete document for the sandboxed iframe's srcdoc (sanitized body + CSP meta + paper
+   * The complete document for the sandboxed mail iframe (sanitized body + CSP meta + paper
    * style), built by the host. Absent for plain-text mail.
    */
   frame?: string;

@@ -79,7 +79,7 @@ export function sanitizeMessageHtml(html: string, options: { inlineImages: Recor
     allowedSchemesAppliedToAttributes: ['href', 'src', 'background', 'cite', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'longdesc', 'usemap', 'ping', 'codebase', 'dynsrc', 'lowsrc'],
     allowProtocolRelative: false,
     // <style> is needed to keep mail presentable. This is acceptable ONLY because the host renders
-    // the result in a sandboxed srcdoc iframe without allow-scripts, under a CSP with no script
+    // the result in a sandboxed iframe without allow-scripts, under a CSP with no script
     // source; its CSS is still made inert by sanitizeCss (url(), @import, expression(), bindings).
     allowVulnerableTags: true,
     // Style attributes are handled by sanitizeCss, which keeps the CSS as written (postcss would re-serialise it).

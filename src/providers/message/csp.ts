@@ -1,5 +1,6 @@
 // Content Security Policies of the message panel, as pure functions (unit-tested). The sanitized
-// message is shown in a srcdoc iframe, which inherits the shell's policy: so the shell's policy is
+// message is shown in a sandboxed iframe (about:blank written by the page, or srcdoc in the
+// conversation view), which inherits the shell's policy: so the shell's policy is
 // what blocks remote content, and the same rules are repeated in the frame's own <meta>.
 
 /** Sources remote content may come from once the user chose "Load Remote Content". */
@@ -47,7 +48,7 @@ export function messageFrameCsp(remoteAllowed: boolean): string {
 }
 
 /**
- * The srcdoc document around already-sanitized message HTML: its CSP first, then the "paper"
+ * The mail frame's document around already-sanitized message HTML: its CSP first, then the "paper"
  * (HTML mail is drawn on white in every theme, as its sender designed it). The root and body keep
  * their content's height: `height:100%` there would tie the page to the frame, which the view sizes
  * to the page.

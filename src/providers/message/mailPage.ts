@@ -14,7 +14,7 @@ export abstract class MailPage<ToPage> extends Disposable {
   /** The page has said 'ready' and not been replaced since: posts reach it. */
   protected pageReady = false;
   /**
-   * Whether the page's policy allows remote content (a change needs a new page). A srcdoc frame is
+   * Whether the page's policy allows remote content (a change needs a new page). A mail frame is
    * held to the page's policy and to its own, so frames whose own policy blocks it stay blocked.
    */
   protected shellRemote = false;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Browser, BrowserContext, chromium, ConsoleMessage, Dialog, Page, Request } from 'playwright-core';
 import { routeDialogSwitch } from './input';
 import { log, onCleanup } from './proc';
+import { isMessageFrame } from './webviewFrames';
 import { chromiumArgs } from './tools';
 
 export interface WorkbenchSession {
@@ -24,6 +25,8 @@ export interface RequestEntry {
   resourceType: string;
   /** URL of the frame that made it ('' when unknown, e.g. a service worker). */
   frameUrl: string;
+  /** Made by a mail frame inside a webview (the message itself, not the view's page). */
+  fromMessageFrame: boolean;
   outcome: 'pending' | 'finished' | 'failed';
   failure?: string;
 }
@@ -49,7 +52,7 @@ const MAX_ENTRIES = 20_000;
 
 /**
  * The request log the XSS suite reads through the browser service: context-level `request`,
- * `requestfailed` and `requestfinished` (so requests of every frame, webviews and their srcdoc
+ * `requestfailed` and `requestfinished` (so requests of every frame, webviews and their mail
  * frames included), canary console lines, dialogs (dismissed) and popups (closed).
  */
 export class NetworkLog {
@@ -66,6 +69,7 @@ export class NetworkLog {
         method: request.method(),
         resourceType: request.resourceType(),
         frameUrl: frameUrlOf(request),
+        fromMessageFrame: fromMessageFrame(request),
         outcome: 'pending',
       };
       this.byRequest.set(request, entry);
@@ -145,6 +149,14 @@ export function networkLogOf(page: Page): NetworkLog | undefined {
 function push<T>(list: T[], item: T): void {
   list.push(item);
   if (list.length > MAX_ENTRIES) list.splice(0, list.length - MAX_ENTRIES);
+}
+
+function fromMessageFrame(request: Request): boolean {
+  try {
+    return isMessageFrame(request.frame());
+  } catch {
+    return false; // Service-worker requests have no frame.
+  }
 }
 
 function frameUrlOf(request: Request): string {

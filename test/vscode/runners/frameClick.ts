@@ -11,10 +11,11 @@
 //   POST /frame/landmarks       -> 200 + JSON [{landmarks, focusable, unnamedButtons, lang}] of each webview on
 //                                  screen (its own page, not the mail inside): what a screen reader lists and
 //                                  what Tab reaches
-// The message frame is the srcdoc frame inside the visible webview. Kept apart from service.ts so
+// The message frame is the mail frame inside the visible webview. Kept apart from service.ts so
 // other endpoints can be added there without touching this.
 import type { Frame, Page } from 'playwright-core';
 import { withTimeout } from './proc';
+import { isMessageFrame, isWebviewContentFrame } from './webviewFrames';
 
 export interface FrameLink {
   index: number;
@@ -31,17 +32,17 @@ interface Reply {
 const CLICK_TIMEOUT_MS = 10_000;
 
 /** Handles /frame/…; undefined for other paths. */
-export async function frameEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply | undefined> {
+export async function frameEndpoint(page: Page, url: URL, body: string): Promise<Reply | undefined> {
   if (!url.pathname.startsWith('/frame/')) return undefined;
-  if (url.pathname === '/frame/shell-click' || url.pathname === '/frame/shell-fill') return shellEndpoint(page, url, body, isWebviewContentFrame);
+  if (url.pathname === '/frame/shell-click' || url.pathname === '/frame/shell-fill') return shellEndpoint(page, url, body);
   if (url.pathname === '/frame/landmarks') {
     const pages: unknown[] = [];
-    for (const shell of await visibleWebviews(page, isWebviewContentFrame)) {
+    for (const shell of await visibleWebviews(page)) {
       pages.push(await withTimeout(shell.evaluate(LANDMARKS_SCRIPT), 5_000, 'reading the landmarks of a webview'));
     }
     return { status: 200, body: JSON.stringify(pages), type: 'application/json' };
   }
-  const frame = await messageFrame(page, isWebviewContentFrame);
+  const frame = await messageFrame(page);
   if (!frame) return { status: 404, body: 'no message frame is showing\n', type: 'text/plain' };
   const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
   switch (url.pathname) {
@@ -83,8 +84,8 @@ const LANDMARKS_SCRIPT = `(() => {
 })()`;
 
 /** The webview page's own controls (the invitation card's buttons and comment field). */
-async function shellEndpoint(page: Page, url: URL, body: string, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Reply> {
-  const shells = await visibleWebviews(page, isWebviewContentFrame);
+async function shellEndpoint(page: Page, url: URL, body: string): Promise<Reply> {
+  const shells = await visibleWebviews(page);
   const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value), type: 'application/json' });
   if (url.pathname === '/frame/shell-click') {
     const name = body.trim();
@@ -110,7 +111,7 @@ async function shellEndpoint(page: Page, url: URL, body: string, isWebviewConten
 }
 
 /** The content frames of the webviews on screen (the active frame of each visible webview). */
-async function visibleWebviews(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame[]> {
+async function visibleWebviews(page: Page): Promise<Frame[]> {
   const found: Frame[] = [];
   for (const webview of page.frames()) {
     if (!isWebviewContentFrame(webview)) continue;
@@ -126,10 +127,10 @@ async function visibleWebviews(page: Page, isWebviewContentFrame: (frame: Frame)
   return found;
 }
 
-/** The srcdoc frame of the webview that is on screen (the one message panel a test has open). */
-async function messageFrame(page: Page, isWebviewContentFrame: (frame: Frame) => boolean): Promise<Frame | undefined> {
-  for (const webview of await visibleWebviews(page, isWebviewContentFrame)) {
-    const frame = webview.childFrames().find((child) => child.url() === 'about:srcdoc');
+/** The mail frame of the webview that is on screen (the one message panel a test has open). */
+async function messageFrame(page: Page): Promise<Frame | undefined> {
+  for (const webview of await visibleWebviews(page)) {
+    const frame = webview.childFrames().find(isMessageFrame);
     if (frame) return frame;
   }
   return undefined;

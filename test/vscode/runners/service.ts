@@ -1,13 +1,13 @@
 // A tiny HTTP service on 127.0.0.1 that lets the in-host suite look at the browser page:
 //   POST /screenshot?name=<name>  -> writes test-results/<name>.png (whole workbench), 200 + its path
 //   POST /webview-text            -> 200 + JSON [{url, text, visible}] of every rendered webview
-//                                    (text includes nested srcdoc frames: the message body)
+//                                    (text includes nested mail frames: the message body)
 //   POST /workbench-text          -> body: a CSS selector; 200 + JSON string[]: the innerText of each
 //                                    matching element of the workbench page itself (tabs, tree rows)
 //   POST /net/mark                -> 200 + JSON {mark}: the request/canary log position now
 //   POST /net/since?mark=N[&settleMs=M] -> 200 + JSON NetworkSnapshot of what came after N, after
 //                                    waiting up to M ms for pending requests to finish or fail
-//   POST /net/control             -> body: JavaScript; evaluated in every message frame (srcdoc
+//   POST /net/control             -> body: JavaScript; evaluated in every message frame (mail
 //                                    frames inside webviews, else the webview frame): the control
 //                                    check that proves the canary detectors see a script that ran.
 //                                    200 + JSON {frames: string[]}
@@ -23,6 +23,7 @@ import type { Frame, Page } from 'playwright-core';
 import { networkLogOf } from './browser';
 import { handleInput } from './input';
 import { frameEndpoint } from './frameClick';
+import { isMessageFrame, isWebviewContentFrame } from './webviewFrames';
 import { oauthEndpoint } from './oauthPages';
 import { errorText, log, onCleanup, withTimeout } from './proc';
 
@@ -115,7 +116,7 @@ async function handle(req: http.IncomingMessage, resultsDir: string, getPage: Pa
   if (oauth) return oauth;
   const input = await handleInput(page, url.pathname, url.searchParams, body);
   if (input) return input;
-  const frameReply = await frameEndpoint(page, url, body, isWebviewContentFrame);
+  const frameReply = await frameEndpoint(page, url, body);
   if (frameReply) {
     return frameReply;
   }
@@ -150,7 +151,7 @@ async function network(page: Page, url: URL, body: string): Promise<Reply> {
 }
 
 /**
- * Runs `script` in every message frame (the srcdoc frames inside webview content frames; the content
+ * Runs `script` in every message frame (the mail frames inside webview content frames; the content
  * frame itself when it has none). frame.evaluate goes through the DevTools protocol, so the frame's
  * CSP and sandbox do not stop it: this is how the control check makes a canary fire on purpose.
  */
@@ -158,10 +159,10 @@ async function evaluateInMessageFrames(page: Page, script: string): Promise<stri
   const done: string[] = [];
   for (const frame of page.frames()) {
     if (!isWebviewContentFrame(frame)) continue;
-    const nested = frame.childFrames().filter((child) => child.url() === 'about:srcdoc');
+    const nested = frame.childFrames().filter(isMessageFrame);
     for (const target of nested.length ? nested : [frame]) {
       await withTimeout(target.evaluate(script), 5_000, 'evaluating in a message frame');
-      done.push(nested.length ? `${frame.url()} > ${target.url()}` : target.url());
+      done.push(nested.length ? `${frame.url()} > message frame` : target.url());
     }
   }
   return done;
@@ -199,11 +200,6 @@ export async function webviewTexts(page: Page): Promise<WebviewText[]> {
   return results;
 }
 
-function isWebviewContentFrame(frame: Frame): boolean {
-  const parent = frame.parentFrame();
-  return parent !== null && /\/webview\/browser\/pre\/index\.html/.test(parent.url()) && frame.url() !== 'about:blank';
-}
-
 async function readFrame(frame: Frame): Promise<WebviewText | undefined> {
   const element = await frame.frameElement();
   try {
@@ -213,9 +209,9 @@ async function readFrame(frame: Frame): Promise<WebviewText | undefined> {
     }
     const box = await element.boundingBox();
     let text = String(await frame.evaluate('document.body ? document.body.innerText : ""'));
-    // The message itself may be in a sandboxed srcdoc frame, whose text innerText leaves out.
+    // The message itself may be in a sandboxed frame, whose text innerText leaves out.
     for (const child of frame.childFrames()) {
-      if (child.url() !== 'about:srcdoc') continue;
+      if (!isMessageFrame(child)) continue;
       const inner = await withTimeout(child.evaluate('document.body ? document.body.innerText : ""'), 5_000, 'reading a message frame').catch(() => '');
       text += `\n${String(inner)}`;
     }

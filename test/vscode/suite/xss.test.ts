@@ -100,7 +100,7 @@ describe('XSS and tracking corpus in the message view (real Chromium)', function
     const frames = await evaluateInMessageFrames(canaryScript('control', port));
     assert.ok(frames.length >= 1, 'evaluated in at least one message frame');
     if (report.mode === 'html') {
-      assert.ok(frames.some((f) => f.endsWith('about:srcdoc')), `the message is in a srcdoc frame: ${frames.join(', ')}`);
+      assert.ok(frames.some((f) => f.endsWith('> message frame')), `the message is in its own frame: ${frames.join(', ')}`);
     }
     const seen = await waitFor(async () => {
       const snap = await networkSince(mark, 0);
@@ -352,7 +352,7 @@ describe('XSS and tracking corpus in the message view (real Chromium)', function
    */
   function leftRequests(requests: RequestEntry[]): string[] {
     const shellResource = (r: RequestEntry): boolean =>
-      new URL(r.url).hostname.endsWith(WEBVIEW_RESOURCE_HOST_SUFFIX) && r.frameUrl !== 'about:srcdoc' && !r.url.includes(CANARY_PATH);
+      new URL(r.url).hostname.endsWith(WEBVIEW_RESOURCE_HOST_SUFFIX) && !r.fromMessageFrame && !r.url.includes(CANARY_PATH);
     return requests.filter((r) => isRemote(r.url) && r.failure !== 'csp' && !shellResource(r)).map((r) => `${r.url} (${r.failure ?? r.outcome}, from ${r.frameUrl})`);
   }
 
