@@ -17,6 +17,7 @@ import { connectPop3, Pop3AuthMethod, Pop3Session } from '../../protocol/pop3';
 import { Pop3Cache } from './cache';
 import { DELIVERY_CONCURRENCY, DELIVERY_MAX_BYTES, INDEX_SAVE_EVERY } from './limits';
 import { acquireMaildropLock, lockOptionsFor } from './lock';
+import { PendingWrites } from './pendingWrites';
 import { CheckPlan, PlannedDownload, planCheck, ServerMessage, validatePolicy } from './policy';
 import { CheckReport, Pop3Policy } from './types';
 
@@ -208,36 +209,22 @@ class CheckRun {
   private async downloadWhole(downloads: PlannedDownload[]): Promise<void> {
     if (!downloads.length) return;
     const byMsg = new Map(downloads.map((d) => [d.msg, d]));
-    const inFlight = new Set<Promise<void>>();
-    let bytesInFlight = 0;
-    const state: { failure?: { error: unknown } } = {};
-    const throwIfFailed = (): void => {
-      if (state.failure) throw state.failure.error;
-    };
+    const writes = new PendingWrites();
     try {
       await this.session.retrMany([...byMsg.keys()], async (msg, bytes) => {
-        throwIfFailed();
+        writes.throwIfFailed();
         this.options.signal?.throwIfAborted();
         const planned = byMsg.get(msg);
         if (!planned) throw new MailError('ProtocolError', `The server sent message ${msg}, which was not asked for.`);
         this.report.bytes += bytes.length;
-        bytesInFlight += bytes.length;
-        const settle = (): void => {
-          inFlight.delete(delivery);
-          bytesInFlight -= bytes.length;
-        };
-        const delivery: Promise<void> = this.keep(planned, bytes).then(settle, (error: unknown) => {
-          settle();
-          state.failure ??= { error };
-        });
-        inFlight.add(delivery);
-        while (inFlight.size >= DELIVERY_CONCURRENCY || (bytesInFlight > DELIVERY_MAX_BYTES && inFlight.size > 1)) await Promise.race(inFlight);
-        throwIfFailed();
+        writes.add(this.keep(planned, bytes), bytes.length);
+        await writes.room(DELIVERY_CONCURRENCY, DELIVERY_MAX_BYTES);
+        writes.throwIfFailed();
       });
     } finally {
-      await Promise.all(inFlight); // every complete message received is kept, whatever happened
+      await writes.drain(); // every complete message received is kept, whatever happened
     }
-    throwIfFailed();
+    writes.throwIfFailed();
   }
 
   /** TOP n 0 for large messages (RETR when the server has no TOP): the body comes when opened. */
