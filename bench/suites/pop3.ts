@@ -10,6 +10,7 @@
  * Both also report the median CPU time of this process on each side (`cpuMs`, `baselineCpuMs`,
  * `cpuRatio`): on a loaded machine the wall-time ratio moves with the disk and the neighbours.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AccountConfig } from '../../src/protocol/account';
@@ -57,8 +58,21 @@ function seededUser(name: string, count: number, bodyBytes: number): ExtraUser {
   return { user: name, password: `${name}-pw`, folders: [{ path: 'INBOX', messages: Array.from({ length: count }, (_, i) => message(name, i + 1, bodyBytes)) }] };
 }
 
-/** Wall time, and this process's CPU time (user + system, the libuv pool's file work included; Dovecot's not). */
+/**
+ * Flushes what earlier samples left for the disk to write back (their files, the removal of the
+ * one before): without this a sample pays for its predecessor's writeback, and the ratio swung
+ * 1.09-1.28 between runs of the same code. Not timed; `sync` exists on every Linux and macOS.
+ */
+function settleDisk(): void {
+  spawnSync('sync', { stdio: 'ignore', timeout: 60_000 });
+}
+
+/**
+ * Wall time, and this process's CPU time (user + system, the libuv pool's file work included;
+ * Dovecot's not), after the disk has settled.
+ */
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; cpuMs: number; result: T }> {
+  settleDisk();
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const result = await work();
