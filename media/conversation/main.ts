@@ -81,7 +81,10 @@ function entryView(entry: ConversationEntry): HTMLElement {
       drawBody(body, entry);
     }
   };
-  head.addEventListener('click', () => expand(item.classList.contains('collapsed')));
+  head.addEventListener('click', () => {
+    expand(item.classList.contains('collapsed'));
+    vscode.postMessage({ type: 'expanded', expanded: expandedIndices() });
+  });
   item.append(head, body);
   if (!entry.collapsed) {
     drawn = true;

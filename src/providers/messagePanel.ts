@@ -11,7 +11,7 @@ import { MailPage } from './message/mailPage';
 import { localizedErrorMessage } from './errorText';
 import type { LinkDecision } from './message/linkPolicy';
 import { LinkActions, openMessageLink, vscodeLinkActions } from './message/openLink';
-import { isAllowedSender } from './message/remoteSenders';
+import { isAllowedSender, onDidChangeAllowedSenders } from './message/remoteSenders';
 import { invitationProblemView } from './message/invitationView';
 import { RenderCache, RenderedMessage } from './message/renderCache';
 import { renderMessage } from './message/renderMessage';
@@ -82,6 +82,7 @@ export class MessagePanelManager extends Disposable {
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
+    this._register(onDidChangeAllowedSenders(() => this.panels.forEach((panel) => panel.followAllowedSenders())));
   }
 
   open(node: MessageNode): MessagePanel {
@@ -224,6 +225,15 @@ export class MessagePanel extends MailPage<ToWebview> {
     const rendered = this.nextRender();
     this.setHtml(true);
     return rendered;
+  }
+
+  /**
+   * The allowed senders changed (here, in another window or in settings.json): a message from a
+   * sender now allowed is shown again with its remote content, as Load Remote Content would.
+   */
+  followAllowedSenders(): void {
+    if (this.isDisposed || !this.loaded || this.loaded.remoteAllowed || !this.body || !isAllowedSender(this.loaded.fromAddress)) return;
+    void this.loadRemoteContent().catch((err: unknown) => this.log.warn(`remote content of ${this.node.id} not loaded: ${String(err)}`));
   }
 
   /** Redraws the invitation card (after an answer) without loading the message again. */

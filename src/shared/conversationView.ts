@@ -32,9 +32,11 @@ export type FromConversation =
    * "Load Remote Content" (`always`: "Always Load from <sender>") on message `index`. `expanded`
    * lists the messages open now, kept open if the host has to replace the page.
    */
-  | { type: 'remote'; index: number; always: boolean; expanded: number[] };
+  | { type: 'remote'; index: number; always: boolean; expanded: number[] }
+  /** The person opened or closed a message: `expanded` lists the messages open now. */
+  | { type: 'expanded'; expanded: number[] };
 
-/** At most this many indices in a 'remote' request's `expanded`: the page is untrusted, the host walks the list. */
+/** At most this many indices in an `expanded` list ('remote', 'expanded'): the page is untrusted, the host walks the list. */
 export const MAX_CONVERSATION_ENTRIES = 10_000;
 
 /** Messages from the webview are untrusted input: check the shape before acting on one. */
@@ -42,6 +44,7 @@ export function parseFromConversation(value: unknown): FromConversation | undefi
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const index = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+  const indexList = (list: unknown): list is number[] => Array.isArray(list) && list.length <= MAX_CONVERSATION_ENTRIES && list.every(index);
   switch (v.type) {
     case 'ready':
       return { type: 'ready' };
@@ -57,8 +60,10 @@ export function parseFromConversation(value: unknown): FromConversation | undefi
     case 'openMessage':
       return index(v.index) ? { type: 'openMessage', index: v.index } : undefined;
     case 'remote':
-      if (!index(v.index) || !Array.isArray(v.expanded) || v.expanded.length > MAX_CONVERSATION_ENTRIES || !v.expanded.every(index)) return undefined;
+      if (!index(v.index) || !indexList(v.expanded)) return undefined;
       return { type: 'remote', index: v.index, always: v.always === true, expanded: v.expanded };
+    case 'expanded':
+      return indexList(v.expanded) ? { type: 'expanded', expanded: v.expanded } : undefined;
     default:
       return undefined;
   }

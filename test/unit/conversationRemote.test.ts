@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { allowRemote, LoadedEntry } from '../../src/providers/message/conversationRemote';
+import { allowRemote, allowSenders, LoadedEntry } from '../../src/providers/message/conversationRemote';
 import { buildViewModel } from '../../src/providers/message/viewModel';
 import type { ParsedMessage } from '../../src/protocol/mime/types';
 
@@ -39,6 +39,16 @@ describe('conversation panel: remote content per message', () => {
     loaded[0].entry.collapsed = true;
     allowRemote(loaded, { index: 0, expanded: [3], pageReplaced: true });
     assert.deepEqual(loaded.map((l) => l.entry.collapsed), [false, true, true, false], 'Ann’s first opened, Ben’s folded by the user, the reply folded, the last open');
+  });
+
+  it('follows the setting: a sender allowed elsewhere gets remote content in each of their HTML messages, folded or open', () => {
+    const loaded = conversation();
+    const changed = allowSenders(loaded, ['@example.test']);
+    assert.deepEqual(changed.map((l) => l.entry.index), [0, 1, 3], 'every HTML message of the domain; the plain-text reply has nothing to load');
+    assert.deepEqual(allowedIn(loaded), [0, 1, 3]);
+    assert.deepEqual(loaded.map((l) => l.entry.collapsed), [true, false, true, false], 'nothing opened or folded');
+    assert.deepEqual(allowSenders(loaded, ['@example.test']), [], 'the second time nothing changes (no redraw)');
+    assert.deepEqual(allowSenders(conversation(), ['cat@example.test']), [], 'a sender not in the conversation');
   });
 
   it('does nothing for a plain-text message, a failed one or an index out of range', () => {

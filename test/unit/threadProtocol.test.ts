@@ -54,6 +54,14 @@ describe('conversation webview protocol', () => {
     assert.equal(parseToConversation({ type: 'entry' }), undefined);
   });
 
+  it('accepts the open messages the person chose only as a bounded list of indices', () => {
+    assert.deepEqual(parseFromConversation({ type: 'expanded', expanded: [0, 2] }), { type: 'expanded', expanded: [0, 2] });
+    assert.deepEqual(parseFromConversation({ type: 'expanded', expanded: [] }), { type: 'expanded', expanded: [] });
+    assert.equal(parseFromConversation({ type: 'expanded' }), undefined);
+    assert.equal(parseFromConversation({ type: 'expanded', expanded: [1.5] }), undefined);
+    assert.equal(parseFromConversation({ type: 'expanded', expanded: Array.from({ length: MAX_CONVERSATION_ENTRIES + 1 }, (_, i) => i) }), undefined);
+  });
+
   it('accepts a request for remote content only with a message index and the open messages as indices', () => {
     assert.deepEqual(parseFromConversation({ type: 'remote', index: 3, expanded: [1, 3] }), { type: 'remote', index: 3, always: false, expanded: [1, 3] });
     assert.deepEqual(parseFromConversation({ type: 'remote', index: 0, always: true, expanded: [] }), { type: 'remote', index: 0, always: true, expanded: [] });

@@ -11,8 +11,8 @@ import type { MessageNode, ThreadNode } from '../tree/nodes';
 import { localizedErrorMessage } from '../errorText';
 import { reportError } from '../errors';
 import { vscodeLinkActions, openMessageLink } from './openLink';
-import { allowRemote, LoadedEntry } from './conversationRemote';
-import { isAllowedSender, rememberAllowedSender } from './remoteSenders';
+import { allowRemote, allowSenders, LoadedEntry } from './conversationRemote';
+import { allowedSenders, isAllowedSender, onDidChangeAllowedSenders, rememberAllowedSender } from './remoteSenders';
 import { messageFolder, renderMessage } from './renderMessage';
 import { withRemoteAllowed } from './viewModel';
 
@@ -40,6 +40,7 @@ export class ConversationPanels extends Disposable {
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly sources: MessageSourceProvider, private readonly log: ProtocolLog) {
     super();
+    this._register(onDidChangeAllowedSenders(() => this.panels.forEach((panel) => panel.followAllowedSenders())));
   }
 
   open(node: ThreadNode): ConversationPanel {
@@ -104,6 +105,19 @@ export class ConversationPanel extends MailPage<ToConversation> {
     this.panel.dispose();
   }
 
+  /**
+   * The allowed senders changed (here, in another window or in settings.json): this conversation's
+   * messages from a sender now allowed load their remote content; the others stay as they are.
+   */
+  followAllowedSenders(): void {
+    if (this.isDisposed || !this.loaded) return;
+    const changed = allowSenders(this.loaded, allowedSenders());
+    if (!changed.length) return;
+    this.log.info(`conversation ${this.node.threadId}: remote content loaded for ${changed.length} message(s) of senders allowed now`);
+    if (!this.shellRemote) this.setHtml(true); // the new page asks for the entries on 'ready'
+    else for (const l of changed) this.post({ type: 'entry', entry: l.entry });
+  }
+
   private onMessage(message: FromConversation | undefined): void {
     if (!message) {
       this.log.warn('ignored a malformed message from the conversation webview');
@@ -129,6 +143,12 @@ export class ConversationPanel extends MailPage<ToConversation> {
       case 'openMessage': {
         const target = this.messages[message.index];
         if (target) void vscode.commands.executeCommand('mailroom.openMessage', target);
+        break;
+      }
+      case 'expanded': {
+        // The person opened or closed a message: a redrawn entry or a replaced page keeps that.
+        const open = new Set(message.expanded);
+        for (const l of this.loaded ?? []) if (l.entry.collapsed === open.has(l.entry.index)) l.entry = { ...l.entry, collapsed: !open.has(l.entry.index) };
         break;
       }
       case 'remote':

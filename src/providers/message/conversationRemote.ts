@@ -32,15 +32,28 @@ export interface RemoteRequest {
 export function allowRemote(loaded: LoadedEntry[], request: RemoteRequest): LoadedEntry[] {
   const target = loaded.find((l) => l.entry.index === request.index);
   if (!target?.entry.message || !target.body) return [];
-  const { allowed } = request;
-  const changed = loaded.filter((l) => l === target || (allowed !== undefined && l.body !== undefined && l.entry.message && !l.entry.message.remoteAllowed && senderAllowed(l.fromAddress, allowed)));
-  for (const l of changed) {
-    if (l.entry.message && l.body && !l.entry.message.remoteAllowed) l.entry = { ...l.entry, message: withRemoteAllowed(l.entry.message, l.body, true) };
-  }
+  const others = request.allowed ? allowSenders(loaded, request.allowed) : [];
+  allowIn(target);
+  const changed = loaded.filter((l) => l === target || others.includes(l));
   target.entry = { ...target.entry, collapsed: false };
   if (request.pageReplaced) {
     const open = new Set(request.expanded);
     for (const l of loaded) if (l !== target) l.entry = { ...l.entry, collapsed: !open.has(l.entry.index) };
   }
   return changed;
+}
+
+/**
+ * Rebuilds with the remote policy the frames of the HTML messages whose sender is in `allowed` and
+ * whose remote content is not loaded yet; returns those, to redraw in place. Open or collapsed, each
+ * keeps its state.
+ */
+export function allowSenders(loaded: LoadedEntry[], allowed: readonly unknown[]): LoadedEntry[] {
+  const changed = loaded.filter((l) => l.body !== undefined && l.entry.message !== undefined && !l.entry.message.remoteAllowed && senderAllowed(l.fromAddress, allowed));
+  for (const l of changed) allowIn(l);
+  return changed;
+}
+
+function allowIn(l: LoadedEntry): void {
+  if (l.entry.message && l.body && !l.entry.message.remoteAllowed) l.entry = { ...l.entry, message: withRemoteAllowed(l.entry.message, l.body, true) };
 }

@@ -17,6 +17,16 @@ export function isAllowedSender(address: string): boolean {
   return senderAllowed(address, allowedSenders());
 }
 
+/**
+ * Fires when the allowed senders change: "Always Load from" here or in another window, or an edit
+ * of settings.json. Open views then load what the setting now allows.
+ */
+export function onDidChangeAllowedSenders(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration(`mailroom.${ALLOWED_SENDERS_SETTING}`)) listener();
+  });
+}
+
 /** "Always Load from <sender>": adds the address to the setting (once); returns the setting's new value. */
 export async function rememberAllowedSender(address: string): Promise<string[]> {
   if (!address) throw new MailError('InvalidAddress', vscode.l10n.t('This message has no sender address to remember.'), { localized: true });

@@ -184,6 +184,23 @@ describe('Conversation panel (in the extension host)', function () {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
 
+    it('follows the setting while open: a sender allowed elsewhere gets their remote content, the open messages stay open', async function () {
+      if (!hasBrowserService()) this.skip();
+      await config().update('remoteContent.allowedSenders', undefined, vscode.ConfigurationTarget.Global);
+      const node = await thread('INBOX', 4);
+      const first = await openConversation(node, () => true);
+      assert.deepEqual(first.remoteLoaded, [], 'nothing allowed any more');
+      // Another window's "Always Load from", or an edit of settings.json: the page here is replaced
+      // (its policy did not allow remote content yet) and asks for the messages again.
+      const followed = nextRender((r) => r.threadId === node.threadId && r.remoteLoaded.length > 0);
+      await config().update('remoteContent.allowedSenders', [PEOPLE.ben.address], vscode.ConfigurationTarget.Global);
+      const report = await Promise.race([followed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the open conversation did not follow the setting within 30 s')), 30_000))]);
+      assert.deepEqual(report.remoteLoaded, [1], 'Ben’s message, and only his');
+      assert.equal(report.expanded, first.expanded, 'the open messages stay open');
+      await waitFor(async () => (await imagesAtTracker()).includes(IMAGE.ben), 'Ben’s image at the tracker');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
     it('moves a conversation dragged onto a folder: its messages in that folder, not the reply in Sent, expunging nothing else', async () => {
       const client = other!;
       // Another client marks the bystander \Deleted and does not expunge: the move must leave it be.

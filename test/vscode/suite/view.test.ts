@@ -140,6 +140,20 @@ describe('Message view in the extension host (HTML, remote content, source, head
     }
   });
 
+  it('shows an open message’s remote content once its sender is allowed elsewhere (another window, settings.json)', async () => {
+    const node = await message('View: HTML newsletter');
+    api.panels.panelFor(node)?.dispose();
+    const opened = nextRender();
+    await vscode.commands.executeCommand('mailroom.openMessage', node);
+    assert.equal((await opened).remoteAllowed, false, 'the sender is not allowed yet');
+    const followed = nextRender();
+    await vscode.workspace.getConfiguration('mailroom').update('remoteContent.allowedSenders', ['news@example.test'], vscode.ConfigurationTarget.Global);
+    const report = await followed;
+    assert.equal(report.panelKey, node.id);
+    assert.equal(report.remoteAllowed, true, 'the open panel followed the setting');
+    assert.equal(report.remoteBlocked, 1);
+  });
+
   it('remembers a sender whose messages then open with remote content', async () => {
     const node = await message('View: HTML newsletter');
     api.panels.panelFor(node)?.dispose();
