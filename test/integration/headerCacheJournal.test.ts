@@ -11,7 +11,7 @@ import { HeaderCache } from '../../src/store/headerCache';
 import { readJournal } from '../../src/store/headerCache/journal';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { buildMessage } from '../fixtures/messages';
-import { closeAliceClients, connectAliceClients } from './aliceClients';
+import { byUid, cachedFolderState, closeAliceClients, connectAliceClients, serverFolderState } from './aliceClients';
 import { requireDovecot } from './requireDovecot';
 
 function recordingLog(): ProtocolLog & { lines: string[] } {
@@ -57,22 +57,8 @@ describe('header cache journal against Dovecot', function () {
     return { snapshot: `${base}.json`, journal: `${base}.journal` };
   }
 
-  async function serverState(folder: string): Promise<Map<number, string>> {
-    const lock = await other.getMailboxLock(folder);
-    try {
-      await other.noop();
-      const rows = await other.fetchAll('1:*', { uid: true, flags: true, envelope: true });
-      return new Map(rows.map((m) => [m.uid, `${[...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort().join(' ')}|${m.envelope?.subject ?? ''}`]));
-    } finally {
-      lock.release();
-    }
-  }
-
   async function assertConverged(cache: FolderCache, folder: string): Promise<void> {
-    const server = await serverState(folder);
-    const rows = cache.page(0, 1_000_000);
-    const mine = new Map(rows.map((e) => [e.uid, `${[...e.flags].sort().join(' ')}|${e.subject}`]));
-    assert.deepEqual([...mine].sort((a, b) => a[0] - b[0]), [...server].sort((a, b) => a[0] - b[0]));
+    assert.deepEqual(byUid(cachedFolderState(cache)), byUid(await serverFolderState(other, folder)));
   }
 
   it('a flag change from another client reaches the cache through the journal, and a restart reads it back', async () => {

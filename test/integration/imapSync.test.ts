@@ -9,7 +9,7 @@ import type { ProtocolLog } from '../../src/protocol/log';
 import { HeaderCache } from '../../src/store/headerCache';
 import { DovecotFixture, startDovecot } from '../fixtures/dovecot';
 import { buildMessage } from '../fixtures/messages';
-import { closeAliceClients, connectAliceClients } from './aliceClients';
+import { byUid, cachedFolderState, closeAliceClients, connectAliceClients, serverFolderState } from './aliceClients';
 import { requireDovecot } from './requireDovecot';
 
 function recordingLog(): ProtocolLog & { lines: string[] } {
@@ -66,23 +66,9 @@ for (const mode of MODES) {
     });
 
     /** The server's view through the other client: uid → "flags|subject". */
-    async function serverState(folder: string): Promise<Map<number, string>> {
-      const lock = await other.getMailboxLock(folder);
-      try {
-        const rows = await other.fetchAll('1:*', { uid: true, flags: true, envelope: true });
-        return new Map(rows.map((m) => [m.uid, `${[...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort().join(' ')}|${m.envelope?.subject ?? ''}`]));
-      } finally {
-        lock.release();
-      }
-    }
-    function cacheState(cache: FolderCache): Map<number, string> {
-      const rows = cache.page(0, 1_000_000);
-      assert.equal(new Set(rows.map((e) => e.uid)).size, rows.length, 'no UID twice');
-      return new Map(rows.map((e) => [e.uid, `${[...e.flags].sort().join(' ')}|${e.subject}`]));
-    }
     async function assertConverged(cache: FolderCache, folder = 'INBOX'): Promise<void> {
-      const server = await serverState(folder);
-      assert.deepEqual(new Map([...cacheState(cache)].sort((a, b) => a[0] - b[0])), new Map([...server].sort((a, b) => a[0] - b[0])));
+      const server = await serverFolderState(other, folder);
+      assert.deepEqual(new Map(byUid(cachedFolderState(cache))), new Map(byUid(server)));
       assert.equal(cache.unseenCount(), [...server.values()].filter((v) => !v.split('|')[0].split(' ').includes('\\Seen')).length);
     }
     async function changeFromOtherClient(change: { addFlagged?: number[]; unseen?: number[]; seen?: number[]; expunge?: number[]; append?: string[] }): Promise<number[]> {
@@ -206,9 +192,9 @@ for (const mode of MODES) {
     it('fetchNewestPage shows the newest envelopes of a folder never synced, without marking it synced', async () => {
       const cache = await new HeaderCache({ dir: fs.mkdtempSync(path.join(dir, 'page-')), log }).folder('alice', 'INBOX');
       const page = await fetchNewestPage(mailroom, cache, { limit: 10, log });
-      const server = [...(await serverState('INBOX')).keys()].sort((a, b) => b - a).slice(0, 10);
+      const server = [...(await serverFolderState(other, 'INBOX')).keys()].sort((a, b) => b - a).slice(0, 10);
       assert.deepEqual(page.envelopes.map((e) => e.uid), server);
-      assert.equal(page.total, (await serverState('INBOX')).size);
+      assert.equal(page.total, (await serverFolderState(other, 'INBOX')).size);
       assert.equal(cache.state(), undefined);
       assert.equal(cache.count(), 10);
       const full = await sync(cache);
