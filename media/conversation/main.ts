@@ -4,9 +4,10 @@
 import { ConversationEntry, FromConversation, parseToConversation, ToConversation } from '../../src/shared/conversationView';
 import type { MessageViewModel } from '../../src/shared/messageView';
 import { catchLinks } from '../message/frameLinks';
-import { textWithLinks } from '../message/linkedText';
+import { appendQuotedText } from '../message/linkedText';
+import { fitToContent, mailFrameElement, writeMailFrame } from '../message/mailFrame';
 import { remoteRow } from '../message/remoteRow';
-import { quoteBlocks, TextBlock } from '../message/textBlocks';
+import { quoteBlocks } from '../message/textBlocks';
 import { button, el } from '../shared/dom';
 import * as l10n from '@vscode/l10n';
 import { locale } from '../shared/l10n';
@@ -18,8 +19,6 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
-/** The frame never grows past this: mail taller than that scrolls inside it. */
-const MAX_FRAME_HEIGHT = 50_000;
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parseToConversation(event.data);
@@ -88,7 +87,7 @@ function entryView(entry: ConversationEntry): HTMLElement {
   item.append(head, body);
   if (!entry.collapsed) {
     drawn = true;
-    // After the item is in the document: a detached frame has no document to measure.
+    // After the item is in the document: a detached frame has no document to write the mail into.
     queueMicrotask(() => drawBody(body, entry));
   }
   return item;
@@ -108,17 +107,17 @@ function drawBody(body: HTMLElement, entry: ConversationEntry): void {
   });
   if (remote) body.append(remote);
   if (m.frame !== undefined) {
-    const frame = el('iframe', { className: 'paper', title: l10n.t('Message from {0}', m.from) });
-    frame.setAttribute('sandbox', 'allow-same-origin');
-    frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.srcdoc = m.frame;
+    const frame = mailFrameElement(l10n.t('Message from {0}', m.from));
     body.append(frame);
-    watchFrame(frame);
+    const written = writeMailFrame(frame, m.frame, {
+      onFirstScreen: (doc) => {
+        catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
+        fitToContent(frame, doc);
+      },
+    });
+    if (!written) frame.replaceWith(textView(m));
   } else {
-    const text = el('div', { className: 'body text' });
-    if (m.text) appendBlocks(text, quoteBlocks(m.text));
-    else text.textContent = l10n.t('(this message has no text)');
-    body.append(text);
+    body.append(textView(m));
   }
   const actions = el('div', { className: 'actions' });
   actions.append(button(l10n.t('Reply'), () => vscode.postMessage({ type: 'reply', index: entry.index, all: false })));
@@ -139,40 +138,10 @@ function fieldsView(m: MessageViewModel): HTMLElement {
   return table;
 }
 
-/** Wires link clicks (the host decides where a link goes) and sizes the frame to its content. */
-function watchFrame(frame: HTMLIFrameElement): void {
-  const started = Date.now();
-  const tick = (): void => {
-    if (!frame.isConnected) return;
-    const doc = frame.contentDocument;
-    if (doc && doc.URL === 'about:srcdoc' && doc.readyState !== 'loading') {
-      catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
-      const fit = (): void => {
-        frame.style.height = '0px';
-        frame.style.height = `${Math.min(Math.max(doc.documentElement.scrollHeight, 40), MAX_FRAME_HEIGHT)}px`;
-      };
-      fit();
-      new ResizeObserver(fit).observe(doc.documentElement);
-      doc.addEventListener('load', fit, true);
-      return;
-    }
-    if (Date.now() - started < 30_000) setTimeout(tick, 10);
-  };
-  tick();
-}
-
 /** Plain text with quoted parts folded, as the message view draws it. */
-function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
-  for (const block of blocks) {
-    if (block.kind === 'text') {
-      parent.append(textWithLinks(block.text, (href, text) => vscode.postMessage({ type: 'openLink', href, text })));
-      continue;
-    }
-    const details = el('details', { className: 'quote', open: !block.collapsed });
-    details.append(el('summary', {}, block.collapsed ? l10n.t('Quoted text ({0} lines)', block.lineCount) : l10n.t('Quoted text')));
-    const inner = el('div', { className: 'quote-body' });
-    appendBlocks(inner, block.blocks);
-    details.append(inner);
-    parent.append(details);
-  }
+function textView(m: MessageViewModel): HTMLElement {
+  const text = el('div', { className: 'body text' });
+  if (m.text) appendQuotedText(text, quoteBlocks(m.text), (href, linkText) => vscode.postMessage({ type: 'openLink', href, text: linkText }));
+  else text.textContent = l10n.t('(this message has no text)');
+  return text;
 }

@@ -6,9 +6,9 @@ import { AttachmentView, FromWebview, MessageAction, MessageViewModel, parseToWe
 import { invitationView } from './invitation';
 import { remoteRow } from './remoteRow';
 import { catchLinks } from './frameLinks';
-import { writeMailFrame } from './mailFrame';
-import { textWithLinks } from './linkedText';
-import { quoteBlocks, TextBlock } from './textBlocks';
+import { fitToContent, mailFrameElement, writeMailFrame } from './mailFrame';
+import { appendQuotedText } from './linkedText';
+import { quoteBlocks } from './textBlocks';
 import { button, el } from '../shared/dom';
 import * as l10n from '@vscode/l10n';
 import { locale } from '../shared/l10n';
@@ -78,11 +78,7 @@ function show(m: MessageViewModel): void {
     reportText(m);
     return;
   }
-  const frame = el('iframe', { className: 'paper', title: l10n.t('Message body') });
-  // Same origin (so this script can write the mail in, catch link clicks and measure it), but no
-  // scripts, popups, forms or navigation for what is inside.
-  frame.setAttribute('sandbox', 'allow-same-origin');
-  frame.setAttribute('referrerpolicy', 'no-referrer');
+  const frame = mailFrameElement(l10n.t('Message body'));
   root.replaceChildren(...parts, frame);
   // Written once attached (a detached frame has no document), and before the view is laid out.
   const written = writeMailFrame(frame, m.frame, { onFirstScreen: (doc) => onFirstScreen(frame, doc, m) });
@@ -98,7 +94,7 @@ function textView(m: MessageViewModel): HTMLElement[] {
   if (m.htmlSkipped) parts.push(el('p', { className: 'status' }, l10n.t('This message’s HTML is too large to display; its text is shown instead.')));
   // A labelled region (landmark) that takes focus, so the keyboard can reach and scroll the text.
   const body = el('div', { className: 'body text', tabIndex: 0, role: 'region', ariaLabel: l10n.t('Message body') });
-  if (m.text) appendBlocks(body, quoteBlocks(m.text));
+  if (m.text) appendQuotedText(body, quoteBlocks(m.text), openTextLink);
   else body.textContent = l10n.t('(this message has no text)');
   parts.push(body);
   if (m.textTruncated) parts.push(el('p', { className: 'status' }, l10n.t('The text was cut here because it is very long. View Source shows all of it.')));
@@ -110,33 +106,12 @@ function reportText(m: MessageViewModel): void {
 }
 
 /**
- * The frame never grows past this: mail taller than that scrolls inside it. (Chromium cannot lay
- * out boxes of millions of pixels, and no message needs them.)
- */
-const MAX_FRAME_HEIGHT = 50_000;
-
-/**
  * The first screen of the mail is in the frame: links are caught from now on, the frame takes the
  * height of its content (again as the rest and the images arrive), and the view reports what it drew.
  */
 function onFirstScreen(frame: HTMLIFrameElement, doc: Document, m: MessageViewModel): void {
   catchLinks(doc, (link) => vscode.postMessage({ type: 'openLink', ...link }));
-  // The height comes from a layout at height 0, which mail CSS cannot tie to the frame's own height
-  // (100vh, height:100%): measuring at the current height would grow the frame on every resize.
-  const fit = (): void => {
-    const scroller = document.scrollingElement;
-    const scrollTop = scroller?.scrollTop ?? 0;
-    frame.style.height = '0px';
-    const content = doc.documentElement.scrollHeight;
-    frame.style.height = `${Math.min(Math.max(content, 40), MAX_FRAME_HEIGHT)}px`;
-    if (scroller) scroller.scrollTop = scrollTop;
-  };
-  fit();
-  frameObserver = new ResizeObserver(fit);
-  frameObserver.observe(doc.documentElement);
-  // Images that arrive later change the height: measure again when each one settles.
-  doc.addEventListener('load', fit, true);
-  doc.addEventListener('error', fit, true);
+  frameObserver = fitToContent(frame, doc);
   const textLength = doc.body?.textContent?.length ?? 0;
   vscode.postMessage({ type: 'rendered', subject: m.subject, textLength, mode: 'html' });
 }
@@ -200,21 +175,9 @@ function attachmentsView(attachments: AttachmentView[]): HTMLElement {
   return region;
 }
 
-function appendBlocks(parent: HTMLElement, blocks: TextBlock[]): void {
-  for (const block of blocks) {
-    if (block.kind === 'text') {
-      parent.append(textWithLinks(block.text, (href, text) => vscode.postMessage({ type: 'openLink', href, text })));
-      continue;
-    }
-    const details = el('details', { className: 'quote', open: !block.collapsed });
-    details.append(el('summary', {}, block.collapsed ? l10n.t('Quoted text ({0} lines)', block.lineCount) : l10n.t('Quoted text')));
-    const inner = el('div', { className: 'quote-body' });
-    appendBlocks(inner, block.blocks);
-    details.append(inner);
-    parent.append(details);
-  }
+function openTextLink(href: string, text: string): void {
+  vscode.postMessage({ type: 'openLink', href, text });
 }
-
 
 function actionButton(label: string, action: MessageAction, secondary = false): HTMLButtonElement {
   return button(label, () => vscode.postMessage({ type: 'action', action }), secondary);

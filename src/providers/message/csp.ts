@@ -1,7 +1,7 @@
 // Content Security Policies of the message panel, as pure functions (unit-tested). The sanitized
-// message is shown in a sandboxed iframe (about:blank written by the page, or srcdoc in the
-// conversation view), which inherits the shell's policy: so the shell's policy is
-// what blocks remote content, and the same rules are repeated in the frame's own <meta>.
+// message is shown in a sandboxed about:blank iframe the page writes it into, which inherits the
+// shell's policy: so the shell's policy is what blocks remote content, and the same rules are
+// repeated in the frame's own <meta>.
 
 /** Sources remote content may come from once the user chose "Load Remote Content". */
 const REMOTE = 'http: https:';

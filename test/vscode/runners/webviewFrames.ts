@@ -1,7 +1,7 @@
 // Which Playwright frame is which in a code-server workbench: VS Code hosts each webview in an
 // iframe (pre/index.html) inside the workbench page, which draws the extension's page in a content
 // iframe; the message and conversation views draw each mail in a sandboxed iframe inside that page
-// (about:blank written by the page, or srcdoc). The content frame's document is written by the host
+// (about:blank, written by the page). The content frame's document is written by the host
 // frame and a mail frame's by the content frame, so both report the host page's URL: a frame is
 // told by its place in the tree, not by its own URL.
 import type { Frame } from 'playwright-core';
